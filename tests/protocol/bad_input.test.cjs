@@ -1,0 +1,281 @@
+'use strict';
+// Protocol v1: bad input, limits and closes (README "Errors and limits").
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startHost, connect, waitFor } = require('./harness.cjs');
+
+function assertReply(msg, what) {
+  assert.equal(msg.type, 'reply', `${what}: expected a reply, got ${JSON.stringify(msg)}`);
+  assert.equal(msg.ok, true, `${what}: reply has ok:true`);
+}
+
+function assertError(msg, code, re) {
+  assert.equal(msg.type, 'error', `expected error ${code}, got ${JSON.stringify(msg)}`);
+  assert.equal(msg.code, code, `expected error ${code}, got ${JSON.stringify(msg)}`);
+  if (re !== undefined) assert.equal(msg.re, re, `error ${code} answers re=${JSON.stringify(re)}`);
+  assert.equal(typeof msg.message, 'string');
+  assert.ok(msg.message.trim().length > 0, 'the error message is not empty');
+  assert.match(msg.message, /\S+\s+\S+/, `the error message ${JSON.stringify(msg.message)} is a sentence`);
+  assert.notEqual(msg.message, code, 'the message says more than the code');
+}
+
+/** The connection is still open and answers a ping. */
+async function stillUsable(c) {
+  const r = await c.request({ type: 'ping' });
+  assertReply(r, 'ping after bad input');
+  assert.equal(c.closeInfo(), null, 'the connection is still open');
+}
+
+const nextAnswer = (c, what) => c.next((m) => m.type === 'reply' || m.type === 'error', undefined, what);
+
+/** Wait for the close, with a deadline. */
+function closedWithin(c, ms = 10000) {
+  return waitFor(() => c.closeInfo(), ms, 'the host to close the connection');
+}
+
+describe('bad input gets an error and the connection stays usable', () => {
+  let host;
+  const clients = [];
+  before(async () => { host = await startHost(); });
+  after(async () => {
+    for (const c of clients) c.ws.terminate();
+    if (host) await host.stop();
+  });
+  const open = async () => { const c = await connect(host.wsUrl); clients.push(c); return c; };
+
+  // [what is sent, expected code, expected re (undefined: not checked)]
+  const cases = [
+    ['{"type":', 'invalid_json', null],
+    ['not json at all', 'invalid_json', null],
+    ['', 'invalid_json', null],
+    ['{"type":"ping"} trailing', 'invalid_json', null],
+    ['[1,2]', 'not_an_object', null],
+    ['"ping"', 'not_an_object', null],
+    ['42', 'not_an_object', null],
+    ['null', 'not_an_object', null],
+    ['{}', 'missing_field', null],
+    ['{"id":3}', 'missing_field', 3],
+    ['{"type":5}', 'wrong_field_type', null],
+    ['{"type":null,"id":4}', 'wrong_field_type', 4],
+    ['{"type":"nope"}', 'unknown_type', null],
+    ['{"type":"nope","id":7}', 'unknown_type', 7],
+    ['{"type":"nope.verb"}', 'unknown_type', null],
+    ['{"type":"PING"}', 'unknown_type', null],
+    ['{"type":"ping","id":"x"}', 'wrong_field_type', null],
+    ['{"type":"ping","id":1.5}', 'wrong_field_type', null],
+    ['{"type":"ping","id":true}', 'wrong_field_type', null],
+    ['{"type":"ping","id":-1}', 'invalid_field', undefined],
+    ['{"type":"ping","id":9007199254740992}', 'invalid_field', undefined],
+    ['{"type":"ping","extra":1}', 'unknown_field', null],
+    ['{"type":"ping","id":8,"extra":1}', 'unknown_field', 8],
+    ['{"type":"sessions","id":9,"filter":"all"}', 'unknown_field', 9],
+  ];
+  for (const [text, code, re] of cases) {
+    it(`${JSON.stringify(text)} → ${code}`, async () => {
+      const c = await open();
+      c.send(text);
+      assertError(await nextAnswer(c, `the error for ${text}`), code, re);
+      await stillUsable(c);
+    });
+  }
+
+  it('{"type":"chat","text":5} after joining → wrong_field_type', async () => {
+    const c = await open();
+    assertReply(await c.request({ type: 'join', session: 'evening-iop', name: 'Ana' }), 'join');
+    c.send('{"type":"chat","text":5,"id":21}');
+    assertError(await nextAnswer(c, 'the error for chat text 5'), 'wrong_field_type', 21);
+    await stillUsable(c);
+    // And no chat reached the session.
+    assert.deepEqual(c.inbox.filter((m) => m.type === 'chat'), []);
+  });
+
+  it('invalid UTF-8 in a text frame → invalid_utf8', async () => {
+    const c = await open();
+    // {"t\xff"} : not UTF-8, sent as a TEXT frame (ws does not validate what it sends).
+    c.sendRaw(Buffer.from([0x7b, 0x22, 0x74, 0xff, 0x22, 0x7d]), { binary: false });
+    const m = await Promise.race([
+      nextAnswer(c, 'the error for invalid UTF-8'),
+      closedWithin(c).then((ci) => ({ type: '__closed', ...ci })),
+    ]);
+    // README: bad input, including invalid UTF-8, gets an error and the connection stays usable
+    // (not a 1007 close).
+    assertError(m, 'invalid_utf8', null);
+    await stillUsable(c);
+  });
+
+  it('an overlong UTF-8 encoding and a lone surrogate → invalid_utf8', async () => {
+    const c = await open();
+    // "/" encoded in two bytes (0xc0 0xaf) inside a JSON string.
+    c.sendRaw(Buffer.concat([Buffer.from('{"type":"ping","x":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]),
+      { binary: false });
+    assertError(await nextAnswer(c, 'the error for an overlong encoding'), 'invalid_utf8', null);
+    // U+D800 encoded as UTF-8 (0xed 0xa0 0x80).
+    c.sendRaw(Buffer.concat([Buffer.from('{"type":"ping","x":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]),
+      { binary: false });
+    assertError(await nextAnswer(c, 'the error for a surrogate'), 'invalid_utf8', null);
+    await stillUsable(c);
+  });
+
+  it('a 60,000-byte message is read (unknown_field), not closed', async () => {
+    const c = await open();
+    const text = JSON.stringify({ type: 'ping', id: 31, padding: 'p'.repeat(60000) });
+    assert.ok(text.length > 60000 && text.length < 65536);
+    c.send(text);
+    assertError(await nextAnswer(c, 'the answer to the 60,000-byte ping'), 'unknown_field', 31);
+    await stillUsable(c);
+  });
+
+  it('a message of exactly 65,536 bytes is read, not closed', async () => {
+    const c = await open();
+    const head = '{"type":"ping","id":32,"padding":"';
+    const text = head + 'p'.repeat(65536 - head.length - 2) + '"}';
+    assert.equal(Buffer.byteLength(text), 65536);
+    c.send(text);
+    assertError(await nextAnswer(c, 'the answer to the 65,536-byte ping'), 'unknown_field', 32);
+    await stillUsable(c);
+  });
+});
+
+describe('closes', () => {
+  let host;
+  const clients = [];
+  before(async () => { host = await startHost(); });
+  after(async () => {
+    for (const c of clients) c.ws.terminate();
+    if (host) await host.stop();
+  });
+  const open = async () => { const c = await connect(host.wsUrl); clients.push(c); return c; };
+
+  it('a binary frame → close 1003', async () => {
+    const c = await open();
+    c.sendRaw(Buffer.from('{"type":"ping"}'), { binary: true });
+    const ci = await closedWithin(c);
+    assert.equal(ci.code, 1003);
+  });
+
+  it('a 70,000-byte text message → close 1009', async () => {
+    const c = await open();
+    c.send(JSON.stringify({ type: 'ping', padding: 'p'.repeat(70000) }));
+    const ci = await closedWithin(c);
+    assert.equal(ci.code, 1009);
+  });
+
+  it('a 65,537-byte text message → close 1009', async () => {
+    const c = await open();
+    const head = '{"type":"ping","padding":"';
+    const text = head + 'p'.repeat(65537 - head.length - 2) + '"}';
+    assert.equal(Buffer.byteLength(text), 65537);
+    c.send(text);
+    const ci = await closedWithin(c);
+    assert.equal(ci.code, 1009);
+  });
+
+  it('a large message sent in fragments is measured whole → close 1009', async () => {
+    const c = await open();
+    const part = 'p'.repeat(30000);
+    c.sendRaw('{"type":"ping","padding":"' + part, { fin: false });
+    c.sendRaw(part, { fin: false });
+    c.sendRaw(part + '"}', { fin: true });
+    const ci = await closedWithin(c);
+    assert.equal(ci.code, 1009);
+  });
+
+  it('other connections are not affected by one being closed', async () => {
+    const good = await open();
+    const bad = await open();
+    bad.sendRaw(Buffer.from([1, 2, 3]), { binary: true });
+    await closedWithin(bad);
+    await stillUsable(good);
+  });
+});
+
+describe('--max-message-bytes', () => {
+  it('sets the limit: over it → 1009, at it → read', async () => {
+    const host = await startHost({ args: ['--max-message-bytes', '1000'] });
+    const clients = [];
+    try {
+      const ok = await connect(host.wsUrl);
+      clients.push(ok);
+      const head = '{"type":"ping","id":5,"padding":"';
+      ok.send(head + 'p'.repeat(1000 - head.length - 2) + '"}');
+      assertError(await nextAnswer(ok, 'the answer to the 1000-byte ping'), 'unknown_field', 5);
+      await stillUsable(ok);
+      const big = await connect(host.wsUrl);
+      clients.push(big);
+      big.send(JSON.stringify({ type: 'ping', padding: 'p'.repeat(1001) }));
+      assert.equal((await closedWithin(big)).code, 1009);
+    } finally {
+      for (const c of clients) c.ws.terminate();
+      await host.stop();
+    }
+  });
+});
+
+describe('rate limit', () => {
+  it('refuses messages past the burst with rate_limited, then recovers', async () => {
+    const host = await startHost({ args: ['--rate-limit', '5', '--rate-burst', '5'] });
+    let c;
+    try {
+      c = await connect(host.wsUrl);
+      const ids = [];
+      for (let i = 0; i < 10; i++) { ids.push(100 + i); c.send({ type: 'ping', id: 100 + i }); }
+      const answers = [];
+      for (const id of ids) {
+        answers.push(await c.next((m) => (m.type === 'reply' || m.type === 'error') && m.re === id,
+          undefined, `the answer to ping #${id}`));
+      }
+      const limited = answers.filter((m) => m.type === 'error');
+      for (const m of limited) assertError(m, 'rate_limited');
+      assert.ok(limited.length >= 1, `at least one of 10 pings is rate_limited (${limited.length})`);
+      assert.ok(limited.length <= 5, `the burst of 5 passes (${limited.length} refused)`);
+      assert.equal(answers[0].type, 'reply', 'the first ping passes');
+      // The bucket refills at 5/s: poll (every 250 ms, well under the abuse threshold) until a ping passes.
+      const deadline = Date.now() + 5000;
+      let r;
+      for (;;) {
+        r = await c.request({ type: 'ping' });
+        if (r.type === 'reply') break;
+        assertError(r, 'rate_limited');
+        if (Date.now() > deadline) throw new Error('the connection did not recover within 5 s');
+        await new Promise((res) => setTimeout(res, 250));
+      }
+      assertReply(r, 'ping after the bucket refilled');
+      assert.equal(c.closeInfo(), null, 'not closed');
+    } finally {
+      if (c) c.ws.terminate();
+      await host.stop();
+    }
+  });
+
+  it('counts per connection: another connection is not limited', async () => {
+    const host = await startHost({ args: ['--rate-limit', '1', '--rate-burst', '3'] });
+    const clients = [];
+    try {
+      const a = await connect(host.wsUrl);
+      const b = await connect(host.wsUrl);
+      clients.push(a, b);
+      for (let i = 0; i < 5; i++) a.send({ type: 'ping', id: 50 + i });
+      await a.next((m) => m.type === 'error' && m.code === 'rate_limited', undefined, 'a rate_limited error');
+      assertReply(await b.request({ type: 'ping' }), 'ping on the other connection');
+    } finally {
+      for (const c of clients) c.ws.terminate();
+      await host.stop();
+    }
+  });
+
+  it('closes a peer that floods far past the limit with 1008', async () => {
+    const host = await startHost({ args: ['--rate-limit', '1', '--rate-burst', '2'] });
+    let c;
+    try {
+      c = await connect(host.wsUrl);
+      for (let i = 0; i < 200; i++) c.send({ type: 'ping', id: i });
+      const ci = await closedWithin(c);
+      assert.equal(ci.code, 1008);
+      const refused = c.inbox.filter((m) => m.type === 'error' && m.code === 'rate_limited').length;
+      assert.ok(refused >= 1 && refused < 200, `some were refused before the close (${refused})`);
+    } finally {
+      if (c) c.ws.terminate();
+      await host.stop();
+    }
+  });
+});

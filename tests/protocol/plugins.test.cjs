@@ -1,0 +1,190 @@
+'use strict';
+// Plugins through the protocol: the echo plugin (README "The echo plugin") and an empty plugin folder.
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startHost, connect, tmpDir } = require('./harness.cjs');
+
+function assertReply(msg, what) {
+  assert.equal(msg.type, 'reply', `${what}: expected a reply, got ${JSON.stringify(msg)}`);
+  assert.equal(msg.ok, true, `${what}: reply has ok:true`);
+}
+
+function assertError(msg, code) {
+  assert.equal(msg.type, 'error', `expected error ${code}, got ${JSON.stringify(msg)}`);
+  assert.equal(msg.code, code, `expected error ${code}, got ${JSON.stringify(msg)}`);
+  assert.equal(typeof msg.message, 'string');
+  assert.match(msg.message, /\S+\s+\S+/, 'the error message is a sentence');
+}
+
+/** `by` names the participant: accept an id or a {participant, ...} object. */
+function byId(by) {
+  return by !== null && typeof by === 'object' ? by.participant : by;
+}
+
+describe('echo plugin', () => {
+  let host;
+  const clients = [];
+  before(async () => { host = await startHost(); });
+  after(async () => {
+    for (const c of clients) c.ws.terminate();
+    if (host) await host.stop();
+  });
+  const open = async () => { const c = await connect(host.wsUrl); clients.push(c); return c; };
+  async function joined(session, name, role) {
+    const c = await open();
+    const hello = await c.request({ type: 'hello' });
+    assertReply(hello, 'hello');
+    assertReply(await c.request({ type: 'join', session, name, role }), `join as ${name}`);
+    return { c, id: hello.you.participant };
+  }
+
+  it('echo.say replies with the text, outside a session too', async () => {
+    const c = await open();
+    const text = 'Hello <b>there</b> — café 🌙 "quoted"';
+    const r = await c.request({ type: 'echo.say', text });
+    assertReply(r, 'echo.say');
+    assert.equal(r.text, text);
+  });
+
+  it('echo.say checks its text field: 1 to 500 characters, a string', async () => {
+    const c = await open();
+    assertError(await c.request({ type: 'echo.say' }), 'missing_field');
+    assertError(await c.request({ type: 'echo.say', text: 'x'.repeat(501) }), 'invalid_field');
+    assertError(await c.request({ type: 'echo.say', text: '' }), 'invalid_field');
+    assertError(await c.request({ type: 'echo.say', text: 12 }), 'wrong_field_type');
+    assertError(await c.request({ type: 'echo.say', text: 'hi', loud: true }), 'unknown_field');
+    const r = await c.request({ type: 'echo.say', text: 'é'.repeat(500) });
+    assertReply(r, 'echo.say with 500 two-byte characters');
+    assert.equal(r.text, 'é'.repeat(500));
+  });
+
+  it('an unknown echo verb is unknown_type', async () => {
+    const c = await open();
+    assertError(await c.request({ type: 'echo.nosuchverb' }), 'unknown_type');
+    assertError(await c.request({ type: 'echo' }), 'unknown_type');
+    assertReply(await c.request({ type: 'ping' }), 'ping after unknown verbs');
+  });
+
+  it('echo.count outside a session is not_in_session', async () => {
+    const c = await open();
+    assertError(await c.request({ type: 'echo.count' }), 'not_in_session');
+  });
+
+  it('echo.count counts and tells everyone in the session with echo.counted', async () => {
+    const a = await joined('evening-iop', 'Ana', 'patient');
+    const b = await joined('evening-iop', 'Ben', 'family');
+    const ra = await a.c.request({ type: 'echo.count' });
+    assertReply(ra, 'echo.count by Ana');
+    assert.equal(ra.count, 1);
+    for (const x of [a, b]) {
+      const ev = await x.c.next((m) => m.type === 'echo.counted', undefined, 'echo.counted 1');
+      assert.equal(ev.count, 1);
+      assert.equal(byId(ev.by), a.id, `by ${JSON.stringify(ev.by)} names Ana`);
+    }
+    const rb = await b.c.request({ type: 'echo.count' });
+    assertReply(rb, 'echo.count by Ben');
+    assert.equal(rb.count, 2);
+    for (const x of [a, b]) {
+      const ev = await x.c.next((m) => m.type === 'echo.counted', undefined, 'echo.counted 2');
+      assert.equal(ev.count, 2);
+      assert.equal(byId(ev.by), b.id, `by ${JSON.stringify(ev.by)} names Ben`);
+    }
+  });
+
+  it('echo.reset: forbidden to a patient, done by a therapist and told to the session', async () => {
+    const p = await joined('family-demo', 'Pat', 'patient');
+    const t = await joined('family-demo', 'Dr. Rivera', 'therapist');
+    const counted = await p.c.request({ type: 'echo.count' });
+    assertReply(counted, 'count');
+    assert.ok(counted.count >= 1);
+    await p.c.next((m) => m.type === 'echo.counted' && m.count === counted.count, undefined, 'echo.counted at patient');
+    await t.c.next((m) => m.type === 'echo.counted' && m.count === counted.count, undefined, 'echo.counted at therapist');
+
+    assertError(await p.c.request({ type: 'echo.reset' }), 'forbidden');
+    const r = await t.c.request({ type: 'echo.reset' });
+    assertReply(r, 'echo.reset by the therapist');
+    assert.equal(r.count, 0);
+    for (const x of [p, t]) {
+      const ev = await x.c.next((m) => m.type === 'echo.counted', undefined, 'echo.counted 0');
+      assert.equal(ev.count, 0);
+      assert.equal(byId(ev.by), t.id);
+    }
+    // The forbidden reset changed nothing and the real one did: counting goes on from 0.
+    const again = await p.c.request({ type: 'echo.count' });
+    assert.equal(again.count, 1);
+  });
+
+  it('echo.reset by a family member is forbidden', async () => {
+    const f = await joined('family-demo', 'Fay', 'family');
+    assertError(await f.c.request({ type: 'echo.reset' }), 'forbidden');
+  });
+
+  it('echo.later answers after ms milliseconds, without holding up other messages', async () => {
+    const c = await open();
+    const t0 = Date.now();
+    c.send({ type: 'echo.later', id: 70, text: 'later, café', ms: 50 });
+    c.send({ type: 'ping', id: 71 });
+    const answers = [];
+    while (answers.length < 2) {
+      answers.push(await c.next((m) => (m.type === 'reply' || m.type === 'error') && (m.re === 70 || m.re === 71),
+        undefined, 'the answers to echo.later and ping'));
+    }
+    const elapsed = Date.now() - t0;
+    assert.deepEqual(answers.map((m) => m.re), [71, 70], 'the ping is answered before echo.later');
+    assertReply(answers[1], 'echo.later');
+    assert.equal(answers[1].text, 'later, café');
+    assert.ok(elapsed >= 45, `echo.later took ${elapsed} ms, at least its 50 ms`);
+  });
+
+  it('echo.later checks ms: 1 to 5000, an integer, required', async () => {
+    const c = await open();
+    assertError(await c.request({ type: 'echo.later', text: 'x', ms: 0 }), 'invalid_field');
+    assertError(await c.request({ type: 'echo.later', text: 'x', ms: 5001 }), 'invalid_field');
+    assertError(await c.request({ type: 'echo.later', text: 'x', ms: 'soon' }), 'wrong_field_type');
+    assertError(await c.request({ type: 'echo.later', text: 'x', ms: 1.5 }), 'wrong_field_type');
+    assertError(await c.request({ type: 'echo.later', text: 'x' }), 'missing_field');
+    assertError(await c.request({ type: 'echo.later', ms: 10 }), 'missing_field');
+    const r = await c.request({ type: 'echo.later', text: 'quick', ms: 1 });
+    assertReply(r, 'echo.later with ms 1');
+    assert.equal(r.text, 'quick');
+  });
+
+  it('a client that goes before echo.later answers does not harm the host', async () => {
+    const c = await open();
+    c.send({ type: 'echo.later', id: 1, text: 'too late', ms: 100 });
+    assertReply(await c.request({ type: 'ping' }), 'ping');
+    await c.close();
+    // The timer fires into a closed connection; the host keeps serving.
+    const d = await open();
+    const r = await d.request({ type: 'echo.later', text: 'after', ms: 200 });
+    assertReply(r, 'echo.later on a new connection');
+    assert.equal(host.proc.exitCode, null, 'the host is still running');
+  });
+});
+
+describe('an empty plugin folder', () => {
+  let host;
+  let c;
+  before(async () => {
+    host = await startHost({ plugins: tmpDir('carehost-noplugins-') });
+    c = await connect(host.wsUrl);
+  });
+  after(async () => {
+    if (c) c.ws.terminate();
+    if (host) await host.stop();
+  });
+
+  it('hello lists no plugins', async () => {
+    const r = await c.request({ type: 'hello' });
+    assertReply(r, 'hello');
+    assert.deepEqual(r.plugins, []);
+  });
+
+  it('echo verbs are unknown_type, host verbs still work', async () => {
+    assertError(await c.request({ type: 'echo.say', text: 'hi' }), 'unknown_type');
+    assertReply(await c.request({ type: 'join', session: 'evening-iop', name: 'Ana' }), 'join');
+    const r = await c.request({ type: 'chat', text: 'still here' });
+    assertReply(r, 'chat');
+    assert.equal(r.seq, 1);
+  });
+});
