@@ -1,0 +1,208 @@
+// ui.js -- DOM helpers for the client. Everything a person or the host wrote is put in the page
+// with textContent (never innerHTML), so chat text, names and titles can never become markup.
+// Visibility uses the `hidden` attribute and classes only: the CSP forbids inline styles.
+
+const $ = (id) => document.getElementById(id);
+
+/** Make an element: el('p', { class: 'x', 'data-testid': 'y' }, 'text', childNode, ...). */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (key === 'class') node.className = value;
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+const STATUS_TEXT = {
+  idle: 'Not connected',
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting…',
+  closed: 'Disconnected',
+};
+
+export function showStatus(state) {
+  const status = $('status');
+  status.dataset.state = state;
+  status.textContent = STATUS_TEXT[state] || state;
+  document.body.dataset.connection = state;
+}
+
+export function showAlert(message) {
+  $('alert-text').textContent = message;
+  $('alert').hidden = false;
+}
+
+export function clearAlert() {
+  $('alert').hidden = true;
+  $('alert-text').textContent = '';
+}
+
+const KIND_TEXT = { group: 'Group session', individual: 'Individual session', family: 'Family session' };
+const ROLE_TEXT = { patient: 'patient', family: 'family', therapist: 'therapist' };
+
+export const kindText = (kind) => KIND_TEXT[kind] || String(kind || 'Session');
+export const roleText = (role) => ROLE_TEXT[role] || String(role || '');
+
+/** List the sessions, each with its Join button (a submit button of the join form). */
+export function renderSessions(sessions) {
+  const list = $('sessions');
+  const note = $('sessions-note');
+  list.replaceChildren();
+  if (!sessions.length) {
+    note.textContent = 'There are no sessions open for you right now.';
+    note.hidden = false;
+    return;
+  }
+  note.hidden = true;
+  for (const s of sessions) {
+    const id = String(s.id);
+    const titleId = `session-${id}-title`;
+    const full = Number.isFinite(s.capacity) && s.participants >= s.capacity;
+    list.append(el('li', { class: 'session-card', 'data-session': id },
+      el('div', { class: 'session-info' },
+        el('h3', { class: 'session-name', id: titleId }, s.title || id),
+        el('p', { class: 'session-meta' },
+          el('span', { class: 'kind' }, kindText(s.kind)),
+          el('span', { class: 'count', 'data-testid': `count-${id}` },
+            `${s.participants} of ${s.capacity} joined${full ? " · full" : ""}`))),
+      el('button', {
+        type: 'submit', name: 'session', value: id, class: 'primary join',
+        id: `join-${id}`, 'data-testid': `join-${id}`, 'aria-describedby': titleId,
+      }, 'Join')));
+  }
+}
+
+export function setSessionsNote(text) {
+  const note = $('sessions-note');
+  note.textContent = text;
+  note.hidden = !text;
+}
+
+export function setJoinBusy(busy) {
+  for (const b of document.querySelectorAll('#sessions button.join')) b.disabled = busy;
+}
+
+/** Switch between the lobby and the session view. */
+export function showView(view) {
+  $('lobby').hidden = view !== 'lobby';
+  $('session-view').hidden = view !== 'session';
+  document.body.dataset.view = view;
+}
+
+export function showSessionHeader(session) {
+  $('session-title').textContent = session.title || session.id;
+  $('session-kind').textContent = kindText(session.kind);
+  document.title = `${session.title || session.id} — carehost`;
+}
+
+export function resetTitle() {
+  document.title = 'Join your session — carehost';
+}
+
+const ROLE_ORDER = { therapist: 0, patient: 1, family: 2 };
+
+/** participants: iterable of {participant, name, role}; me: my participant id. */
+export function renderParticipants(participants, me) {
+  const list = $('participants');
+  const people = [...participants].sort((a, b) =>
+    (ROLE_ORDER[a.role] ?? 9) - (ROLE_ORDER[b.role] ?? 9) || String(a.name).localeCompare(String(b.name)));
+  list.replaceChildren(...people.map((p) => el('li', {
+    class: `person role-${ROLE_TEXT[p.role] ? p.role : 'other'}${p.participant === me ? ' me' : ''}`,
+    'data-participant': p.participant,
+  },
+  el('span', { class: 'person-name' }, p.name),
+  p.participant === me ? el('span', { class: 'you' }, ' (you)') : null,
+  el('span', { class: 'badge' }, roleText(p.role)))));
+  $('participant-count').textContent = String(people.length);
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+
+function scrollBox() { return $('chat-scroll'); }
+
+function nearBottom() {
+  const box = scrollBox();
+  return box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+}
+
+function stickToBottom(wasNear) {
+  if (wasNear) {
+    const box = scrollBox();
+    box.scrollTop = box.scrollHeight;
+  }
+}
+
+export function clearChat() {
+  $('chat-log').replaceChildren();
+  $('chat-empty').hidden = false;
+}
+
+/** Add a chat event in seq order (a repeated seq is ignored). mine: sent by this person. */
+export function addChat(msg, mine) {
+  const log = $('chat-log');
+  const seq = Number(msg.seq);
+  if (log.querySelector(`li[data-seq="${seq}"]`)) return;
+  const wasNear = mine || nearBottom();
+  const when = new Date(Number(msg.time) || Date.now());
+  const from = msg.from || {};
+  const item = el('li', { class: `msg${mine ? ' mine' : ''}`, 'data-seq': seq },
+    el('p', { class: 'msg-head' },
+      el('span', { class: 'msg-from' }, mine ? `${from.name} (you)` : from.name),
+      from.role && from.role !== 'patient' ? el('span', { class: 'badge' }, roleText(from.role)) : null,
+      el('time', { class: 'msg-time', datetime: when.toISOString() }, timeFormat.format(when))),
+    el('p', { class: 'msg-text' }, msg.text));
+  // Walk back past any message with a larger seq, so the log is in seq order.
+  let before = null;
+  for (let node = log.lastElementChild; node; node = node.previousElementSibling) {
+    if (node.dataset.seq !== undefined && Number(node.dataset.seq) > seq) before = node;
+    else if (node.dataset.seq !== undefined) break;
+  }
+  log.insertBefore(item, before);
+  $('chat-empty').hidden = true;
+  stickToBottom(wasNear);
+}
+
+/**
+ * Start a new numbering: after a reconnect the host may have restarted and counts seq from 1 again,
+ * so the messages already shown no longer take part in ordering or de-duplication.
+ */
+export function sealChat() {
+  for (const node of $('chat-log').querySelectorAll('li[data-seq]')) {
+    node.dataset.earlierSeq = node.dataset.seq;
+    delete node.dataset.seq;
+  }
+}
+
+/** A quiet line in the log: someone joined or left, a reconnect. */
+export function addNote(text) {
+  const wasNear = nearBottom();
+  $('chat-log').append(el('li', { class: 'note' }, text));
+  stickToBottom(wasNear);
+}
+
+export function setChatEnabled(enabled) {
+  $('chat-send').disabled = !enabled;
+  $('chat-offline').hidden = enabled;
+}
+
+/** A section for one plugin's panel in the session view. */
+export function addPanelSection(plugin) {
+  const section = el('section', {
+    class: 'panel card', id: `panel-${plugin.name}`, 'data-plugin': plugin.name,
+    'aria-label': plugin.description || plugin.name,
+  });
+  $('plugin-panels').append(section);
+  return section;
+}
+
+export function panelFailed(section, plugin) {
+  section.replaceChildren(el('p', { class: 'panel-error' },
+    `The “${plugin.name}” tool could not be loaded. Everything else still works.`));
+}
