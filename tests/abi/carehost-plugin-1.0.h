@@ -1,0 +1,401 @@
+/* FROZEN: the carehost plugin ABI 1.0 header, a byte-for-byte copy of include/carehost/plugin.h as first published; it must never change. tests/plugins/frozen_v1.c builds against it to prove a plugin built against 1.0 still loads in the current host. */
+/*
+ * carehost/plugin.h -- the public plugin interface of carehost.
+ *
+ * This header is the one contract between the carehost daemon and its
+ * plugins. A plugin is a shared object that the host dlopen()s at start. It
+ * exports exactly one symbol, CAREHOST_PLUGIN_ENTRY_SYMBOL, a function
+ * returning a pointer to a constant carehost_plugin description. The host
+ * answers with a table of functions (carehost_host_api) the plugin calls back.
+ *
+ * A minimal plugin:
+ *
+ *     #include <carehost/plugin.h>
+ *
+ *     static const carehost_host_api *host;
+ *
+ *     static int hi_init(carehost_plugin_ctx *ctx, const carehost_host_api *api) {
+ *         host = api;
+ *         return host->register_verb(ctx, "wave", CAREHOST_ROLES_ALL,
+ *                                    CAREHOST_VERB_IN_SESSION, NULL);
+ *     }
+ *     static void hi_shutdown(carehost_plugin_ctx *ctx) { (void)ctx; }
+ *     static void hi_message(carehost_plugin_ctx *ctx, const carehost_peer *from,
+ *                            const char *verb, json_t *msg, carehost_request req) {
+ *         (void)verb; (void)msg;
+ *         host->send_to_session(ctx, from->session, CAREHOST_ROLES_ALL, "waved", NULL);
+ *         host->reply(ctx, req, NULL);
+ *     }
+ *     CAREHOST_PLUGIN_DEFINE(
+ *         .name = "hi", .version = "1.0.0", .description = "Waves at the room",
+ *         .init = hi_init, .shutdown = hi_shutdown, .handle_message = hi_message);
+ *
+ * ---------------------------------------------------------------------------
+ * Why the interface looks like this (see also notes/plugin-abi-lessons.md)
+ * ---------------------------------------------------------------------------
+ *
+ * Compatibility. Every struct that crosses the boundary starts with the same
+ * three fields -- abi_major, abi_minor, size -- and they never move (libwebsockets
+ * broke its plugins once by inserting a field before its magic). The major
+ * version changes only for breaking changes and must match exactly; the minor
+ * version grows when members are appended. A plugin built against an older
+ * header has a smaller `size`: the host treats every member past that size as
+ * absent (NULL). A plugin built against a newer header sees a host table with a
+ * smaller `size` and must test with CAREHOST_HOST_HAS() before calling a member
+ * added after 1.0. This is Redis' lesson (grow per function, never bump the one
+ * API version for an addition) applied to a table instead of lookups by name,
+ * and it avoids Janus' problem, where any new optional callback forced every
+ * third-party plugin to be rebuilt.
+ *
+ * Handles, not pointers. Plugins never see a libwebsockets handle, a socket, a
+ * database or another plugin. Participants and pending requests are 64-bit ids
+ * that are never reused during the life of the process; the host checks them on
+ * every call, so a stale id is harmless (the call returns CAREHOST_ENOENT)
+ * instead of a use-after-free inside the host (Janus' crash in its own
+ * validity check). Sessions are named by their protocol id string.
+ *
+ * Validation and authorization live in the host. A plugin declares each verb
+ * it accepts, which roles may send it and the JSON fields it takes
+ * (register_verb). The host checks size, UTF-8, JSON, field types and the
+ * sender's role before the plugin sees a message, so a plugin never re-checks
+ * what its declaration says.
+ *
+ * JSON is jansson. Messages and events are json_t values; jansson is a stable
+ * library, so the interface does not invent a JSON API of its own.
+ *
+ * Threads. Every callback runs on the host's event-loop thread, and every
+ * host function must be called from that thread (inside a callback or a timer).
+ * A callback must not block: no disk, no network, no sleeping. Slow work is the
+ * host's business (later ABI minors add a record store and a worker pool).
+ *
+ * Ownership. json_t values passed to a plugin are borrowed: valid until the
+ * callback returns; json_incref() one to keep it. json_t values passed to the
+ * host are borrowed too: the host serialises them before returning, and the
+ * caller still owns its reference. Strings in carehost_peer are valid only
+ * during the callback; copy them to keep them.
+ *
+ * Lifetime. The host never dlclose()s a plugin while the process serves
+ * clients: plugins are unloaded only after shutdown() at process exit, when
+ * every session, timer and request has ended.
+ */
+#ifndef CAREHOST_PLUGIN_H
+#define CAREHOST_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Major version: changes only for breaking changes; host and plugin must match. */
+#define CAREHOST_PLUGIN_ABI_MAJOR 1
+/** Minor version: grows when members are appended to a struct. */
+#define CAREHOST_PLUGIN_ABI_MINOR 0
+
+/** The one symbol the host looks up in every plugin, as a string for dlsym(). */
+#define CAREHOST_PLUGIN_ENTRY_SYMBOL "carehost_plugin_entry"
+
+/** Longest plugin name, in bytes, without the terminating NUL. */
+#define CAREHOST_PLUGIN_NAME_MAX 32
+
+/* ------------------------------------------------------------------------- */
+/* Roles                                                                     */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * The role of a person on a connection. Roles are bit flags so that a verb can
+ * allow a set of them (e.g. CAREHOST_ROLE_THERAPIST | CAREHOST_ROLE_PATIENT).
+ * A connection that has not joined a session has CAREHOST_ROLE_NONE.
+ */
+typedef enum carehost_role {
+    CAREHOST_ROLE_NONE      = 0,
+    CAREHOST_ROLE_PATIENT   = 1u << 0, /**< a patient in the program */
+    CAREHOST_ROLE_FAMILY    = 1u << 1, /**< a family member the patient consented to */
+    CAREHOST_ROLE_THERAPIST = 1u << 2, /**< a clinician leading sessions */
+    CAREHOST_ROLE_ADMIN     = 1u << 3  /**< clinic staff; never sees clinical content */
+} carehost_role;
+
+/** Every role: for verbs and events that anybody in a session may send or see. */
+#define CAREHOST_ROLES_ALL \
+    (CAREHOST_ROLE_PATIENT | CAREHOST_ROLE_FAMILY | CAREHOST_ROLE_THERAPIST | CAREHOST_ROLE_ADMIN)
+
+/* ------------------------------------------------------------------------- */
+/* Return codes of host functions                                           */
+/* ------------------------------------------------------------------------- */
+
+#define CAREHOST_OK        0  /**< done */
+#define CAREHOST_EINVAL   -1  /**< an argument is malformed (NULL, bad name, bad schema) */
+#define CAREHOST_ENOENT   -2  /**< the participant, session, request or timer no longer exists */
+#define CAREHOST_EEXIST   -3  /**< already registered */
+#define CAREHOST_ENOMEM   -4  /**< out of memory, or a bound (queue, timers) was reached */
+#define CAREHOST_ESTATE   -5  /**< not allowed now (e.g. register_verb outside init) */
+
+/* ------------------------------------------------------------------------- */
+/* Opaque handles                                                            */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * The host's record of one loaded plugin. Every host function takes it first,
+ * so the host knows who is calling (events a plugin sends are prefixed with its
+ * name; a plugin can only touch what it owns).
+ */
+typedef struct carehost_plugin_ctx carehost_plugin_ctx;
+
+/** A participant: one person on one connection. Never reused; 0 is never valid. */
+typedef uint64_t carehost_participant;
+
+/**
+ * A message that awaits its answer. The plugin answers it exactly once with
+ * reply() or reply_error(), during handle_message or later (e.g. from a timer).
+ * If the sender disconnects first, the answer is discarded and the call
+ * returns CAREHOST_ENOENT. 0 is never valid.
+ */
+typedef uint64_t carehost_request;
+
+/** A timer started with timer_start(). Never reused; 0 is never valid. */
+typedef uint64_t carehost_timer;
+
+/* ------------------------------------------------------------------------- */
+/* What the host tells a plugin about people and sessions                    */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * Who sent a message, or who joined or left. Valid only during the callback.
+ */
+typedef struct carehost_peer {
+    size_t size;                      /**< sizeof(carehost_peer) as the host built it */
+    carehost_participant participant;  /**< the participant's handle */
+    const char *session;               /**< the session id, or NULL when in none */
+    const char *name;                  /**< display name chosen at join (UTF-8) */
+    carehost_role role;                /**< exactly one role, or NONE before joining */
+} carehost_peer;
+
+/** The kinds of therapy session. */
+typedef enum carehost_session_kind {
+    CAREHOST_SESSION_GROUP      = 1, /**< a group, default capacity 15 */
+    CAREHOST_SESSION_INDIVIDUAL = 2, /**< one patient with their therapist */
+    CAREHOST_SESSION_FAMILY     = 3  /**< a patient, their family and a therapist */
+} carehost_session_kind;
+
+/** A session, as seen by session_opened and session_closed. Valid during the callback. */
+typedef struct carehost_session_info {
+    size_t size;                  /**< sizeof(carehost_session_info) as the host built it */
+    const char *id;               /**< the protocol id, e.g. "evening-iop" */
+    const char *title;            /**< human title (UTF-8) */
+    carehost_session_kind kind;
+} carehost_session_info;
+
+/** Log levels for carehost_host_api.log, most severe first. */
+typedef enum carehost_log_level {
+    CAREHOST_LOG_ERROR = 0,
+    CAREHOST_LOG_WARN  = 1,
+    CAREHOST_LOG_INFO  = 2,
+    CAREHOST_LOG_DEBUG = 3
+} carehost_log_level;
+
+/** Flags for register_verb. */
+#define CAREHOST_VERB_IN_SESSION 0x1u /**< the sender must have joined a session */
+
+/** A timer callback: runs on the event-loop thread. */
+typedef void (*carehost_timer_fn)(carehost_plugin_ctx *ctx, carehost_timer timer, void *data);
+
+/* ------------------------------------------------------------------------- */
+/* The host's function table                                                 */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * Functions the host offers to plugins, passed to init(). The table stays valid
+ * until shutdown() returns. Call members added after ABI 1.0 only when
+ * CAREHOST_HOST_HAS(api, member) is true.
+ */
+typedef struct carehost_host_api {
+    /* Compatibility header: never moves. */
+    uint32_t abi_major;  /**< CAREHOST_PLUGIN_ABI_MAJOR of the host */
+    uint32_t abi_minor;  /**< CAREHOST_PLUGIN_ABI_MINOR of the host */
+    size_t size;         /**< sizeof(carehost_host_api) as the host was built */
+
+    /* --- ABI 1.0 --- */
+
+    /**
+     * Declare a verb this plugin accepts. Only during init(). Clients send it as
+     * "<plugin>.<verb>"; verb is [a-z][a-z0-9_]* up to 32 bytes.
+     *
+     * roles: a mask of carehost_role; other senders get error `forbidden`.
+     * flags: CAREHOST_VERB_* (IN_SESSION: others get `not_in_session`).
+     * fields: NULL for none, or a JSON object mapping each field name to its
+     *   rule, an object with "type" ("string", "integer", "number", "boolean",
+     *   "object" or "array"), optional "required" (boolean, default true),
+     *   optional "min" and "max" (string: length in characters; integer and
+     *   number: value; array: number of items). Example:
+     *     {"text": {"type": "string", "min": 1, "max": 500},
+     *      "count": {"type": "integer", "min": 0, "required": false}}
+     *   Fields not in the rules are refused with `unknown_field`; "type" and
+     *   "id" are the envelope's and must not be listed. Borrowed.
+     * Returns CAREHOST_OK, CAREHOST_EINVAL, CAREHOST_EEXIST or CAREHOST_ESTATE.
+     */
+    int (*register_verb)(carehost_plugin_ctx *ctx, const char *verb, unsigned roles,
+                         unsigned flags, const json_t *fields);
+
+    /**
+     * Answer a request with success: {"type":"reply","re":<id>,"ok":true, ...fields}.
+     * fields: NULL or a JSON object whose members are added to the reply
+     * ("type", "re" and "ok" are the host's and are ignored). Borrowed.
+     */
+    int (*reply)(carehost_plugin_ctx *ctx, carehost_request req, const json_t *fields);
+
+    /**
+     * Answer a request with an error:
+     * {"type":"error","re":<id>,"code":code,"message":message}.
+     * code is snake_case ([a-z][a-z0-9_]*); message is a sentence a person
+     * understands and must not contain clinical content.
+     */
+    int (*reply_error)(carehost_plugin_ctx *ctx, carehost_request req, const char *code,
+                       const char *message);
+
+    /**
+     * Send the event {"type":"<plugin>.<event>", ...fields} to one participant.
+     * event is [a-z][a-z0-9_]*; fields as for reply(). CAREHOST_ENOENT if the
+     * participant has gone.
+     */
+    int (*send_to)(carehost_plugin_ctx *ctx, carehost_participant to, const char *event,
+                   const json_t *fields);
+
+    /**
+     * Send the event {"type":"<plugin>.<event>", ...fields} to everybody in a
+     * session whose role is in the roles mask. The event is serialised once
+     * and shared among recipients. CAREHOST_ENOENT if there is no such session.
+     */
+    int (*send_to_session)(carehost_plugin_ctx *ctx, const char *session, unsigned roles,
+                           const char *event, const json_t *fields);
+
+    /**
+     * Write a line to the host's log, prefixed with the plugin's name.
+     * Never log clinical content (worksheets, chat, notes): logs are not a
+     * protected store.
+     */
+    void (*log)(carehost_plugin_ctx *ctx, carehost_log_level level, const char *fmt, ...)
+#if defined(__GNUC__)
+        __attribute__((format(printf, 3, 4)))
+#endif
+        ;
+
+    /**
+     * Call fn(ctx, timer, data) after delay_ms milliseconds, then every
+     * delay_ms if repeat is non-zero. Returns the timer's handle, or 0 when it
+     * cannot (delay_ms is 0 with repeat, or too many timers). Timers end at
+     * shutdown; the plugin owns data.
+     */
+    carehost_timer (*timer_start)(carehost_plugin_ctx *ctx, uint32_t delay_ms, int repeat,
+                                  carehost_timer_fn fn, void *data);
+
+    /** Stop a timer. CAREHOST_ENOENT if it already fired (non-repeating) or was stopped. */
+    int (*timer_cancel)(carehost_plugin_ctx *ctx, carehost_timer timer);
+
+    /* New members are appended here, with the minor version that added them. */
+} carehost_host_api;
+
+/**
+ * True when the host table has the member and it is set. Use before calling
+ * anything added after ABI 1.0, e.g. CAREHOST_HOST_HAS(host, record_put).
+ */
+#define CAREHOST_HOST_HAS(api, member)                                                      \
+    ((api)->size >= offsetof(carehost_host_api, member) + sizeof((api)->member) &&           \
+     (api)->member != NULL)
+
+/* ------------------------------------------------------------------------- */
+/* The plugin's description                                                  */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * What a plugin is and which events it wants. Returned by the entry function;
+ * must stay valid (normally a static const) until the plugin is unloaded.
+ * Fill it with CAREHOST_PLUGIN_DEFINE, which sets the compatibility header.
+ */
+typedef struct carehost_plugin {
+    /* Compatibility header: never moves. */
+    uint32_t abi_major;  /**< CAREHOST_PLUGIN_ABI_MAJOR the plugin was built against */
+    uint32_t abi_minor;  /**< CAREHOST_PLUGIN_ABI_MINOR the plugin was built against */
+    size_t size;         /**< sizeof(carehost_plugin) as the plugin was built */
+
+    /* --- ABI 1.0 --- */
+
+    /** Unique name, [a-z][a-z0-9_]*, at most CAREHOST_PLUGIN_NAME_MAX bytes.
+     *  It prefixes the plugin's verbs and events and names its web panel
+     *  (served at /plugins/<name>/). Mandatory. */
+    const char *name;
+    /** Version shown to clients by `hello`, e.g. "1.2.0". Mandatory. */
+    const char *version;
+    /** One line saying what the plugin does. Optional. */
+    const char *description;
+
+    /**
+     * Called once after loading, before any other callback. Register verbs
+     * here. Return 0 on success; anything else refuses the plugin (the host
+     * logs it and carries on without it; shutdown is not called). Mandatory.
+     */
+    int (*init)(carehost_plugin_ctx *ctx, const carehost_host_api *host);
+
+    /** Called once at host shutdown, after every session closed. Free
+     *  everything. Mandatory. */
+    void (*shutdown)(carehost_plugin_ctx *ctx);
+
+    /** A session has opened (at start for sessions that exist then). Optional. */
+    void (*session_opened)(carehost_plugin_ctx *ctx, const carehost_session_info *session);
+
+    /** A session has closed. Optional. */
+    void (*session_closed)(carehost_plugin_ctx *ctx, const carehost_session_info *session);
+
+    /** Someone entered a session; peer->session says which. Optional. */
+    void (*participant_joined)(carehost_plugin_ctx *ctx, const carehost_peer *peer);
+
+    /** Someone left a session (by `leave` or by disconnecting). Optional. */
+    void (*participant_left)(carehost_plugin_ctx *ctx, const carehost_peer *peer);
+
+    /**
+     * A client sent "<plugin>.<verb>" and it passed every check the verb's
+     * declaration asks for. msg is the whole message object (borrowed); verb is
+     * without the prefix. Answer req exactly once, now or later. Mandatory if
+     * the plugin registers verbs.
+     */
+    void (*handle_message)(carehost_plugin_ctx *ctx, const carehost_peer *from,
+                           const char *verb, json_t *msg, carehost_request req);
+
+    /* New members are appended here, with the minor version that added them. */
+} carehost_plugin;
+
+/** The type of the entry function the host looks up. */
+typedef const carehost_plugin *(*carehost_plugin_entry_fn)(void);
+
+/**
+ * Define the entry function and the plugin's description in one go, with
+ * designated initializers; unnamed members are NULL:
+ *
+ *     CAREHOST_PLUGIN_DEFINE(.name = "echo", .version = "1.0.0",
+ *                            .init = echo_init, .shutdown = echo_shutdown);
+ */
+#define CAREHOST_PLUGIN_DEFINE(...)                                                        \
+    static const carehost_plugin carehost_plugin_description_ = {                          \
+        .abi_major = CAREHOST_PLUGIN_ABI_MAJOR,                                            \
+        .abi_minor = CAREHOST_PLUGIN_ABI_MINOR,                                            \
+        .size = sizeof(carehost_plugin),                                                   \
+        __VA_ARGS__};                                                                      \
+    CAREHOST_PLUGIN_EXPORT const carehost_plugin *carehost_plugin_entry(void);             \
+    CAREHOST_PLUGIN_EXPORT const carehost_plugin *carehost_plugin_entry(void)              \
+    {                                                                                      \
+        return &carehost_plugin_description_;                                              \
+    }
+
+/** Marks the entry function visible even when a plugin builds with -fvisibility=hidden. */
+#if defined(__GNUC__)
+#define CAREHOST_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define CAREHOST_PLUGIN_EXPORT
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CAREHOST_PLUGIN_H */

@@ -1,0 +1,512 @@
+/* test_config.c -- defaults, command line and config file (host/config.h). */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static char err[512];
+
+static void ensure_tmpdir(void)
+{
+    if (mkdir(TEST_TMPDIR, 0755) != 0 && errno != EEXIST)
+        ck_abort_msg("cannot create %s", TEST_TMPDIR);
+}
+
+/* Write text to TEST_TMPDIR/name; returns the full path (static buffer per slot). */
+static const char *write_tmp(const char *name, const char *text)
+{
+    static char paths[4][CH_PATH_MAX];
+    static int slot;
+    char *path = paths[slot++ % 4];
+    ensure_tmpdir();
+    snprintf(path, CH_PATH_MAX, "%s/config-%ld-%s", TEST_TMPDIR, (long)getpid(), name);
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static ch_config_action parse(ch_config *cfg, int argc, char **argv)
+{
+    ch_config_defaults(cfg);
+    memset(err, 0, sizeof err);
+    return ch_config_parse_args(cfg, argc, argv, err, sizeof err);
+}
+
+/* The error must be one non-empty line. */
+static void assert_one_line(const char *what)
+{
+    ck_assert_msg(err[0] != '\0', "%s: empty error", what);
+    ck_assert_msg(strchr(err, '\n') == NULL, "%s: error contains a newline: \"%s\"", what, err);
+}
+
+static void expect_error(int argc, char **argv, const char *what)
+{
+    ch_config cfg;
+    ch_config_action a = parse(&cfg, argc, argv);
+    ck_assert_msg(a == CH_CONFIG_ERROR, "%s: accepted (action %d)", what, (int)a);
+    assert_one_line(what);
+}
+
+START_TEST(defaults)
+{
+    ch_config cfg;
+    memset(&cfg, 0x5a, sizeof cfg);
+    ch_config_defaults(&cfg);
+    ck_assert_str_eq(cfg.listen_host, "127.0.0.1");
+    ck_assert_int_eq(cfg.listen_port, 8080);
+    ck_assert_int_eq(cfg.log_level, CAREHOST_LOG_INFO);
+    ck_assert_uint_eq(cfg.max_message_bytes, 65536);
+    ck_assert_uint_eq(cfg.rate_per_sec, 20);
+    ck_assert_uint_eq(cfg.rate_burst, 40);
+    ck_assert_uint_eq(cfg.group_capacity, 15);
+    ck_assert_uint_eq(cfg.chat_max_chars, 2000);
+    ck_assert_uint_eq(cfg.outbox_max_bytes, 1048576);
+    ck_assert_int_eq(cfg.demo, 0);
+    ck_assert_int_eq(cfg.insecure, 0);
+    ck_assert_str_eq(cfg.tls_cert, "");
+    ck_assert_str_eq(cfg.tls_key, "");
+    ck_assert_str_eq(cfg.port_file, "");
+    ck_assert(cfg.plugins_dir[0] != '\0');
+    ck_assert(cfg.web_dir[0] != '\0');
+    ck_assert(cfg.data_dir[0] != '\0');
+    ck_assert(cfg.plugin_web_dir[0] != '\0');
+    ck_assert_int_eq(ch_config_check(&cfg, err, sizeof err), 0);
+}
+END_TEST
+
+START_TEST(no_arguments_runs_with_defaults)
+{
+    ch_config cfg;
+    char *argv[] = {"carehost"};
+    ck_assert_int_eq(parse(&cfg, ARGC(argv), argv), CH_CONFIG_RUN);
+    ck_assert_str_eq(cfg.listen_host, "127.0.0.1");
+    ck_assert_int_eq(cfg.listen_port, 8080);
+}
+END_TEST
+
+START_TEST(listen_forms)
+{
+    ch_config cfg;
+    char *a1[] = {"carehost", "--listen", "127.0.0.1:9000"};
+    ck_assert_int_eq(parse(&cfg, ARGC(a1), a1), CH_CONFIG_RUN);
+    ck_assert_str_eq(cfg.listen_host, "127.0.0.1");
+    ck_assert_int_eq(cfg.listen_port, 9000);
+
+    char *a2[] = {"carehost", "--listen", "[::1]:0"};
+    ck_assert_int_eq(parse(&cfg, ARGC(a2), a2), CH_CONFIG_RUN);
+    ck_assert_str_eq(cfg.listen_host, "::1");
+    ck_assert_int_eq(cfg.listen_port, 0);
+
+    char *a3[] = {"carehost", "--listen=127.0.0.1:9001"};
+    ck_assert_int_eq(parse(&cfg, ARGC(a3), a3), CH_CONFIG_RUN);
+    ck_assert_str_eq(cfg.listen_host, "127.0.0.1");
+    ck_assert_int_eq(cfg.listen_port, 9001);
+
+    char *a4[] = {"carehost", "--listen", "localhost:65535"};
+    ck_assert_int_eq(parse(&cfg, ARGC(a4), a4), CH_CONFIG_RUN);
+    ck_assert_str_eq(cfg.listen_host, "localhost");
+    ck_assert_int_eq(cfg.listen_port, 65535);
+}
+END_TEST
+
+START_TEST(simple_options)
+{
+    ch_config cfg;
+    char *argv[] = {"carehost", "--demo", "--log-level", "debug", "--rate-limit", "5",
+                    "--rate-burst", "7", "--group-capacity", "4", "--chat-max-chars", "300",
+                    "--max-message-bytes", "4096", "--port-file", "/tmp/port",
+                    "--plugins", "/opt/p", "--web", "/opt/w", "--data-dir", "/opt/d",
+                    "--plugin-web", "/opt/pw", "--outbox-max-bytes", "200000"};
+    ck_assert_int_eq(parse(&cfg, ARGC(argv), argv), CH_CONFIG_RUN);
+    ck_assert_int_eq(cfg.demo, 1);
+    ck_assert_int_eq(cfg.log_level, CAREHOST_LOG_DEBUG);
+    ck_assert_uint_eq(cfg.rate_per_sec, 5);
+    ck_assert_uint_eq(cfg.rate_burst, 7);
+    ck_assert_uint_eq(cfg.group_capacity, 4);
+    ck_assert_uint_eq(cfg.chat_max_chars, 300);
+    ck_assert_uint_eq(cfg.max_message_bytes, 4096);
+    ck_assert_str_eq(cfg.port_file, "/tmp/port");
+    ck_assert_str_eq(cfg.plugins_dir, "/opt/p");
+    ck_assert_str_eq(cfg.web_dir, "/opt/w");
+    ck_assert_str_eq(cfg.data_dir, "/opt/d");
+    ck_assert_str_eq(cfg.plugin_web_dir, "/opt/pw");
+    ck_assert_uint_eq(cfg.outbox_max_bytes, 200000);
+}
+END_TEST
+
+START_TEST(log_levels)
+{
+    const char *names[] = {"error", "warn", "info", "debug"};
+    const carehost_log_level levels[] = {CAREHOST_LOG_ERROR, CAREHOST_LOG_WARN, CAREHOST_LOG_INFO,
+                                         CAREHOST_LOG_DEBUG};
+    for (int i = 0; i < 4; i++) {
+        ch_config cfg;
+        char *argv[] = {"carehost", "--log-level", (char *)names[i]};
+        ck_assert_int_eq(parse(&cfg, ARGC(argv), argv), CH_CONFIG_RUN);
+        ck_assert_int_eq(cfg.log_level, levels[i]);
+    }
+}
+END_TEST
+
+START_TEST(listen_without_port)
+{
+    char *argv[] = {"carehost", "--listen", "127.0.0.1"};
+    expect_error(ARGC(argv), argv, "--listen without port");
+}
+END_TEST
+
+START_TEST(listen_empty_port)
+{
+    char *argv[] = {"carehost", "--listen", "127.0.0.1:"};
+    expect_error(ARGC(argv), argv, "--listen with empty port");
+}
+END_TEST
+
+START_TEST(listen_port_too_big)
+{
+    char *argv[] = {"carehost", "--listen", "127.0.0.1:70000"};
+    expect_error(ARGC(argv), argv, "port 70000");
+}
+END_TEST
+
+START_TEST(listen_port_not_a_number)
+{
+    char *argv[] = {"carehost", "--listen", "127.0.0.1:abc"};
+    expect_error(ARGC(argv), argv, "port abc");
+    char *argv2[] = {"carehost", "--listen", "127.0.0.1:80x"};
+    expect_error(ARGC(argv2), argv2, "port 80x");
+    char *argv3[] = {"carehost", "--listen", "127.0.0.1:-1"};
+    expect_error(ARGC(argv3), argv3, "port -1");
+}
+END_TEST
+
+START_TEST(unknown_option)
+{
+    char *argv[] = {"carehost", "--colour", "blue"};
+    expect_error(ARGC(argv), argv, "unknown option");
+}
+END_TEST
+
+START_TEST(stray_argument)
+{
+    char *argv[] = {"carehost", "extra"};
+    expect_error(ARGC(argv), argv, "stray argument");
+}
+END_TEST
+
+START_TEST(missing_argument)
+{
+    char *argv[] = {"carehost", "--listen"};
+    expect_error(ARGC(argv), argv, "--listen without its argument");
+}
+END_TEST
+
+START_TEST(bad_log_level)
+{
+    char *argv[] = {"carehost", "--log-level", "loud"};
+    expect_error(ARGC(argv), argv, "--log-level loud");
+}
+END_TEST
+
+START_TEST(zero_group_capacity)
+{
+    char *argv[] = {"carehost", "--group-capacity", "0"};
+    expect_error(ARGC(argv), argv, "--group-capacity 0");
+}
+END_TEST
+
+START_TEST(tiny_max_message_bytes)
+{
+    char *argv[] = {"carehost", "--max-message-bytes", "10"};
+    expect_error(ARGC(argv), argv, "--max-message-bytes 10");
+}
+END_TEST
+
+START_TEST(bad_numbers)
+{
+    char *a1[] = {"carehost", "--rate-limit", "fast"};
+    expect_error(ARGC(a1), a1, "--rate-limit fast");
+    char *a2[] = {"carehost", "--rate-burst", "-3"};
+    expect_error(ARGC(a2), a2, "--rate-burst -3");
+    char *a3[] = {"carehost", "--chat-max-chars", "12abc"};
+    expect_error(ARGC(a3), a3, "--chat-max-chars 12abc");
+}
+END_TEST
+
+START_TEST(help_and_version)
+{
+    ch_config cfg;
+    char *h[] = {"carehost", "--help"};
+    ck_assert_int_eq(parse(&cfg, ARGC(h), h), CH_CONFIG_HELP);
+    char *v[] = {"carehost", "--version"};
+    ck_assert_int_eq(parse(&cfg, ARGC(v), v), CH_CONFIG_VERSION);
+    const char *usage = ch_config_usage();
+    ck_assert_ptr_nonnull(usage);
+    ck_assert_ptr_nonnull(strstr(usage, "--listen"));
+    ck_assert_ptr_nonnull(strstr(usage, "--insecure"));
+}
+END_TEST
+
+START_TEST(non_loopback_needs_tls_or_insecure)
+{
+    ch_config cfg;
+    char *a1[] = {"carehost", "--listen", "0.0.0.0:8443"};
+    ck_assert_int_eq(parse(&cfg, ARGC(a1), a1), CH_CONFIG_ERROR);
+    assert_one_line("0.0.0.0 without TLS");
+    ck_assert_msg(strstr(err, "--insecure") != NULL, "error does not mention --insecure: %s", err);
+
+    char *a2[] = {"carehost", "--listen", "0.0.0.0:8443", "--insecure"};
+    ck_assert_int_eq(parse(&cfg, ARGC(a2), a2), CH_CONFIG_RUN);
+    ck_assert_int_eq(cfg.insecure, 1);
+    ck_assert_str_eq(cfg.listen_host, "0.0.0.0");
+    ck_assert_int_eq(cfg.listen_port, 8443);
+
+    const char *cert = write_tmp("cert.pem", "not really a certificate\n");
+    const char *key = write_tmp("key.pem", "not really a key\n");
+    char *a3[] = {"carehost", "--listen", "0.0.0.0:8443", "--tls-cert", (char *)cert,
+                  "--tls-key", (char *)key};
+    ck_assert_msg(parse(&cfg, ARGC(a3), a3) == CH_CONFIG_RUN, "refused with TLS: %s", err);
+    ck_assert_str_eq(cfg.tls_cert, cert);
+    ck_assert_str_eq(cfg.tls_key, key);
+    ck_assert_int_eq(cfg.insecure, 0);
+}
+END_TEST
+
+START_TEST(tls_cert_and_key_together)
+{
+    const char *cert = write_tmp("cert2.pem", "x\n");
+    const char *key = write_tmp("key2.pem", "x\n");
+    char *a1[] = {"carehost", "--tls-cert", (char *)cert};
+    expect_error(ARGC(a1), a1, "--tls-cert without --tls-key");
+    char *a2[] = {"carehost", "--tls-key", (char *)key};
+    expect_error(ARGC(a2), a2, "--tls-key without --tls-cert");
+    char *a3[] = {"carehost", "--listen", "0.0.0.0:8443", "--tls-cert", (char *)cert};
+    expect_error(ARGC(a3), a3, "non-loopback with a cert and no key");
+}
+END_TEST
+
+START_TEST(config_check_direct)
+{
+    ch_config cfg;
+    ch_config_defaults(&cfg);
+    ck_assert_int_eq(ch_config_check(&cfg, err, sizeof err), 0);
+    snprintf(cfg.listen_host, sizeof cfg.listen_host, "10.0.0.1");
+    memset(err, 0, sizeof err);
+    ck_assert_int_eq(ch_config_check(&cfg, err, sizeof err), -1);
+    assert_one_line("ch_config_check 10.0.0.1");
+    cfg.insecure = 1;
+    ck_assert_int_eq(ch_config_check(&cfg, err, sizeof err), 0);
+}
+END_TEST
+
+START_TEST(set_booleans)
+{
+    ch_config cfg;
+    ch_config_defaults(&cfg);
+    const char *yes[] = {"true", "yes", "1"};
+    const char *no[] = {"false", "no", "0"};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(ch_config_set(&cfg, "demo", yes[i], err, sizeof err), 0);
+        ck_assert_int_eq(cfg.demo, 1);
+        ck_assert_int_eq(ch_config_set(&cfg, "demo", no[i], err, sizeof err), 0);
+        ck_assert_int_eq(cfg.demo, 0);
+        ck_assert_int_eq(ch_config_set(&cfg, "insecure", yes[i], err, sizeof err), 0);
+        ck_assert_int_eq(cfg.insecure, 1);
+        ck_assert_int_eq(ch_config_set(&cfg, "insecure", no[i], err, sizeof err), 0);
+        ck_assert_int_eq(cfg.insecure, 0);
+    }
+    memset(err, 0, sizeof err);
+    ck_assert_int_eq(ch_config_set(&cfg, "demo", "maybe", err, sizeof err), -1);
+    assert_one_line("demo = maybe");
+    memset(err, 0, sizeof err);
+    ck_assert_int_eq(ch_config_set(&cfg, "colour", "blue", err, sizeof err), -1);
+    assert_one_line("unknown key");
+    ck_assert_int_eq(ch_config_set(&cfg, "listen", "[::1]:8081", err, sizeof err), 0);
+    ck_assert_str_eq(cfg.listen_host, "::1");
+    ck_assert_int_eq(cfg.listen_port, 8081);
+}
+END_TEST
+
+START_TEST(load_file_good)
+{
+    const char *path = write_tmp("good.conf",
+                                 "# carehost test configuration\n"
+                                 "\n"
+                                 "   \n"
+                                 "listen = 127.0.0.1:9100\n"
+                                 "log-level=debug\n"
+                                 "demo = yes\n"
+                                 "insecure = false\n"
+                                 "  # an indented comment\n"
+                                 "rate-limit   =   7\n"
+                                 "group-capacity = 9\n"
+                                 "plugins = /srv/carehost/plugins\n");
+    ch_config cfg;
+    ch_config_defaults(&cfg);
+    memset(err, 0, sizeof err);
+    ck_assert_msg(ch_config_load_file(&cfg, path, err, sizeof err) == 0, "refused: %s", err);
+    ck_assert_str_eq(cfg.listen_host, "127.0.0.1");
+    ck_assert_int_eq(cfg.listen_port, 9100);
+    ck_assert_int_eq(cfg.log_level, CAREHOST_LOG_DEBUG);
+    ck_assert_int_eq(cfg.demo, 1);
+    ck_assert_int_eq(cfg.insecure, 0);
+    ck_assert_uint_eq(cfg.rate_per_sec, 7);
+    ck_assert_uint_eq(cfg.group_capacity, 9);
+    ck_assert_str_eq(cfg.plugins_dir, "/srv/carehost/plugins");
+    /* untouched keys keep their defaults */
+    ck_assert_uint_eq(cfg.rate_burst, 40);
+    ck_assert_uint_eq(cfg.chat_max_chars, 2000);
+}
+END_TEST
+
+static void expect_file_error(const char *name, const char *text, int line)
+{
+    const char *path = write_tmp(name, text);
+    ch_config cfg;
+    ch_config_defaults(&cfg);
+    memset(err, 0, sizeof err);
+    ck_assert_int_eq(ch_config_load_file(&cfg, path, err, sizeof err), -1);
+    assert_one_line(name);
+    char prefix[CH_PATH_MAX + 32];
+    snprintf(prefix, sizeof prefix, "%s:%d:", path, line);
+    ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0, "error \"%s\" does not start with %s",
+                  err, prefix);
+}
+
+START_TEST(load_file_errors_name_file_and_line)
+{
+    expect_file_error("noeq.conf", "# fine\ndemo = yes\nthis line has no equals sign\n", 3);
+    expect_file_error("unknown.conf", "\ncolour = blue\n", 2);
+    expect_file_error("badvalue.conf", "rate-burst = many\n", 1);
+    expect_file_error("badport.conf", "# a\n# b\n\nlisten = 127.0.0.1:70000\n", 4);
+    expect_file_error("badbool.conf", "demo = perhaps\n", 1);
+}
+END_TEST
+
+START_TEST(load_file_missing)
+{
+    char path[CH_PATH_MAX];
+    snprintf(path, sizeof path, "%s/does-not-exist-%ld.conf", TEST_TMPDIR, (long)getpid());
+    ch_config cfg;
+    ch_config_defaults(&cfg);
+    memset(err, 0, sizeof err);
+    ck_assert_int_eq(ch_config_load_file(&cfg, path, err, sizeof err), -1);
+    assert_one_line("missing file");
+    ck_assert_msg(strstr(err, path) != NULL, "error does not name the file: %s", err);
+}
+END_TEST
+
+START_TEST(command_line_overrides_file)
+{
+    const char *path = write_tmp("override.conf", "listen = 127.0.0.1:9100\nrate-limit = 7\n"
+                                                  "log-level = warn\n");
+    ch_config cfg;
+    char *a1[] = {"carehost", "--config", (char *)path, "--listen", "127.0.0.1:9200"};
+    ck_assert_msg(parse(&cfg, ARGC(a1), a1) == CH_CONFIG_RUN, "refused: %s", err);
+    ck_assert_int_eq(cfg.listen_port, 9200);
+    ck_assert_uint_eq(cfg.rate_per_sec, 7);
+    ck_assert_int_eq(cfg.log_level, CAREHOST_LOG_WARN);
+
+    /* The file is read first even when --config comes last. */
+    char *a2[] = {"carehost", "--listen", "127.0.0.1:9300", "--log-level", "error", "--config",
+                  (char *)path};
+    ck_assert_msg(parse(&cfg, ARGC(a2), a2) == CH_CONFIG_RUN, "refused: %s", err);
+    ck_assert_int_eq(cfg.listen_port, 9300);
+    ck_assert_int_eq(cfg.log_level, CAREHOST_LOG_ERROR);
+    ck_assert_uint_eq(cfg.rate_per_sec, 7);
+}
+END_TEST
+
+START_TEST(bad_config_file_through_args)
+{
+    const char *path = write_tmp("args-bad.conf", "nonsense\n");
+    char *a1[] = {"carehost", "--config", (char *)path};
+    expect_error(ARGC(a1), a1, "--config with a bad file");
+    ck_assert_msg(strstr(err, path) != NULL, "error does not name the file: %s", err);
+
+    /* A non-loopback address from the file is checked too. */
+    const char *open_path = write_tmp("args-open.conf", "listen = 0.0.0.0:8080\n");
+    char *a2[] = {"carehost", "--config", (char *)open_path};
+    expect_error(ARGC(a2), a2, "non-loopback from file");
+    char *a3[] = {"carehost", "--config", (char *)open_path, "--insecure"};
+    ch_config cfg;
+    ck_assert_int_eq(parse(&cfg, ARGC(a3), a3), CH_CONFIG_RUN);
+}
+END_TEST
+
+START_TEST(loopback)
+{
+    ck_assert_int_eq(ch_config_is_loopback("127.0.0.1"), 1);
+    ck_assert_int_eq(ch_config_is_loopback("127.5.5.5"), 1);
+    ck_assert_int_eq(ch_config_is_loopback("127.255.255.254"), 1);
+    ck_assert_int_eq(ch_config_is_loopback("::1"), 1);
+    ck_assert_int_eq(ch_config_is_loopback("localhost"), 1);
+    ck_assert_int_eq(ch_config_is_loopback("0.0.0.0"), 0);
+    ck_assert_int_eq(ch_config_is_loopback("10.0.0.1"), 0);
+    ck_assert_int_eq(ch_config_is_loopback("::"), 0);
+    ck_assert_int_eq(ch_config_is_loopback("example.org"), 0);
+    ck_assert_int_eq(ch_config_is_loopback("128.0.0.1"), 0);
+    ck_assert_int_eq(ch_config_is_loopback("127.0.0.1.example.org"), 0);
+    ck_assert_int_eq(ch_config_is_loopback("localhost.example.org"), 0);
+    ck_assert_int_eq(ch_config_is_loopback(""), 0);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+    Suite *s = suite_create("config");
+    TCase *tc = tcase_create("args");
+    tcase_add_test(tc, defaults);
+    tcase_add_test(tc, no_arguments_runs_with_defaults);
+    tcase_add_test(tc, listen_forms);
+    tcase_add_test(tc, simple_options);
+    tcase_add_test(tc, log_levels);
+    tcase_add_test(tc, listen_without_port);
+    tcase_add_test(tc, listen_empty_port);
+    tcase_add_test(tc, listen_port_too_big);
+    tcase_add_test(tc, listen_port_not_a_number);
+    tcase_add_test(tc, unknown_option);
+    tcase_add_test(tc, stray_argument);
+    tcase_add_test(tc, missing_argument);
+    tcase_add_test(tc, bad_log_level);
+    tcase_add_test(tc, zero_group_capacity);
+    tcase_add_test(tc, tiny_max_message_bytes);
+    tcase_add_test(tc, bad_numbers);
+    tcase_add_test(tc, help_and_version);
+    tcase_add_test(tc, non_loopback_needs_tls_or_insecure);
+    tcase_add_test(tc, tls_cert_and_key_together);
+    tcase_add_test(tc, config_check_direct);
+    tcase_add_test(tc, set_booleans);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("file");
+    tcase_add_test(tc, load_file_good);
+    tcase_add_test(tc, load_file_errors_name_file_and_line);
+    tcase_add_test(tc, load_file_missing);
+    tcase_add_test(tc, command_line_overrides_file);
+    tcase_add_test(tc, bad_config_file_through_args);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("loopback");
+    tcase_add_test(tc, loopback);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(config_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failures = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failures ? 1 : 0;
+}

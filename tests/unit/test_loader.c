@@ -1,0 +1,569 @@
+/* test_loader.c -- loading, checking and registering plugins
+ * (host/plugin_loader.h), with the test plugins in tests/plugins/. */
+#include <check.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "plugin_loader.h"
+
+#define PLUGIN(name) TEST_PLUGIN_DIR "/" name ".so"
+
+/* ------------------------------------------------------------------------- */
+/* A host function table that records what plugins do                        */
+/* ------------------------------------------------------------------------- */
+
+static char plugin_log[8192]; /* "<plugin>: <line>\n" for every host->log call */
+
+static int t_register_verb(carehost_plugin_ctx *ctx, const char *verb, unsigned roles,
+                           unsigned flags, const json_t *fields)
+{
+    return ch_plugin_register_verb(ctx, verb, roles, flags, fields);
+}
+
+static carehost_request last_reply_req;
+static char last_reply_pong[32];
+
+static int t_reply(carehost_plugin_ctx *ctx, carehost_request req, const json_t *fields)
+{
+    (void)ctx;
+    last_reply_req = req;
+    const char *pong = json_string_value(json_object_get(fields, "pong"));
+    snprintf(last_reply_pong, sizeof last_reply_pong, "%s", pong ? pong : "");
+    return CAREHOST_OK;
+}
+
+static int t_reply_error(carehost_plugin_ctx *ctx, carehost_request req, const char *code,
+                         const char *message)
+{
+    (void)ctx;
+    (void)req;
+    (void)code;
+    (void)message;
+    return CAREHOST_OK;
+}
+
+static int t_send_to(carehost_plugin_ctx *ctx, carehost_participant to, const char *event,
+                     const json_t *fields)
+{
+    (void)ctx;
+    (void)to;
+    (void)event;
+    (void)fields;
+    return CAREHOST_ENOENT;
+}
+
+static int t_send_to_session(carehost_plugin_ctx *ctx, const char *session, unsigned roles,
+                             const char *event, const json_t *fields)
+{
+    (void)ctx;
+    (void)session;
+    (void)roles;
+    (void)event;
+    (void)fields;
+    return CAREHOST_ENOENT;
+}
+
+static void t_log(carehost_plugin_ctx *ctx, carehost_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void t_log(carehost_plugin_ctx *ctx, carehost_log_level level, const char *fmt, ...)
+{
+    (void)level;
+    size_t used = strlen(plugin_log);
+    const char *name = ch_plugin_name(ctx);
+    used += (size_t)snprintf(plugin_log + used, sizeof plugin_log - used, "%s: ",
+                             name ? name : "?");
+    if (used >= sizeof plugin_log)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    used += (size_t)vsnprintf(plugin_log + used, sizeof plugin_log - used, fmt, ap);
+    va_end(ap);
+    if (used + 1 < sizeof plugin_log) {
+        plugin_log[used] = '\n';
+        plugin_log[used + 1] = '\0';
+    }
+}
+
+static carehost_timer t_timer_start(carehost_plugin_ctx *ctx, uint32_t delay_ms, int repeat,
+                                    carehost_timer_fn fn, void *data)
+{
+    (void)ctx;
+    (void)delay_ms;
+    (void)repeat;
+    (void)fn;
+    (void)data;
+    return 0;
+}
+
+static int t_timer_cancel(carehost_plugin_ctx *ctx, carehost_timer timer)
+{
+    (void)ctx;
+    (void)timer;
+    return CAREHOST_ENOENT;
+}
+
+static const carehost_host_api test_api = {
+    .abi_major = CAREHOST_PLUGIN_ABI_MAJOR,
+    .abi_minor = CAREHOST_PLUGIN_ABI_MINOR,
+    .size = sizeof(carehost_host_api),
+    .register_verb = t_register_verb,
+    .reply = t_reply,
+    .reply_error = t_reply_error,
+    .send_to = t_send_to,
+    .send_to_session = t_send_to_session,
+    .log = t_log,
+    .timer_start = t_timer_start,
+    .timer_cancel = t_timer_cancel,
+};
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------- */
+
+static void setup(void)
+{
+    plugin_log[0] = '\0';
+    if (mkdir(TEST_TMPDIR, 0755) != 0 && errno != EEXIST)
+        ck_abort_msg("cannot create %s", TEST_TMPDIR);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static size_t count_occurrences(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+static json_t *J(const char *text)
+{
+    json_error_t jerr;
+    json_t *j = json_loads(text, 0, &jerr);
+    ck_assert_msg(j != NULL, "test JSON does not parse: %s", jerr.text);
+    return j;
+}
+
+/* Check msg against a verb's schema; returns the error code or NULL. */
+static const char *schema_code(const ch_plugin_verb *v, const char *msg_text)
+{
+    static ch_proto_error err;
+    memset(&err, 0, sizeof err);
+    json_t *msg = J(msg_text);
+    int rc = ch_schema_check(v->schema, msg, &err);
+    json_decref(msg);
+    return rc == 0 ? NULL : (err.code ? err.code : "(no code)");
+}
+
+/* Redirect stderr (where ch_log writes) into a file; stop_capture returns its text. */
+static char capture_path[1024];
+static int saved_stderr = -1;
+
+static void start_capture(void)
+{
+    snprintf(capture_path, sizeof capture_path, "%s/loader-stderr-%ld.txt", TEST_TMPDIR,
+             (long)getpid());
+    fflush(stderr);
+    saved_stderr = dup(STDERR_FILENO);
+    ck_assert_int_ge(saved_stderr, 0);
+    ck_assert_ptr_nonnull(freopen(capture_path, "w", stderr));
+}
+
+static char *stop_capture(void)
+{
+    fflush(stderr);
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stderr);
+    clearerr(stderr);
+    static char text[8192];
+    text[0] = '\0';
+    FILE *f = fopen(capture_path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    unlink(capture_path);
+    return text;
+}
+
+static ch_load_result load_one(const char *path)
+{
+    ch_plugins *all = ch_plugins_new(&test_api);
+    ck_assert_ptr_nonnull(all);
+    ch_load_result r = ch_plugins_load_file(all, path);
+    ck_assert_uint_eq(ch_plugins_count(all), r == CH_LOAD_OK ? 1 : 0);
+    ch_plugins_free(all);
+    return r;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Tests                                                                     */
+/* ------------------------------------------------------------------------- */
+
+START_TEST(good_loads)
+{
+    ch_plugins *all = ch_plugins_new(&test_api);
+    ck_assert_ptr_nonnull(all);
+    ck_assert_uint_eq(ch_plugins_count(all), 0);
+    ck_assert_int_eq(ch_plugins_load_file(all, PLUGIN("good")), CH_LOAD_OK);
+    ck_assert_uint_eq(ch_plugins_count(all), 1);
+
+    carehost_plugin_ctx *ctx = ch_plugins_find(all, "good");
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert_ptr_eq(ch_plugins_at(all, 0), ctx);
+    ck_assert_ptr_null(ch_plugins_find(all, "frozen"));
+    ck_assert_str_eq(ch_plugin_name(ctx), "good");
+    ck_assert_str_eq(ch_plugin_version(ctx), "1.0.0");
+    ck_assert_msg(ends_with(ch_plugin_path(ctx), "/good.so"), "path %s", ch_plugin_path(ctx));
+    const carehost_plugin *desc = ch_plugin_desc(ctx);
+    ck_assert_ptr_nonnull(desc);
+    ck_assert_str_eq(desc->name, "good");
+    ck_assert_str_eq(desc->description, "Test plugin: answers ping");
+    ck_assert_ptr_nonnull(CH_PLUGIN_CB(desc, handle_message));
+    ck_assert_ptr_null(CH_PLUGIN_CB(desc, session_opened));
+
+    ck_assert_uint_eq(ch_plugin_verb_count(ctx), 1);
+    const ch_plugin_verb *v = ch_plugin_find_verb(ctx, "ping");
+    ck_assert_ptr_nonnull(v);
+    ck_assert_ptr_eq(ch_plugin_verb_at(ctx, 0), v);
+    ck_assert_str_eq(v->name, "ping");
+    ck_assert_uint_eq(v->roles, CAREHOST_ROLES_ALL);
+    ck_assert_uint_eq(v->flags, 0);
+    ck_assert_ptr_nonnull(v->schema);
+    ck_assert_ptr_null(ch_plugin_find_verb(ctx, "pong"));
+    ck_assert_ptr_null(ch_plugin_find_verb(ctx, "good.ping"));
+
+    /* The declared fields are what the schema enforces. */
+    ck_assert_ptr_null(schema_code(v, "{\"type\":\"good.ping\"}"));
+    ck_assert_ptr_null(schema_code(v, "{\"type\":\"good.ping\",\"id\":1,\"n\":0}"));
+    ck_assert_ptr_null(schema_code(v, "{\"type\":\"good.ping\",\"n\":10}"));
+    ck_assert_str_eq(schema_code(v, "{\"type\":\"good.ping\",\"n\":11}"), "invalid_field");
+    ck_assert_str_eq(schema_code(v, "{\"type\":\"good.ping\",\"n\":-1}"), "invalid_field");
+    ck_assert_str_eq(schema_code(v, "{\"type\":\"good.ping\",\"n\":\"3\"}"), "wrong_field_type");
+    ck_assert_str_eq(schema_code(v, "{\"type\":\"good.ping\",\"m\":1}"), "unknown_field");
+
+    /* handle_message answers the request through the host table */
+    carehost_peer peer = {.size = sizeof peer, .participant = 3, .session = "s", .name = "Ana",
+                          .role = CAREHOST_ROLE_PATIENT};
+    json_t *msg = J("{\"type\":\"good.ping\",\"id\":1}");
+    CH_PLUGIN_CB(desc, handle_message)(ctx, &peer, "ping", msg, 77);
+    json_decref(msg);
+    ck_assert_uint_eq(last_reply_req, 77);
+    ck_assert_str_eq(last_reply_pong, "good");
+
+    ch_plugins_free(all);
+}
+END_TEST
+
+START_TEST(register_verb_only_during_init)
+{
+    ch_plugins *all = ch_plugins_new(&test_api);
+    ck_assert_int_eq(ch_plugins_load_file(all, PLUGIN("good")), CH_LOAD_OK);
+    carehost_plugin_ctx *ctx = ch_plugins_find(all, "good");
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert_int_eq(ch_plugin_register_verb(ctx, "late", CAREHOST_ROLES_ALL, 0, NULL),
+                     CAREHOST_ESTATE);
+    ck_assert_ptr_null(ch_plugin_find_verb(ctx, "late"));
+    ck_assert_uint_eq(ch_plugin_verb_count(ctx), 1);
+    ch_plugins_free(all);
+}
+END_TEST
+
+START_TEST(shutdown_called_once_on_free)
+{
+    ch_plugins *all = ch_plugins_new(&test_api);
+    ck_assert_int_eq(ch_plugins_load_file(all, PLUGIN("good")), CH_LOAD_OK);
+
+    /* Hold our own reference so the counter outlives the registry's dlclose. */
+    void *h = dlopen(PLUGIN("good"), RTLD_NOW | RTLD_NOLOAD);
+    ck_assert_msg(h != NULL, "good.so is not loaded: %s", dlerror());
+    int *calls = dlsym(h, "good_shutdown_calls");
+    ck_assert_ptr_nonnull(calls);
+    ck_assert_int_eq(*calls, 0);
+    ck_assert_ptr_null(strstr(plugin_log, "good shutdown"));
+
+    ch_plugins_free(all);
+    ck_assert_int_eq(*calls, 1);
+    ck_assert_uint_eq(count_occurrences(plugin_log, "good: good shutdown\n"), 1);
+    dlclose(h);
+}
+END_TEST
+
+START_TEST(shutdown_in_reverse_load_order)
+{
+    ch_plugins *all = ch_plugins_new(&test_api);
+    ck_assert_int_eq(ch_plugins_load_file(all, PLUGIN("good")), CH_LOAD_OK);
+    ck_assert_int_eq(ch_plugins_load_file(all, PLUGIN("frozen_v1")), CH_LOAD_OK);
+    ck_assert_uint_eq(ch_plugins_count(all), 2);
+    ck_assert_str_eq(ch_plugin_name(ch_plugins_at(all, 0)), "good");
+    ck_assert_str_eq(ch_plugin_name(ch_plugins_at(all, 1)), "frozen");
+    ch_plugins_free(all);
+    const char *good = strstr(plugin_log, "good: good shutdown");
+    const char *frozen = strstr(plugin_log, "frozen: frozen shutdown");
+    ck_assert_msg(good && frozen, "shutdowns missing; log:\n%s", plugin_log);
+    ck_assert_msg(frozen < good, "not in reverse load order; log:\n%s", plugin_log);
+}
+END_TEST
+
+START_TEST(wrong_abi_refused)
+{
+    ck_assert_int_eq(load_one(PLUGIN("wrong_abi")), CH_LOAD_WRONG_ABI);
+}
+END_TEST
+
+START_TEST(missing_symbol_refused)
+{
+    ck_assert_int_eq(load_one(PLUGIN("missing_symbol")), CH_LOAD_NO_ENTRY);
+}
+END_TEST
+
+START_TEST(init_fail_refused)
+{
+    ch_plugins *all = ch_plugins_new(&test_api);
+    ck_assert_int_eq(ch_plugins_load_file(all, PLUGIN("init_fail")), CH_LOAD_INIT_FAILED);
+    ck_assert_uint_eq(ch_plugins_count(all), 0);
+    ck_assert_ptr_null(ch_plugins_find(all, "init_fail"));
+    /* the registry still works afterwards */
+    ck_assert_int_eq(ch_plugins_load_file(all, PLUGIN("good")), CH_LOAD_OK);
+    ck_assert_uint_eq(ch_plugins_count(all), 1);
+    ch_plugins_free(all);
+    /* "shutdown is not called" for a plugin whose init failed */
+    ck_assert_msg(strstr(plugin_log, "init_fail shutdown") == NULL, "log:\n%s", plugin_log);
+    ck_assert_ptr_nonnull(strstr(plugin_log, "good: good shutdown"));
+}
+END_TEST
+
+START_TEST(duplicate_refused)
+{
+    ch_plugins *all = ch_plugins_new(&test_api);
+    ck_assert_int_eq(ch_plugins_load_file(all, PLUGIN("good")), CH_LOAD_OK);
+    ck_assert_int_eq(ch_plugins_load_file(all, PLUGIN("duplicate")), CH_LOAD_DUPLICATE_NAME);
+    ck_assert_uint_eq(ch_plugins_count(all), 1);
+    carehost_plugin_ctx *ctx = ch_plugins_find(all, "good");
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert_msg(ends_with(ch_plugin_path(ctx), "/good.so"), "path %s", ch_plugin_path(ctx));
+    ck_assert_str_eq(ch_plugin_version(ctx), "1.0.0");
+    ck_assert_ptr_nonnull(ch_plugin_find_verb(ctx, "ping"));
+    ck_assert_ptr_null(ch_plugin_find_verb(ctx, "dup"));
+    ch_plugins_free(all);
+    ck_assert_uint_eq(count_occurrences(plugin_log, "good shutdown"), 1);
+}
+END_TEST
+
+START_TEST(not_a_shared_object)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/x-%ld.so", TEST_TMPDIR, (long)getpid());
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("this is a text file, not an ELF shared object\n", f);
+    fclose(f);
+    ck_assert_int_eq(load_one(path), CH_LOAD_DLOPEN_FAILED);
+    unlink(path);
+
+    snprintf(path, sizeof path, "%s/no-such-plugin-%ld.so", TEST_TMPDIR, (long)getpid());
+    ck_assert_int_eq(load_one(path), CH_LOAD_DLOPEN_FAILED);
+}
+END_TEST
+
+START_TEST(frozen_v1_loads)
+{
+    ch_plugins *all = ch_plugins_new(&test_api);
+    ck_assert_int_eq(ch_plugins_load_file(all, PLUGIN("frozen_v1")), CH_LOAD_OK);
+    carehost_plugin_ctx *ctx = ch_plugins_find(all, "frozen");
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert_str_eq(ch_plugin_version(ctx), "1.0.0");
+    const carehost_plugin *desc = ch_plugin_desc(ctx);
+    ck_assert_uint_eq(desc->abi_major, 1);
+    ck_assert_uint_eq(desc->abi_minor, 0);
+    const ch_plugin_verb *v = ch_plugin_find_verb(ctx, "hold");
+    ck_assert_ptr_nonnull(v);
+    ck_assert_uint_eq(v->roles, CAREHOST_ROLE_THERAPIST);
+    ck_assert_uint_eq(v->flags, CAREHOST_VERB_IN_SESSION);
+    ch_plugins_free(all);
+    ck_assert_ptr_nonnull(strstr(plugin_log, "frozen: frozen shutdown"));
+}
+END_TEST
+
+START_TEST(load_dir_loads_the_valid_ones)
+{
+    ch_plugins *all = ch_plugins_new(&test_api);
+    start_capture();
+    size_t loaded = ch_plugins_load_dir(all, TEST_PLUGIN_DIR);
+    char *log = stop_capture();
+    /* Name order: duplicate.so takes the name "good" first, frozen_v1.so loads,
+     * good.so is then the duplicate; init_fail, missing_symbol and wrong_abi fail. */
+    ck_assert_msg(loaded == 2, "loaded %zu; stderr:\n%s", loaded, log);
+    ck_assert_uint_eq(ch_plugins_count(all), 2);
+    ck_assert_str_eq(ch_plugin_name(ch_plugins_at(all, 0)), "good");
+    ck_assert_str_eq(ch_plugin_name(ch_plugins_at(all, 1)), "frozen");
+    carehost_plugin_ctx *good = ch_plugins_find(all, "good");
+    ck_assert_ptr_nonnull(good);
+    ck_assert_msg(ends_with(ch_plugin_path(good), "/duplicate.so"), "path %s",
+                  ch_plugin_path(good));
+    ck_assert_ptr_nonnull(ch_plugin_find_verb(good, "dup"));
+    ck_assert_ptr_nonnull(ch_plugins_find(all, "frozen"));
+    ck_assert_ptr_null(ch_plugins_find(all, "init_fail"));
+    ck_assert_ptr_null(ch_plugins_find(all, "wrong_abi"));
+    ck_assert_ptr_null(ch_plugins_find(all, "missing_symbol"));
+
+    /* every refused file is named in an error line */
+    const char *refused[] = {"good.so", "init_fail.so", "missing_symbol.so", "wrong_abi.so"};
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_msg(strstr(log, refused[i]) != NULL, "no log line names %s; stderr:\n%s",
+                      refused[i], log);
+
+    ch_plugins_free(all);
+    const char *frozen = strstr(plugin_log, "frozen: frozen shutdown");
+    const char *dup = strstr(plugin_log, "good: duplicate shutdown");
+    ck_assert_msg(frozen && dup && frozen < dup, "shutdowns; log:\n%s", plugin_log);
+    ck_assert_ptr_null(strstr(plugin_log, "init_fail shutdown"));
+}
+END_TEST
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb");
+    ck_assert_msg(in != NULL, "cannot read %s", from);
+    FILE *out = fopen(to, "wb");
+    ck_assert_msg(out != NULL, "cannot write %s", to);
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+}
+
+START_TEST(load_dir_build_tree_layout)
+{
+    /* The uninstalled build tree: <dir>/<name>/.libs/<name>.so */
+    char dir[1024], sub[1100], libs[1200], so[1300], junk[1200];
+    snprintf(dir, sizeof dir, "%s/tree-%ld", TEST_TMPDIR, (long)getpid());
+    snprintf(sub, sizeof sub, "%s/frozen_v1", dir);
+    snprintf(libs, sizeof libs, "%s/.libs", sub);
+    snprintf(so, sizeof so, "%s/frozen_v1.so", libs);
+    snprintf(junk, sizeof junk, "%s/README.txt", dir);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    ck_assert_int_eq(mkdir(sub, 0755), 0);
+    ck_assert_int_eq(mkdir(libs, 0755), 0);
+    copy_file(PLUGIN("frozen_v1"), so);
+    FILE *f = fopen(junk, "w");
+    fputs("not a plugin\n", f);
+    fclose(f);
+
+    ch_plugins *all = ch_plugins_new(&test_api);
+    ck_assert_uint_eq(ch_plugins_load_dir(all, dir), 1);
+    carehost_plugin_ctx *ctx = ch_plugins_find(all, "frozen");
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert_msg(ends_with(ch_plugin_path(ctx), "/frozen_v1/.libs/frozen_v1.so"), "path %s",
+                  ch_plugin_path(ctx));
+    ch_plugins_free(all);
+
+    unlink(so);
+    unlink(junk);
+    rmdir(libs);
+    rmdir(sub);
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(load_dir_missing_dir)
+{
+    ch_plugins *all = ch_plugins_new(&test_api);
+    start_capture();
+    size_t n = ch_plugins_load_dir(all, TEST_TMPDIR "/no-such-dir");
+    stop_capture();
+    ck_assert_uint_eq(n, 0);
+    ck_assert_uint_eq(ch_plugins_count(all), 0);
+    ch_plugins_free(all);
+}
+END_TEST
+
+/* A refusal is one error line on stderr naming the file. */
+static void expect_refusal_logged(const char *path, ch_load_result want)
+{
+    ch_plugins *all = ch_plugins_new(&test_api);
+    start_capture();
+    ch_load_result r = ch_plugins_load_file(all, path);
+    char *log = stop_capture();
+    ch_plugins_free(all);
+    ck_assert_int_eq(r, want);
+    ck_assert_msg(strstr(log, path) != NULL, "stderr does not name %s:\n%s", path, log);
+    ck_assert_msg(strstr(log, "ERROR") != NULL, "not logged at error level:\n%s", log);
+    size_t len = strlen(log);
+    ck_assert_msg(len > 0 && log[len - 1] == '\n' && strchr(log, '\n') == log + len - 1,
+                  "expected exactly one line:\n%s", log);
+    /* something beyond the time, level and path: the reason */
+    ck_assert_msg(len > strlen(path) + 45, "no reason given:\n%s", log);
+}
+
+START_TEST(refusals_are_logged)
+{
+    expect_refusal_logged(PLUGIN("wrong_abi"), CH_LOAD_WRONG_ABI);
+    expect_refusal_logged(PLUGIN("missing_symbol"), CH_LOAD_NO_ENTRY);
+    expect_refusal_logged(PLUGIN("init_fail"), CH_LOAD_INIT_FAILED);
+}
+END_TEST
+
+START_TEST(result_texts)
+{
+    const ch_load_result all[] = {CH_LOAD_OK,         CH_LOAD_DLOPEN_FAILED, CH_LOAD_NO_ENTRY,
+                                  CH_LOAD_NULL_PLUGIN, CH_LOAD_WRONG_ABI,    CH_LOAD_BAD_SIZE,
+                                  CH_LOAD_BAD_NAME,   CH_LOAD_NO_VERSION,    CH_LOAD_MISSING_CALLBACK,
+                                  CH_LOAD_DUPLICATE_NAME, CH_LOAD_INIT_FAILED};
+    const size_t n = sizeof all / sizeof all[0];
+    for (size_t i = 0; i < n; i++) {
+        const char *t = ch_load_result_text(all[i]);
+        ck_assert_msg(t != NULL && t[0] != '\0', "no text for result %d", (int)all[i]);
+        for (size_t j = 0; j < i; j++)
+            ck_assert_msg(strcmp(t, ch_load_result_text(all[j])) != 0,
+                          "results %d and %d share the text \"%s\"", (int)all[i], (int)all[j], t);
+    }
+}
+END_TEST
+
+static Suite *loader_suite(void)
+{
+    Suite *s = suite_create("loader");
+    TCase *tc = tcase_create("load");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, good_loads);
+    tcase_add_test(tc, register_verb_only_during_init);
+    tcase_add_test(tc, shutdown_called_once_on_free);
+    tcase_add_test(tc, shutdown_in_reverse_load_order);
+    tcase_add_test(tc, wrong_abi_refused);
+    tcase_add_test(tc, missing_symbol_refused);
+    tcase_add_test(tc, init_fail_refused);
+    tcase_add_test(tc, duplicate_refused);
+    tcase_add_test(tc, not_a_shared_object);
+    tcase_add_test(tc, frozen_v1_loads);
+    tcase_add_test(tc, load_dir_loads_the_valid_ones);
+    tcase_add_test(tc, load_dir_build_tree_layout);
+    tcase_add_test(tc, load_dir_missing_dir);
+    tcase_add_test(tc, refusals_are_logged);
+    tcase_add_test(tc, result_texts);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(loader_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failures = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failures ? 1 : 0;
+}
