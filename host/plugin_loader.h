@@ -39,6 +39,11 @@ typedef enum ch_load_result {
  * argument comes from ch_plugins). The table must outlive the registry. */
 ch_plugins *ch_plugins_new(const carehost_host_api *host_api);
 
+/* Called for a plugin whose init ran, just before it is dlclose()d (after its
+ * shutdown, or after a failed init): the host drops its timers and requests. */
+typedef void (*ch_unload_hook)(carehost_plugin_ctx *ctx, void *arg);
+void ch_plugins_set_unload_hook(ch_plugins *all, ch_unload_hook hook, void *arg);
+
 /* Load one file. Returns the result; logs every refusal. */
 ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path);
 

@@ -1,0 +1,421 @@
+/* config.c -- settings from defaults, a config file and the command line.
+ *
+ * One table of keys serves both the file ("key = value") and the long options
+ * ("--key value" or "--key=value"), so they cannot drift apart. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    /* One line, always. */
+    for (char *p = err; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+}
+
+/* The daemon runs from the build tree when its own executable is the build
+ * tree's host/carehost: then plugins and web files come from the tree too. */
+static int running_from_build_tree(void)
+{
+#ifdef CH_BUILDDIR
+    char self[CH_PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return 0;
+    self[n] = '\0';
+    char tree[CH_PATH_MAX];
+    snprintf(tree, sizeof tree, "%s/host/", CH_BUILDDIR);
+    return strncmp(self, tree, strlen(tree)) == 0;
+#else
+    return 0;
+#endif
+}
+
+void ch_config_defaults(ch_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
+    cfg->listen_port = 8080;
+    if (running_from_build_tree()) {
+        snprintf(cfg->plugins_dir, sizeof cfg->plugins_dir, "%s/plugins", CH_BUILDDIR);
+        snprintf(cfg->plugin_web_dir, sizeof cfg->plugin_web_dir, "%s/plugins", CH_SRCDIR);
+        snprintf(cfg->web_dir, sizeof cfg->web_dir, "%s/web", CH_SRCDIR);
+        snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s/data", CH_BUILDDIR);
+    } else {
+        snprintf(cfg->plugins_dir, sizeof cfg->plugins_dir, "%s/plugins", CH_PKGLIBDIR);
+        snprintf(cfg->plugin_web_dir, sizeof cfg->plugin_web_dir, "%s/plugins", CH_PKGDATADIR);
+        snprintf(cfg->web_dir, sizeof cfg->web_dir, "%s/web", CH_PKGDATADIR);
+        snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s/lib/carehost", CH_LOCALSTATEDIR);
+    }
+    cfg->log_level = CAREHOST_LOG_INFO;
+    cfg->max_message_bytes = 64 * 1024;
+    cfg->rate_per_sec = 20;
+    cfg->rate_burst = 40;
+    cfg->group_capacity = 15;
+    cfg->chat_max_chars = 2000;
+    cfg->outbox_max_bytes = 1024 * 1024;
+}
+
+int ch_config_is_loopback(const char *host)
+{
+    if (strcasecmp(host, "localhost") == 0)
+        return 1;
+    struct in_addr a4;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET6, host, &a6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&a6);
+    return 0;
+}
+
+/* "HOST:PORT", "[V6]:PORT". */
+static int parse_listen(ch_config *cfg, const char *value, char *err, size_t errlen)
+{
+    char host[256];
+    const char *port_text;
+    if (value[0] == '[') {
+        const char *end = strchr(value, ']');
+        if (!end || end[1] != ':') {
+            set_err(err, errlen, "--listen %s: expected [ADDRESS]:PORT for IPv6", value);
+            return -1;
+        }
+        size_t n = (size_t)(end - value - 1);
+        if (n == 0 || n >= sizeof host) {
+            set_err(err, errlen, "--listen %s: the address is empty or too long", value);
+            return -1;
+        }
+        memcpy(host, value + 1, n);
+        host[n] = '\0';
+        port_text = end + 2;
+    } else {
+        const char *colon = strrchr(value, ':');
+        if (!colon) {
+            set_err(err, errlen, "--listen %s: expected HOST:PORT, e.g. 127.0.0.1:8080", value);
+            return -1;
+        }
+        size_t n = (size_t)(colon - value);
+        if (n == 0 || n >= sizeof host || memchr(value, ':', n)) {
+            set_err(err, errlen,
+                    "--listen %s: expected HOST:PORT (write IPv6 addresses as [::1]:8080)", value);
+            return -1;
+        }
+        memcpy(host, value, n);
+        host[n] = '\0';
+        port_text = colon + 1;
+    }
+    char *end;
+    errno = 0;
+    long port = strtol(port_text, &end, 10);
+    if (!*port_text || *end || errno || port < 0 || port > 65535) {
+        set_err(err, errlen, "--listen %s: the port must be a number from 0 to 65535", value);
+        return -1;
+    }
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (strcasecmp(host, "localhost") != 0 && inet_pton(AF_INET, host, &a4) != 1 &&
+        inet_pton(AF_INET6, host, &a6) != 1) {
+        set_err(err, errlen, "--listen %s: '%s' is not an IP address (or localhost)", value, host);
+        return -1;
+    }
+    snprintf(cfg->listen_host, sizeof cfg->listen_host, "%s", host);
+    cfg->listen_port = (int)port;
+    return 0;
+}
+
+static int parse_bool(const char *key, const char *value, int *out, char *err, size_t errlen)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    for (int i = 0; i < 4; i++) {
+        if (strcasecmp(value, yes[i]) == 0) {
+            *out = 1;
+            return 0;
+        }
+        if (strcasecmp(value, no[i]) == 0) {
+            *out = 0;
+            return 0;
+        }
+    }
+    set_err(err, errlen, "--%s %s: expected true or false", key, value);
+    return -1;
+}
+
+static int parse_uint(const char *key, const char *value, unsigned long long min,
+                      unsigned long long max, unsigned long long *out, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    if (!isdigit((unsigned char)value[0]))
+        goto bad;
+    unsigned long long v = strtoull(value, &end, 10);
+    if (*end || errno || v < min || v > max)
+        goto bad;
+    *out = v;
+    return 0;
+bad:
+    set_err(err, errlen, "--%s %s: expected a whole number from %llu to %llu", key, value, min,
+            max);
+    return -1;
+}
+
+static int set_path(char *dst, const char *key, const char *value, char *err, size_t errlen)
+{
+    if (!*value || strlen(value) >= CH_PATH_MAX) {
+        set_err(err, errlen, "--%s: the path is empty or longer than %d bytes", key, CH_PATH_MAX - 1);
+        return -1;
+    }
+    snprintf(dst, CH_PATH_MAX, "%s", value);
+    return 0;
+}
+
+typedef enum { K_LISTEN, K_PATH, K_BOOL, K_UINT, K_SIZE, K_LOGLEVEL } key_kind;
+
+typedef struct key_spec {
+    const char *name;
+    key_kind kind;
+    size_t offset;                   /* into ch_config */
+    unsigned long long min, max;     /* K_UINT / K_SIZE */
+    const char *help;                /* "ARG  explanation" for --help */
+} key_spec;
+
+#define OFF(m) offsetof(ch_config, m)
+static const key_spec keys[] = {
+    {"listen", K_LISTEN, 0, 0, 0, "HOST:PORT  address to serve on (default 127.0.0.1:8080; port 0: any free port)"},
+    {"data-dir", K_PATH, OFF(data_dir), 0, 0, "DIR        where the store lives"},
+    {"plugins", K_PATH, OFF(plugins_dir), 0, 0, "DIR        folder of plugin .so files"},
+    {"web", K_PATH, OFF(web_dir), 0, 0, "DIR        the browser client's files"},
+    {"plugin-web", K_PATH, OFF(plugin_web_dir), 0, 0, "DIR        holds <plugin>/web/ panels"},
+    {"log-level", K_LOGLEVEL, 0, 0, 0, "LEVEL      error, warn, info (default) or debug"},
+    {"tls-cert", K_PATH, OFF(tls_cert), 0, 0, "FILE       PEM certificate: serve HTTPS and WSS"},
+    {"tls-key", K_PATH, OFF(tls_key), 0, 0, "FILE       PEM private key for --tls-cert"},
+    {"port-file", K_PATH, OFF(port_file), 0, 0, "FILE       write the bound port here once listening"},
+    {"demo", K_BOOL, OFF(demo), 0, 0, "           seed the fictional demo clinic"},
+    {"insecure", K_BOOL, OFF(insecure), 0, 0, "           allow plain HTTP on a non-loopback address"},
+    {"max-message-bytes", K_SIZE, OFF(max_message_bytes), 256, 16u * 1024 * 1024, "N          largest WebSocket message (default 65536)"},
+    {"rate-limit", K_UINT, OFF(rate_per_sec), 1, 100000, "N          messages per second per connection (default 20)"},
+    {"rate-burst", K_UINT, OFF(rate_burst), 1, 100000, "N          burst of messages allowed (default 40)"},
+    {"group-capacity", K_UINT, OFF(group_capacity), 1, 1000, "N          participants in a group session (default 15)"},
+    {"chat-max-chars", K_UINT, OFF(chat_max_chars), 1, 100000, "N          longest chat message in characters (default 2000)"},
+    {"outbox-max-bytes", K_SIZE, OFF(outbox_max_bytes), 4096, 1024u * 1024 * 1024, "N          drop a client this far behind (default 1048576)"},
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static const key_spec *find_key(const char *name)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err, size_t errlen)
+{
+    const key_spec *k = find_key(key);
+    if (!k) {
+        set_err(err, errlen, "unknown setting '%s' (see --help)", key);
+        return -1;
+    }
+    char *base = (char *)cfg;
+    unsigned long long v;
+    switch (k->kind) {
+    case K_LISTEN:
+        return parse_listen(cfg, value, err, errlen);
+    case K_PATH:
+        return set_path(base + k->offset, key, value, err, errlen);
+    case K_BOOL:
+        return parse_bool(key, value, (int *)(base + k->offset), err, errlen);
+    case K_UINT:
+        if (parse_uint(key, value, k->min, k->max, &v, err, errlen))
+            return -1;
+        *(unsigned *)(base + k->offset) = (unsigned)v;
+        return 0;
+    case K_SIZE:
+        if (parse_uint(key, value, k->min, k->max, &v, err, errlen))
+            return -1;
+        *(size_t *)(base + k->offset) = (size_t)v;
+        return 0;
+    case K_LOGLEVEL:
+        if (ch_log_level_parse(value, &cfg->log_level)) {
+            set_err(err, errlen, "--log-level %s: expected error, warn, info or debug", value);
+            return -1;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *end = s + strlen(s);
+    while (end > s && isspace((unsigned char)end[-1]))
+        *--end = '\0';
+    return s;
+}
+
+int ch_config_load_file(ch_config *cfg, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        set_err(err, errlen, "cannot read config file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[4096];
+    int lineno = 0;
+    int rc = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            set_err(err, errlen, "%s:%d: line too long", path, lineno);
+            rc = -1;
+            break;
+        }
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        char *s = trim(line);
+        if (!*s)
+            continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            set_err(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(s);
+        char *value = trim(eq + 1);
+        if (strcmp(key, "config") == 0) {
+            set_err(err, errlen, "%s:%d: a config file cannot include another", path, lineno);
+            rc = -1;
+            break;
+        }
+        char why[512];
+        if (ch_config_set(cfg, key, value, why, sizeof why)) {
+            set_err(err, errlen, "%s:%d: %s", path, lineno, why);
+            rc = -1;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int ch_config_check(const ch_config *cfg, char *err, size_t errlen)
+{
+    int has_cert = cfg->tls_cert[0] != '\0', has_key = cfg->tls_key[0] != '\0';
+    if (has_cert != has_key) {
+        set_err(err, errlen, "--tls-cert and --tls-key must be given together");
+        return -1;
+    }
+    if (!has_cert && !cfg->insecure && !ch_config_is_loopback(cfg->listen_host)) {
+        set_err(err, errlen,
+                "refusing to serve plain HTTP on %s, a non-loopback address: give --tls-cert and "
+                "--tls-key, or --insecure if a TLS proxy sits in front",
+                cfg->listen_host);
+        return -1;
+    }
+    return 0;
+}
+
+const char *ch_config_usage(void)
+{
+    static char text[4096];
+    if (text[0])
+        return text;
+    size_t n = (size_t)snprintf(text, sizeof text,
+                                "Usage: carehost [OPTION]...\n"
+                                "Serve carehost telehealth sessions over HTTP(S) and WebSocket.\n\n"
+                                "  --config FILE                 read 'key = value' settings (same keys as the options)\n");
+    for (size_t i = 0; i < NKEYS && n < sizeof text; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "  --%-18s %s\n", keys[i].name, keys[i].help);
+    if (n < sizeof text)
+        snprintf(text + n, sizeof text - n,
+                 "  --help                        show this help and exit\n"
+                 "  --version                     show the version and exit\n");
+    return text;
+}
+
+ch_config_action ch_config_parse_args(ch_config *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+    enum { OPT_HELP = 1000, OPT_VERSION, OPT_CONFIG, OPT_KEY0 };
+    struct option opts[NKEYS + 4];
+    size_t n = 0;
+    for (size_t i = 0; i < NKEYS; i++) {
+        int is_flag = keys[i].kind == K_BOOL;
+        opts[n++] = (struct option){keys[i].name, is_flag ? optional_argument : required_argument,
+                                    NULL, OPT_KEY0 + (int)i};
+    }
+    opts[n++] = (struct option){"help", no_argument, NULL, OPT_HELP};
+    opts[n++] = (struct option){"version", no_argument, NULL, OPT_VERSION};
+    opts[n++] = (struct option){"config", required_argument, NULL, OPT_CONFIG};
+    opts[n] = (struct option){NULL, 0, NULL, 0};
+
+    /* Pass 1: --help, --version and --config, so the file sits under the other options. */
+    opterr = 0;
+    optind = 1;
+    int c;
+    const char *config_path = NULL;
+    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        if (c == OPT_HELP)
+            return CH_CONFIG_HELP;
+        if (c == OPT_VERSION)
+            return CH_CONFIG_VERSION;
+        if (c == OPT_CONFIG)
+            config_path = optarg;
+        if (c == '?') {
+            set_err(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+            return CH_CONFIG_ERROR;
+        }
+        if (c == ':') {
+            set_err(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+            return CH_CONFIG_ERROR;
+        }
+    }
+    if (optind < argc) {
+        set_err(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+        return CH_CONFIG_ERROR;
+    }
+    if (config_path && ch_config_load_file(cfg, config_path, err, errlen))
+        return CH_CONFIG_ERROR;
+
+    /* Pass 2: every other option overrides the file. */
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        if (c < OPT_KEY0)
+            continue;
+        const key_spec *k = &keys[c - OPT_KEY0];
+        const char *value = optarg;
+        if (k->kind == K_BOOL && !value)
+            value = "true";
+        if (ch_config_set(cfg, k->name, value, err, errlen))
+            return CH_CONFIG_ERROR;
+    }
+    if (ch_config_check(cfg, err, errlen))
+        return CH_CONFIG_ERROR;
+    return CH_CONFIG_RUN;
+}

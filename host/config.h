@@ -1,0 +1,67 @@
+/* config.h -- the daemon's settings: defaults, command line and config file. */
+#ifndef CH_CONFIG_H
+#define CH_CONFIG_H
+
+#include <stddef.h>
+#include "carehost/plugin.h"
+
+#define CH_PATH_MAX 1024
+
+typedef struct ch_config {
+    char listen_host[256];      /* address to bind, e.g. "127.0.0.1" or "::1" */
+    int listen_port;            /* 0 lets the kernel choose (see port_file) */
+    char data_dir[CH_PATH_MAX];
+    char plugins_dir[CH_PATH_MAX];
+    char web_dir[CH_PATH_MAX];
+    char plugin_web_dir[CH_PATH_MAX]; /* holds <plugin>/ panel folders */
+    char tls_cert[CH_PATH_MAX];
+    char tls_key[CH_PATH_MAX];
+    char port_file[CH_PATH_MAX]; /* if set, the bound port is written here once listening */
+    carehost_log_level log_level;
+    int demo;                   /* seed the fictional demo clinic */
+    int insecure;               /* allow plain HTTP on a non-loopback address */
+    size_t max_message_bytes;   /* largest accepted frame (default 64 KiB) */
+    unsigned rate_per_sec;      /* sustained messages per second per connection */
+    unsigned rate_burst;        /* bucket size */
+    unsigned group_capacity;    /* default participants in a group session */
+    unsigned chat_max_chars;    /* longest chat text, in characters */
+    size_t outbox_max_bytes;    /* a slower reader is disconnected past this */
+} ch_config;
+
+typedef enum ch_config_action {
+    CH_CONFIG_RUN = 0,   /* start the daemon */
+    CH_CONFIG_HELP,      /* --help was given: print usage, exit 0 */
+    CH_CONFIG_VERSION,   /* --version: print version, exit 0 */
+    CH_CONFIG_ERROR      /* err holds one line; exit 2 */
+} ch_config_action;
+
+/* Fill with defaults; paths point at the installed layout, or at the build tree
+ * when the running binary is the build tree's one. */
+void ch_config_defaults(ch_config *cfg);
+
+/* Set one key ("listen", "data-dir", "plugins", "web", "plugin-web", "log-level",
+ * "tls-cert", "tls-key", "port-file", "demo", "insecure", "max-message-bytes",
+ * "rate-limit", "rate-burst", "group-capacity", "chat-max-chars",
+ * "outbox-max-bytes") from text. Boolean keys take "true"/"false"/"yes"/"no"/"1"/"0".
+ * Returns 0, or -1 with a one-line message in err. */
+int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err, size_t errlen);
+
+/* Read "key = value" lines (# comments, blank lines). Returns 0, or -1 with
+ * "FILE:LINE: what is wrong" in err. */
+int ch_config_load_file(ch_config *cfg, const char *path, char *err, size_t errlen);
+
+/* Parse argv: --config FILE is read first, then the other options override it.
+ * Finally checks the whole (ch_config_check). */
+ch_config_action ch_config_parse_args(ch_config *cfg, int argc, char **argv, char *err,
+                                      size_t errlen);
+
+/* Cross-field checks: TLS cert and key together; non-loopback needs TLS or insecure. */
+int ch_config_check(const ch_config *cfg, char *err, size_t errlen);
+
+/* 1 if host is a loopback address (127.0.0.0/8, ::1, "localhost"). */
+int ch_config_is_loopback(const char *host);
+
+/* The usage text for --help. */
+const char *ch_config_usage(void);
+
+#endif

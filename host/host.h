@@ -1,0 +1,38 @@
+/* host.h -- the daemon's state, owned by the event-loop thread.
+ *
+ * One ch_host exists per process. Everything in it is touched only from the
+ * event-loop thread (libwebsockets callbacks, timers, plugin callbacks). */
+#ifndef CH_HOST_H
+#define CH_HOST_H
+
+#include <stdint.h>
+#include <libwebsockets.h>
+
+#include "carehost/plugin.h"
+#include "config.h"
+#include "plugin_loader.h"
+#include "sessions.h"
+
+typedef struct ch_conns ch_conns;
+typedef struct ch_requests ch_requests;
+typedef struct ch_timers ch_timers;
+
+typedef struct ch_host {
+    ch_config cfg;
+    struct lws_context *lws;
+    struct lws_vhost *vhost;
+    ch_sessions *sessions;
+    ch_plugins *plugins;
+    ch_conns *conns;          /* open WebSocket connections, by participant id */
+    ch_requests *requests;    /* plugin requests awaiting their answer */
+    ch_timers *timers;        /* plugin timers */
+    carehost_host_api api;    /* the table handed to plugins */
+    uint64_t next_participant;
+    volatile int stopping;    /* set by the signal handler */
+    int draining;             /* closes sent, waiting for clients to go */
+} ch_host;
+
+/* The one host of this process (plugins' host functions reach it through here). */
+extern ch_host *ch_the_host;
+
+#endif

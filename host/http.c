@@ -1,0 +1,119 @@
+/* http.c -- static files, headers on every reply, and the upgrade filter. */
+#include "http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* No inline script or style anywhere in web/: the client is built to this policy. */
+static const char csp[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
+
+/* Added by libwebsockets to every HTTP reply of the vhost, files and errors alike. */
+static const struct lws_protocol_vhost_options hdr_permissions = {
+    NULL, NULL, "permissions-policy:", "camera=(self), microphone=(self), geolocation=(), payment=()"};
+static const struct lws_protocol_vhost_options hdr_coop = {&hdr_permissions, NULL,
+                                                           "cross-origin-opener-policy:", "same-origin"};
+static const struct lws_protocol_vhost_options hdr_frame = {&hdr_coop, NULL, "x-frame-options:", "DENY"};
+static const struct lws_protocol_vhost_options hdr_referrer = {&hdr_frame, NULL, "referrer-policy:",
+                                                               "no-referrer"};
+static const struct lws_protocol_vhost_options hdr_nosniff = {&hdr_referrer, NULL,
+                                                              "x-content-type-options:", "nosniff"};
+static const struct lws_protocol_vhost_options hdr_csp = {&hdr_nosniff, NULL,
+                                                          "content-security-policy:", csp};
+
+const struct lws_protocol_vhost_options *ch_http_headers(void) { return &hdr_csp; }
+
+/* lws knows the usual types; these make ES modules and manifests right too. */
+static const struct lws_protocol_vhost_options mime_webmanifest = {
+    NULL, NULL, ".webmanifest", "application/manifest+json"};
+static const struct lws_protocol_vhost_options mime_json = {&mime_webmanifest, NULL, ".json",
+                                                            "application/json"};
+static const struct lws_protocol_vhost_options mime_mjs = {&mime_json, NULL, ".mjs",
+                                                           "text/javascript"};
+static const struct lws_protocol_vhost_options mime_js = {&mime_mjs, NULL, ".js",
+                                                          "text/javascript"};
+static const struct lws_protocol_vhost_options mime_svg = {&mime_js, NULL, ".svg",
+                                                           "image/svg+xml"};
+
+static struct lws_http_mount *mounts;
+static char **mount_strings;
+static size_t mount_count;
+
+static void fill_mount(struct lws_http_mount *m, const char *mountpoint, const char *origin)
+{
+    memset(m, 0, sizeof *m);
+    m->mountpoint = mountpoint;
+    m->mountpoint_len = (unsigned char)strlen(mountpoint);
+    m->origin = origin;
+    m->def = "index.html";
+    m->origin_protocol = LWSMPRO_FILE;
+    m->extra_mimetypes = &mime_svg;
+    /* Revalidate on every load, so an upgraded client reaches every browser at once. */
+    m->cache_max_age = 0;
+    m->cache_reusable = 1;
+    m->cache_revalidate = 1;
+    m->cache_intermediaries = 0;
+}
+
+const struct lws_http_mount *ch_http_mounts(ch_host *h)
+{
+    size_t n = ch_plugins_count(h->plugins);
+    mounts = calloc(n + 1, sizeof *mounts);
+    mount_strings = calloc(2 * n + 1, sizeof *mount_strings);
+    if (!mounts || !mount_strings)
+        return NULL;
+    mount_count = n + 1;
+    fill_mount(&mounts[0], "/", h->cfg.web_dir);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = ch_plugin_name(ch_plugins_at(h->plugins, i));
+        char buf[CH_PATH_MAX + 64];
+        snprintf(buf, sizeof buf, "/plugins/%s", name);
+        mount_strings[2 * i] = strdup(buf);
+        snprintf(buf, sizeof buf, "%s/%s/web", h->cfg.plugin_web_dir, name);
+        mount_strings[2 * i + 1] = strdup(buf);
+        if (!mount_strings[2 * i] || !mount_strings[2 * i + 1])
+            return NULL;
+        fill_mount(&mounts[i + 1], mount_strings[2 * i], mount_strings[2 * i + 1]);
+        mounts[i].mount_next = &mounts[i + 1];
+    }
+    return mounts;
+}
+
+void ch_http_free_mounts(void)
+{
+    for (size_t i = 0; mount_strings && i < 2 * (mount_count - 1); i++)
+        free(mount_strings[i]);
+    free(mount_strings);
+    free(mounts);
+    mounts = NULL;
+    mount_strings = NULL;
+    mount_count = 0;
+}
+
+/* The protocol lives at /ws only. */
+static int upgrade_allowed(struct lws *wsi)
+{
+    char uri[64];
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0)
+        return 0;
+    return strcmp(uri, "/ws") == 0;
+}
+
+int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                     size_t len)
+{
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        if (!upgrade_allowed(wsi))
+            return 1;
+        return ch_the_host->stopping ? 1 : 0;
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}

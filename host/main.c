@@ -1,0 +1,30 @@
+/* main.c -- carehost: parse the configuration, then run the server. */
+#include <stdio.h>
+
+#include "autoconfig.h"
+#include "config.h"
+#include "log.h"
+#include "server.h"
+
+int main(int argc, char **argv)
+{
+    ch_config cfg;
+    char err[512];
+    ch_config_defaults(&cfg);
+    switch (ch_config_parse_args(&cfg, argc, argv, err, sizeof err)) {
+    case CH_CONFIG_HELP:
+        fputs(ch_config_usage(), stdout);
+        return 0;
+    case CH_CONFIG_VERSION:
+        printf("carehost %s (plugin ABI %d.%d, protocol %d)\n", PACKAGE_VERSION,
+               CAREHOST_PLUGIN_ABI_MAJOR, CAREHOST_PLUGIN_ABI_MINOR, 1);
+        return 0;
+    case CH_CONFIG_ERROR:
+        fprintf(stderr, "carehost: %s\n", err);
+        return 2;
+    case CH_CONFIG_RUN:
+        break;
+    }
+    ch_log_set_level(cfg.log_level);
+    return ch_server_run(&cfg);
+}

@@ -1,0 +1,331 @@
+/* plugin_loader.c -- find plugin files, dlopen them, check them, run their init,
+ * and keep the registry of loaded plugins and their declared verbs. */
+#include "plugin_loader.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+
+#define MAX_VERBS 64
+
+/* The size of carehost_plugin in ABI 1.0: every plugin must be at least this big. */
+#define PLUGIN_SIZE_1_0 (offsetof(carehost_plugin, handle_message) + sizeof(void (*)(void)))
+
+struct carehost_plugin_ctx {
+    ch_plugins *owner;
+    void *dl;
+    const carehost_plugin *desc;
+    char *path;
+    char name[CAREHOST_PLUGIN_NAME_MAX + 1];
+    int in_init;                  /* register_verb is allowed only now */
+    int init_called;              /* the plugin may hold host resources (timers) */
+    int verb_error;               /* a bad register_verb refuses the plugin */
+    ch_plugin_verb verbs[MAX_VERBS];
+    size_t verb_count;
+};
+
+struct ch_plugins {
+    const carehost_host_api *api;
+    ch_unload_hook unload_hook;
+    void *unload_arg;
+    carehost_plugin_ctx **items;
+    size_t count, cap;
+};
+
+static int valid_name(const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (len == 0 || len > CAREHOST_PLUGIN_NAME_MAX || s[0] < 'a' || s[0] > 'z')
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+const char *ch_load_result_text(ch_load_result r)
+{
+    switch (r) {
+    case CH_LOAD_OK: return "loaded";
+    case CH_LOAD_DLOPEN_FAILED: return "not a loadable shared object";
+    case CH_LOAD_NO_ENTRY: return "no " CAREHOST_PLUGIN_ENTRY_SYMBOL " symbol";
+    case CH_LOAD_NULL_PLUGIN: return CAREHOST_PLUGIN_ENTRY_SYMBOL "() returned NULL";
+    case CH_LOAD_WRONG_ABI: return "built for an incompatible plugin ABI";
+    case CH_LOAD_BAD_SIZE: return "its carehost_plugin struct is smaller than ABI 1.0's";
+    case CH_LOAD_BAD_NAME: return "its name is missing or not [a-z][a-z0-9_]* (at most 32 bytes)";
+    case CH_LOAD_NO_VERSION: return "it has no version";
+    case CH_LOAD_MISSING_CALLBACK: return "a mandatory callback is missing";
+    case CH_LOAD_DUPLICATE_NAME: return "another loaded plugin has the same name";
+    case CH_LOAD_INIT_FAILED: return "its init failed";
+    }
+    return "unknown";
+}
+
+ch_plugins *ch_plugins_new(const carehost_host_api *host_api)
+{
+    ch_plugins *all = calloc(1, sizeof *all);
+    if (all)
+        all->api = host_api;
+    return all;
+}
+
+void ch_plugins_set_unload_hook(ch_plugins *all, ch_unload_hook hook, void *arg)
+{
+    all->unload_hook = hook;
+    all->unload_arg = arg;
+}
+
+static void ctx_free(carehost_plugin_ctx *ctx)
+{
+    /* Release what the host holds for the plugin before its code goes away. */
+    if (ctx->init_called && ctx->owner->unload_hook)
+        ctx->owner->unload_hook(ctx, ctx->owner->unload_arg);
+    for (size_t i = 0; i < ctx->verb_count; i++)
+        ch_schema_free(ctx->verbs[i].schema);
+    if (ctx->dl)
+        dlclose(ctx->dl);
+    free(ctx->path);
+    free(ctx);
+}
+
+static ch_load_result refuse(carehost_plugin_ctx *ctx, const char *path, ch_load_result r,
+                             const char *detail)
+{
+    ch_error("plugin %s refused: %s%s%s", path, ch_load_result_text(r), detail ? ": " : "",
+             detail ? detail : "");
+    ctx_free(ctx);
+    return r;
+}
+
+ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path)
+{
+    carehost_plugin_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx || !(ctx->path = strdup(path))) {
+        free(ctx);
+        ch_error("plugin %s refused: out of memory", path);
+        return CH_LOAD_DLOPEN_FAILED;
+    }
+    ctx->owner = all;
+    /* RTLD_NOW: an unresolved symbol fails here, not in the middle of a session.
+     * RTLD_LOCAL: one plugin's symbols never satisfy another's. */
+    ctx->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!ctx->dl)
+        return refuse(ctx, path, CH_LOAD_DLOPEN_FAILED, dlerror());
+    dlerror();
+    void *sym = dlsym(ctx->dl, CAREHOST_PLUGIN_ENTRY_SYMBOL);
+    if (!sym)
+        return refuse(ctx, path, CH_LOAD_NO_ENTRY, NULL);
+    carehost_plugin_entry_fn entry;
+    memcpy(&entry, &sym, sizeof entry); /* object pointer to function pointer, without UB warnings */
+    const carehost_plugin *desc = entry();
+    if (!desc)
+        return refuse(ctx, path, CH_LOAD_NULL_PLUGIN, NULL);
+    char detail[160];
+    if (desc->abi_major != CAREHOST_PLUGIN_ABI_MAJOR) {
+        snprintf(detail, sizeof detail, "plugin ABI %u.%u, host ABI %u.%u", desc->abi_major,
+                 desc->abi_minor, CAREHOST_PLUGIN_ABI_MAJOR, CAREHOST_PLUGIN_ABI_MINOR);
+        return refuse(ctx, path, CH_LOAD_WRONG_ABI, detail);
+    }
+    if (desc->abi_minor > CAREHOST_PLUGIN_ABI_MINOR) {
+        snprintf(detail, sizeof detail, "plugin needs ABI %u.%u, this host has %u.%u",
+                 desc->abi_major, desc->abi_minor, CAREHOST_PLUGIN_ABI_MAJOR,
+                 CAREHOST_PLUGIN_ABI_MINOR);
+        return refuse(ctx, path, CH_LOAD_WRONG_ABI, detail);
+    }
+    if (desc->size < PLUGIN_SIZE_1_0) {
+        snprintf(detail, sizeof detail, "size %zu, need at least %zu", desc->size,
+                 (size_t)PLUGIN_SIZE_1_0);
+        return refuse(ctx, path, CH_LOAD_BAD_SIZE, detail);
+    }
+    if (!valid_name(desc->name))
+        return refuse(ctx, path, CH_LOAD_BAD_NAME, NULL);
+    if (!desc->version || !*desc->version)
+        return refuse(ctx, path, CH_LOAD_NO_VERSION, NULL);
+    if (!desc->init || !desc->shutdown)
+        return refuse(ctx, path, CH_LOAD_MISSING_CALLBACK, !desc->init ? "init" : "shutdown");
+    if (ch_plugins_find(all, desc->name)) {
+        snprintf(detail, sizeof detail, "'%s' is already loaded from %s", desc->name,
+                 ch_plugin_path(ch_plugins_find(all, desc->name)));
+        return refuse(ctx, path, CH_LOAD_DUPLICATE_NAME, detail);
+    }
+    ctx->desc = desc;
+    snprintf(ctx->name, sizeof ctx->name, "%s", desc->name);
+
+    if (all->count == all->cap) {
+        size_t cap = all->cap ? all->cap * 2 : 8;
+        carehost_plugin_ctx **items = realloc(all->items, cap * sizeof *items);
+        if (!items)
+            return refuse(ctx, path, CH_LOAD_INIT_FAILED, "out of memory");
+        all->items = items;
+        all->cap = cap;
+    }
+    ctx->in_init = 1;
+    ctx->init_called = 1;
+    int rc = desc->init(ctx, all->api);
+    ctx->in_init = 0;
+    if (rc != 0 || ctx->verb_error) {
+        snprintf(detail, sizeof detail, rc ? "init returned %d" : "a verb declaration was refused", rc);
+        /* init did not succeed, so shutdown is not called (plugin.h says so). */
+        return refuse(ctx, path, CH_LOAD_INIT_FAILED, detail);
+    }
+    if (ctx->verb_count && !desc->handle_message) {
+        /* Verbs with nobody to handle them: undo init properly, since it succeeded. */
+        desc->shutdown(ctx);
+        return refuse(ctx, path, CH_LOAD_MISSING_CALLBACK, "handle_message (the plugin declares verbs)");
+    }
+    all->items[all->count++] = ctx;
+    ch_info("plugin %s %s loaded from %s (%zu verbs)", ctx->name, desc->version, path,
+            ctx->verb_count);
+    return CH_LOAD_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+size_t ch_plugins_load_dir(ch_plugins *all, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        ch_warn("plugin folder %s cannot be read: %m; no plugins loaded", dir);
+        return 0;
+    }
+    char **paths = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        size_t len = strlen(e->d_name);
+        if (len > 3 && strcmp(e->d_name + len - 3, ".so") == 0)
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        else /* the uninstalled build tree: plugins/<name>/.libs/<name>.so */
+            snprintf(path, sizeof path, "%s/%s/.libs/%s.so", dir, e->d_name, e->d_name);
+        if (!is_file(path))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **p = realloc(paths, cap * sizeof *p);
+            if (!p)
+                break;
+            paths = p;
+        }
+        if (!(paths[n] = strdup(path)))
+            break;
+        n++;
+    }
+    closedir(d);
+    qsort(paths, n, sizeof *paths, cmp_str);
+    size_t loaded = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ch_plugins_load_file(all, paths[i]) == CH_LOAD_OK)
+            loaded++;
+        free(paths[i]);
+    }
+    free(paths);
+    return loaded;
+}
+
+void ch_plugins_free(ch_plugins *all)
+{
+    if (!all)
+        return;
+    for (size_t i = all->count; i-- > 0;) {
+        carehost_plugin_ctx *ctx = all->items[i];
+        ctx->desc->shutdown(ctx);
+        ch_info("plugin %s shut down", ctx->name);
+        ctx_free(ctx);
+    }
+    free(all->items);
+    free(all);
+}
+
+size_t ch_plugins_count(const ch_plugins *all) { return all->count; }
+
+carehost_plugin_ctx *ch_plugins_at(ch_plugins *all, size_t index)
+{
+    return index < all->count ? all->items[index] : NULL;
+}
+
+carehost_plugin_ctx *ch_plugins_find(ch_plugins *all, const char *name)
+{
+    for (size_t i = 0; i < all->count; i++)
+        if (strcmp(all->items[i]->name, name) == 0)
+            return all->items[i];
+    return NULL;
+}
+
+const carehost_plugin *ch_plugin_desc(const carehost_plugin_ctx *ctx) { return ctx->desc; }
+const char *ch_plugin_name(const carehost_plugin_ctx *ctx) { return ctx->name; }
+const char *ch_plugin_version(const carehost_plugin_ctx *ctx) { return ctx->desc->version; }
+const char *ch_plugin_path(const carehost_plugin_ctx *ctx) { return ctx->path; }
+
+const ch_plugin_verb *ch_plugin_find_verb(const carehost_plugin_ctx *ctx, const char *verb)
+{
+    for (size_t i = 0; i < ctx->verb_count; i++)
+        if (strcmp(ctx->verbs[i].name, verb) == 0)
+            return &ctx->verbs[i];
+    return NULL;
+}
+
+size_t ch_plugin_verb_count(const carehost_plugin_ctx *ctx) { return ctx->verb_count; }
+
+const ch_plugin_verb *ch_plugin_verb_at(const carehost_plugin_ctx *ctx, size_t i)
+{
+    return i < ctx->verb_count ? &ctx->verbs[i] : NULL;
+}
+
+int ch_plugin_register_verb(carehost_plugin_ctx *ctx, const char *verb, unsigned roles,
+                            unsigned flags, const json_t *fields)
+{
+    if (!ctx)
+        return CAREHOST_EINVAL;
+    if (!ctx->in_init) {
+        ch_error("plugin %s: register_verb is only allowed during init", ctx->name);
+        return CAREHOST_ESTATE;
+    }
+    if (!valid_name(verb) || (roles & ~(unsigned)CAREHOST_ROLES_ALL) || !roles ||
+        (flags & ~CAREHOST_VERB_IN_SESSION)) {
+        ch_error("plugin %s: verb '%s' refused: bad name, roles or flags", ctx->name,
+                 verb ? verb : "(null)");
+        ctx->verb_error = 1;
+        return CAREHOST_EINVAL;
+    }
+    if (ch_plugin_find_verb(ctx, verb)) {
+        ch_error("plugin %s: verb '%s' declared twice", ctx->name, verb);
+        ctx->verb_error = 1;
+        return CAREHOST_EEXIST;
+    }
+    if (ctx->verb_count == MAX_VERBS) {
+        ch_error("plugin %s: more than %d verbs", ctx->name, MAX_VERBS);
+        ctx->verb_error = 1;
+        return CAREHOST_ENOMEM;
+    }
+    ch_proto_error err;
+    ch_schema *schema = ch_schema_compile(fields, &err);
+    if (!schema) {
+        ch_error("plugin %s: verb '%s' refused: %s", ctx->name, verb, err.message);
+        ctx->verb_error = 1;
+        return CAREHOST_EINVAL;
+    }
+    ch_plugin_verb *v = &ctx->verbs[ctx->verb_count++];
+    snprintf(v->name, sizeof v->name, "%s", verb);
+    v->roles = roles;
+    v->flags = flags;
+    v->schema = schema;
+    return CAREHOST_OK;
+}

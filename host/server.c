@@ -1,0 +1,226 @@
+/* server.c -- the daemon's life: set up state, plugins and libwebsockets; run
+ * the event loop; on SIGINT/SIGTERM close every client with a reason, tell
+ * plugins, and free everything. */
+#include "server.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "autoconfig.h"
+#include "conn.h"
+#include "demo.h"
+#include "dispatch.h"
+#include "http.h"
+#include "log.h"
+#include "plugin_host.h"
+#include "timers.h"
+#include "ws.h"
+
+#define SHUTDOWN_GRACE_US (3 * LWS_US_PER_SEC)
+
+static ch_host host;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    host.stopping = 1;
+    if (host.lws)
+        lws_cancel_service(host.lws); /* wakes the loop; safe from a signal handler */
+}
+
+/* One callback for HTTP and WebSocket: plain browsers connect without a
+ * subprotocol, so the first protocol serves both. */
+static int callback_carehost(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                             void *in, size_t len)
+{
+    switch (reason) {
+    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_RECEIVE:
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+    case LWS_CALLBACK_CLOSED:
+        return ch_ws_callback(wsi, reason, user, in, len);
+    default:
+        return ch_http_callback(wsi, reason, user, in, len);
+    }
+}
+
+static const struct lws_protocols protocols[] = {
+    {"carehost", callback_carehost, sizeof(ch_conn), 4096, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* libwebsockets' own warnings and errors go to our log. */
+static void lws_log_emit(int level, const char *line)
+{
+    ch_log(level == LLL_ERR ? CAREHOST_LOG_ERROR : CAREHOST_LOG_WARN, "lws: %s", line);
+}
+
+/* Enough descriptors for many participants; lws sizes its table from this. */
+static unsigned raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl))
+        return 1024;
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+    return rl.rlim_cur > 65536 ? 65536 : (unsigned)rl.rlim_cur;
+}
+
+static int write_port_file(const char *path, int port)
+{
+    char tmp[CH_PATH_MAX + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "%d\n", port);
+    if (fclose(f) || rename(tmp, path)) /* readers never see a half-written file */
+        return -1;
+    return 0;
+}
+
+static void unload_hook(carehost_plugin_ctx *ctx, void *arg)
+{
+    ch_host *h = arg;
+    ch_timers_cancel_plugin(h->timers, ctx);
+}
+
+static int setup(ch_host *h)
+{
+    h->sessions = ch_sessions_new();
+    h->conns = ch_conns_new();
+    h->timers = ch_timers_new(NULL);
+    if (!h->sessions || !h->conns || !h->timers || ch_plugin_host_init(h) ||
+        ch_dispatch_init(&h->cfg))
+        return -1;
+    ch_sessions_set_group_capacity(h->sessions, h->cfg.group_capacity);
+    if (h->cfg.demo)
+        ch_info("demo clinic: %zu fictional sessions", ch_demo_seed(h->sessions));
+
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    if (h->cfg.tls_cert[0])
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.fd_limit_per_thread = raise_fd_limit();
+    info.server_string = "carehost";
+    h->lws = lws_create_context(&info);
+    if (!h->lws) {
+        ch_error("libwebsockets could not start");
+        return -1;
+    }
+    ch_timers_set_context(h->timers, h->lws);
+
+    /* Plugins load before the vhost, which needs their panel mounts. */
+    h->plugins = ch_plugins_new(&h->api);
+    if (!h->plugins)
+        return -1;
+    ch_plugins_set_unload_hook(h->plugins, unload_hook, h);
+    size_t loaded = ch_plugins_load_dir(h->plugins, h->cfg.plugins_dir);
+    ch_info("%zu plugin%s loaded from %s", loaded, loaded == 1 ? "" : "s", h->cfg.plugins_dir);
+
+    memset(&info, 0, sizeof info);
+    info.port = h->cfg.listen_port;
+    info.iface = strcmp(h->cfg.listen_host, "localhost") == 0 ? "127.0.0.1" : h->cfg.listen_host;
+    info.protocols = protocols;
+    info.mounts = ch_http_mounts(h);
+    info.vhost_name = "carehost";
+    info.headers = ch_http_headers();
+    if (!info.mounts)
+        return -1;
+    if (h->cfg.tls_cert[0]) {
+        info.ssl_cert_filepath = h->cfg.tls_cert;
+        info.ssl_private_key_filepath = h->cfg.tls_key;
+    }
+    if (!strchr(info.iface, ':'))
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    h->vhost = lws_create_vhost(h->lws, &info);
+    if (!h->vhost) {
+        ch_error("cannot serve on %s:%d%s (address in use, not local, or bad TLS files?)",
+                 h->cfg.listen_host, h->cfg.listen_port, h->cfg.tls_cert[0] ? " with TLS" : "");
+        return -1;
+    }
+    int port = lws_get_vhost_listen_port(h->vhost);
+    for (size_t i = 0; i < ch_sessions_count(h->sessions); i++)
+        ch_plugin_host_session_opened(h, ch_sessions_at(h->sessions, i));
+    ch_info("carehost %s listening on %s://%s%s%s:%d/", PACKAGE_VERSION,
+            h->cfg.tls_cert[0] ? "https" : "http", strchr(info.iface, ':') ? "[" : "", info.iface,
+            strchr(info.iface, ':') ? "]" : "", port);
+    if (h->cfg.port_file[0] && write_port_file(h->cfg.port_file, port)) {
+        ch_error("cannot write the port file %s: %s", h->cfg.port_file, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* A timer that only wakes the loop, so the shutdown deadline is checked. */
+static lws_sorted_usec_list_t wake_sul;
+static void wake(lws_sorted_usec_list_t *sul) { (void)sul; }
+
+static void drain(ch_host *h)
+{
+    size_t n = ch_conns_count(h->conns);
+    ch_info("shutting down: closing %zu connection%s", n, n == 1 ? "" : "s");
+    ch_ws_close_all();
+    lws_usec_t deadline = lws_now_usecs() + SHUTDOWN_GRACE_US;
+    while (ch_conns_count(h->conns) && lws_now_usecs() < deadline) {
+        lws_sul_schedule(h->lws, 0, &wake_sul, wake, 50 * LWS_US_PER_MS);
+        if (lws_service(h->lws, 0) < 0)
+            break;
+    }
+    lws_sul_cancel(&wake_sul);
+}
+
+static void teardown(ch_host *h)
+{
+    if (h->lws) {
+        lws_context_destroy(h->lws); /* closes what is left; plugins still hear of it */
+        h->lws = NULL;
+    }
+    ch_timers_set_context(h->timers, NULL);
+    for (size_t i = 0; h->sessions && h->plugins && i < ch_sessions_count(h->sessions); i++)
+        ch_plugin_host_session_closed(h, ch_sessions_at(h->sessions, i));
+    ch_plugins_free(h->plugins); /* shutdown, then dlclose */
+    h->plugins = NULL;
+    ch_timers_free(h->timers);
+    ch_plugin_host_free(h);
+    ch_http_free_mounts();
+    ch_dispatch_free();
+    ch_conns_free(h->conns);
+    ch_sessions_free(h->sessions);
+}
+
+int ch_server_run(const ch_config *cfg)
+{
+    memset(&host, 0, sizeof host);
+    host.cfg = *cfg;
+    lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int status = 0;
+    if (setup(&host) == 0) {
+        while (!host.stopping)
+            if (lws_service(host.lws, 0) < 0)
+                break;
+        drain(&host);
+    } else {
+        status = 1;
+    }
+    teardown(&host);
+    ch_info("carehost stopped");
+    return status;
+}

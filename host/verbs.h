@@ -1,0 +1,24 @@
+/* verbs.h -- the handlers of the host's own verbs. Each runs after dispatch has
+ * checked the envelope, the fields, the role and the session requirement. */
+#ifndef CH_VERBS_H
+#define CH_VERBS_H
+
+#include "conn.h"
+#include "host.h"
+#include "protocol.h"
+
+void ch_verb_hello(ch_host *h, ch_conn *c, const ch_envelope *env);    /* verb_hello.c */
+void ch_verb_ping(ch_host *h, ch_conn *c, const ch_envelope *env);     /* verb_hello.c */
+void ch_verb_sessions(ch_host *h, ch_conn *c, const ch_envelope *env); /* verb_session.c */
+void ch_verb_join(ch_host *h, ch_conn *c, const ch_envelope *env);     /* verb_session.c */
+void ch_verb_leave(ch_host *h, ch_conn *c, const ch_envelope *env);    /* verb_session.c */
+void ch_verb_chat(ch_host *h, ch_conn *c, const ch_envelope *env);     /* verb_chat.c */
+
+/* Take c out of its session: presence to the others, participant_left to plugins.
+ * Used by `leave` and when a connection closes. */
+void ch_session_depart(ch_host *h, ch_conn *c);
+
+/* Milliseconds since the epoch, the protocol's clock. */
+int64_t ch_wall_ms(void);
+
+#endif

@@ -1,0 +1,153 @@
+/* ws.c -- WebSocket connections: establish, reassemble incoming messages under
+ * the size limit, write queued frames one per WRITEABLE, and clean up on close. */
+#include "ws.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "dispatch.h"
+#include "log.h"
+#include "plugin_host.h"
+#include "verbs.h"
+
+_Static_assert(CH_FRAME_HEADROOM >= LWS_PRE, "frames need LWS_PRE bytes of headroom");
+
+static int close_now(struct lws *wsi, enum lws_close_status code, const char *reason)
+{
+    lws_close_reason(wsi, code, (unsigned char *)reason, strlen(reason));
+    return -1;
+}
+
+static int on_established(ch_host *h, struct lws *wsi, ch_conn *c)
+{
+    memset(c, 0, sizeof *c);
+    c->wsi = wsi;
+    c->participant = ++h->next_participant;
+    ch_ratelimit_init(&c->rate, h->cfg.rate_per_sec, h->cfg.rate_burst, ch_now_us());
+    ch_outbox_init(&c->out, h->cfg.outbox_max_bytes);
+    if (ch_conns_add(h->conns, c)) {
+        c->participant = 0;
+        return close_now(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "server out of memory");
+    }
+    char peer[64] = "";
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    ch_debug("participant %llu connected from %s", (unsigned long long)c->participant, peer);
+    return 0;
+}
+
+/* Append a piece of the current message; the whole must fit the size limit. */
+static int append_rx(ch_host *h, ch_conn *c, const void *in, size_t len)
+{
+    size_t need = c->rx_len + len;
+    if (need > h->cfg.max_message_bytes)
+        return -1;
+    if (need + 1 > c->rx_cap) {
+        size_t cap = c->rx_cap ? c->rx_cap : 1024;
+        while (cap < need + 1)
+            cap *= 2;
+        if (cap > h->cfg.max_message_bytes + 1)
+            cap = h->cfg.max_message_bytes + 1;
+        char *rx = realloc(c->rx, cap);
+        if (!rx)
+            return -1;
+        c->rx = rx;
+        c->rx_cap = cap;
+    }
+    memcpy(c->rx + c->rx_len, in, len);
+    c->rx_len = need;
+    return 0;
+}
+
+static int on_receive(ch_host *h, struct lws *wsi, ch_conn *c, const void *in, size_t len)
+{
+    if (c->close_code)
+        return 0; /* closing: ignore what is still arriving */
+    if (lws_frame_is_binary(wsi))
+        return close_now(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+                         "binary frames are not accepted; send JSON text");
+    /* Refuse as early as the frame header tells us the message is too big. */
+    if (c->rx_len + len + lws_remaining_packet_payload(wsi) > h->cfg.max_message_bytes ||
+        append_rx(h, c, in, len)) {
+        char reason[64];
+        snprintf(reason, sizeof reason, "message too large (limit %zu bytes)", h->cfg.max_message_bytes);
+        ch_info("participant %llu closed: %s", (unsigned long long)c->participant, reason);
+        return close_now(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, reason);
+    }
+    if (!lws_is_final_fragment(wsi))
+        return 0;
+    size_t n = c->rx_len;
+    c->rx_len = 0;
+    ch_dispatch(h, c, c->rx, n);
+    /* Keep a small buffer for the next message; give back a big one. */
+    if (c->rx_cap > 4096) {
+        free(c->rx);
+        c->rx = NULL;
+        c->rx_cap = 0;
+    }
+    return 0;
+}
+
+static int on_writeable(struct lws *wsi, ch_conn *c)
+{
+    ch_frame *f = ch_outbox_peek(&c->out);
+    if (f) {
+        if (lws_write(wsi, ch_frame_text(f), f->len, LWS_WRITE_TEXT) < (int)f->len)
+            return -1;
+        ch_outbox_pop(&c->out);
+    }
+    if (c->out.count) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    if (c->close_code)
+        return close_now(wsi, (enum lws_close_status)c->close_code, c->close_reason);
+    return 0;
+}
+
+static void on_closed(ch_host *h, ch_conn *c)
+{
+    if (!c->participant)
+        return; /* never established */
+    ch_session_depart(h, c);
+    ch_plugin_host_forget_participant(h, c->participant);
+    ch_conns_remove(h->conns, c);
+    ch_outbox_clear(&c->out);
+    free(c->rx);
+    c->rx = NULL;
+    ch_debug("participant %llu disconnected", (unsigned long long)c->participant);
+    c->participant = 0;
+}
+
+int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                   size_t len)
+{
+    ch_host *h = ch_the_host;
+    ch_conn *c = user;
+    switch (reason) {
+    case LWS_CALLBACK_ESTABLISHED:
+        return on_established(h, wsi, c);
+    case LWS_CALLBACK_RECEIVE:
+        return on_receive(h, wsi, c, in, len);
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return on_writeable(wsi, c);
+    case LWS_CALLBACK_CLOSED:
+        on_closed(h, c);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static void close_for_shutdown(ch_conn *c, void *arg)
+{
+    (void)arg;
+    /* Shutdown does not wait for a long queue: drop it and say goodbye. */
+    ch_outbox_clear(&c->out);
+    ch_conn_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
+}
+
+void ch_ws_close_all(void)
+{
+    ch_conns_each(ch_the_host->conns, close_for_shutdown, NULL);
+}
