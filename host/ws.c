@@ -142,8 +142,7 @@ int ch_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 static void close_for_shutdown(ch_conn *c, void *arg)
 {
     (void)arg;
-    /* Shutdown does not wait for a long queue: drop it and say goodbye. */
-    ch_outbox_clear(&c->out);
+    /* What is queued is written first (within the shutdown grace), then the close. */
     ch_conn_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
 }
 
