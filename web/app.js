@@ -77,6 +77,24 @@ $('sessions-refresh').addEventListener('click', () => { ui.clearAlert(); refresh
 
 const nameInput = $('name');
 nameInput.addEventListener('input', () => nameInput.setCustomValidity(''));
+// Enter in the name field would "click" the first Join button (implicit submission): move on to the
+// session list instead, so nobody joins a session they did not choose.
+nameInput.addEventListener('keydown', (ev) => {
+  if (ev.key !== 'Enter' || ev.isComposing) return;
+  ev.preventDefault();
+  if (!nameInput.value.trim()) {
+    askForName();
+    return;
+  }
+  const first = document.querySelector('#sessions button.join');
+  if (first) first.focus();
+});
+
+function askForName() {
+  nameInput.setCustomValidity('Please type the name you would like others to see.');
+  nameInput.reportValidity();
+  nameInput.focus();
+}
 
 $('join-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
@@ -84,9 +102,7 @@ $('join-form').addEventListener('submit', async (ev) => {
   if (!button || !button.value || state.joining) return;
   const name = nameInput.value.trim();
   if (!name) {
-    nameInput.setCustomValidity('Please type the name you would like others to see.');
-    nameInput.reportValidity();
-    nameInput.focus();
+    askForName();
     return;
   }
   ui.clearAlert();

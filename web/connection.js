@@ -190,12 +190,12 @@ export class Connection {
    * (.code, .message) on an error answer, when offline, on a drop or after a timeout.
    */
   request(obj) {
+    if (obj.type === 'leave') this.joinParams = null; // even offline: do not rejoin after this
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) {
       return Promise.reject(new HostError('offline',
         'You are not connected right now. We are trying to reconnect; please try again in a moment.'));
     }
-    if (obj.type === 'leave') this.joinParams = null;
     const id = this.nextId++;
     const answer = new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

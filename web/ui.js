@@ -74,7 +74,7 @@ export function renderSessions(sessions) {
             `${s.participants} of ${s.capacity} joined${full ? " · full" : ""}`))),
       el('button', {
         type: 'submit', name: 'session', value: id, class: 'primary join',
-        id: `join-${id}`, 'data-testid': `join-${id}`, 'aria-describedby': titleId,
+        id: `join-${id}`, 'data-testid': `join-${id}`, 'aria-labelledby': `join-${id} ${titleId}`,
       }, 'Join')));
   }
 }

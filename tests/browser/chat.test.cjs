@@ -5,7 +5,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startHost } = require('../protocol/harness.cjs');
-const { launchBrowser, openPage, screenshotPath, PHONE, DESKTOP } = require('./harness.cjs');
+const { launchBrowser, openPage, screenshot, PHONE, DESKTOP } = require('./harness.cjs');
 
 const SESSION = 'evening-iop';
 const RAW = '<b>hello</b> & <img src=x onerror=alert(1)>';
@@ -94,7 +94,7 @@ describe('browser client', { timeout: 120000 }, () => {
       // The echo plugin's panel is mounted in the session view.
       await page.locator('[data-testid="echo-count-button"]').waitFor({ state: 'visible' });
 
-      await page.screenshot({ path: screenshotPath('browser-session-phone.png'), fullPage: true });
+      await screenshot(page, 'browser-session-phone.png');
       assert.deepEqual(problems, [], 'no console errors, page errors or dialogs');
     } finally {
       await context.close();
@@ -139,8 +139,8 @@ describe('browser client', { timeout: 120000 }, () => {
       assert.ok(Number(shown) >= 1, `count after a click: ${shown}`);
       await a.page.waitForFunction(([sel, n]) => document.querySelector(sel)?.textContent === n, [count, shown], POLL);
 
-      await a.page.screenshot({ path: screenshotPath('browser-session-desktop.png'), fullPage: true });
-      await b.page.screenshot({ path: screenshotPath('browser-session-phone-2.png'), fullPage: true });
+      await screenshot(a.page, 'browser-session-desktop.png');
+      await screenshot(b.page, 'browser-session-phone-2.png');
 
       // Leaving: back to the lobby, and the other side's list drops the name.
       await b.page.click('#leave');

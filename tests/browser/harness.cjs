@@ -41,4 +41,10 @@ function screenshotPath(name) {
   return path.join(dir, name);
 }
 
-module.exports = { launchBrowser, openPage, screenshotPath, PHONE, DESKTOP };
+/** A full-page screenshot for humans, from the top (the sticky top bar would otherwise sit mid-page). */
+async function screenshot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: screenshotPath(name), fullPage: true });
+}
+
+module.exports = { launchBrowser, openPage, screenshot, screenshotPath, PHONE, DESKTOP };
