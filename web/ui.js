@@ -37,6 +37,7 @@ export function showStatus(state) {
 export function showAlert(message) {
   $('alert-text').textContent = message;
   $('alert').hidden = false;
+  $('alert').scrollIntoView({ block: 'nearest' }); // on a phone the Join button may be far below it
 }
 
 export function clearAlert() {
