@@ -34,9 +34,13 @@ static const struct lws_protocol_vhost_options mime_webmanifest = {
 static const struct lws_protocol_vhost_options mime_json = {&mime_webmanifest, NULL, ".json",
                                                             "application/json"};
 static const struct lws_protocol_vhost_options mime_mjs = {&mime_json, NULL, ".mjs",
-                                                           "text/javascript"};
-static const struct lws_protocol_vhost_options mime_js = {&mime_mjs, NULL, ".js",
-                                                          "text/javascript"};
+                                                           "text/javascript; charset=utf-8"};
+static const struct lws_protocol_vhost_options mime_css = {&mime_mjs, NULL, ".css",
+                                                           "text/css; charset=utf-8"};
+static const struct lws_protocol_vhost_options mime_html = {&mime_css, NULL, ".html",
+                                                            "text/html; charset=utf-8"};
+static const struct lws_protocol_vhost_options mime_js = {&mime_html, NULL, ".js",
+                                                          "text/javascript; charset=utf-8"};
 static const struct lws_protocol_vhost_options mime_svg = {&mime_js, NULL, ".svg",
                                                            "image/svg+xml"};
 
