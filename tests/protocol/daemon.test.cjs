@@ -253,16 +253,18 @@ describe('HTTP', () => {
     assert.match(r.headers['content-type'], /^text\/html/);
     assert.match(r.body, /<html/i);
     assertSecurityHeaders(r.headers, 'GET /');
-    assert.match(r.headers['cache-control'] || '', /no-cache/);
+    assert.match(r.headers['cache-control'] || '', /no-store/);
+    assert.ok(r.headers.etag, 'an ETag');
   });
 
   for (const [p, type] of [['/app.js', /javascript/], ['/style.css', /^text\/css/],
     ['/plugins/echo/panel.js', /javascript/]]) {
-    it(`GET ${p} serves it with its content type and Cache-Control: no-cache`, async () => {
+    it(`GET ${p} serves it with its content type, an ETag and Cache-Control: no-store`, async () => {
       const r = await get(host.url, p);
       assert.equal(r.status, 200);
       assert.match(r.headers['content-type'] || '', type);
-      assert.match(r.headers['cache-control'] || '', /no-cache/);
+      assert.match(r.headers['cache-control'] || '', /no-store/);
+      assert.ok(r.headers.etag, 'an ETag');
       assert.ok(r.body.length > 0, 'not empty');
       assertSecurityHeaders(r.headers, `GET ${p}`);
     });

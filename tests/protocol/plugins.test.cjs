@@ -16,9 +16,12 @@ function assertError(msg, code) {
   assert.match(msg.message, /\S+\s+\S+/, 'the error message is a sentence');
 }
 
-/** `by` names the participant: accept an id or a {participant, ...} object. */
-function byId(by) {
-  return by !== null && typeof by === 'object' ? by.participant : by;
+/** README leaves the form of `by` open: accept the participant id, a {participant} object or the
+ *  display name, as long as it names the one who counted. */
+function assertBy(by, who) {
+  if (by !== null && typeof by === 'object') assert.equal(by.participant, who.id, `by ${JSON.stringify(by)}`);
+  else if (typeof by === 'string') assert.equal(by, who.name, `by ${JSON.stringify(by)}`);
+  else assert.equal(by, who.id, `by ${JSON.stringify(by)}`);
 }
 
 describe('echo plugin', () => {
@@ -35,7 +38,7 @@ describe('echo plugin', () => {
     const hello = await c.request({ type: 'hello' });
     assertReply(hello, 'hello');
     assertReply(await c.request({ type: 'join', session, name, role }), `join as ${name}`);
-    return { c, id: hello.you.participant };
+    return { c, id: hello.you.participant, name };
   }
 
   it('echo.say replies with the text, outside a session too', async () => {
@@ -79,7 +82,7 @@ describe('echo plugin', () => {
     for (const x of [a, b]) {
       const ev = await x.c.next((m) => m.type === 'echo.counted', undefined, 'echo.counted 1');
       assert.equal(ev.count, 1);
-      assert.equal(byId(ev.by), a.id, `by ${JSON.stringify(ev.by)} names Ana`);
+      assertBy(ev.by, a);
     }
     const rb = await b.c.request({ type: 'echo.count' });
     assertReply(rb, 'echo.count by Ben');
@@ -87,7 +90,7 @@ describe('echo plugin', () => {
     for (const x of [a, b]) {
       const ev = await x.c.next((m) => m.type === 'echo.counted', undefined, 'echo.counted 2');
       assert.equal(ev.count, 2);
-      assert.equal(byId(ev.by), b.id, `by ${JSON.stringify(ev.by)} names Ben`);
+      assertBy(ev.by, b);
     }
   });
 
@@ -107,7 +110,7 @@ describe('echo plugin', () => {
     for (const x of [p, t]) {
       const ev = await x.c.next((m) => m.type === 'echo.counted', undefined, 'echo.counted 0');
       assert.equal(ev.count, 0);
-      assert.equal(byId(ev.by), t.id);
+      assertBy(ev.by, t);
     }
     // The forbidden reset changed nothing and the real one did: counting goes on from 0.
     const again = await p.c.request({ type: 'echo.count' });
