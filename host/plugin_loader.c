@@ -132,12 +132,12 @@ ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path)
                  desc->abi_minor, CAREHOST_PLUGIN_ABI_MAJOR, CAREHOST_PLUGIN_ABI_MINOR);
         return refuse(ctx, path, CH_LOAD_WRONG_ABI, detail);
     }
-    if (desc->abi_minor > CAREHOST_PLUGIN_ABI_MINOR) {
-        snprintf(detail, sizeof detail, "plugin needs ABI %u.%u, this host has %u.%u",
-                 desc->abi_major, desc->abi_minor, CAREHOST_PLUGIN_ABI_MAJOR,
-                 CAREHOST_PLUGIN_ABI_MINOR);
-        return refuse(ctx, path, CH_LOAD_WRONG_ABI, detail);
-    }
+    /* A newer minor loads: the host reads only the members it knows, and the
+     * plugin tests the host table with CAREHOST_HOST_HAS before using newer ones. */
+    if (desc->abi_minor > CAREHOST_PLUGIN_ABI_MINOR)
+        ch_info("plugin %s was built for ABI %u.%u; this host has %u.%u, so newer host "
+                "functions are absent", path, desc->abi_major, desc->abi_minor,
+                CAREHOST_PLUGIN_ABI_MAJOR, CAREHOST_PLUGIN_ABI_MINOR);
     if (desc->size < PLUGIN_SIZE_1_0) {
         snprintf(detail, sizeof detail, "size %zu, need at least %zu", desc->size,
                  (size_t)PLUGIN_SIZE_1_0);

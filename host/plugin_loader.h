@@ -26,7 +26,7 @@ typedef enum ch_load_result {
     CH_LOAD_DLOPEN_FAILED,   /* not a loadable shared object */
     CH_LOAD_NO_ENTRY,        /* no carehost_plugin_entry symbol */
     CH_LOAD_NULL_PLUGIN,     /* entry returned NULL */
-    CH_LOAD_WRONG_ABI,       /* abi_major differs, or minor newer than the host */
+    CH_LOAD_WRONG_ABI,       /* abi_major differs (any minor loads) */
     CH_LOAD_BAD_SIZE,        /* size smaller than ABI 1.0's struct */
     CH_LOAD_BAD_NAME,        /* name missing or not [a-z][a-z0-9_]* up to 32 bytes */
     CH_LOAD_NO_VERSION,      /* version missing */

@@ -34,6 +34,46 @@ size_t ch_utf8_length(const char *s, size_t bytes)
     return n;
 }
 
+/* RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
+ * jansson checks only inside the strings it reaches, and stops at the first
+ * syntax error; the protocol promises invalid_utf8 for any invalid text. */
+static int is_utf8(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n;
+        unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            if (c == 0xE0)
+                lo = 0xA0; /* overlong */
+            if (c == 0xED)
+                hi = 0x9F; /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            if (c == 0xF0)
+                lo = 0x90; /* overlong */
+            if (c == 0xF4)
+                hi = 0x8F; /* above U+10FFFF */
+        } else {
+            return 0;
+        }
+        if (len - i <= n || s[i + 1] < lo || s[i + 1] > hi)
+            return 0;
+        for (size_t k = 2; k <= n; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return 0;
+        i += n + 1;
+    }
+    return 1;
+}
+
 /* [a-z][a-z0-9_]* */
 static int is_word(const char *s, size_t len)
 {
@@ -62,13 +102,14 @@ static int is_type_name(const char *s)
 int ch_proto_parse(const char *text, size_t len, ch_envelope *env, ch_proto_error *err)
 {
     memset(env, 0, sizeof *env);
+    if (!is_utf8((const unsigned char *)text, len))
+        return fail(err, "invalid_utf8", "The message is not valid UTF-8 text.");
     json_error_t jerr;
-    /* REJECT_DUPLICATES: {"type":"a","type":"b"} must not mean different things to different readers.
+    /* DECODE_ANY: a bare value ("x", 3) is JSON, just not an object.
+     * REJECT_DUPLICATES: {"type":"a","type":"b"} must not mean different things to different readers.
      * A NUL inside the text is refused by jansson unless JSON_ALLOW_NUL, which we do not set. */
-    json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *msg = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
     if (!msg) {
-        if (json_error_code(&jerr) == json_error_invalid_utf8)
-            return fail(err, "invalid_utf8", "The message is not valid UTF-8 text.");
         if (json_error_code(&jerr) == json_error_duplicate_key)
             return fail(err, "invalid_json", "The message repeats a field name.");
         return fail(err, "invalid_json", "The message is not valid JSON (%s at character %d).",
@@ -78,33 +119,30 @@ int ch_proto_parse(const char *text, size_t len, ch_envelope *env, ch_proto_erro
         json_decref(msg);
         return fail(err, "not_an_object", "A message must be a JSON object, like {\"type\": \"hello\"}.");
     }
-    /* Read the id first, so even a failure can name the message it answers. */
+    /* Note a usable id first, so even a failure below can name the message it answers;
+     * but report problems in the documented order: type, then id. */
     json_t *id = json_object_get(msg, "id");
-    if (id) {
-        if (!json_is_integer(id)) {
-            json_decref(msg);
-            return fail(err, "wrong_field_type", "The field 'id' must be a whole number.");
-        }
-        json_int_t v = json_integer_value(id);
-        if (v < 0 || v > MAX_SAFE_ID) {
-            json_decref(msg);
-            return fail(err, "invalid_field", "The field 'id' must be between 0 and 2^53-1.");
-        }
+    int id_ok = id && json_is_integer(id) && json_integer_value(id) >= 0 &&
+                json_integer_value(id) <= MAX_SAFE_ID;
+    if (id_ok) {
         env->has_id = 1;
-        env->id = v;
+        env->id = json_integer_value(id);
     }
     json_t *type = json_object_get(msg, "type");
-    if (!type) {
+    int rc = 0;
+    if (!type)
+        rc = fail(err, "missing_field", "The message has no 'type' field.");
+    else if (!json_is_string(type))
+        rc = fail(err, "wrong_field_type", "The field 'type' must be a string.");
+    else if (!is_type_name(json_string_value(type)))
+        rc = fail(err, "unknown_type", "There is no message type with that name.");
+    else if (id && !json_is_integer(id))
+        rc = fail(err, "wrong_field_type", "The field 'id' must be a whole number.");
+    else if (id && !id_ok)
+        rc = fail(err, "invalid_field", "The field 'id' must be between 0 and 2^53-1.");
+    if (rc) {
         json_decref(msg);
-        return fail(err, "missing_field", "The message has no 'type' field.");
-    }
-    if (!json_is_string(type)) {
-        json_decref(msg);
-        return fail(err, "wrong_field_type", "The field 'type' must be a string.");
-    }
-    if (!is_type_name(json_string_value(type))) {
-        json_decref(msg);
-        return fail(err, "unknown_type", "There is no message type with that name.");
+        return rc;
     }
     env->msg = msg;
     env->type = json_string_value(type);

@@ -397,6 +397,20 @@ START_TEST(frozen_v1_loads)
 }
 END_TEST
 
+START_TEST(newer_minor_loads)
+{
+    /* A plugin built against a newer minor loads: the host reads only the members
+     * it knows (the plugin's size is larger) and the plugin checks the host's size. */
+    ch_plugins *all = ch_plugins_new(&test_api);
+    ck_assert_int_eq(ch_plugins_load_file(all, PLUGIN("newer_minor")), CH_LOAD_OK);
+    carehost_plugin_ctx *ctx = ch_plugins_find(all, "newer");
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert_uint_eq(ch_plugin_desc(ctx)->abi_minor, CAREHOST_PLUGIN_ABI_MINOR + 1);
+    ck_assert_uint_gt(ch_plugin_desc(ctx)->size, sizeof(carehost_plugin));
+    ch_plugins_free(all);
+}
+END_TEST
+
 START_TEST(load_dir_loads_the_valid_ones)
 {
     ch_plugins *all = ch_plugins_new(&test_api);
@@ -404,11 +418,13 @@ START_TEST(load_dir_loads_the_valid_ones)
     size_t loaded = ch_plugins_load_dir(all, TEST_PLUGIN_DIR);
     char *log = stop_capture();
     /* Name order: duplicate.so takes the name "good" first, frozen_v1.so loads,
-     * good.so is then the duplicate; init_fail, missing_symbol and wrong_abi fail. */
-    ck_assert_msg(loaded == 2, "loaded %zu; stderr:\n%s", loaded, log);
-    ck_assert_uint_eq(ch_plugins_count(all), 2);
+     * good.so is then the duplicate; init_fail, missing_symbol and wrong_abi fail;
+     * newer_minor.so (ABI 1.<minor+1>) loads. */
+    ck_assert_msg(loaded == 3, "loaded %zu; stderr:\n%s", loaded, log);
+    ck_assert_uint_eq(ch_plugins_count(all), 3);
     ck_assert_str_eq(ch_plugin_name(ch_plugins_at(all, 0)), "good");
     ck_assert_str_eq(ch_plugin_name(ch_plugins_at(all, 1)), "frozen");
+    ck_assert_str_eq(ch_plugin_name(ch_plugins_at(all, 2)), "newer");
     carehost_plugin_ctx *good = ch_plugins_find(all, "good");
     ck_assert_ptr_nonnull(good);
     ck_assert_msg(ends_with(ch_plugin_path(good), "/duplicate.so"), "path %s",
@@ -550,6 +566,7 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, duplicate_refused);
     tcase_add_test(tc, not_a_shared_object);
     tcase_add_test(tc, frozen_v1_loads);
+    tcase_add_test(tc, newer_minor_loads);
     tcase_add_test(tc, load_dir_loads_the_valid_ones);
     tcase_add_test(tc, load_dir_build_tree_layout);
     tcase_add_test(tc, load_dir_missing_dir);
