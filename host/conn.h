@@ -30,6 +30,7 @@ typedef struct ch_conn {
     size_t rx_len, rx_cap;
     int close_code;                /* non-zero: close once the queue is written */
     char close_reason[96];
+    int close_sent;                /* the close frame is on its way */
     struct ch_conn *next_in_bucket;
 } ch_conn;
 

@@ -136,6 +136,8 @@ static int setup(ch_host *h)
     if (!info.mounts)
         return -1;
     if (h->cfg.tls_cert[0]) {
+        /* lws reads this per vhost too: without it the vhost silently serves plain HTTP. */
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.ssl_cert_filepath = h->cfg.tls_cert;
         info.ssl_private_key_filepath = h->cfg.tls_key;
     }

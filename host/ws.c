@@ -13,8 +13,14 @@
 
 _Static_assert(CH_FRAME_HEADROOM >= LWS_PRE, "frames need LWS_PRE bytes of headroom");
 
-static int close_now(struct lws *wsi, enum lws_close_status code, const char *reason)
+/* Start the closing handshake now. lws sends the close frame and waits for the
+ * peer's answer, reading what it still sends, so the peer gets our last frames
+ * instead of a reset. */
+static int close_now(struct lws *wsi, ch_conn *c, enum lws_close_status code, const char *reason)
 {
+    c->close_sent = 1;
+    if (!c->close_code)
+        c->close_code = code;
     lws_close_reason(wsi, code, (unsigned char *)reason, strlen(reason));
     return -1;
 }
@@ -28,7 +34,7 @@ static int on_established(ch_host *h, struct lws *wsi, ch_conn *c)
     ch_outbox_init(&c->out, h->cfg.outbox_max_bytes);
     if (ch_conns_add(h->conns, c)) {
         c->participant = 0;
-        return close_now(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "server out of memory");
+        return close_now(wsi, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "server out of memory");
     }
     char peer[64] = "";
     lws_get_peer_simple(wsi, peer, sizeof peer);
@@ -64,7 +70,7 @@ static int on_receive(ch_host *h, struct lws *wsi, ch_conn *c, const void *in, s
     if (c->close_code)
         return 0; /* closing: ignore what is still arriving */
     if (lws_frame_is_binary(wsi))
-        return close_now(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+        return close_now(wsi, c, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
                          "binary frames are not accepted; send JSON text");
     /* Refuse as early as the frame header tells us the message is too big. */
     if (c->rx_len + len + lws_remaining_packet_payload(wsi) > h->cfg.max_message_bytes ||
@@ -72,7 +78,7 @@ static int on_receive(ch_host *h, struct lws *wsi, ch_conn *c, const void *in, s
         char reason[64];
         snprintf(reason, sizeof reason, "message too large (limit %zu bytes)", h->cfg.max_message_bytes);
         ch_info("participant %llu closed: %s", (unsigned long long)c->participant, reason);
-        return close_now(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, reason);
+        return close_now(wsi, c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, reason);
     }
     if (!lws_is_final_fragment(wsi))
         return 0;
@@ -90,6 +96,8 @@ static int on_receive(ch_host *h, struct lws *wsi, ch_conn *c, const void *in, s
 
 static int on_writeable(struct lws *wsi, ch_conn *c)
 {
+    if (c->close_sent)
+        return 0; /* lws is finishing the closing handshake; nothing more from us */
     ch_frame *f = ch_outbox_peek(&c->out);
     if (f) {
         if (lws_write(wsi, ch_frame_text(f), f->len, LWS_WRITE_TEXT) < (int)f->len)
@@ -100,8 +108,9 @@ static int on_writeable(struct lws *wsi, ch_conn *c)
         lws_callback_on_writable(wsi);
         return 0;
     }
-    if (c->close_code)
-        return close_now(wsi, (enum lws_close_status)c->close_code, c->close_reason);
+    if (c->close_code) {
+        return close_now(wsi, c, (enum lws_close_status)c->close_code, c->close_reason);
+    }
     return 0;
 }
 
