@@ -229,7 +229,8 @@ size_t ch_plugins_load_dir(ch_plugins *all, const char *dir)
         n++;
     }
     closedir(d);
-    qsort(paths, n, sizeof *paths, cmp_str);
+    if (n > 1)
+        qsort(paths, n, sizeof *paths, cmp_str);
     size_t loaded = 0;
     for (size_t i = 0; i < n; i++) {
         if (ch_plugins_load_file(all, paths[i]) == CH_LOAD_OK)
