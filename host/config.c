@@ -205,6 +205,7 @@ typedef struct key_spec {
 static const key_spec keys[] = {
     {"listen", K_LISTEN, 0, 0, 0, "HOST:PORT  address to serve on (default 127.0.0.1:8080; port 0: any free port)"},
     {"data-dir", K_PATH, OFF(data_dir), 0, 0, "DIR        where the store lives"},
+    {"key-file", K_PATH, OFF(key_file), 0, 0, "FILE       the store's key file (default <data-dir>/carehost.key)"},
     {"plugins", K_PATH, OFF(plugins_dir), 0, 0, "DIR        folder of plugin .so files"},
     {"web", K_PATH, OFF(web_dir), 0, 0, "DIR        the browser client's files"},
     {"plugin-web", K_PATH, OFF(plugin_web_dir), 0, 0, "DIR        holds <plugin>/web/ panels"},

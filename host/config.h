@@ -11,6 +11,7 @@ typedef struct ch_config {
     char listen_host[256];      /* address to bind, e.g. "127.0.0.1" or "::1" */
     int listen_port;            /* 0 lets the kernel choose (see port_file) */
     char data_dir[CH_PATH_MAX];
+    char key_file[CH_PATH_MAX]; /* "" means <data_dir>/carehost.key */
     char plugins_dir[CH_PATH_MAX];
     char web_dir[CH_PATH_MAX];
     char plugin_web_dir[CH_PATH_MAX]; /* holds <plugin>/ panel folders */
@@ -39,7 +40,7 @@ typedef enum ch_config_action {
  * when the running binary is the build tree's one. */
 void ch_config_defaults(ch_config *cfg);
 
-/* Set one key ("listen", "data-dir", "plugins", "web", "plugin-web", "log-level",
+/* Set one key ("listen", "data-dir", "key-file", "plugins", "web", "plugin-web", "log-level",
  * "tls-cert", "tls-key", "port-file", "demo", "insecure", "max-message-bytes",
  * "rate-limit", "rate-burst", "group-capacity", "chat-max-chars",
  * "outbox-max-bytes") from text. Boolean keys take "true"/"false"/"yes"/"no"/"1"/"0".

@@ -1,0 +1,107 @@
+/* ctl.h -- what carehostctl's commands share: options every command takes, the
+ * resolved configuration, opening the store, and auditing an action. */
+#ifndef CH_CTL_H
+#define CH_CTL_H
+
+#include <getopt.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "store.h"
+
+/* Exit statuses. */
+#define CTL_EXIT_OK 0
+#define CTL_EXIT_FAILED 1 /* the operation failed */
+#define CTL_EXIT_USAGE 2  /* bad command line; one line on stderr */
+
+typedef struct ctl_ctx {
+    const char *config_path; /* --config */
+    const char *data_dir;    /* --data-dir: overrides the config file */
+    const char *key_file;    /* --key-file: overrides the config file */
+    ch_config cfg;           /* defaults < config file < options (ctl_resolve) */
+} ctl_ctx;
+
+/* The options every command takes, before or after its name. A command's own
+ * options use values from CTL_OPT_LOCAL up. */
+enum { CTL_OPT_HELP = 'h', CTL_OPT_DATA_DIR = 1000, CTL_OPT_CONFIG, CTL_OPT_KEY_FILE, CTL_OPT_VERSION,
+       CTL_OPT_LOCAL = 1100 };
+#define CTL_COMMON_OPTIONS                                       \
+    {"help", no_argument, NULL, CTL_OPT_HELP},                   \
+    {"data-dir", required_argument, NULL, CTL_OPT_DATA_DIR},     \
+    {"config", required_argument, NULL, CTL_OPT_CONFIG},         \
+    {"key-file", required_argument, NULL, CTL_OPT_KEY_FILE}
+/* ':' first: a missing value comes back as ':', not '?'. */
+#define CTL_SHORT_OPTIONS ":h"
+
+/* The text of the common options for every --help. */
+extern const char ctl_common_help[];
+
+/* Start parsing a command's arguments (argv[0] is the command's name). */
+void ctl_getopt_begin(void);
+
+typedef enum {
+    CTL_OPT_TAKEN,   /* a common option; carry on */
+    CTL_OPT_SHOW_HELP,
+    CTL_OPT_BAD,     /* a usage error was printed: exit CTL_EXIT_USAGE */
+    CTL_OPT_NOT_MINE /* the command's own option */
+} ctl_opt_result;
+
+/* Handle getopt_long's result c for command cmd (e.g. "backup"). */
+ctl_opt_result ctl_common_option(ctl_ctx *ctx, const char *cmd, int c, char **argv);
+
+/* Parse a command's options: the common ones here, the command's own through
+ * own(c, optarg, arg) (NULL when it has none), which returns CTL_EXIT_OK or,
+ * having printed why, CTL_EXIT_USAGE. --help prints help then the common
+ * options. Returns CTL_PARSED (optind is then at the first operand), or the
+ * exit status to return now. */
+#define CTL_PARSED (-1)
+int ctl_parse_options(ctl_ctx *ctx, const char *cmd, int argc, char **argv,
+                      const struct option *opts, const char *help,
+                      int (*own)(int c, const char *value, void *arg), void *arg);
+
+/* Print "carehostctl CMD: MESSAGE (see carehostctl CMD --help)" on stderr;
+ * returns CTL_EXIT_USAGE. */
+int ctl_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print "carehostctl: CMD: MESSAGE" on stderr; returns CTL_EXIT_FAILED. */
+int ctl_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Fill ctx->cfg from the defaults, the config file and the options. Returns
+ * CTL_EXIT_OK, or CTL_EXIT_USAGE after printing why. */
+int ctl_resolve(ctl_ctx *ctx, const char *cmd);
+
+/* The store's config from ctx->cfg (no daemon lock: carehostctl runs beside
+ * the daemon). Strings point into ctx. */
+ch_store_config ctl_store_config(const ctl_ctx *ctx, int create);
+
+/* The key file's path: --key-file / key-file, or <data-dir>/carehost.key. */
+void ctl_key_path(const ctl_ctx *ctx, char *out, size_t outlen);
+/* <data-dir>/carehost.db */
+void ctl_db_path(const ctl_ctx *ctx, char *out, size_t outlen);
+
+/* Open the store (ctl_resolve first). Returns CTL_EXIT_OK, or prints why and
+ * returns CTL_EXIT_FAILED. */
+int ctl_open_store(ctl_ctx *ctx, const char *cmd, int create, ch_store **out);
+
+/* Record a carehostctl action in the audit trail: actor "carehostctl", the
+ * action, a target (ids and paths only, never content) and the outcome.
+ * Returns CTL_EXIT_OK, or prints why and returns CTL_EXIT_FAILED: an action
+ * on records or keys that cannot be audited counts as failed. */
+int ctl_audit(ch_store *st, const char *cmd, const char *action, const char *target,
+              const char *outcome);
+
+/* The commands: argv[0] is the command's name. */
+int ctl_cmd_init(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_backup(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_restore(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_audit(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_audit_export(ctl_ctx *ctx, int argc, char **argv); /* argv[0] is "export" */
+int ctl_cmd_rekey(ctl_ctx *ctx, int argc, char **argv);
+
+/* Parse "YYYY-MM-DD" or ISO 8601 "YYYY-MM-DDTHH:MM[:SS[.fff]][Z|+HH:MM|-HH:MM]"
+ * (UTC when no offset is given) into ms since the epoch. A bare date means
+ * its midnight UTC, or with end_of_day the next midnight (so "--to 2024-05-31"
+ * includes that day). Returns 0, or -1 with a one-line reason in err. */
+int ctl_parse_time(const char *text, int end_of_day, int64_t *ms, char *err, size_t errlen);
+
+#endif
