@@ -132,11 +132,14 @@ static int64_t authentic_seq_above(const walk *w, const ch_audit_row *r)
     int64_t top = w->max_seq;
     if (w->head == CH_AUDIT_HEAD_PRESENT && w->head_seq > top)
         top = w->head_seq;
-    if (r->seq < 0 || top - r->seq > RENUMBER_SEARCH_MAX)
-        top = r->seq < 0 ? RENUMBER_SEARCH_MAX : r->seq + RENUMBER_SEARCH_MAX;
-    for (int64_t s = r->seq + 1; s <= top; s++)
-        if (row_valid_at(w, r, s))
-            return s;
+    if (r->seq < 0 || r->seq >= top)
+        return 0;
+    int64_t tries = top - r->seq; /* no overflow: 0 <= r->seq < top */
+    if (tries > RENUMBER_SEARCH_MAX)
+        tries = RENUMBER_SEARCH_MAX;
+    for (int64_t k = 1; k <= tries; k++)
+        if (row_valid_at(w, r, r->seq + k))
+            return r->seq + k;
     return 0;
 }
 
