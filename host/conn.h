@@ -23,6 +23,7 @@ typedef struct ch_conn {
     uint64_t participant;          /* never reused; 0 until established */
     char name[CH_NAME_MAX_BYTES + 1];
     carehost_role role;            /* NONE until joined */
+    char address[64];              /* the client's address, for the audit trail */
     ch_session *session;           /* NULL when in none */
     ch_ratelimit rate;
     ch_outbox out;

@@ -16,6 +16,7 @@
 typedef struct ch_conns ch_conns;
 typedef struct ch_requests ch_requests;
 typedef struct ch_timers ch_timers;
+typedef struct ch_store_worker ch_store_worker;
 
 typedef struct ch_host {
     ch_config cfg;
@@ -26,6 +27,7 @@ typedef struct ch_host {
     ch_conns *conns;          /* open WebSocket connections, by participant id */
     ch_requests *requests;    /* plugin requests awaiting their answer */
     ch_timers *timers;        /* plugin timers */
+    ch_store_worker *store;   /* the storage thread, owner of the clinical store */
     carehost_host_api api;    /* the table handed to plugins */
     uint64_t next_participant;
     volatile int stopping;    /* set by the signal handler */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "records_api.h"
 #include "timers.h"
 
 ch_host *ch_the_host;
@@ -195,6 +196,10 @@ int ch_plugin_host_init(ch_host *h)
         .log = api_log,
         .timer_start = api_timer_start,
         .timer_cancel = api_timer_cancel,
+        .record_put = ch_records_api_put,
+        .record_get = ch_records_api_get,
+        .record_list = ch_records_api_list,
+        .record_delete = ch_records_api_delete,
     };
     return 0;
 }

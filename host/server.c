@@ -19,6 +19,8 @@
 #include "http.h"
 #include "log.h"
 #include "plugin_host.h"
+#include "store/store.h"
+#include "store/store_worker.h"
 #include "timers.h"
 #include "ws.h"
 
@@ -45,6 +47,11 @@ static int callback_carehost(struct lws *wsi, enum lws_callback_reasons reason, 
     case LWS_CALLBACK_SERVER_WRITEABLE:
     case LWS_CALLBACK_CLOSED:
         return ch_ws_callback(wsi, reason, user, in, len);
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        /* The storage thread finished jobs (or a signal arrived): answer them here, on the loop. */
+        if (host.store)
+            ch_store_worker_complete(host.store);
+        return 0;
     default:
         return ch_http_callback(wsi, reason, user, in, len);
     }
@@ -92,6 +99,37 @@ static void unload_hook(carehost_plugin_ctx *ctx, void *arg)
     ch_timers_cancel_plugin(h->timers, ctx);
 }
 
+/* Called on the storage thread: lws_cancel_service is the one lws call safe there. */
+static void wake_loop(void *arg)
+{
+    ch_host *h = arg;
+    lws_cancel_service(h->lws);
+}
+
+static int open_store(ch_host *h)
+{
+    ch_store_config sc = {
+        .data_dir = h->cfg.data_dir,
+        .key_file = h->cfg.key_file[0] ? h->cfg.key_file : NULL,
+        .create = 1,
+        .daemon_lock = 1,
+    };
+    ch_store *st;
+    char err[512];
+    if (ch_store_open(&sc, &st, err, sizeof err) != CH_STORE_OK) {
+        ch_error("cannot open the store: %s", err);
+        return -1;
+    }
+    h->store = ch_store_worker_start(st, wake_loop, h, err, sizeof err);
+    if (!h->store) {
+        ch_error("%s", err);
+        ch_store_close(st);
+        return -1;
+    }
+    ch_info("store open: %s", ch_store_db_path(st));
+    return 0;
+}
+
 static int setup(ch_host *h)
 {
     h->sessions = ch_sessions_new();
@@ -117,6 +155,8 @@ static int setup(ch_host *h)
         return -1;
     }
     ch_timers_set_context(h->timers, h->lws);
+    if (open_store(h))
+        return -1;
 
     /* Plugins load before the vhost, which needs their panel mounts. */
     h->plugins = ch_plugins_new(&h->api);
@@ -169,9 +209,16 @@ static void wake(lws_sorted_usec_list_t *sul) { (void)sul; }
 static void drain(ch_host *h)
 {
     size_t n = ch_conns_count(h->conns);
+    lws_usec_t deadline = lws_now_usecs() + SHUTDOWN_GRACE_US;
+    /* First let saves in flight commit and be answered; new messages are ignored. */
+    h->draining = 1;
+    while (h->store && ch_store_worker_outstanding(h->store) && lws_now_usecs() < deadline) {
+        lws_sul_schedule(h->lws, 0, &wake_sul, wake, 50 * LWS_US_PER_MS);
+        if (lws_service(h->lws, 0) < 0)
+            break;
+    }
     ch_info("shutting down: closing %zu connection%s", n, n == 1 ? "" : "s");
     ch_ws_close_all();
-    lws_usec_t deadline = lws_now_usecs() + SHUTDOWN_GRACE_US;
     while (ch_conns_count(h->conns) && lws_now_usecs() < deadline) {
         lws_sul_schedule(h->lws, 0, &wake_sul, wake, 50 * LWS_US_PER_MS);
         if (lws_service(h->lws, 0) < 0)
@@ -182,6 +229,9 @@ static void drain(ch_host *h)
 
 static void teardown(ch_host *h)
 {
+    /* Everything queued is written and answered (plugins still loaded) before the rest goes. */
+    ch_store_worker_stop(h->store);
+    h->store = NULL;
     if (h->lws) {
         lws_context_destroy(h->lws); /* closes what is left; plugins still hear of it */
         h->lws = NULL;

@@ -36,9 +36,8 @@ static int on_established(ch_host *h, struct lws *wsi, ch_conn *c)
         c->participant = 0;
         return close_now(wsi, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "server out of memory");
     }
-    char peer[64] = "";
-    lws_get_peer_simple(wsi, peer, sizeof peer);
-    ch_debug("participant %llu connected from %s", (unsigned long long)c->participant, peer);
+    lws_get_peer_simple(wsi, c->address, sizeof c->address);
+    ch_debug("participant %llu connected from %s", (unsigned long long)c->participant, c->address);
     return 0;
 }
 
@@ -67,8 +66,8 @@ static int append_rx(ch_host *h, ch_conn *c, const void *in, size_t len)
 
 static int on_receive(ch_host *h, struct lws *wsi, ch_conn *c, const void *in, size_t len)
 {
-    if (c->close_code)
-        return 0; /* closing: ignore what is still arriving */
+    if (c->close_code || h->draining)
+        return 0; /* closing or shutting down: ignore what is still arriving */
     if (lws_frame_is_binary(wsi))
         return close_now(wsi, c, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
                          "binary frames are not accepted; send JSON text");

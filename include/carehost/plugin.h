@@ -65,7 +65,8 @@
  * Threads. Every callback runs on the host's event-loop thread, and every
  * host function must be called from that thread (inside a callback or a timer).
  * A callback must not block: no disk, no network, no sleeping. Slow work is the
- * host's business (later ABI minors add a record store and a worker pool).
+ * host's business: the record store (ABI 1.1) runs on the host's storage
+ * thread and calls back on the loop once the work is durable.
  *
  * Ownership. json_t values passed to a plugin are borrowed: valid until the
  * callback returns; json_incref() one to keep it. json_t values passed to the
@@ -91,7 +92,7 @@ extern "C" {
 /** Major version: changes only for breaking changes; host and plugin must match. */
 #define CAREHOST_PLUGIN_ABI_MAJOR 1
 /** Minor version: grows when members are appended to a struct. */
-#define CAREHOST_PLUGIN_ABI_MINOR 0
+#define CAREHOST_PLUGIN_ABI_MINOR 1
 
 /** The one symbol the host looks up in every plugin, as a string for dlsym(). */
 #define CAREHOST_PLUGIN_ENTRY_SYMBOL "carehost_plugin_entry"
@@ -130,6 +131,8 @@ typedef enum carehost_role {
 #define CAREHOST_EEXIST   -3  /**< already registered */
 #define CAREHOST_ENOMEM   -4  /**< out of memory, or a bound (queue, timers) was reached */
 #define CAREHOST_ESTATE   -5  /**< not allowed now (e.g. register_verb outside init) */
+#define CAREHOST_EIO      -6  /**< (1.1) the store failed; nothing was changed */
+#define CAREHOST_ECORRUPT -7  /**< (1.1) a record failed to decrypt: it was tampered with */
 
 /* ------------------------------------------------------------------------- */
 /* Opaque handles                                                            */
@@ -199,6 +202,19 @@ typedef enum carehost_log_level {
 
 /** A timer callback: runs on the event-loop thread. */
 typedef void (*carehost_timer_fn)(carehost_plugin_ctx *ctx, carehost_timer timer, void *data);
+
+/**
+ * (1.1) The outcome of a record operation, on the event-loop thread.
+ * status: CAREHOST_OK; CAREHOST_ENOENT (no such record of this plugin);
+ * CAREHOST_EEXIST (put: the id exists with another owner, session or kind);
+ * CAREHOST_ECORRUPT (the stored content failed to decrypt); CAREHOST_EIO.
+ * result (borrowed, NULL on failure): put and get give the record,
+ *   {"id", "owner", "session" (or null), "kind", "created", "updated" (ms since
+ *   the epoch), "data" (the object stored)}; list gives {"records": [...],
+ *   "next": a cursor string for the next page, or null}; delete gives NULL.
+ */
+typedef void (*carehost_record_fn)(carehost_plugin_ctx *ctx, int status, const json_t *result,
+                                   void *data);
 
 /* ------------------------------------------------------------------------- */
 /* The host's function table                                                 */
@@ -291,6 +307,46 @@ typedef struct carehost_host_api {
 
     /** Stop a timer. CAREHOST_ENOENT if it already fired (non-repeating) or was stopped. */
     int (*timer_cancel)(carehost_plugin_ctx *ctx, carehost_timer timer);
+
+    /* --- ABI 1.1: the record store ---
+     *
+     * Durable, encrypted storage for a plugin's clinical records. A plugin sees
+     * and touches only its own records. Content ("data") is encrypted at rest;
+     * id, owner, session, kind and times are stored in clear for queries, so
+     * never put clinical text in them. Every call is audited with the actor's
+     * identity (never the content). The callback runs after the change is
+     * committed to disk -- answer the client's save only then. Each returns
+     * CAREHOST_OK when queued, CAREHOST_EINVAL for malformed arguments (the
+     * callback is then not called), or CAREHOST_ESTATE while shutting down.
+     * actor: who asks (for the audit trail); NULL for the plugin itself.
+     */
+
+    /**
+     * Insert or update a record: {"id": optional string [A-Za-z0-9_-]{1,64} (a
+     * client-chosen id makes a retried save idempotent; omitted: the store
+     * generates one), "owner": string (the user it belongs to), "session":
+     * optional string, "kind": string [a-z0-9_.-]{1,64}, "data": object}.
+     * Borrowed. Putting an existing id again with the same owner, session and
+     * kind replaces data; anything else is CAREHOST_EEXIST.
+     */
+    int (*record_put)(carehost_plugin_ctx *ctx, const carehost_peer *actor, const json_t *record,
+                      carehost_record_fn done, void *data);
+
+    /** Read one record by id. */
+    int (*record_get)(carehost_plugin_ctx *ctx, const carehost_peer *actor, const char *id,
+                      carehost_record_fn done, void *data);
+
+    /**
+     * List records newest first: query {"owner", "session", "kind": optional
+     * filters, "limit": 1..500 (default 50), "before": the "next" cursor of
+     * the previous page}. Borrowed; NULL lists everything.
+     */
+    int (*record_list)(carehost_plugin_ctx *ctx, const carehost_peer *actor, const json_t *query,
+                       carehost_record_fn done, void *data);
+
+    /** Delete one record by id. */
+    int (*record_delete)(carehost_plugin_ctx *ctx, const carehost_peer *actor, const char *id,
+                         carehost_record_fn done, void *data);
 
     /* New members are appended here, with the minor version that added them. */
 } carehost_host_api;

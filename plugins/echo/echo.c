@@ -1,5 +1,6 @@
 /* echo -- the small plugin the tests use: echo text back, count per session,
  * and answer later from a host timer. It uses only <carehost/plugin.h>. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,9 +71,160 @@ static void later_fired(carehost_plugin_ctx *ctx, carehost_timer timer, void *da
     later_free(l);
 }
 
+/* --- notes in the record store (ABI 1.1): save, load, list, delete -----------
+ * Until accounts exist (issue 4) a note belongs to the display name that saved it. */
+
+typedef struct pending_note {
+    carehost_request req;
+    char owner[257];
+    int then_delete;   /* delete after the ownership check */
+    carehost_peer actor;
+} pending_note;
+
+static const char *store_error_code(int status)
+{
+    switch (status) {
+    case CAREHOST_ENOENT: return "not_found";
+    case CAREHOST_EEXIST: return "conflict";
+    case CAREHOST_EINVAL: return "invalid_field";
+    default: return "storage_failed";
+    }
+}
+
+static const char *store_error_message(int status)
+{
+    switch (status) {
+    case CAREHOST_ENOENT: return "There is no such note.";
+    case CAREHOST_EEXIST: return "That note id belongs to someone else.";
+    case CAREHOST_EINVAL: return "A note id may use letters, digits, '-' and '_' only.";
+    case CAREHOST_ECORRUPT: return "The note could not be read back; the clinic has been alerted.";
+    default: return "The note could not be saved or read; please try again.";
+    }
+}
+
+static void note_saved(carehost_plugin_ctx *ctx, int status, const json_t *rec, void *data)
+{
+    pending_note *p = data;
+    if (status != CAREHOST_OK) {
+        host->reply_error(ctx, p->req, store_error_code(status), store_error_message(status));
+    } else {
+        json_t *fields = json_pack("{s:O, s:O}", "note", json_object_get(rec, "id"), "updated",
+                                   json_object_get(rec, "updated"));
+        host->reply(ctx, p->req, fields);
+        json_decref(fields);
+    }
+    free(p);
+}
+
+static void note_deleted(carehost_plugin_ctx *ctx, int status, const json_t *rec, void *data)
+{
+    (void)rec;
+    pending_note *p = data;
+    if (status != CAREHOST_OK)
+        host->reply_error(ctx, p->req, store_error_code(status), store_error_message(status));
+    else
+        host->reply(ctx, p->req, NULL);
+    free(p);
+}
+
+static void note_loaded(carehost_plugin_ctx *ctx, int status, const json_t *rec, void *data)
+{
+    pending_note *p = data;
+    /* Someone else's note is answered exactly like a missing one. */
+    if (status == CAREHOST_OK &&
+        strcmp(json_string_value(json_object_get(rec, "owner")), p->owner) != 0)
+        status = CAREHOST_ENOENT;
+    if (status != CAREHOST_OK) {
+        host->reply_error(ctx, p->req, store_error_code(status), store_error_message(status));
+        free(p);
+        return;
+    }
+    if (p->then_delete) {
+        const char *id = json_string_value(json_object_get(rec, "id"));
+        if (host->record_delete(ctx, &p->actor, id, note_deleted, p) != CAREHOST_OK) {
+            host->reply_error(ctx, p->req, "storage_failed", store_error_message(CAREHOST_EIO));
+            free(p);
+        }
+        return;
+    }
+    json_t *fields = json_pack("{s:O, s:O, s:O}", "note", json_object_get(rec, "id"), "text",
+                               json_object_get(json_object_get(rec, "data"), "text"), "updated",
+                               json_object_get(rec, "updated"));
+    host->reply(ctx, p->req, fields);
+    json_decref(fields);
+    free(p);
+}
+
+static void notes_listed(carehost_plugin_ctx *ctx, int status, const json_t *result, void *data)
+{
+    pending_note *p = data;
+    if (status != CAREHOST_OK) {
+        host->reply_error(ctx, p->req, store_error_code(status), store_error_message(status));
+        free(p);
+        return;
+    }
+    json_t *notes = json_array();
+    size_t i;
+    json_t *rec;
+    json_array_foreach(json_object_get(result, "records"), i, rec) {
+        json_array_append_new(notes, json_pack("{s:O, s:O, s:O}", "note", json_object_get(rec, "id"),
+                                               "text", json_object_get(json_object_get(rec, "data"), "text"),
+                                               "updated", json_object_get(rec, "updated")));
+    }
+    json_t *fields = json_pack("{s:o, s:O}", "notes", notes, "next", json_object_get(result, "next"));
+    host->reply(ctx, p->req, fields);
+    json_decref(fields);
+    free(p);
+}
+
+static int notes_message(carehost_plugin_ctx *ctx, const carehost_peer *from, const char *verb,
+                         json_t *msg, carehost_request req)
+{
+    if (strcmp(verb, "save") && strcmp(verb, "load") && strcmp(verb, "list") && strcmp(verb, "delete"))
+        return 0;
+    pending_note *p = calloc(1, sizeof *p);
+    if (!p) {
+        host->reply_error(ctx, req, "internal_error", "Out of memory.");
+        return 1;
+    }
+    p->req = req;
+    snprintf(p->owner, sizeof p->owner, "%s", from->name);
+    p->actor = *from;
+    p->actor.name = NULL; /* the peer's strings live only during this callback */
+    p->actor.session = NULL;
+    int rc;
+    if (strcmp(verb, "save") == 0) {
+        json_t *rec = json_pack("{s:s, s:s, s:{s:O}}", "owner", from->name, "kind", "note", "data",
+                                "text", json_object_get(msg, "text"));
+        json_t *id = json_object_get(msg, "note"); /* "id" is the envelope's message id */
+        if (id)
+            json_object_set(rec, "id", id);
+        rc = host->record_put(ctx, from, rec, note_saved, p);
+        json_decref(rec);
+    } else if (strcmp(verb, "list") == 0) {
+        json_t *q = json_pack("{s:s, s:s, s:i}", "owner", from->name, "kind", "note", "limit", 20);
+        json_t *before = json_object_get(msg, "before");
+        if (before)
+            json_object_set(q, "before", before);
+        rc = host->record_list(ctx, from, q, notes_listed, p);
+        json_decref(q);
+    } else {
+        p->then_delete = strcmp(verb, "delete") == 0;
+        rc = host->record_get(ctx, from, json_string_value(json_object_get(msg, "note")), note_loaded, p);
+    }
+    if (rc != CAREHOST_OK) {
+        host->reply_error(ctx, req, rc == CAREHOST_EINVAL ? "invalid_field" : "storage_failed",
+                          rc == CAREHOST_EINVAL ? "The note's fields are not valid." : store_error_message(CAREHOST_EIO));
+        free(p);
+    }
+    return 1;
+}
+
 static void echo_message(carehost_plugin_ctx *ctx, const carehost_peer *from, const char *verb,
                          json_t *msg, carehost_request req)
 {
+    if (notes_message(ctx, from, verb, msg, req))
+        return;
     if (strcmp(verb, "say") == 0) {
         json_t *fields = json_pack("{s:O}", "text", json_object_get(msg, "text"));
         host->reply(ctx, req, fields);
@@ -114,6 +266,21 @@ static int echo_init(carehost_plugin_ctx *ctx, const carehost_host_api *api)
     rc = rc ? rc : host->register_verb(ctx, "count", CAREHOST_ROLES_ALL, CAREHOST_VERB_IN_SESSION, NULL);
     rc = rc ? rc : host->register_verb(ctx, "reset", CAREHOST_ROLE_THERAPIST, CAREHOST_VERB_IN_SESSION, NULL);
     rc = rc ? rc : host->register_verb(ctx, "later", CAREHOST_ROLES_ALL, 0, later_fields);
+    if (!rc && CAREHOST_HOST_HAS(host, record_put)) {
+        json_t *save = json_pack("{s:{s:s, s:i, s:i}, s:{s:s, s:i, s:i, s:b}}", "text", "type", "string",
+                                 "min", 1, "max", 10000, "note", "type", "string", "min", 1, "max", 64,
+                                 "required", 0);
+        json_t *by_id = json_pack("{s:{s:s, s:i, s:i}}", "note", "type", "string", "min", 1, "max", 64);
+        json_t *list = json_pack("{s:{s:s, s:i, s:i, s:b}}", "before", "type", "string", "min", 1,
+                                 "max", 100, "required", 0);
+        rc = host->register_verb(ctx, "save", CAREHOST_ROLES_ALL, CAREHOST_VERB_IN_SESSION, save);
+        rc = rc ? rc : host->register_verb(ctx, "load", CAREHOST_ROLES_ALL, CAREHOST_VERB_IN_SESSION, by_id);
+        rc = rc ? rc : host->register_verb(ctx, "delete", CAREHOST_ROLES_ALL, CAREHOST_VERB_IN_SESSION, by_id);
+        rc = rc ? rc : host->register_verb(ctx, "list", CAREHOST_ROLES_ALL, CAREHOST_VERB_IN_SESSION, list);
+        json_decref(save);
+        json_decref(by_id);
+        json_decref(list);
+    }
     json_decref(text);
     json_decref(later_fields);
     return rc;

@@ -38,8 +38,10 @@ function tmpDir(prefix = 'carehost-test-') {
  * Returns { port, url, wsUrl, proc, stderr(), stop(signal), exited }.
  */
 async function startHost(opts = {}) {
-  const dir = tmpDir();
+  // opts.dataDir reuses a store across restarts; the port file lives beside it.
+  const dir = opts.dataDir || tmpDir();
   const portFile = path.join(dir, 'port');
+  try { fs.unlinkSync(portFile); } catch { /* first start */ }
   const args = [
     '--listen', opts.listen || '127.0.0.1:0',
     '--port-file', portFile,
