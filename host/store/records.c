@@ -1,0 +1,482 @@
+/* records.c -- plugins' records: put, get, list, delete.
+ *
+ * A record's content is json_dumps(data) sealed under the current data key
+ * (seal.c); the row's key_id says which key, so records written before a key
+ * rotation keep opening while ch_store_rekey works through them. Every argument
+ * is checked before SQLite sees it: a bad one is CH_STORE_INVALID, never a
+ * crash, and error texts name fields, never content. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+
+#define PLUGIN_NAME_MAX 32  /* CAREHOST_PLUGIN_NAME_MAX */
+#define SESSION_MAX 64
+#define KIND_MAX 64
+#define LIST_MAX 500
+#define GENERATED_ID_BYTES 16 /* 22 characters of url-safe base64 */
+/* A record is a worksheet or a note: far below this. The cap keeps one bad
+ * client from writing a record that every later list would have to decrypt. */
+#define DATA_MAX (8u * 1024 * 1024)
+
+static int invalid(ch_store *st, const char *what)
+{
+    ch_store_seterr(st->errmsg, sizeof st->errmsg, "invalid record argument: %s", what);
+    return CH_STORE_INVALID;
+}
+
+/* ---- argument checks ---- */
+
+static int valid_plugin(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > PLUGIN_NAME_MAX || s[0] < 'a' || s[0] > 'z')
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+static int valid_id(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > CH_RECORD_ID_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+static int valid_kind(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > KIND_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+              c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Owner and session are ids from elsewhere (user ids, session ids): any UTF-8
+ * text without control characters, 1..max bytes. UTF-8 because they come back
+ * as JSON strings. */
+static int valid_text(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return 0;
+    json_t *probe = json_stringn(s, n); /* jansson's UTF-8 check: NULL when invalid */
+    if (!probe)
+        return 0;
+    json_decref(probe);
+    return 1;
+}
+
+/* ---- records ---- */
+
+void ch_record_clear(ch_record *r)
+{
+    if (!r)
+        return;
+    free(r->id);
+    free(r->plugin);
+    free(r->owner);
+    free(r->session);
+    free(r->kind);
+    json_decref(r->data);
+    memset(r, 0, sizeof *r);
+}
+
+json_t *ch_record_to_json(const ch_record *r)
+{
+    if (!r || !r->id || !r->plugin || !r->owner || !r->kind)
+        return NULL;
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "id", json_string(r->id));
+    json_object_set_new(o, "plugin", json_string(r->plugin));
+    json_object_set_new(o, "owner", json_string(r->owner));
+    json_object_set_new(o, "session", r->session ? json_string(r->session) : json_null());
+    json_object_set_new(o, "kind", json_string(r->kind));
+    json_object_set_new(o, "created", json_integer(r->created_ms));
+    json_object_set_new(o, "updated", json_integer(r->updated_ms));
+    json_object_set(o, "data", r->data ? r->data : json_null());
+    return o;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int fill_record(ch_record *out, const char *plugin, const char *id, const char *owner,
+                       const char *session, const char *kind, int64_t created, int64_t updated,
+                       json_t *data /* stolen */)
+{
+    memset(out, 0, sizeof *out);
+    out->id = strdup(id);
+    out->plugin = strdup(plugin);
+    out->owner = strdup(owner);
+    out->session = dup_or_null(session);
+    out->kind = strdup(kind);
+    out->created_ms = created;
+    out->updated_ms = updated;
+    out->data = data;
+    if (!out->id || !out->plugin || !out->owner || (session && !out->session) || !out->kind ||
+        !out->data) {
+        ch_record_clear(out);
+        return -1;
+    }
+    return 0;
+}
+
+static void new_id(char out[CH_RECORD_ID_MAX + 1])
+{
+    unsigned char raw[GENERATED_ID_BYTES];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2base64(out, CH_RECORD_ID_MAX + 1, raw, sizeof raw,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+/* Free plaintext (clinical content) after wiping it. */
+static void free_plain(void *p, size_t len)
+{
+    if (p) {
+        sodium_memzero(p, len);
+        free(p);
+    }
+}
+
+int ch_records_put(ch_store *st, const char *plugin, const char *id, const char *owner,
+                   const char *session, const char *kind, const json_t *data, int64_t now_ms,
+                   ch_record *out)
+{
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!st)
+        return CH_STORE_INVALID;
+    if (!valid_plugin(plugin))
+        return invalid(st, "plugin is not a plugin name");
+    if (id && !valid_id(id))
+        return invalid(st, "id is not 1 to 64 of [A-Za-z0-9_-]");
+    if (!valid_text(owner, CH_RECORD_OWNER_MAX))
+        return invalid(st, "owner is missing, too long or not plain UTF-8 text");
+    if (session && !valid_text(session, SESSION_MAX))
+        return invalid(st, "session is empty, too long or not plain UTF-8 text");
+    if (!valid_kind(kind))
+        return invalid(st, "kind is not 1 to 64 of [a-z0-9_.-]");
+    if (!json_is_object(data))
+        return invalid(st, "data is not a JSON object");
+    if (now_ms < 0)
+        return invalid(st, "the time is negative");
+
+    char idbuf[CH_RECORD_ID_MAX + 1];
+    if (!id) {
+        new_id(idbuf);
+        id = idbuf;
+    }
+    const ch_data_key *key = ch_keys_find(st->keys, st->keys->current);
+    if (!key) {
+        ch_store_seterr(st->errmsg, sizeof st->errmsg, "the current data key is missing");
+        return CH_STORE_IO;
+    }
+    char *plain = json_dumps(data, JSON_COMPACT);
+    if (!plain) {
+        ch_store_seterr(st->errmsg, sizeof st->errmsg, "cannot serialise the record data");
+        return CH_STORE_INVALID;
+    }
+    size_t plain_len = strlen(plain);
+    if (plain_len > DATA_MAX) {
+        free_plain(plain, plain_len);
+        return invalid(st, "data is larger than 8 MiB");
+    }
+    unsigned char nonce[24];
+    unsigned char *sealed = NULL;
+    size_t sealed_len = 0;
+    int sr = ch_seal(key, plugin, owner, id, (const unsigned char *)plain, plain_len, nonce,
+                     &sealed, &sealed_len);
+    free_plain(plain, plain_len);
+    if (sr != 0) {
+        ch_store_seterr(st->errmsg, sizeof st->errmsg, "cannot seal the record (out of memory)");
+        return CH_STORE_IO;
+    }
+
+    /* One statement, so insert-or-update is atomic without a transaction of
+     * its own. The WHERE makes the update a no-op when the id belongs to
+     * another owner, session or kind: zero changes then means a conflict. */
+    static const char sql[] =
+        "INSERT INTO records(plugin, id, owner, session, kind, created_ms, updated_ms, key_id,"
+        " nonce, sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9)"
+        " ON CONFLICT(plugin, id) DO UPDATE SET updated_ms = excluded.updated_ms,"
+        " key_id = excluded.key_id, nonce = excluded.nonce, sealed = excluded.sealed"
+        " WHERE records.owner = excluded.owner AND records.session IS excluded.session"
+        " AND records.kind = excluded.kind";
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, owner, -1, SQLITE_STATIC);
+        if (session)
+            sqlite3_bind_text(s, 4, session, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(s, 4);
+        sqlite3_bind_text(s, 5, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 6, now_ms);
+        sqlite3_bind_int64(s, 7, key->id);
+        sqlite3_bind_blob(s, 8, nonce, sizeof nonce, SQLITE_STATIC);
+        sqlite3_bind_blob(s, 9, sealed, (int)sealed_len, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+    }
+    sqlite3_finalize(s);
+    free(sealed);
+    if (rc != SQLITE_DONE)
+        return ch_store_fail(st, "cannot save the record");
+    if (sqlite3_changes(st->db) == 0) {
+        ch_store_seterr(st->errmsg, sizeof st->errmsg,
+                        "record %s/%s exists with another owner, session or kind", plugin, id);
+        return CH_STORE_CONFLICT;
+    }
+    if (!out)
+        return CH_STORE_OK;
+
+    int64_t created = now_ms;
+    rc = sqlite3_prepare_v2(st->db, "SELECT created_ms FROM records WHERE plugin = ? AND id = ?",
+                            -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            created = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW)
+        return ch_store_fail(st, "cannot read back the saved record");
+    if (fill_record(out, plugin, id, owner, session, kind, created, now_ms,
+                    json_deep_copy(data)) != 0) {
+        ch_store_seterr(st->errmsg, sizeof st->errmsg, "out of memory");
+        return CH_STORE_IO;
+    }
+    return CH_STORE_OK;
+}
+
+/* The columns every read selects, in this order. */
+#define ROW_COLUMNS "id, owner, session, kind, created_ms, updated_ms, key_id, nonce, sealed"
+
+/* Decrypt the current row of s (ROW_COLUMNS) into out. CH_STORE_CORRUPT when
+ * it does not authenticate. */
+static int read_row(ch_store *st, sqlite3_stmt *s, const char *plugin, ch_record *out)
+{
+    const char *id = (const char *)sqlite3_column_text(s, 0);
+    const char *owner = (const char *)sqlite3_column_text(s, 1);
+    const char *session = (const char *)sqlite3_column_text(s, 2);
+    const char *kind = (const char *)sqlite3_column_text(s, 3);
+    int64_t key_id = sqlite3_column_int64(s, 6);
+    const unsigned char *nonce = sqlite3_column_blob(s, 7);
+    int nonce_len = sqlite3_column_bytes(s, 7);
+    const unsigned char *sealed = sqlite3_column_blob(s, 8);
+    int sealed_len = sqlite3_column_bytes(s, 8);
+    /* session and kind are not in the associated data, so check them here: a
+     * row edited by hand must not turn into a record that cannot be sent. */
+    if (!id || !owner || !valid_kind(kind) || (session && !valid_text(session, SESSION_MAX)) ||
+        !nonce || nonce_len != 24 || !sealed || key_id < 0 || key_id > (int64_t)UINT32_MAX) {
+        ch_store_seterr(st->errmsg, sizeof st->errmsg, "record %s/%s has malformed columns",
+                        plugin, id ? id : "?");
+        return CH_STORE_CORRUPT;
+    }
+
+    const ch_data_key *key = ch_keys_find(st->keys, (uint32_t)key_id);
+    if (!key) {
+        /* Another process may have rotated the key since we read the file. */
+        char ignored[256];
+        if (ch_store_refresh_keys(st, ignored, sizeof ignored) == CH_STORE_OK)
+            key = ch_keys_find(st->keys, (uint32_t)key_id);
+        if (!key) {
+            ch_store_seterr(st->errmsg, sizeof st->errmsg,
+                            "record %s/%s is sealed with data key %lld, which the key file does "
+                            "not hold", plugin, id, (long long)key_id);
+            return CH_STORE_CORRUPT;
+        }
+    }
+    unsigned char *plain = NULL;
+    size_t plain_len = 0;
+    if (ch_open(key, plugin, owner, id, nonce, sealed, (size_t)sealed_len, &plain, &plain_len) !=
+        0) {
+        ch_store_seterr(st->errmsg, sizeof st->errmsg,
+                        "record %s/%s fails to decrypt (tampered with, or moved between rows)",
+                        plugin, id);
+        return CH_STORE_CORRUPT;
+    }
+    json_t *data = json_loadb((const char *)plain, plain_len, 0, NULL);
+    free_plain(plain, plain_len);
+    if (!json_is_object(data)) {
+        json_decref(data);
+        ch_store_seterr(st->errmsg, sizeof st->errmsg,
+                        "record %s/%s decrypts to something that is not a JSON object", plugin, id);
+        return CH_STORE_CORRUPT;
+    }
+    if (fill_record(out, plugin, id, owner, session, kind, sqlite3_column_int64(s, 4),
+                    sqlite3_column_int64(s, 5), data) != 0) {
+        ch_store_seterr(st->errmsg, sizeof st->errmsg, "out of memory");
+        return CH_STORE_IO;
+    }
+    return CH_STORE_OK;
+}
+
+int ch_records_get(ch_store *st, const char *plugin, const char *id, ch_record *out)
+{
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!st)
+        return CH_STORE_INVALID;
+    if (!out)
+        return invalid(st, "no record to fill");
+    if (!valid_plugin(plugin))
+        return invalid(st, "plugin is not a plugin name");
+    if (!valid_id(id))
+        return invalid(st, "id is not 1 to 64 of [A-Za-z0-9_-]");
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT " ROW_COLUMNS " FROM records WHERE plugin = ? AND"
+                                " id = ?", -1, &s, NULL);
+    int status;
+    if (rc != SQLITE_OK) {
+        status = ch_store_fail(st, "cannot read the record");
+    } else {
+        sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            status = read_row(st, s, plugin, out);
+        else if (rc == SQLITE_DONE)
+            status = CH_STORE_NOTFOUND;
+        else
+            status = ch_store_fail(st, "cannot read the record");
+    }
+    sqlite3_finalize(s);
+    return status;
+}
+
+int ch_records_list(ch_store *st, const char *plugin, const char *owner, const char *session,
+                    const char *kind, int64_t before_ms, const char *before_id, int limit,
+                    json_t **out, int *corrupt)
+{
+    if (out)
+        *out = NULL;
+    if (corrupt)
+        *corrupt = 0;
+    if (!st)
+        return CH_STORE_INVALID;
+    if (!out)
+        return invalid(st, "no list to fill");
+    if (!valid_plugin(plugin))
+        return invalid(st, "plugin is not a plugin name");
+    if (owner && !valid_text(owner, CH_RECORD_OWNER_MAX))
+        return invalid(st, "owner filter is empty, too long or not plain UTF-8 text");
+    if (session && !valid_text(session, SESSION_MAX))
+        return invalid(st, "session filter is empty, too long or not plain UTF-8 text");
+    if (kind && !valid_kind(kind))
+        return invalid(st, "kind filter is not 1 to 64 of [a-z0-9_.-]");
+    if (before_id && !valid_id(before_id))
+        return invalid(st, "before_id is not a record id");
+    if (limit < 1 || limit > LIST_MAX)
+        return invalid(st, "limit is not 1 to 500");
+
+    /* Only the filters given go into the statement, so the planner can pick
+     * the matching (plugin, ..., updated_ms DESC, id DESC) index. The text is
+     * built from fixed pieces; every value is bound. */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT " ROW_COLUMNS " FROM records WHERE plugin = ?1%s%s%s%s"
+             " ORDER BY updated_ms DESC, id DESC",
+             owner ? " AND owner = ?2" : "", session ? " AND session = ?3" : "",
+             kind ? " AND kind = ?4" : "",
+             before_id ? " AND (updated_ms < ?5 OR (updated_ms = ?5 AND id < ?6))" : "");
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return ch_store_fail(st, "cannot list records");
+    sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
+    if (owner)
+        sqlite3_bind_text(s, 2, owner, -1, SQLITE_STATIC);
+    if (session)
+        sqlite3_bind_text(s, 3, session, -1, SQLITE_STATIC);
+    if (kind)
+        sqlite3_bind_text(s, 4, kind, -1, SQLITE_STATIC);
+    if (before_id) {
+        sqlite3_bind_int64(s, 5, before_ms);
+        sqlite3_bind_text(s, 6, before_id, -1, SQLITE_STATIC);
+    }
+    json_t *arr = json_array();
+    int bad = 0, rc = SQLITE_OK, status = CH_STORE_OK;
+    /* No SQL LIMIT: a row that fails to decrypt is skipped, and the page is
+     * still filled with `limit` good ones, so a corrupt row never ends paging. */
+    while (arr && (int)json_array_size(arr) < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ch_record r;
+        int one = read_row(st, s, plugin, &r);
+        if (one == CH_STORE_CORRUPT) {
+            bad++;
+            continue;
+        }
+        if (one != CH_STORE_OK) {
+            status = one;
+            break;
+        }
+        json_t *j = ch_record_to_json(&r);
+        ch_record_clear(&r);
+        if (!j || json_array_append_new(arr, j) != 0) {
+            status = CH_STORE_IO;
+            ch_store_seterr(st->errmsg, sizeof st->errmsg, "out of memory");
+            break;
+        }
+    }
+    if (!arr) {
+        status = CH_STORE_IO;
+        ch_store_seterr(st->errmsg, sizeof st->errmsg, "out of memory");
+    } else if (status == CH_STORE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        status = ch_store_fail(st, "cannot list records");
+    }
+    sqlite3_finalize(s);
+    if (status != CH_STORE_OK) {
+        json_decref(arr);
+        return status;
+    }
+    if (corrupt)
+        *corrupt = bad;
+    *out = arr;
+    return CH_STORE_OK;
+}
+
+int ch_records_delete(ch_store *st, const char *plugin, const char *id)
+{
+    if (!st)
+        return CH_STORE_INVALID;
+    if (!valid_plugin(plugin))
+        return invalid(st, "plugin is not a plugin name");
+    if (!valid_id(id))
+        return invalid(st, "id is not 1 to 64 of [A-Za-z0-9_-]");
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "DELETE FROM records WHERE plugin = ? AND id = ?", -1, &s,
+                                NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return ch_store_fail(st, "cannot delete the record");
+    return sqlite3_changes(st->db) > 0 ? CH_STORE_OK : CH_STORE_NOTFOUND;
+}
