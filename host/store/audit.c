@@ -126,8 +126,7 @@ void ch_audit_row_read(sqlite3_stmt *stmt, ch_audit_row *row)
 int ch_audit_head_read(ch_store *st, int64_t *seq, unsigned char hash[CH_AUDIT_HASH_BYTES])
 {
     sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'audit_head'", -1, &stmt,
-                           NULL) != SQLITE_OK)
+    if (ch_store_prepare(st, "SELECT value FROM meta WHERE key = 'audit_head'", &stmt) != SQLITE_OK)
         return ch_store_fail(st, "reading the audit head");
     int rc = sqlite3_step(stmt);
     int result;
@@ -148,7 +147,7 @@ int ch_audit_head_read(ch_store *st, int64_t *seq, unsigned char hash[CH_AUDIT_H
     } else {
         result = ch_store_fail(st, "reading the audit head");
     }
-    sqlite3_finalize(stmt);
+    ch_store_unprepare(stmt);
     return result;
 }
 
@@ -198,15 +197,14 @@ static int table_tail(ch_store *st, int64_t *seq, unsigned char hash[CH_AUDIT_HA
     sqlite3_stmt *stmt = NULL;
     *seq = 0;
     memset(hash, 0, CH_AUDIT_HASH_BYTES);
-    if (sqlite3_prepare_v2(st->db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", -1,
-                           &stmt, NULL) != SQLITE_OK)
+    if (ch_store_prepare(st, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &stmt) != SQLITE_OK)
         return ch_store_fail(st, "reading the audit trail");
     int rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         *seq = sqlite3_column_int64(stmt, 0);
         read_hash_column(stmt, 1, hash);
     }
-    sqlite3_finalize(stmt);
+    ch_store_unprepare(stmt);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? CH_STORE_OK
                                                  : ch_store_fail(st, "reading the audit trail");
 }
@@ -240,9 +238,7 @@ static int append_row(ch_store *st, ch_audit_row *row)
     ch_audit_hash(st->keys->audit_key, row->prev, row->seq, row, row->hash);
 
     sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO audit(" CH_AUDIT_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?)",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    if (ch_store_prepare(st, "INSERT INTO audit(" CH_AUDIT_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?)", &stmt) != SQLITE_OK)
         return ch_store_fail(st, "appending to the audit trail");
     sqlite3_bind_int64(stmt, 1, row->seq);
     sqlite3_bind_int64(stmt, 2, row->time_ms);
@@ -251,21 +247,19 @@ static int append_row(ch_store *st, ch_audit_row *row)
     sqlite3_bind_blob(stmt, 9, row->prev, CH_AUDIT_HASH_BYTES, SQLITE_STATIC);
     sqlite3_bind_blob(stmt, 10, row->hash, CH_AUDIT_HASH_BYTES, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    ch_store_unprepare(stmt);
     if (rc != SQLITE_DONE)
         return ch_store_fail(st, "appending to the audit trail");
 
     unsigned char value[CH_AUDIT_HEAD_BYTES];
     put_u64le(value, (uint64_t)row->seq);
     memcpy(value + 8, row->hash, CH_AUDIT_HASH_BYTES);
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO meta(key, value) VALUES ('audit_head', ?) "
-                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    if (ch_store_prepare(st, "INSERT INTO meta(key, value) VALUES ('audit_head', ?) "
+                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value", &stmt) != SQLITE_OK)
         return ch_store_fail(st, "moving the audit head");
     sqlite3_bind_blob(stmt, 1, value, sizeof value, SQLITE_STATIC);
     rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    ch_store_unprepare(stmt);
     if (rc != SQLITE_DONE)
         return ch_store_fail(st, "moving the audit head");
     return CH_STORE_OK;

@@ -225,7 +225,7 @@ int ch_records_put(ch_store *st, const char *plugin, const char *id, const char 
         " WHERE records.owner = excluded.owner AND records.session IS excluded.session"
         " AND records.kind = excluded.kind";
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+    int rc = ch_store_prepare(st, sql, &s);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
@@ -241,7 +241,7 @@ int ch_records_put(ch_store *st, const char *plugin, const char *id, const char 
         sqlite3_bind_blob(s, 9, sealed, (int)sealed_len, SQLITE_STATIC);
         rc = sqlite3_step(s);
     }
-    sqlite3_finalize(s);
+    ch_store_unprepare(s);
     free(sealed);
     if (rc != SQLITE_DONE)
         return ch_store_fail(st, "cannot save the record");
@@ -254,8 +254,7 @@ int ch_records_put(ch_store *st, const char *plugin, const char *id, const char 
         return CH_STORE_OK;
 
     int64_t created = now_ms;
-    rc = sqlite3_prepare_v2(st->db, "SELECT created_ms FROM records WHERE plugin = ? AND id = ?",
-                            -1, &s, NULL);
+    rc = ch_store_prepare(st, "SELECT created_ms FROM records WHERE plugin = ? AND id = ?", &s);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
@@ -263,7 +262,7 @@ int ch_records_put(ch_store *st, const char *plugin, const char *id, const char 
         if (rc == SQLITE_ROW)
             created = sqlite3_column_int64(s, 0);
     }
-    sqlite3_finalize(s);
+    ch_store_unprepare(s);
     if (rc != SQLITE_ROW)
         return ch_store_fail(st, "cannot read back the saved record");
     if (fill_record(out, plugin, id, owner, session, kind, created, now_ms,
@@ -350,8 +349,8 @@ int ch_records_get(ch_store *st, const char *plugin, const char *id, ch_record *
     if (!valid_id(id))
         return invalid(st, "id is not 1 to 64 of [A-Za-z0-9_-]");
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "SELECT " ROW_COLUMNS " FROM records WHERE plugin = ? AND"
-                                " id = ?", -1, &s, NULL);
+    int rc = ch_store_prepare(st, "SELECT " ROW_COLUMNS " FROM records WHERE plugin = ? AND"
+                                " id = ?", &s);
     int status;
     if (rc != SQLITE_OK) {
         status = ch_store_fail(st, "cannot read the record");
@@ -366,7 +365,7 @@ int ch_records_get(ch_store *st, const char *plugin, const char *id, ch_record *
         else
             status = ch_store_fail(st, "cannot read the record");
     }
-    sqlite3_finalize(s);
+    ch_store_unprepare(s);
     return status;
 }
 
@@ -406,7 +405,7 @@ int ch_records_list(ch_store *st, const char *plugin, const char *owner, const c
              kind ? " AND kind = ?4" : "",
              before_id ? " AND (updated_ms < ?5 OR (updated_ms = ?5 AND id < ?6))" : "");
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (ch_store_prepare(st, sql, &s) != SQLITE_OK)
         return ch_store_fail(st, "cannot list records");
     sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
     if (owner)
@@ -448,7 +447,7 @@ int ch_records_list(ch_store *st, const char *plugin, const char *owner, const c
     } else if (status == CH_STORE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
         status = ch_store_fail(st, "cannot list records");
     }
-    sqlite3_finalize(s);
+    ch_store_unprepare(s);
     if (status != CH_STORE_OK) {
         json_decref(arr);
         return status;
@@ -468,14 +467,13 @@ int ch_records_delete(ch_store *st, const char *plugin, const char *id)
     if (!valid_id(id))
         return invalid(st, "id is not 1 to 64 of [A-Za-z0-9_-]");
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "DELETE FROM records WHERE plugin = ? AND id = ?", -1, &s,
-                                NULL);
+    int rc = ch_store_prepare(st, "DELETE FROM records WHERE plugin = ? AND id = ?", &s);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
         rc = sqlite3_step(s);
     }
-    sqlite3_finalize(s);
+    ch_store_unprepare(s);
     if (rc != SQLITE_DONE)
         return ch_store_fail(st, "cannot delete the record");
     return sqlite3_changes(st->db) > 0 ? CH_STORE_OK : CH_STORE_NOTFOUND;

@@ -318,6 +318,7 @@ void ch_store_close(ch_store *st)
 {
     if (!st)
         return;
+    ch_store_stmt_cache_free(st);
     if (st->db && sqlite3_close(st->db) != SQLITE_OK)
         sqlite3_close_v2(st->db); /* a statement left open: free it when finalized */
     ch_keys_free(st->keys);

@@ -67,7 +67,19 @@ struct ch_store {
     ino_t key_ino;
     int in_transaction;
     char errmsg[256];
+    struct {
+        char *sql;
+        sqlite3_stmt *stmt;
+    } stmts[64];                 /* stmt_cache.c */
+    size_t nstmts;
 };
+
+/* stmt_cache.c: a cached prepared statement for sql (SQLITE_OK), to be handed
+ * back with ch_store_unprepare instead of sqlite3_finalize. */
+#define CH_STMT_CACHE_SIZE 64
+int ch_store_prepare(ch_store *st, const char *sql, sqlite3_stmt **out);
+void ch_store_unprepare(sqlite3_stmt *stmt);
+void ch_store_stmt_cache_free(ch_store *st);
 
 /* keys.c */
 int ch_keys_load(const char *path, int create, ch_keys **out, char *err, size_t errlen);

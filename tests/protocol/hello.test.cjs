@@ -58,7 +58,7 @@ describe('hello', () => {
     assert.equal(echo.version, '1.0.0');
     assert.equal(typeof echo.description, 'string');
     // README: verbs are listed without the plugin prefix.
-    assert.deepEqual([...echo.verbs].sort(), ['count', 'later', 'reset', 'say']);
+    assert.deepEqual([...echo.verbs].sort(), ['count', 'delete', 'later', 'list', 'load', 'reset', 'save', 'say']);
   });
 
   it('lists the host verbs', async () => {
