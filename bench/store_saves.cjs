@@ -5,7 +5,10 @@
 // Usage: node bench/store_saves.cjs  (env: CAREHOST_BIN, CLIENTS, DURATION, PIPELINE)
 const path = require('node:path');
 const top = path.resolve(__dirname, '..');
-process.env.CAREHOST_BIN ||= path.join(top, 'build-check/host/carehost');
+const fs = require('node:fs');
+// The in-tree build if there is one, else the one scripts/test-all made.
+process.env.CAREHOST_BIN ||= [path.join(top, 'host/carehost'), path.join(top, 'build-check/host/carehost')]
+  .find((p) => fs.existsSync(p)) || 'carehost';
 process.env.CAREHOST_PLUGINS ||= path.join(path.dirname(path.dirname(process.env.CAREHOST_BIN)), 'plugins');
 process.env.CAREHOST_PLUGIN_WEB ||= path.join(top, 'plugins');
 process.env.CAREHOST_WEB ||= path.join(top, 'web');
