@@ -112,6 +112,20 @@ describe('the daemon and its key file', () => {
     assert.match(r.stderr, /chmod 600/);
   });
 
+  it('carehostctl restore refuses to replace the store of a running daemon', async () => {
+    const dataDir = tmpDir('carehost-running-');
+    const host = await startHost({ dataDir });
+    try {
+      const bak = path.join(tmpDir('carehost-runbak-'), 'b.db');
+      assert.equal(spawnSync(CTL, ['backup', bak, '--data-dir', dataDir]).status, 0);
+      const r = spawnSync(CTL, ['restore', bak, '--data-dir', dataDir], { encoding: 'utf8' });
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /running|in use|lock/i);
+    } finally {
+      assert.equal((await host.stop()).code, 0);
+    }
+  });
+
   it('refuses a missing key file once the store exists', () => {
     const a = tmpDir('carehost-keygone-');
     assert.equal(spawnSync(CTL, ['init', '--data-dir', a]).status, 0);
