@@ -60,16 +60,11 @@ void ch_plugin_host_forget_participant(ch_host *h, uint64_t participant)
     }
 }
 
-/* [a-z][a-z0-9_]* up to 32 bytes */
+/* An event name or error code: a protocol word of at most 32 bytes. */
 static int valid_word(const char *s)
 {
     size_t len = s ? strlen(s) : 0;
-    if (len == 0 || len > CAREHOST_PLUGIN_NAME_MAX || s[0] < 'a' || s[0] > 'z')
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-            return 0;
-    return 1;
+    return len <= CAREHOST_PLUGIN_NAME_MAX && ch_proto_is_word(s, len);
 }
 
 /* --- the function table ---------------------------------------------------- */

@@ -36,17 +36,11 @@ struct ch_plugins {
     size_t count, cap;
 };
 
+/* A plugin or verb name: a protocol word of at most CAREHOST_PLUGIN_NAME_MAX bytes. */
 static int valid_name(const char *s)
 {
     size_t len = s ? strlen(s) : 0;
-    if (len == 0 || len > CAREHOST_PLUGIN_NAME_MAX || s[0] < 'a' || s[0] > 'z')
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-            return 0;
-    }
-    return 1;
+    return len <= CAREHOST_PLUGIN_NAME_MAX && ch_proto_is_word(s, len);
 }
 
 const char *ch_load_result_text(ch_load_result r)

@@ -74,9 +74,10 @@ static int is_utf8(const unsigned char *s, size_t len)
     return 1;
 }
 
-/* [a-z][a-z0-9_]* */
-static int is_word(const char *s, size_t len)
+int ch_proto_is_word(const char *s, size_t len)
 {
+    if (!s)
+        return 0;
     if (len == 0 || s[0] < 'a' || s[0] > 'z')
         return 0;
     for (size_t i = 1; i < len; i++) {
@@ -95,8 +96,9 @@ static int is_type_name(const char *s)
         return 0;
     const char *dot = strchr(s, '.');
     if (!dot)
-        return is_word(s, len);
-    return is_word(s, (size_t)(dot - s)) && is_word(dot + 1, len - (size_t)(dot - s) - 1);
+        return ch_proto_is_word(s, len);
+    return ch_proto_is_word(s, (size_t)(dot - s)) &&
+           ch_proto_is_word(dot + 1, len - (size_t)(dot - s) - 1);
 }
 
 int ch_proto_parse(const char *text, size_t len, ch_envelope *env, ch_proto_error *err)

@@ -48,6 +48,10 @@ void ch_schema_free(ch_schema *schema);
  * wrong_field_type, invalid_field (out of min/max). Returns 0 or -1 with err. */
 int ch_schema_check(const ch_schema *schema, const json_t *msg, ch_proto_error *err);
 
+/* 1 if s[0..len) is [a-z][a-z0-9_]*: the shape of verbs, plugin names, event
+ * names and error codes. */
+int ch_proto_is_word(const char *s, size_t len);
+
 /* Number of UTF-8 characters (code points) in a valid UTF-8 string. */
 size_t ch_utf8_length(const char *s, size_t bytes);
 
