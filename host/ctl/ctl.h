@@ -4,6 +4,7 @@
 #define CH_CTL_H
 
 #include <getopt.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -97,11 +98,42 @@ int ctl_cmd_restore(ctl_ctx *ctx, int argc, char **argv);
 int ctl_cmd_audit(ctl_ctx *ctx, int argc, char **argv);
 int ctl_cmd_audit_export(ctl_ctx *ctx, int argc, char **argv); /* argv[0] is "export" */
 int ctl_cmd_rekey(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_user(ctl_ctx *ctx, int argc, char **argv);    /* cmd_user.c */
+int ctl_cmd_session(ctl_ctx *ctx, int argc, char **argv); /* cmd_session.c */
+
+/* passwords.c. A password read with --password-stdin: one line, the newline
+ * dropped, CTL_PASSWORD_MIN characters or more. Returns CTL_EXIT_OK, or prints
+ * why and returns CTL_EXIT_USAGE. */
+#define CTL_PASSWORD_MIN 8
+#define CTL_PASSWORD_MAX 1024
+int ctl_read_password(const char *cmd, char *out, size_t outlen);
+/* A random password of 16 url-safe characters, to be shown once. */
+#define CTL_GENERATED_PASSWORD_CHARS 16
+void ctl_generate_password(char out[CTL_GENERATED_PASSWORD_CHARS + 1]);
+/* argon2id with crypto_pwhash_str (interactive limits). CTL_EXIT_OK, or prints
+ * why and returns CTL_EXIT_FAILED. */
+#define CTL_HASH_MAX 128 /* crypto_pwhash_STRBYTES */
+int ctl_hash_password(const char *cmd, const char *password, char hash[CTL_HASH_MAX]);
 
 /* Parse "YYYY-MM-DD" or ISO 8601 "YYYY-MM-DDTHH:MM[:SS[.fff]][Z|+HH:MM|-HH:MM]"
  * (UTC when no offset is given) into ms since the epoch. A bare date means
  * its midnight UTC, or with end_of_day the next midnight (so "--to 2024-05-31"
  * includes that day). Returns 0, or -1 with a one-line reason in err. */
 int ctl_parse_time(const char *text, int end_of_day, int64_t *ms, char *err, size_t errlen);
+
+/* "YYYY-MM-DD HH:MM" (or with 'T') in the machine's local time zone -- the
+ * clinic's wall clock -- into ms since the epoch. Returns 0, or -1 with a
+ * one-line reason in err. ctl_format_local_minute writes the same form back. */
+int ctl_parse_local_minute(const char *text, int64_t *ms, char *err, size_t errlen);
+void ctl_format_local_minute(int64_t ms, char *out, size_t outlen);
+/* The wall clock in ms since the epoch. */
+int64_t ctl_now_ms(void);
+
+/* table.c: a text table (header, rows), columns aligned by characters. */
+typedef struct ctl_table ctl_table;
+ctl_table *ctl_table_new(size_t ncols, const char *const *headers); /* NULL: out of memory */
+int ctl_table_add(ctl_table *t, const char *const *cells);           /* copies; -1: out of memory */
+void ctl_table_print(const ctl_table *t, FILE *out);
+void ctl_table_free(ctl_table *t);
 
 #endif

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl.h"
 
@@ -115,4 +116,56 @@ int ctl_parse_time(const char *text, int end_of_day, int64_t *ms, char *err, siz
     }
     *ms = secs * 1000 + frac;
     return 0;
+}
+
+/* Session start times are the clinic's wall-clock time: "the Monday group at
+ * 18:00" means 18:00 where the clinic is, summer or winter. So here, unlike
+ * the export window above, the machine's time zone (TZ) applies, through
+ * mktime; the fields are checked by hand first, and a time that does not exist
+ * locally (skipped by a daylight-saving change) is refused rather than moved. */
+int ctl_parse_local_minute(const char *text, int64_t *ms, char *err, size_t errlen)
+{
+    const char *p = text;
+    int y, mo, d, h, mi;
+    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+        digits(&p, 2, &d) || (*p != ' ' && *p != 'T') || (p++, digits(&p, 2, &h)) ||
+        *p++ != ':' || digits(&p, 2, &mi) || *p != '\0') {
+        snprintf(err, errlen, "'%.64s' is not a local date and time: use \"YYYY-MM-DD HH:MM\"",
+                 text);
+        return -1;
+    }
+    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
+        h > 23 || mi > 59) {
+        snprintf(err, errlen, "'%.64s': no such date or time of day", text);
+        return -1;
+    }
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
+                    .tm_min = mi, .tm_isdst = -1};
+    time_t t = mktime(&tm);
+    if (t == (time_t)-1 || tm.tm_hour != h || tm.tm_min != mi || tm.tm_mday != d) {
+        snprintf(err, errlen, "'%.64s' does not exist in the local time zone (a daylight-saving "
+                 "change skips it)", text);
+        return -1;
+    }
+    if (t < 0) {
+        snprintf(err, errlen, "'%.64s' is before 1970", text);
+        return -1;
+    }
+    *ms = (int64_t)t * 1000;
+    return 0;
+}
+
+void ctl_format_local_minute(int64_t ms, char *out, size_t outlen)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!localtime_r(&t, &tm) || strftime(out, outlen, "%Y-%m-%d %H:%M", &tm) == 0)
+        snprintf(out, outlen, "?");
+}
+
+int64_t ctl_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

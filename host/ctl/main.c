@@ -19,6 +19,8 @@ static const command commands[] = {
     {"audit", ctl_cmd_audit, "audit verify        check the audit trail's chain\n"
                              "  audit export        write audit entries as CSV or JSON lines"},
     {"rekey", ctl_cmd_rekey, "rekey               rotate the data key, re-encrypting every record"},
+    {"user", ctl_cmd_user, "user ACTION         manage accounts: add, list, disable, enable, reset"},
+    {"session", ctl_cmd_session, "session ACTION      schedule sessions and enrol people: add, list"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

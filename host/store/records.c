@@ -14,7 +14,6 @@
 #define SESSION_MAX 64
 #define KIND_MAX 64
 #define LIST_MAX 500
-#define GENERATED_ID_BYTES 16 /* 22 characters of url-safe base64 */
 /* A record is a worksheet or a note: far below this. The cap keeps one bad
  * client from writing a record that every later list would have to decrypt. */
 #define DATA_MAX (8u * 1024 * 1024)
@@ -143,14 +142,6 @@ static int fill_record(ch_record *out, const char *plugin, const char *id, const
     return 0;
 }
 
-static void new_id(char out[CH_RECORD_ID_MAX + 1])
-{
-    unsigned char raw[GENERATED_ID_BYTES];
-    randombytes_buf(raw, sizeof raw);
-    sodium_bin2base64(out, CH_RECORD_ID_MAX + 1, raw, sizeof raw,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-}
-
 /* Free plaintext (clinical content) after wiping it. */
 static void free_plain(void *p, size_t len)
 {
@@ -185,7 +176,7 @@ int ch_records_put(ch_store *st, const char *plugin, const char *id, const char 
 
     char idbuf[CH_RECORD_ID_MAX + 1];
     if (!id) {
-        new_id(idbuf);
+        ch_store_new_id(idbuf);
         id = idbuf;
     }
     const ch_data_key *key = ch_keys_find(st->keys, st->keys->current);

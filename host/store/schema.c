@@ -29,6 +29,31 @@ static const char *const migrations[] = {
     "  outcome TEXT NOT NULL, address TEXT NOT NULL,"
     "  prev_hash BLOB NOT NULL, hash BLOB NOT NULL);"
     "CREATE INDEX audit_by_time ON audit(time_ms);",
+    /* 3: accounts, sign-in tokens, invites, scheduled sessions (accounts.h) */
+    "CREATE TABLE users("
+    "  id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  display_name TEXT NOT NULL,"
+    "  role TEXT NOT NULL CHECK(role IN ('admin','therapist','patient','family')),"
+    "  password_hash TEXT, disabled INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL);"
+    "CREATE TABLE auth_tokens("
+    "  token_hash BLOB PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),"
+    "  created_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);"
+    "CREATE TABLE invites("
+    "  token_hash BLOB PRIMARY KEY, username TEXT NOT NULL, role TEXT NOT NULL,"
+    "  invited_by TEXT NOT NULL REFERENCES users(id), patient_id TEXT REFERENCES users(id),"
+    "  created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL, used_ms INTEGER,"
+    "  user_id TEXT REFERENCES users(id));"
+    "CREATE TABLE clinic_sessions("
+    "  id TEXT PRIMARY KEY, kind TEXT NOT NULL, title TEXT NOT NULL,"
+    "  therapist_id TEXT NOT NULL REFERENCES users(id), start_ms INTEGER NOT NULL,"
+    "  duration_min INTEGER NOT NULL, weekdays INTEGER NOT NULL DEFAULT 0,"
+    "  capacity INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL);"
+    "CREATE TABLE enrolments("
+    "  session_id TEXT NOT NULL REFERENCES clinic_sessions(id) ON DELETE CASCADE,"
+    "  user_id TEXT NOT NULL REFERENCES users(id), PRIMARY KEY(session_id, user_id));"
+    "CREATE TABLE family_links("
+    "  patient_id TEXT NOT NULL REFERENCES users(id),"
+    "  family_id TEXT NOT NULL REFERENCES users(id), PRIMARY KEY(patient_id, family_id));",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == CH_STORE_SCHEMA_VERSION + 1,

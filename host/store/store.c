@@ -43,6 +43,14 @@ int64_t ch_store_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void ch_store_new_id(char out[CH_STORE_ID_CHARS + 1])
+{
+    unsigned char raw[16]; /* 128 bits: collisions are not a thing to handle */
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2base64(out, CH_STORE_ID_CHARS + 1, raw, sizeof raw,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
 int ch_store_fail(ch_store *st, const char *what)
 {
     /* SQLite's messages name tables and columns, never the values bound. */
@@ -430,4 +438,38 @@ int ch_store_rollback_savepoint(ch_store *st)
     int rc = exec(st, "ROLLBACK TO job");
     int rc2 = exec(st, "RELEASE job");
     return rc != CH_STORE_OK ? rc : rc2;
+}
+
+int ch_store_atomic_begin(ch_store *st, ch_store_atomic *a, const char *name)
+{
+    a->own = sqlite3_get_autocommit(st->db);
+    a->name = name;
+    char sql[80];
+    snprintf(sql, sizeof sql, a->own ? "BEGIN IMMEDIATE" : "SAVEPOINT %s", name);
+    if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return ch_store_fail(st, "cannot start a change");
+    return CH_STORE_OK;
+}
+
+int ch_store_atomic_end(ch_store *st, ch_store_atomic *a, int status)
+{
+    char sql[120];
+    if (status == CH_STORE_OK) {
+        snprintf(sql, sizeof sql, a->own ? "COMMIT" : "RELEASE %s", a->name);
+        if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+            return CH_STORE_OK;
+        status = ch_store_fail(st, "cannot commit a change");
+    }
+    /* Keep the error of the step that failed: the rollback's own is noise. */
+    char saved[sizeof st->errmsg];
+    memcpy(saved, st->errmsg, sizeof saved);
+    if (a->own) {
+        if (!sqlite3_get_autocommit(st->db))
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    } else {
+        snprintf(sql, sizeof sql, "ROLLBACK TO %s; RELEASE %s", a->name, a->name);
+        sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+    }
+    memcpy(st->errmsg, saved, sizeof saved);
+    return status;
 }

@@ -21,6 +21,8 @@
  *       outcome TEXT NOT NULL, address TEXT NOT NULL,
  *       prev_hash BLOB NOT NULL, hash BLOB NOT NULL);
  *     CREATE INDEX audit_by_time ON audit(time_ms);
+ *   version 3: users, auth_tokens, invites, clinic_sessions, enrolments,
+ *     family_links -- as written in accounts.h.
  *
  * Audit chain: hash = BLAKE2b-256 keyed with the audit key over
  *   prev_hash(32) || u64le(seq) || u64le(time_ms) || each text field as
@@ -127,5 +129,24 @@ void ch_store_seterr(char *err, size_t errlen, const char *fmt, ...)
 int64_t ch_store_now_ms(void);
 /* Take the daemon lock of data_dir without waiting: an fd, or -1 with err. */
 int ch_store_take_lock(const char *data_dir, char *err, size_t errlen);
+
+/* store.c: a random id of 22 url-safe characters (16 random bytes), for
+ * records, users and anything else the store names itself. */
+#define CH_STORE_ID_CHARS 22
+void ch_store_new_id(char out[CH_STORE_ID_CHARS + 1]);
+
+/* store.c: make several statements one change. With no transaction open this
+ * is BEGIN IMMEDIATE ... COMMIT (the write lock is taken before the first
+ * read, so checks and writes see the same state); inside the caller's
+ * transaction (the storage worker's batch) it is a savepoint, so a refused
+ * change leaves the rest of the batch alone. end commits when status is
+ * CH_STORE_OK, else rolls back; it returns status, or CH_STORE_IO when the
+ * commit fails. name is a savepoint name: a constant identifier. */
+typedef struct ch_store_atomic {
+    int own;           /* we began the transaction */
+    const char *name;
+} ch_store_atomic;
+int ch_store_atomic_begin(ch_store *st, ch_store_atomic *a, const char *name);
+int ch_store_atomic_end(ch_store *st, ch_store_atomic *a, int status);
 
 #endif

@@ -18,6 +18,8 @@
 #include "store/store_internal.h"
 
 #define PLUGIN "worksheets"
+#define CH_STR_(x) #x
+#define CH_STR(x) CH_STR_(x)
 #define MARKER "PLAINTEXT-MARKER-c4f1e9" /* clinical text that must never reach the disk */
 
 static char dir[512];
@@ -214,7 +216,7 @@ START_TEST(migrate_empty_version_0)
     ck_assert_int_eq(sql_int(db, "PRAGMA user_version"), 0);
     sqlite3_close(db);
     ch_store *st = open_store(dir, 1);
-    ck_assert_int_eq(sql_int(st->db, "PRAGMA user_version"), 2);
+    ck_assert_int_eq(sql_int(st->db, "PRAGMA user_version"), CH_STORE_SCHEMA_VERSION);
     ck_assert_int_eq(sql_int(st->db, "SELECT count(*) FROM sqlite_master WHERE name = 'records'"), 1);
     ck_assert_int_eq(sql_int(st->db, "SELECT count(*) FROM sqlite_master WHERE name = 'audit'"), 1);
     ch_store_close(st);
@@ -252,7 +254,7 @@ START_TEST(migrate_from_version_1)
     ch_keys_free(keys);
 
     ch_store *st = open_store(dir, 0);
-    ck_assert_int_eq(sql_int(st->db, "PRAGMA user_version"), 2);
+    ck_assert_int_eq(sql_int(st->db, "PRAGMA user_version"), CH_STORE_SCHEMA_VERSION);
     ck_assert_int_eq(sql_int(st->db, "SELECT count(*) FROM sqlite_master WHERE name = 'audit'"), 1);
     ck_assert_int_eq(sql_int(st->db, "SELECT count(*) FROM sqlite_master WHERE name = 'audit_by_time'"), 1);
     ch_record r;
@@ -276,7 +278,8 @@ START_TEST(newer_schema_refused)
     ch_store_close(st);
     ch_store_config c = config_for(dir, 1);
     open_fails(&c);
-    ck_assert_msg(strstr(err, "newer") && strstr(err, "99") && strstr(err, "2"), "%s", err);
+    ck_assert_msg(strstr(err, "newer") && strstr(err, "99") &&
+                  strstr(err, "up to version " CH_STR(CH_STORE_SCHEMA_VERSION)), "%s", err);
     /* and it was left alone */
     sqlite3 *db;
     ck_assert_int_eq(sqlite3_open(path_in("carehost.db"), &db), SQLITE_OK);
@@ -1178,7 +1181,7 @@ START_TEST(backup_while_another_handle_writes)
     sqlite3 *db;
     ck_assert_int_eq(sqlite3_open_v2(path_in("b.db"), &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM records"), 50);
-    ck_assert_int_eq(sql_int(db, "PRAGMA user_version"), 2);
+    ck_assert_int_eq(sql_int(db, "PRAGMA user_version"), CH_STORE_SCHEMA_VERSION);
     sqlite3_close(db);
     ch_store_close(tool);
     ch_store_close(daemon);
