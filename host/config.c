@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,6 +77,8 @@ void ch_config_defaults(ch_config *cfg)
     cfg->group_capacity = 15;
     cfg->chat_max_chars = 2000;
     cfg->outbox_max_bytes = 1024 * 1024;
+    cfg->session_idle_ms = 30 * 60 * 1000;
+    cfg->session_max_ms = 12 * 60 * 60 * 1000;
 }
 
 int ch_config_is_loopback(const char *host)
@@ -191,13 +194,13 @@ static int set_path(char *dst, const char *key, const char *value, char *err, si
     return 0;
 }
 
-typedef enum { K_LISTEN, K_PATH, K_BOOL, K_UINT, K_SIZE, K_LOGLEVEL } key_kind;
+typedef enum { K_LISTEN, K_PATH, K_BOOL, K_UINT, K_SIZE, K_LOGLEVEL, K_DURATION } key_kind;
 
 typedef struct key_spec {
     const char *name;
     key_kind kind;
     size_t offset;                   /* into ch_config */
-    unsigned long long min, max;     /* K_UINT / K_SIZE */
+    unsigned long long min, max;     /* K_UINT / K_SIZE; K_DURATION: ms per unit, most ms */
     const char *help;                /* "ARG  explanation" for --help */
 } key_spec;
 
@@ -221,6 +224,8 @@ static const key_spec keys[] = {
     {"group-capacity", K_UINT, OFF(group_capacity), 1, 1000, "N          participants in a group session (default 15)"},
     {"chat-max-chars", K_UINT, OFF(chat_max_chars), 1, 100000, "N          longest chat message in characters (default 2000)"},
     {"outbox-max-bytes", K_SIZE, OFF(outbox_max_bytes), 4096, 1024u * 1024 * 1024, "N          drop a client this far behind (default 1048576)"},
+    {"session-idle-minutes", K_DURATION, OFF(session_idle_ms), 60000, 7ull * 24 * 3600 * 1000, "MINUTES    sign-in ends after this long unused (default 30; decimals allowed)"},
+    {"session-max-hours", K_DURATION, OFF(session_max_ms), 3600000, 90ull * 24 * 3600 * 1000, "HOURS      sign-in ends this long after it began (default 12; decimals allowed)"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -230,6 +235,27 @@ static const key_spec *find_key(const char *name)
         if (strcmp(keys[i].name, name) == 0)
             return &keys[i];
     return NULL;
+}
+
+/* A positive decimal count of the key's unit (minutes, hours), kept in ms:
+ * from 1 s up to the key's maximum. Decimals let tests use seconds. */
+static int parse_duration(const key_spec *k, const char *value, uint64_t *out, char *err,
+                          size_t errlen)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    double ms = v * (double)k->min;
+    if ((!isdigit((unsigned char)value[0]) && value[0] != '.') || strpbrk(value, "xXpP"))
+        goto bad;
+    if (*end || errno || !isfinite(v) || ms < 1000.0 || ms > (double)k->max)
+        goto bad;
+    *out = (uint64_t)(ms + 0.5);
+    return 0;
+bad:
+    set_err(err, errlen, "--%s %s: expected a number from %g to %g", k->name, value,
+            1000.0 / (double)k->min, (double)k->max / (double)k->min);
+    return -1;
 }
 
 int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err, size_t errlen)
@@ -258,6 +284,8 @@ int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err,
             return -1;
         *(size_t *)(base + k->offset) = (size_t)v;
         return 0;
+    case K_DURATION:
+        return parse_duration(k, value, (uint64_t *)(base + k->offset), err, errlen);
     case K_LOGLEVEL:
         if (ch_log_level_parse(value, &cfg->log_level)) {
             set_err(err, errlen, "--log-level %s: expected error, warn, info or debug", value);

@@ -3,6 +3,7 @@
 #define CH_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "carehost/plugin.h"
 
 #define CH_PATH_MAX 1024
@@ -27,6 +28,8 @@ typedef struct ch_config {
     unsigned group_capacity;    /* default participants in a group session */
     unsigned chat_max_chars;    /* longest chat text, in characters */
     size_t outbox_max_bytes;    /* a slower reader is disconnected past this */
+    uint64_t session_idle_ms;   /* sign-in ends after this long unused (default 30 min) */
+    uint64_t session_max_ms;    /* and this long after it began, used or not (default 12 h) */
 } ch_config;
 
 typedef enum ch_config_action {
@@ -43,7 +46,7 @@ void ch_config_defaults(ch_config *cfg);
 /* Set one key ("listen", "data-dir", "key-file", "plugins", "web", "plugin-web", "log-level",
  * "tls-cert", "tls-key", "port-file", "demo", "insecure", "max-message-bytes",
  * "rate-limit", "rate-burst", "group-capacity", "chat-max-chars",
- * "outbox-max-bytes") from text. Boolean keys take "true"/"false"/"yes"/"no"/"1"/"0".
+ * "outbox-max-bytes", "session-idle-minutes", "session-max-hours") from text. Boolean keys take "true"/"false"/"yes"/"no"/"1"/"0".
  * Returns 0, or -1 with a one-line message in err. */
 int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err, size_t errlen);
 

@@ -33,6 +33,7 @@ typedef struct ch_conn {
     char close_reason[96];
     int close_sent;                /* the close frame is on its way */
     struct ch_conn *next_in_bucket;
+    struct ch_api_req *api;        /* HTTP only: the /api request in progress (api_http.c) */
 } ch_conn;
 
 ch_conns *ch_conns_new(void);

@@ -17,6 +17,9 @@ typedef struct ch_conns ch_conns;
 typedef struct ch_requests ch_requests;
 typedef struct ch_timers ch_timers;
 typedef struct ch_store_worker ch_store_worker;
+typedef struct ch_workpool ch_workpool;
+typedef struct ch_auth_tokens ch_auth_tokens;
+typedef struct ch_login_throttle ch_login_throttle;
 
 typedef struct ch_host {
     ch_config cfg;
@@ -28,6 +31,9 @@ typedef struct ch_host {
     ch_requests *requests;    /* plugin requests awaiting their answer */
     ch_timers *timers;        /* plugin timers */
     ch_store_worker *store;   /* the storage thread, owner of the clinical store */
+    ch_workpool *work;        /* threads for slow pure work (argon2id) */
+    ch_auth_tokens *tokens;   /* signed-in browsers, by token hash (auth_http.c) */
+    ch_login_throttle *throttle; /* failed sign-ins per username and address */
     carehost_host_api api;    /* the table handed to plugins */
     uint64_t next_participant;
     volatile int stopping;    /* set by the signal handler */

@@ -4,8 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "api_http.h"
 #include "log.h"
+#include "origin.h"
 
 /* No inline script or style anywhere in web/: the client is built to this policy. */
 static const char csp[] =
@@ -64,6 +67,9 @@ static void fill_mount(struct lws_http_mount *m, const char *mountpoint, const c
     m->cache_intermediaries = 0;
 }
 
+/* Every /api path goes to the carehost protocol's callback (api_http.c), not to files. */
+static struct lws_http_mount api_mount;
+
 const struct lws_http_mount *ch_http_mounts(ch_host *h)
 {
     size_t n = ch_plugins_count(h->plugins);
@@ -85,7 +91,13 @@ const struct lws_http_mount *ch_http_mounts(ch_host *h)
         fill_mount(&mounts[i + 1], mount_strings[2 * i], mount_strings[2 * i + 1]);
         mounts[i].mount_next = &mounts[i + 1];
     }
-    return mounts;
+    memset(&api_mount, 0, sizeof api_mount);
+    api_mount.mountpoint = "/api";
+    api_mount.mountpoint_len = 4;
+    api_mount.origin = "carehost"; /* the protocol's name */
+    api_mount.origin_protocol = LWSMPRO_CALLBACK;
+    api_mount.mount_next = mounts;
+    return &api_mount;
 }
 
 void ch_http_free_mounts(void)
@@ -108,6 +120,40 @@ static int upgrade_allowed(struct lws *wsi)
     return strcmp(uri, "/ws") == 0;
 }
 
+/* The address the request was sent to: Host, or :authority over HTTP/2. */
+static int request_host(struct lws *wsi, char *out, int size)
+{
+    if (lws_hdr_copy(wsi, out, size, WSI_TOKEN_HOST) > 0)
+        return 0;
+    if (lws_hdr_copy(wsi, out, size, WSI_TOKEN_HTTP_COLON_AUTHORITY) > 0)
+        return 0;
+    return -1;
+}
+
+static int is_tls(struct lws *wsi) { return lws_is_ssl(lws_get_network_wsi(wsi)) != 0; }
+
+int ch_http_origin_ok(struct lws *wsi, int missing_ok)
+{
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
+        return missing_ok;
+    char origin[300], host[300];
+    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0 ||
+        request_host(wsi, host, sizeof host))
+        return 0;
+    return ch_origin_matches(origin, host, is_tls(wsi), ch_the_host->cfg.insecure);
+}
+
+int ch_http_request_is_https(struct lws *wsi)
+{
+    if (is_tls(wsi))
+        return 1;
+    /* Behind a TLS proxy (--insecure) the browser's own Origin says https. */
+    char origin[16];
+    return ch_the_host->cfg.insecure &&
+           lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0 &&
+           strncasecmp(origin, "https://", 8) == 0;
+}
+
 int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                      size_t len)
 {
@@ -115,7 +161,25 @@ int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         if (!upgrade_allowed(wsi))
             return 1;
+        /* Cross-site WebSocket hijacking: a browser always sends Origin; a page
+         * elsewhere must not ride on this site's cookie. Non-browser clients may
+         * leave it out. */
+        if (!ch_http_origin_ok(wsi, 1)) {
+            char peer[64];
+            lws_get_peer_simple(wsi, peer, sizeof peer);
+            ch_info("refused a WebSocket from %s: its Origin is not this site", peer);
+            /* Say so (lws would only hang up), then close. */
+            lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "Cross-site WebSocket refused");
+            return 1;
+        }
         return ch_the_host->stopping ? 1 : 0;
+    case LWS_CALLBACK_HTTP:
+    case LWS_CALLBACK_HTTP_BODY:
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        return ch_api_http_callback(wsi, reason, user, in, len);
     default:
         break;
     }

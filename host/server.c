@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "autoconfig.h"
+#include "auth_http.h"
 #include "conn.h"
 #include "demo.h"
 #include "dispatch.h"
@@ -22,6 +23,7 @@
 #include "store/store.h"
 #include "store/store_worker.h"
 #include "timers.h"
+#include "workpool.h"
 #include "ws.h"
 
 #define SHUTDOWN_GRACE_US (3 * LWS_US_PER_SEC)
@@ -51,6 +53,8 @@ static int callback_carehost(struct lws *wsi, enum lws_callback_reasons reason, 
         /* The storage thread finished jobs (or a signal arrived): answer them here, on the loop. */
         if (host.store)
             ch_store_worker_complete(host.store);
+        if (host.work)
+            ch_workpool_complete(host.work); /* sign-in checks done on the pool */
         return 0;
     default:
         return ch_http_callback(wsi, reason, user, in, len);
@@ -120,6 +124,10 @@ static int open_store(ch_host *h)
         ch_error("cannot open the store: %s", err);
         return -1;
     }
+    if (ch_auth_load_tokens(h, st)) { /* before the storage thread owns the store */
+        ch_store_close(st);
+        return -1;
+    }
     h->store = ch_store_worker_start(st, wake_loop, h, err, sizeof err);
     if (!h->store) {
         ch_error("%s", err);
@@ -155,8 +163,14 @@ static int setup(ch_host *h)
         return -1;
     }
     ch_timers_set_context(h->timers, h->lws);
-    if (open_store(h))
+    if (ch_auth_start(h) || open_store(h))
         return -1;
+    h->work = ch_workpool_start(2, wake_loop, h);
+    if (!h->work) {
+        ch_error("cannot start the work threads");
+        return -1;
+    }
+    ch_auth_resync_start(h);
 
     /* Plugins load before the vhost, which needs their panel mounts. */
     h->plugins = ch_plugins_new(&h->api);
@@ -229,7 +243,10 @@ static void drain(ch_host *h)
 
 static void teardown(ch_host *h)
 {
-    /* Everything queued is written and answered (plugins still loaded) before the rest goes. */
+    /* Everything queued is written and answered (plugins still loaded) before the rest goes.
+     * The pool first: its finished sign-ins still queue storage jobs. */
+    ch_workpool_stop(h->work);
+    h->work = NULL;
     ch_store_worker_stop(h->store);
     h->store = NULL;
     if (h->lws) {
@@ -244,6 +261,7 @@ static void teardown(ch_host *h)
     ch_timers_free(h->timers);
     ch_plugin_host_free(h);
     ch_http_free_mounts();
+    ch_auth_stop(h);
     ch_dispatch_free();
     ch_conns_free(h->conns);
     ch_sessions_free(h->sessions);

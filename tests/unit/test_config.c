@@ -242,6 +242,33 @@ START_TEST(bad_numbers)
 }
 END_TEST
 
+/* Session limits: minutes and hours, decimals allowed (tests use seconds), at least 1 s. */
+START_TEST(session_limits)
+{
+    ch_config cfg;
+    char *d[] = {"carehost"};
+    ck_assert_int_eq(parse(&cfg, ARGC(d), d), CH_CONFIG_RUN);
+    ck_assert_uint_eq(cfg.session_idle_ms, 30u * 60 * 1000);
+    ck_assert_uint_eq(cfg.session_max_ms, 12u * 3600 * 1000);
+    char *a[] = {"carehost", "--session-idle-minutes", "0.02", "--session-max-hours=1.5"};
+    ck_assert_int_eq(parse(&cfg, ARGC(a), a), CH_CONFIG_RUN);
+    ck_assert_uint_eq(cfg.session_idle_ms, 1200);
+    ck_assert_uint_eq(cfg.session_max_ms, 5400000);
+    ck_assert_int_eq(ch_config_set(&cfg, "session-idle-minutes", "45", err, sizeof err), 0);
+    ck_assert_uint_eq(cfg.session_idle_ms, 45u * 60 * 1000);
+    static const char *bad[] = {"0", "-1", "abc", "0.001", "1e9", "0x10", "nan", "inf", "", "5 min", ".", "1.5.2"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *b[] = {"carehost", "--session-idle-minutes", (char *)bad[i]};
+        expect_error(ARGC(b), b, bad[i]);
+        ck_assert_ptr_nonnull(strstr(err, "session-idle-minutes"));
+    }
+    char *m[] = {"carehost", "--session-max-hours", "0.0001"};
+    expect_error(ARGC(m), m, "--session-max-hours 0.0001");
+    char *l[] = {"carehost", "--session-max-hours", "100000"};
+    expect_error(ARGC(l), l, "--session-max-hours 100000");
+}
+END_TEST
+
 START_TEST(help_and_version)
 {
     ch_config cfg;
@@ -494,6 +521,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, load_file_missing);
     tcase_add_test(tc, command_line_overrides_file);
     tcase_add_test(tc, bad_config_file_through_args);
+    tcase_add_test(tc, session_limits);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("loopback");
