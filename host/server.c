@@ -16,6 +16,7 @@
 #include "auth_http.h"
 #include "conn.h"
 #include "demo.h"
+#include "demo_accounts.h"
 #include "dispatch.h"
 #include "http.h"
 #include "log.h"
@@ -122,6 +123,11 @@ static int open_store(ch_host *h)
     char err[512];
     if (ch_store_open(&sc, &st, err, sizeof err) != CH_STORE_OK) {
         ch_error("cannot open the store: %s", err);
+        return -1;
+    }
+    if (h->cfg.demo && ch_demo_accounts_seed(st, err, sizeof err)) {
+        ch_error("%s", err);
+        ch_store_close(st);
         return -1;
     }
     if (ch_auth_load_tokens(h, st)) { /* before the storage thread owns the store */

@@ -1,0 +1,109 @@
+/* demo_accounts.c -- the demo clinic. Every name is invented; the passwords are
+ * public (README) and their argon2id hashes are precomputed, so seeding costs
+ * nothing at start. */
+#include "demo_accounts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/accounts.h"
+
+/* crypto_pwhash_str (argon2id, OPSLIMIT/MEMLIMIT_INTERACTIVE) of the README's demo passwords. */
+#define HASH_ADMIN "$argon2id$v=19$m=65536,t=2,p=1$Kwkizl142P+VQ9Q0hfZ6eQ$+SIv/6NqeVu7A3M0F+WyP2W70/m8W4jrZE9uXKeE1PE"
+#define HASH_THERAPIST "$argon2id$v=19$m=65536,t=2,p=1$w842FLjRvTfaoKduZTRT8A$967h1qmSXuP/62CaaVzvbb0ywDSahnjhslzo2B2uU4I"
+#define HASH_PATIENT "$argon2id$v=19$m=65536,t=2,p=1$FaJ0wlhWpkSpmeuEl64sYA$SWlt6um1Xi0HidMbtpK1kOIajmhYAE38y9Bgy6WLCrg"
+#define HASH_FAMILY "$argon2id$v=19$m=65536,t=2,p=1$B50cv+kUFCOb9DldZm+FFQ$QDC4Y4k9QLLMyb2obQs6qDRugqBFFkeeNU9eHNMUDTc"
+
+static const struct {
+    const char *username, *name, *role, *hash;
+} people[] = {
+    {"admin", "Morgan Lee (clinic admin)", "admin", HASH_ADMIN},
+    {"dr.rivera", "Dr. Sam Rivera", "therapist", HASH_THERAPIST},
+    {"dr.chen", "Dr. Alex Chen", "therapist", HASH_THERAPIST},
+    {"jordan", "Jordan", "patient", HASH_PATIENT},
+    {"casey", "Casey", "patient", HASH_PATIENT},
+    {"riley", "Riley", "patient", HASH_PATIENT},
+    {"avery", "Avery", "patient", HASH_PATIENT},
+    {"quinn", "Quinn", "patient", HASH_PATIENT},
+    {"taylor", "Taylor", "patient", HASH_PATIENT},
+    {"pat", "Pat (Jordan's parent)", "family", HASH_FAMILY},
+};
+enum { NPEOPLE = sizeof people / sizeof people[0] };
+
+/* Today at hh:mm local time, in ms since the epoch. */
+static int64_t today_at(int hour, int minute)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    return (int64_t)mktime(&tm) * 1000;
+}
+
+int ch_demo_accounts_seed(ch_store *st, char *err, size_t errlen)
+{
+    json_t *users = NULL;
+    if (ch_users_list(st, &users) != CH_STORE_OK) {
+        snprintf(err, errlen, "demo: %s", ch_store_errmsg(st));
+        return -1;
+    }
+    size_t existing = json_array_size(users);
+    json_decref(users);
+    if (existing)
+        return 0; /* seeded before, or a real clinic: never touch it */
+
+    int64_t now = (int64_t)time(NULL) * 1000;
+    char *id[NPEOPLE] = {0};
+    int rc = ch_store_begin(st) == CH_STORE_OK ? 0 : -1;
+    for (int i = 0; rc == 0 && i < NPEOPLE; i++) {
+        ch_user u = {0};
+        if (ch_users_add(st, people[i].username, people[i].name, people[i].role, people[i].hash,
+                         now, &u) != CH_STORE_OK)
+            rc = -1;
+        id[i] = u.id;
+        u.id = NULL;
+        ch_user_clear(&u);
+        /* Account changes are security events; the caller audits them (accounts.h). */
+        ch_audit_entry e = {.time_ms = now, .actor = "system:demo", .role = "", .action = "account.create",
+                            .target = id[i] ? id[i] : "", .outcome = "ok", .address = ""};
+        if (rc == 0 && ch_audit_append(st, &e) != CH_STORE_OK)
+            rc = -1;
+    }
+    /* Indices into people[]: 1 dr.rivera, 2 dr.chen, 3..8 patients, 9 pat (Jordan's family). */
+    if (rc == 0 && ch_family_link(st, id[3], id[9]) != CH_STORE_OK)
+        rc = -1;
+    const char *group[] = {id[3], id[4], id[5], id[6], id[7], id[8], NULL};
+    const char *individual[] = {id[4], NULL};
+    const char *family[] = {id[3], id[9], NULL};
+    const struct {
+        ch_clinic_session s;
+        const char *const *enrolled;
+    } sessions[] = {
+        {{"evening-iop", "group", "Evening IOP group \xe2\x80\x94 Mon/Wed/Thu 18:00\xe2\x80\x93" "21:00",
+          id[1], today_at(18, 0), 180, CH_WEEKDAY_MON | CH_WEEKDAY_WED | CH_WEEKDAY_THU, 0},
+         group},
+        {{"individual-demo", "individual", "Individual session \xe2\x80\x94 Dr. Chen and Casey",
+          id[2], today_at(16, 0), 50, CH_WEEKDAY_TUE, 0},
+         individual},
+        {{"family-demo", "family", "Family session \xe2\x80\x94 Jordan and Pat", id[1], today_at(17, 0),
+          60, CH_WEEKDAY_FRI, 0},
+         family},
+    };
+    for (size_t i = 0; rc == 0 && i < sizeof sessions / sizeof sessions[0]; i++)
+        if (ch_clinic_sessions_add(st, &sessions[i].s, sessions[i].enrolled, now, NULL) != CH_STORE_OK)
+            rc = -1;
+    if (rc == 0)
+        rc = ch_store_commit(st) == CH_STORE_OK ? 0 : -1;
+    if (rc != 0) {
+        snprintf(err, errlen, "demo: %s", ch_store_errmsg(st));
+        ch_store_rollback(st);
+    }
+    for (int i = 0; i < NPEOPLE; i++)
+        free(id[i]);
+    return rc;
+}
