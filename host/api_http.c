@@ -17,6 +17,7 @@
 
 #include "auth_http.h"
 #include "http.h"
+#include "invite_http.h"
 #include "log.h"
 
 /* A declared body past this is not read at all: the connection is closed. */
@@ -42,6 +43,8 @@ typedef struct ch_api_req {
     int has_session;
     unsigned char session_hash[CH_AUTH_TOKEN_HASH_BYTES];
     int secure;
+    char rest[128];             /* see ch_api_request.rest */
+    char origin[256];
     char *body;
     size_t body_len;
     int body_too_large;
@@ -154,13 +157,30 @@ typedef struct route {
     const char *path;
     ch_api_method method;
     void (*endpoint)(const ch_api_request *r);
+    int prefix;   /* path ends in '/' and takes whatever follows (ch_api_request.rest) */
 } route;
 
 static const route routes[] = {
-    {"/api/login", CH_API_POST, ch_auth_http_login},
-    {"/api/logout", CH_API_POST, ch_auth_http_logout},
-    {"/api/me", CH_API_GET, ch_auth_http_me},
+    {"/api/login", CH_API_POST, ch_auth_http_login, 0},
+    {"/api/logout", CH_API_POST, ch_auth_http_logout, 0},
+    {"/api/me", CH_API_GET, ch_auth_http_me, 0},
+    {"/api/invites", CH_API_POST, ch_invite_http_create, 0},
+    {"/api/invites/", CH_API_GET, ch_invite_http_check, 1},
+    {"/api/invites/", CH_API_POST, ch_invite_http_accept, 1},
 };
+
+/* A prefix route needs something after the prefix, short enough to keep. */
+static int route_matches(const route *rt, const char *uri, int uri_len, char *rest, size_t rest_size)
+{
+    size_t n = strlen(rt->path);
+    if (!rt->prefix)
+        return (size_t)uri_len == n && memcmp(uri, rt->path, n) == 0;
+    if ((size_t)uri_len <= n || (size_t)uri_len - n >= rest_size || memcmp(uri, rt->path, n) != 0)
+        return 0;
+    memcpy(rest, uri + n, (size_t)uri_len - n);
+    rest[(size_t)uri_len - n] = '\0';
+    return 1;
+}
 
 static int is_json_content_type(struct lws *wsi)
 {
@@ -212,6 +232,8 @@ static void run_endpoint(ch_api_req *r)
         .address = r->address,
         .has_session = r->has_session,
         .secure = r->secure,
+        .rest = r->rest,
+        .origin = r->origin,
     };
     memcpy(req.session_hash, r->session_hash, sizeof req.session_hash);
     r->endpoint(&req);
@@ -269,8 +291,7 @@ static int on_http(struct lws *wsi, ch_conn *c)
     const route *found = NULL;
     int path_known = 0;
     for (size_t i = 0; uri && i < sizeof routes / sizeof routes[0]; i++)
-        if ((size_t)uri_len == strlen(routes[i].path) &&
-            memcmp(uri, routes[i].path, (size_t)uri_len) == 0) {
+        if (route_matches(&routes[i], uri, uri_len, r->rest, sizeof r->rest)) {
             path_known = 1;
             if (routes[i].method == r->method && (meth == LWSHUMETH_GET || meth == LWSHUMETH_POST))
                 found = &routes[i];
@@ -292,6 +313,8 @@ static int on_http(struct lws *wsi, ch_conn *c)
     if (!is_json_content_type(wsi) || !ch_http_origin_ok(wsi, 0))
         reject_later(r, 403, "csrf",
                      "This request must come from the carehost page itself, as JSON.");
+    else if (lws_hdr_copy(wsi, r->origin, sizeof r->origin, WSI_TOKEN_ORIGIN) <= 0)
+        r->origin[0] = '\0'; /* ch_http_origin_ok read it: only a failed copy gets here */
     int chunked;
     int64_t n = content_length(wsi, &chunked);
     if (n < 0 || n > CH_API_DISCARD_MAX)

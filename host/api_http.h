@@ -38,6 +38,8 @@ typedef struct ch_api_request {
     int has_session;          /* a well-formed carehost_session cookie came */
     unsigned char session_hash[CH_AUTH_TOKEN_HASH_BYTES];
     int secure;               /* cookies set on the answer need Secure */
+    const char *rest;         /* a prefix route: the path after the prefix; else "" */
+    const char *origin;       /* POST: the Origin sent (checked equal to the origin served) */
 } ch_api_request;
 
 /* Handle the HTTP callback reasons of /api requests; returns what lws expects.

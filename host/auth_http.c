@@ -230,11 +230,16 @@ int ch_auth_identify(struct lws *wsi, ch_auth_token *out)
     return ok;
 }
 
-void ch_auth_http_me(const ch_api_request *r)
+int ch_auth_request_user(const ch_api_request *r, ch_auth_token *out)
 {
     ch_host *h = ch_the_host;
+    return h->tokens && r->has_session && lookup_session(h, r->session_hash, out) == CH_AUTH_VALID;
+}
+
+void ch_auth_http_me(const ch_api_request *r)
+{
     ch_auth_token tok;
-    if (r->has_session && lookup_session(h, r->session_hash, &tok) == CH_AUTH_VALID) {
+    if (ch_auth_request_user(r, &tok)) {
         ch_api_respond(r->id, 200, json_pack("{s:o}", "user", ch_auth_user_json(&tok.user)), NULL);
         sodium_memzero(&tok, sizeof tok);
         return;

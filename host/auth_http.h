@@ -18,6 +18,7 @@
 #include "api_http.h"
 #include "auth_tokens.h"
 #include "host.h"
+#include "store/accounts.h"
 #include "store/store.h"
 
 /* Make the token table and the throttle (from h->cfg). 0 or -1. */
@@ -37,6 +38,22 @@ void ch_auth_stop(ch_host *h);
  * upgrade: call it in LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION or
  * LWS_CALLBACK_ESTABLISHED, while the request headers are still there. */
 int ch_auth_identify(struct lws *wsi, ch_auth_token *out);
+
+/* Who signed in on this API request: 1 and out (optional) filled when its
+ * cookie names a valid session (counted as use), else 0. */
+int ch_auth_request_user(const ch_api_request *r, ch_auth_token *out);
+
+/* Signing a person in, shared by POST /api/login and invite acceptance
+ * (invite_http.c), so both make the same session and the same cookie: the
+ * loop makes a token (ch_auth_token_generate); a storage job saves its hash
+ * with ch_auth_session_store, in the same transaction as the change that
+ * earned it; after the commit ch_auth_session_answer adds it to the table and
+ * answers 200 {"user": ...} with the cookie (0), or answers 500 (-1). */
+int ch_auth_session_store(ch_store *st, const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
+                          const char *user_id, int64_t now_ms);
+int ch_auth_session_answer(uint64_t req_id, const ch_user *user, const char *token,
+                           const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES], int64_t now_ms,
+                           int secure);
 
 /* The endpoints (api_http.c routes to them). */
 void ch_auth_http_login(const ch_api_request *r);

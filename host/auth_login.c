@@ -72,6 +72,43 @@ static void answer_unavailable(login_job *j)
                          "Signing in is not possible right now; try again shortly.");
 }
 
+/* ---- a new sign-in session: shared with invite acceptance (invite_http.c) ---------- */
+
+int ch_auth_session_store(ch_store *st, const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
+                          const char *user_id, int64_t now_ms)
+{
+    int64_t max = (int64_t)ch_the_host->cfg.session_max_ms;
+    return ch_tokens_add(st, hash, user_id, now_ms, now_ms + max);
+}
+
+int ch_auth_session_answer(uint64_t req_id, const ch_user *user, const char *token,
+                           const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES], int64_t now_ms,
+                           int secure)
+{
+    ch_host *h = ch_the_host;
+    ch_auth_user u;
+    memset(&u, 0, sizeof u);
+    snprintf(u.id, sizeof u.id, "%s", user->id ? user->id : "");
+    snprintf(u.username, sizeof u.username, "%s", user->username ? user->username : "");
+    snprintf(u.display_name, sizeof u.display_name, "%s", user->display_name ? user->display_name : "");
+    snprintf(u.role, sizeof u.role, "%s", user->role ? user->role : "");
+    unsigned char evicted[CH_AUTH_TOKEN_HASH_BYTES];
+    int evicted_any = 0;
+    if (ch_auth_tokens_add(h->tokens, hash, &u, now_ms, evicted, &evicted_any)) {
+        ch_error("sign-in: the session could not be kept");
+        ch_api_respond_error(req_id, 500, "internal_error", "The host failed; nothing was changed.");
+        return -1;
+    }
+    if (evicted_any)
+        ch_auth_store_revoke(h, evicted);
+    ch_auth_tokens_sweep(h->tokens, now_ms);
+    char cookie[160];
+    ch_auth_session_cookie(cookie, sizeof cookie, token, secure);
+    ch_api_respond(req_id, 200, json_pack("{s:o}", "user", ch_auth_user_json(&u)), cookie);
+    sodium_memzero(cookie, sizeof cookie);
+    return 0;
+}
+
 /* ---- step 4: record (storage thread), then answer (loop) ----------------------- */
 
 static int record_run(ch_store *st, void *arg)
@@ -79,8 +116,7 @@ static int record_run(ch_store *st, void *arg)
     login_job *j = arg;
     int exists = j->lookup_status == CH_STORE_OK;
     if (j->verified) {
-        int64_t max = (int64_t)ch_the_host->cfg.session_max_ms;
-        int rc = ch_tokens_add(st, j->token_hash, j->user.id, j->now_ms, j->now_ms + max);
+        int rc = ch_auth_session_store(st, j->token_hash, j->user.id, j->now_ms);
         if (rc != CH_STORE_OK)
             return rc; /* no token, no "ok" entry */
     }
@@ -102,7 +138,6 @@ static int record_run(ch_store *st, void *arg)
 static void record_done(void *arg, int status)
 {
     login_job *j = arg;
-    ch_host *h = ch_the_host;
     if (!j->verified) {
         if (status != CH_STORE_OK)
             ch_error("sign-in: the audit entry for a failed sign-in was not written");
@@ -110,30 +145,14 @@ static void record_done(void *arg, int status)
         job_free(j);
         return;
     }
-    ch_auth_user u;
-    memset(&u, 0, sizeof u);
-    snprintf(u.id, sizeof u.id, "%s", j->user.id ? j->user.id : "");
-    snprintf(u.username, sizeof u.username, "%s", j->user.username ? j->user.username : "");
-    snprintf(u.display_name, sizeof u.display_name, "%s",
-             j->user.display_name ? j->user.display_name : "");
-    snprintf(u.role, sizeof u.role, "%s", j->user.role ? j->user.role : "");
-    unsigned char evicted[CH_AUTH_TOKEN_HASH_BYTES];
-    int evicted_any = 0;
-    if (status != CH_STORE_OK ||
-        ch_auth_tokens_add(h->tokens, j->token_hash, &u, j->now_ms, evicted, &evicted_any)) {
+    if (status != CH_STORE_OK) {
         ch_error("sign-in: the session could not be saved");
         ch_api_respond_error(j->req_id, 500, "internal_error", "The host failed; nothing was changed.");
         job_free(j);
         return;
     }
-    if (evicted_any)
-        ch_auth_store_revoke(h, evicted);
-    ch_auth_tokens_sweep(h->tokens, j->now_ms);
-    char cookie[160];
-    ch_auth_session_cookie(cookie, sizeof cookie, j->token, j->secure);
-    ch_api_respond(j->req_id, 200, json_pack("{s:o}", "user", ch_auth_user_json(&u)), cookie);
-    sodium_memzero(cookie, sizeof cookie);
-    ch_info("%s signed in from %s", u.id, j->address);
+    if (ch_auth_session_answer(j->req_id, &j->user, j->token, j->token_hash, j->now_ms, j->secure) == 0)
+        ch_info("%s signed in from %s", j->user.id, j->address);
     job_free(j);
 }
 

@@ -79,6 +79,7 @@ void ch_config_defaults(ch_config *cfg)
     cfg->outbox_max_bytes = 1024 * 1024;
     cfg->session_idle_ms = 30 * 60 * 1000;
     cfg->session_max_ms = 12 * 60 * 60 * 1000;
+    cfg->invite_ms = 72ull * 60 * 60 * 1000;
 }
 
 int ch_config_is_loopback(const char *host)
@@ -226,6 +227,9 @@ static const key_spec keys[] = {
     {"outbox-max-bytes", K_SIZE, OFF(outbox_max_bytes), 4096, 1024u * 1024 * 1024, "N          drop a client this far behind (default 1048576)"},
     {"session-idle-minutes", K_DURATION, OFF(session_idle_ms), 60000, 7ull * 24 * 3600 * 1000, "MINUTES    sign-in ends after this long unused (default 30; decimals allowed)"},
     {"session-max-hours", K_DURATION, OFF(session_max_ms), 3600000, 90ull * 24 * 3600 * 1000, "HOURS      sign-in ends this long after it began (default 12; decimals allowed)"},
+    {"invite-hours", K_DURATION, OFF(invite_ms), 3600000, 90ull * 24 * 3600 * 1000, "HOURS      an invite link works this long (default 72; decimals allowed)"},
+    /* The same setting in seconds, so a test can watch a link expire. */
+    {"invite-seconds", K_DURATION, OFF(invite_ms), 1000, 90ull * 24 * 3600 * 1000, "SECONDS    the same as --invite-hours, in seconds (for tests)"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

@@ -69,6 +69,8 @@ static void fill_mount(struct lws_http_mount *m, const char *mountpoint, const c
 
 /* Every /api path goes to the carehost protocol's callback (api_http.c), not to files. */
 static struct lws_http_mount api_mount;
+/* So does /invite/<token>: one page for every token (serve_invite_page). */
+static struct lws_http_mount invite_mount;
 
 const struct lws_http_mount *ch_http_mounts(ch_host *h)
 {
@@ -96,7 +98,13 @@ const struct lws_http_mount *ch_http_mounts(ch_host *h)
     api_mount.mountpoint_len = 4;
     api_mount.origin = "carehost"; /* the protocol's name */
     api_mount.origin_protocol = LWSMPRO_CALLBACK;
-    api_mount.mount_next = mounts;
+    api_mount.mount_next = &invite_mount;
+    memset(&invite_mount, 0, sizeof invite_mount);
+    invite_mount.mountpoint = "/invite";
+    invite_mount.mountpoint_len = 7;
+    invite_mount.origin = "carehost";
+    invite_mount.origin_protocol = LWSMPRO_CALLBACK;
+    invite_mount.mount_next = mounts;
     return &api_mount;
 }
 
@@ -154,6 +162,39 @@ int ch_http_request_is_https(struct lws *wsi)
            strncasecmp(origin, "https://", 8) == 0;
 }
 
+/* /invite/<token> is web/invite.html whatever the token: the token stays in
+ * the path, where the page's script reads it, and is never looked at here (no
+ * Referer leaves the page: referrer-policy no-referrer). Returns -1 when the
+ * request is not for the invite page. */
+static int serve_invite_page(struct lws *wsi)
+{
+    static const char prefix[] = "/invite/";
+    char *uri = NULL;
+    int uri_len = 0;
+    int meth = lws_http_get_uri_and_method(wsi, &uri, &uri_len);
+    if (!uri || uri_len < 7 || strncmp(uri, "/invite", 7) != 0 ||
+        (uri_len > 7 && uri[7] != '/'))
+        return -1;
+    int status = 0;
+    if (uri_len <= (int)sizeof prefix - 1 || memchr(uri + 8, '/', (size_t)uri_len - 8))
+        status = HTTP_STATUS_NOT_FOUND;
+    else if (meth != LWSHUMETH_GET)
+        status = HTTP_STATUS_METHOD_NOT_ALLOWED;
+    if (status) {
+        if (lws_return_http_status(wsi, (unsigned)status, NULL) ||
+            lws_http_transaction_completed(wsi))
+            return 1;
+        return 0;
+    }
+    char path[CH_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/invite.html", ch_the_host->cfg.web_dir);
+    int n = lws_serve_http_file(wsi, path, "text/html; charset=utf-8", NULL, 0);
+    /* < 0: failed (lws answered if it could); > 0: done already. */
+    if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
+        return 1;
+    return 0;
+}
+
 int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                      size_t len)
 {
@@ -173,7 +214,12 @@ int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
             return 1;
         }
         return ch_the_host->stopping ? 1 : 0;
-    case LWS_CALLBACK_HTTP:
+    case LWS_CALLBACK_HTTP: {
+        int page = serve_invite_page(wsi);
+        if (page >= 0)
+            return page ? -1 : 0;
+        return ch_api_http_callback(wsi, reason, user, in, len);
+    }
     case LWS_CALLBACK_HTTP_BODY:
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
     case LWS_CALLBACK_HTTP_WRITEABLE:

@@ -1,0 +1,291 @@
+'use strict';
+// Invites over HTTP (README "Invites"): a therapist makes a single-use link, the person opens it,
+// chooses a display name and a passphrase and is signed in; used, expired and unknown links get a
+// kind explanation; only therapists and admins invite; CSRF; family invites link the patient; the
+// audit trail records both steps and never the token. Every wait has a deadline.
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const http = require('node:http');
+const { spawnSync } = require('node:child_process');
+const { startHost, waitFor } = require('../protocol/harness.cjs');
+
+const CTL = process.env.CAREHOSTCTL_BIN;
+if (!CTL) throw new Error('CAREHOSTCTL_BIN is not set: run the tests with make check');
+
+function ctl(args) {
+  return spawnSync(CTL, args, { encoding: 'utf8', timeout: 60000 });
+}
+
+/** One HTTP request; resolves {status, headers, body (text), json}. */
+function request(host, method, path, { body, headers = {}, cookie } = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const h = { ...headers };
+    if (cookie) h.Cookie = cookie;
+    if (data !== undefined) h['Content-Length'] = Buffer.byteLength(data);
+    const req = http.request({ host: '127.0.0.1', port: host.port, method, path, headers: h, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json = null;
+        try { json = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, headers: res.headers, body: text, json });
+      });
+    });
+    req.setTimeout(60000, () => req.destroy(new Error(`${method} ${path}: no answer in 60 s`)));
+    req.on('error', reject);
+    if (data !== undefined) req.write(data);
+    req.end();
+  });
+}
+
+/** A POST as the browser page sends it: JSON, from the served origin. */
+const post = (host, path, body, cookie) => request(host, 'POST', path, {
+  body, cookie, headers: { 'Content-Type': 'application/json', Origin: host.url },
+});
+
+function cookieOf(res) {
+  const line = (res.headers['set-cookie'] || []).find((c) => c.startsWith('carehost_session='));
+  assert.ok(line, `no session cookie in ${JSON.stringify(res.headers['set-cookie'])}`);
+  return { pair: line.split(';')[0], line };
+}
+
+async function signIn(host, username, password) {
+  const r = await post(host, '/api/login', { username, password });
+  assert.equal(r.status, 200, r.body);
+  return cookieOf(r).pair;
+}
+
+const tokenOf = (link) => link.slice(link.lastIndexOf('/') + 1);
+const USED = 'This invitation has already been used. If you need help signing in, please contact your clinic.';
+
+describe('invites', () => {
+  let host;
+  let therapist;
+  const tokens = [];
+  before(async () => {
+    host = await startHost();
+    therapist = await signIn(host, 'dr.rivera', 'demo-therapist-pass');
+  });
+  after(async () => { if (host) await host.stop(); });
+
+  it('a therapist invites a patient; the link opens, is accepted once, and signs the person in', async () => {
+    const made = await post(host, '/api/invites', { username: 'morgan', role: 'patient' }, therapist);
+    assert.equal(made.status, 201, made.body);
+    assert.match(made.json.link, new RegExp(`^${host.url}/invite/[A-Za-z0-9_-]{43}$`));
+    assert.ok(made.json.expires > Date.now() + 71 * 3600 * 1000, 'the default is 72 hours');
+    assert.ok(made.json.expires <= Date.now() + 72 * 3600 * 1000);
+    const token = tokenOf(made.json.link);
+    tokens.push(token);
+
+    const page = await request(host, 'GET', `/invite/${token}`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers['content-type'], /^text\/html/);
+    assert.match(page.body, /src="\/invite\.js"/);
+
+    const info = await request(host, 'GET', `/api/invites/${token}`);
+    assert.equal(info.status, 200, info.body);
+    assert.equal(info.json.username, 'morgan');
+    assert.equal(info.json.role, 'patient');
+    assert.equal(info.json.expires, made.json.expires);
+
+    const accepted = await post(host, `/api/invites/${token}/accept`,
+      { display_name: 'Morgan Lee', passphrase: 'a long calm passphrase' });
+    assert.equal(accepted.status, 200, accepted.body);
+    assert.equal(accepted.json.user.username, 'morgan');
+    const c = cookieOf(accepted);
+    assert.match(c.line, /HttpOnly/);
+    assert.match(c.line, /SameSite=Strict/);
+    const me = await request(host, 'GET', '/api/me', { cookie: c.pair });
+    assert.equal(me.status, 200, me.body);
+    assert.deepEqual({ ...me.json.user, id: undefined },
+      { id: undefined, username: 'morgan', display_name: 'Morgan Lee', role: 'patient' });
+
+    // The passphrase works for an ordinary sign-in too.
+    await signIn(host, 'morgan', 'a long calm passphrase');
+
+    const again = await post(host, `/api/invites/${token}/accept`,
+      { display_name: 'Someone Else', passphrase: 'another passphrase' });
+    assert.equal(again.status, 410, again.body);
+    assert.deepEqual(again.json, { error: 'used', message: USED });
+    assert.equal(again.headers['set-cookie'], undefined);
+    const info2 = await request(host, 'GET', `/api/invites/${token}`);
+    assert.equal(info2.status, 410);
+    assert.deepEqual(info2.json, { error: 'used', message: USED });
+  });
+
+  it('an unknown or malformed token is 404 with a kind sentence', async () => {
+    for (const t of ['A'.repeat(43), 'short', 'not*a*token*at*all*but*43*characters*long!']) {
+      const r = await request(host, 'GET', `/api/invites/${encodeURIComponent(t)}`);
+      assert.equal(r.status, 404, `${t}: ${r.body}`);
+      assert.equal(r.json.error, 'not_found');
+      assert.match(r.json.message, /contact your clinic/);
+      const a = await post(host, `/api/invites/${encodeURIComponent(t)}/accept`,
+        { display_name: 'X', passphrase: 'long enough pass' });
+      assert.equal(a.status, 404, a.body);
+    }
+    // Anything under /invite/ is the page (it asks the API itself); deeper paths are not.
+    assert.equal((await request(host, 'GET', '/invite/whatever')).status, 200);
+    assert.equal((await request(host, 'GET', '/invite/a/b')).status, 404);
+    assert.equal((await request(host, 'GET', '/invite/')).status, 404);
+  });
+
+  it('bad fields are 400 with a clear message, and nothing is used up', async () => {
+    const made = await post(host, '/api/invites', { username: 'sam.k', role: 'patient' }, therapist);
+    assert.equal(made.status, 201, made.body);
+    const token = tokenOf(made.json.link);
+    tokens.push(token);
+    const bad = [
+      [{ passphrase: 'long enough pass' }, /display name/],
+      [{ display_name: '', passphrase: 'long enough pass' }, /display name/],
+      [{ display_name: '   ', passphrase: 'long enough pass' }, /display name/],
+      [{ display_name: 'x'.repeat(65), passphrase: 'long enough pass' }, /display name/],
+      [{ display_name: 'Sam', passphrase: 'short' }, /at least 10/],
+      [{ display_name: 'Sam', passphrase: 12345678901 }, /at least 10/],
+      [{ display_name: 'Sam\u0007', passphrase: 'long enough pass' }, /display name/],
+    ];
+    for (const [body, re] of bad) {
+      const r = await post(host, `/api/invites/${token}/accept`, body);
+      assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.body}`);
+      assert.equal(r.json.error, 'bad_request');
+      assert.match(r.json.message, re);
+    }
+    assert.equal((await request(host, 'GET', `/api/invites/${token}`)).status, 200, 'still usable');
+
+    const badCreate = [
+      { role: 'patient' },
+      { username: 'ab', role: 'patient' },
+      { username: 'has space', role: 'patient' },
+      { username: 'okname', role: 'therapist' },
+      { username: 'okname' },
+      { username: 'okname', role: 'family' },
+      { username: 'okname', role: 'family', patient: 'nobody-here' },
+      { username: 'okname', role: 'family', patient: 'dr.chen' },
+      { username: 'okname', role: 'patient', patient: 'jordan' },
+    ];
+    for (const body of badCreate) {
+      const r = await post(host, '/api/invites', body, therapist);
+      assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.body}`);
+      assert.equal(r.json.error, 'bad_request');
+      assert.ok(r.json.message.length > 10);
+    }
+    const notJson = await request(host, 'POST', '/api/invites', {
+      body: 'x', cookie: therapist, headers: { 'Content-Type': 'application/json', Origin: host.url },
+    });
+    assert.equal(notJson.status, 400);
+  });
+
+  it('a taken username is 409', async () => {
+    for (const username of ['jordan', 'JORDAN', 'morgan']) {
+      const r = await post(host, '/api/invites', { username, role: 'patient' }, therapist);
+      assert.equal(r.status, 409, `${username}: ${r.body}`);
+      assert.equal(r.json.error, 'username_taken');
+    }
+  });
+
+  it('only a signed-in therapist or admin invites, and only from the page itself', async () => {
+    const body = { username: 'nobody.new', role: 'patient' };
+    const anon = await post(host, '/api/invites', body);
+    assert.equal(anon.status, 401, anon.body);
+    assert.equal(anon.json.error, 'not_signed_in');
+    const patient = await signIn(host, 'jordan', 'demo-patient-pass');
+    const p = await post(host, '/api/invites', body, patient);
+    assert.equal(p.status, 403, p.body);
+    assert.equal(p.json.error, 'forbidden');
+    const family = await signIn(host, 'pat', 'demo-family-pass');
+    assert.equal((await post(host, '/api/invites', body, family)).status, 403);
+    const admin = await signIn(host, 'admin', 'demo-admin-pass');
+    const a = await post(host, '/api/invites', { username: 'admin.invited', role: 'patient' }, admin);
+    assert.equal(a.status, 201, a.body);
+    tokens.push(tokenOf(a.json.link));
+
+    const noOrigin = await request(host, 'POST', '/api/invites', {
+      body, cookie: therapist, headers: { 'Content-Type': 'application/json' },
+    });
+    assert.equal(noOrigin.status, 403, noOrigin.body);
+    assert.equal(noOrigin.json.error, 'csrf');
+    const elsewhere = await request(host, 'POST', '/api/invites', {
+      body, cookie: therapist, headers: { 'Content-Type': 'application/json', Origin: 'http://evil.example' },
+    });
+    assert.equal(elsewhere.status, 403);
+    const form = await request(host, 'POST', '/api/invites', {
+      body, cookie: therapist, headers: { 'Content-Type': 'text/plain', Origin: host.url },
+    });
+    assert.equal(form.status, 403);
+    // Accepting is a POST too: the same rule.
+    const acceptNoOrigin = await request(host, 'POST', `/api/invites/${tokens[tokens.length - 1]}/accept`, {
+      body: { display_name: 'X', passphrase: 'long enough pass' }, headers: { 'Content-Type': 'application/json' },
+    });
+    assert.equal(acceptNoOrigin.status, 403);
+    assert.equal(acceptNoOrigin.json.error, 'csrf');
+  });
+
+  it('a family invite names the patient; once accepted, a family session can enrol both', async () => {
+    const made = await post(host, '/api/invites',
+      { username: 'jordans.dad', role: 'family', patient: 'jordan' }, therapist);
+    assert.equal(made.status, 201, made.body);
+    const token = tokenOf(made.json.link);
+    tokens.push(token);
+    const info = await request(host, 'GET', `/api/invites/${token}`);
+    assert.equal(info.json.role, 'family');
+    const accepted = await post(host, `/api/invites/${token}/accept`,
+      { display_name: 'Jordan’s dad', passphrase: 'family passphrase' });
+    assert.equal(accepted.status, 200, accepted.body);
+    assert.equal(accepted.json.user.role, 'family');
+    assert.equal(accepted.json.user.display_name, 'Jordan’s dad');
+    const r = ctl(['session', 'add', '--kind', 'family', '--title', 'Jordan and dad', '--therapist', 'dr.rivera',
+      '--start', '2030-01-07 10:00', '--duration', '50', '--enrol', 'jordan,jordans.dad', '--data-dir', host.dir]);
+    assert.equal(r.status, 0, `the family link is missing: ${r.stderr}`);
+  });
+
+  it('the audit trail records invite.create and invite.redeem, and no token', async () => {
+    const out = ctl(['audit', 'export', '--format', 'jsonl', '--data-dir', host.dir]);
+    assert.equal(out.status, 0, out.stderr);
+    const entries = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const create = entries.filter((e) => e.action === 'invite.create');
+    const redeem = entries.filter((e) => e.action === 'invite.redeem');
+    const morganCreate = create.find((e) => e.target.includes('morgan'));
+    assert.ok(morganCreate, JSON.stringify(create));
+    assert.equal(morganCreate.role, 'therapist');
+    assert.equal(morganCreate.outcome, 'ok');
+    const me = await request(host, 'GET', '/api/me', { cookie: therapist });
+    assert.equal(morganCreate.actor, me.json.user.id);
+    assert.ok(create.some((e) => e.target.includes('jordans.dad')));
+    assert.ok(create.some((e) => e.target.includes('admin.invited') && e.role === 'admin'));
+    assert.ok(redeem.some((e) => e.target.includes('morgan') && e.role === 'patient'), JSON.stringify(redeem));
+    assert.ok(redeem.some((e) => e.target.includes('jordans.dad') && e.role === 'family'));
+    assert.ok(tokens.length >= 4);
+    for (const t of tokens) {
+      assert.ok(!out.stdout.includes(t), 'an invite token is in the audit trail');
+      assert.ok(!host.stderr().includes(t) && !host.stdout().includes(t), 'an invite token is in the log');
+    }
+    assert.ok(!out.stdout.includes('a long calm passphrase'));
+    assert.ok(!host.stderr().includes('a long calm passphrase'));
+  });
+});
+
+describe('an expired invite', () => {
+  let host;
+  before(async () => { host = await startHost({ args: ['--invite-seconds', '1'] }); });
+  after(async () => { if (host) await host.stop(); });
+
+  it('is 410 expired with a kind sentence, both to look at and to accept', async () => {
+    const therapist = await signIn(host, 'dr.rivera', 'demo-therapist-pass');
+    const made = await post(host, '/api/invites', { username: 'late.one', role: 'patient' }, therapist);
+    assert.equal(made.status, 201, made.body);
+    assert.ok(made.json.expires <= Date.now() + 1000);
+    const token = tokenOf(made.json.link);
+    const info = await waitFor(async () => {
+      const r = await request(host, 'GET', `/api/invites/${token}`);
+      return r.status === 410 ? r : null;
+    }, 10000, 'the invite to expire');
+    assert.equal(info.json.error, 'expired');
+    assert.match(info.json.message, /expired/);
+    assert.match(info.json.message, /contact your clinic/);
+    const a = await post(host, `/api/invites/${token}/accept`, { display_name: 'Late', passphrase: 'long enough pass' });
+    assert.equal(a.status, 410, a.body);
+    assert.deepEqual(a.json, info.json);
+    assert.equal(a.headers['set-cookie'], undefined);
+  });
+});
