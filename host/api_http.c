@@ -49,6 +49,7 @@ typedef struct ch_api_req {
     size_t body_len;
     int body_too_large;
     int close_after;            /* close the connection after answering */
+    const char *allow;          /* the method the path takes (for 405) */
     unsigned status;
     unsigned char *answer;      /* LWS_PRE bytes of headroom, then the JSON */
     size_t answer_len;
@@ -293,6 +294,7 @@ static int on_http(struct lws *wsi, ch_conn *c)
     for (size_t i = 0; uri && i < sizeof routes / sizeof routes[0]; i++)
         if (route_matches(&routes[i], uri, uri_len, r->rest, sizeof r->rest)) {
             path_known = 1;
+            r->allow = routes[i].method == CH_API_POST ? "POST" : "GET";
             if (routes[i].method == r->method && (meth == LWSHUMETH_GET || meth == LWSHUMETH_POST))
                 found = &routes[i];
         }
@@ -374,9 +376,9 @@ static int on_writeable(struct lws *wsi, ch_api_req *r)
                                          (const unsigned char *)r->set_cookie,
                                          (int)strlen(r->set_cookie), &p, end))
             return -1;
-        if (r->status == 405) {
+        if (r->status == 405 && r->allow) {
             static const char allow[] = "allow:";
-            const char *a = r->method == CH_API_POST ? "GET" : "POST";
+            const char *a = r->allow;
             if (lws_add_http_header_by_name(wsi, (const unsigned char *)allow,
                                             (const unsigned char *)a, (int)strlen(a), &p, end))
                 return -1;

@@ -6,6 +6,8 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
+const https = require('node:https');
+const pathLib = require('node:path');
 const { spawnSync } = require('node:child_process');
 const WebSocket = require('ws');
 const { startHost, connect, waitFor, tmpDir } = require('../protocol/harness.cjs');
@@ -40,7 +42,9 @@ function request(host, method, path, { body, headers = {}, cookie } = {}) {
     if (cookie) h.Cookie = cookie;
     if (data !== undefined) h['Content-Length'] = Buffer.byteLength(data);
     const started = Date.now();
-    const req = http.request({ host: '127.0.0.1', port: host.port, method, path, headers: h, agent: false }, (res) => {
+    const tls = host.url.startsWith('https:');
+    const req = (tls ? https : http).request({ host: '127.0.0.1', port: host.port, method, path, headers: h,
+      agent: false, rejectUnauthorized: false }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -257,6 +261,33 @@ describe('signing in, out, and who am I', () => {
     assert.equal(me.json.user.username, 'alice');
     await stopCleanly(host);
     host = null;
+  });
+});
+
+describe('under TLS', () => {
+  let host;
+  before(async () => {
+    const dataDir = storeWith([{ username: 'hana', password: 'secure channel', role: 'patient' }]);
+    const cert = pathLib.join(dataDir, 'cert.pem');
+    const key = pathLib.join(dataDir, 'key.pem');
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost',
+      '-days', '1', '-keyout', key, '-out', cert], { encoding: 'utf8', timeout: 60000 });
+    assert.equal(r.status, 0, `openssl failed: ${r.stderr}`);
+    host = await startHost({ dataDir, tls: true, args: ['--tls-cert', cert, '--tls-key', key] });
+  });
+  after(async () => { if (host) await stopCleanly(host); });
+
+  it('the session cookie is Secure, and the origin must be https', async () => {
+    const r = await login(host, 'hana', 'secure channel');
+    assert.equal(r.status, 200, r.body);
+    const c = sessionCookie(r);
+    assert.ok(c.attrs.includes('Secure'), c.line);
+    assert.ok(c.attrs.includes('HttpOnly') && c.attrs.includes('SameSite=Strict'), c.line);
+    assert.equal((await request(host, 'GET', '/api/me', { cookie: c.pair })).status, 200);
+    const plainOrigin = await post(host, '/api/login', { username: 'hana', password: 'secure channel' },
+      { headers: { Origin: `http://127.0.0.1:${host.port}` } });
+    assert.equal(plainOrigin.status, 403);
+    assert.equal(plainOrigin.json.error, 'csrf');
   });
 });
 
