@@ -57,6 +57,12 @@ async function signIn(host, username, password) {
   return cookieOf(r).pair;
 }
 
+/** Stop the daemon and insist on a clean exit (under ASan, a leak makes it non-zero). */
+async function stopCleanly(host) {
+  const e = await host.stop();
+  assert.equal(e.code, 0, `carehost exited ${JSON.stringify(e)}:\n${host.stderr().slice(-4000)}`);
+}
+
 const tokenOf = (link) => link.slice(link.lastIndexOf('/') + 1);
 const USED = 'This invitation has already been used. If you need help signing in, please contact your clinic.';
 
@@ -68,7 +74,7 @@ describe('invites', () => {
     host = await startHost();
     therapist = await signIn(host, 'dr.rivera', 'demo-therapist-pass');
   });
-  after(async () => { if (host) await host.stop(); });
+  after(async () => { if (host) await stopCleanly(host); });
 
   it('a therapist invites a patient; the link opens, is accepted once, and signs the person in', async () => {
     const made = await post(host, '/api/invites', { username: 'morgan', role: 'patient' }, therapist);
@@ -268,7 +274,7 @@ describe('invites', () => {
 describe('an expired invite', () => {
   let host;
   before(async () => { host = await startHost({ args: ['--invite-seconds', '1'] }); });
-  after(async () => { if (host) await host.stop(); });
+  after(async () => { if (host) await stopCleanly(host); });
 
   it('is 410 expired with a kind sentence, both to look at and to accept', async () => {
     const therapist = await signIn(host, 'dr.rivera', 'demo-therapist-pass');
