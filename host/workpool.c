@@ -10,9 +10,12 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #define DEFAULT_THREADS 2
 #define MAX_THREADS 64
+#define POOL_NICE 10
 
 typedef struct job {
     ch_work_fn work;
@@ -61,6 +64,9 @@ static job *list_pop(job_list *l)
 static void *pool_thread(void *arg)
 {
     ch_workpool *p = arg;
+    /* Below everything else in the process: a sign-in may wait a little, a live
+     * session must not (on Linux a thread has its own nice value). */
+    (void)setpriority(PRIO_PROCESS, (id_t)gettid(), POOL_NICE);
     pthread_mutex_lock(&p->lock);
     for (;;) {
         while (!p->todo.head && !p->stopping)

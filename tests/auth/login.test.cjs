@@ -458,20 +458,28 @@ describe('argon2id runs off the event loop', () => {
       }
       await waitFor(() => samples.length >= 10, 10000, 'chat to flow before the sign-ins');
 
-      const start = Date.now();
-      const results = await Promise.all(Array.from({ length: LOGINS }, (_, i) =>
-        login(host, `load${i % N_USERS}`, `load password ${i % N_USERS}`)));
-      const end = Date.now();
-      for (const r of results) assert.equal(r.status, 200, r.body);
-
-      clearInterval(a.timer);
-      clearInterval(b.timer);
-      const during = samples.filter(([t]) => t >= start && t <= end + 100).map(([, l]) => l).sort((x, y) => x - y);
-      const p99 = during[Math.min(during.length - 1, Math.ceil(during.length * 0.99) - 1)];
-      console.log(`# ${LOGINS} sign-ins took ${end - start} ms; chat during them: ${during.length} messages, ` +
-        `p50 ${during[Math.floor(during.length / 2)]} ms, p99 ${p99} ms, max ${during[during.length - 1]} ms`);
-      assert.ok(during.length >= 5, `too few chat messages during the sign-ins (${during.length}) to judge`);
-      assert.ok(p99 < 250, `chat p99 latency ${p99} ms while signing in: the event loop stalled`);
+      // A loop that ran argon2id itself would stall chat for most of every round (p50 in the
+      // hundreds of ms, every time). Other tests running on the same machine can still cause an
+      // odd scheduling spike, so a round whose p99 misses the bound is repeated, up to 3 rounds;
+      // the median must hold in every round.
+      let passed = false;
+      for (let round = 1; round <= 3 && !passed; round++) {
+        const start = Date.now();
+        const results = await Promise.all(Array.from({ length: LOGINS }, (_, i) =>
+          login(host, `load${i % N_USERS}`, `load password ${i % N_USERS}`)));
+        const end = Date.now();
+        for (const r of results) assert.equal(r.status, 200, r.body);
+        await waitFor(() => samples.some(([t]) => t > end + 100), 10000, 'chat after the sign-ins');
+        const during = samples.filter(([t]) => t >= start && t <= end + 100).map(([, l]) => l).sort((x, y) => x - y);
+        assert.ok(during.length >= 5, `too few chat messages during the sign-ins (${during.length}) to judge`);
+        const p50 = during[Math.floor(during.length / 2)];
+        const p99 = during[Math.min(during.length - 1, Math.ceil(during.length * 0.99) - 1)];
+        console.log(`# round ${round}: ${LOGINS} sign-ins took ${end - start} ms; chat during them: ` +
+          `${during.length} messages, p50 ${p50} ms, p99 ${p99} ms, max ${during[during.length - 1]} ms`);
+        assert.ok(p50 < 50, `chat median latency ${p50} ms while signing in: the event loop stalled`);
+        passed = p99 < 250;
+      }
+      assert.ok(passed, 'chat p99 latency stayed at 250 ms or more in 3 rounds of sign-ins');
     } finally {
       clearInterval(a.timer);
       clearInterval(b.timer);

@@ -3,11 +3,14 @@
  * callback fires, stop finishes what was queued; and argon2id hashing through
  * ch_password_hash / ch_password_verify. */
 #include <check.h>
+#include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "workpool.h"
 
@@ -150,6 +153,28 @@ START_TEST(two_threads_by_default)
 }
 END_TEST
 
+/* Pool threads run below the loop's priority, so argon2id cannot starve sessions. */
+static int job_nice = -100;
+static void read_nice(void *arg)
+{
+    (void)arg;
+    errno = 0;
+    job_nice = getpriority(PRIO_PROCESS, (id_t)gettid());
+}
+
+START_TEST(pool_threads_yield_to_the_loop)
+{
+    wakes = 0;
+    int loop_nice = getpriority(PRIO_PROCESS, (id_t)gettid());
+    ch_workpool *p = ch_workpool_start(1, wake, NULL);
+    ck_assert_int_eq(ch_workpool_submit(p, read_nice, meet_done, NULL), 0);
+    complete_all(p, 1);
+    ch_workpool_stop(p);
+    ck_assert_msg(job_nice >= 10 && job_nice > loop_nice, "pool thread nice %d, loop %d", job_nice, loop_nice);
+    ck_assert_int_eq(getpriority(PRIO_PROCESS, (id_t)gettid()), loop_nice); /* the caller is untouched */
+}
+END_TEST
+
 START_TEST(stop_finishes_queued_work_and_refuses_more)
 {
     ch_workpool *p = ch_workpool_start(1, NULL, NULL);
@@ -270,6 +295,7 @@ static Suite *workpool_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, jobs_run_on_pool_threads_and_done_only_in_complete);
     tcase_add_test(tc, two_threads_by_default);
+    tcase_add_test(tc, pool_threads_yield_to_the_loop);
     tcase_add_test(tc, stop_finishes_queued_work_and_refuses_more);
     tcase_add_test(tc, submit_during_stop_is_refused);
     tcase_add_test(tc, bad_arguments_are_refused);
