@@ -31,6 +31,7 @@ typedef struct ch_config {
     uint64_t session_idle_ms;   /* sign-in ends after this long unused (default 30 min) */
     uint64_t session_max_ms;    /* and this long after it began, used or not (default 12 h) */
     uint64_t invite_ms;         /* an invite link works this long (default 72 h) */
+    unsigned bench_rooms;       /* test-only: with demo, also seed group rooms bench-1..bench-N */
 } ch_config;
 
 typedef enum ch_config_action {
@@ -48,7 +49,7 @@ void ch_config_defaults(ch_config *cfg);
  * "tls-cert", "tls-key", "port-file", "demo", "insecure", "max-message-bytes",
  * "rate-limit", "rate-burst", "group-capacity", "chat-max-chars",
  * "outbox-max-bytes", "session-idle-minutes", "session-max-hours", "invite-hours",
- * "invite-seconds") from text. Boolean keys take "true"/"false"/"yes"/"no"/"1"/"0".
+ * "invite-seconds", "bench-rooms") from text. Boolean keys take "true"/"false"/"yes"/"no"/"1"/"0".
  * Returns 0, or -1 with a one-line message in err. */
 int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err, size_t errlen);
 

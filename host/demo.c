@@ -1,6 +1,10 @@
 /* demo.c -- the demo clinic: invented sessions, nothing about a real person. */
 #include "demo.h"
 
+#include <stdio.h>
+
+#include "host.h"
+
 size_t ch_demo_seed(ch_sessions *sessions)
 {
     static const struct {
@@ -15,5 +19,13 @@ size_t ch_demo_seed(ch_sessions *sessions)
     size_t added = 0;
     for (size_t i = 0; i < sizeof demo / sizeof demo[0]; i++)
         added += ch_sessions_add(sessions, demo[i].id, demo[i].kind, demo[i].title, 0) != NULL;
+    /* Benchmarking aid (--bench-rooms N, for bench/run only): group rooms bench-1..bench-N
+     * with the configured group capacity. */
+    unsigned bench = ch_the_host ? ch_the_host->cfg.bench_rooms : 0;
+    for (unsigned i = 1; i <= bench; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "bench-%u", i);
+        added += ch_sessions_add(sessions, id, CAREHOST_SESSION_GROUP, "Benchmark room", 0) != NULL;
+    }
     return added;
 }

@@ -4,7 +4,8 @@
 
 #include "sessions.h"
 
-/* Add the demo sessions. Returns how many were added. */
+/* Add the demo sessions, and the benchmark rooms bench-1..bench-N when the host's
+ * --bench-rooms N is set (ch_the_host must be set). Returns how many were added. */
 size_t ch_demo_seed(ch_sessions *sessions);
 
 #endif
