@@ -235,29 +235,26 @@ void ch_plugin_host_deliver(ch_host *h, carehost_plugin_ctx *ctx, ch_conn *c, co
     ch_plugin_desc(ctx)->handle_message(ctx, &peer, verb, env->msg, p->id);
 }
 
-typedef void (*peer_cb)(carehost_plugin_ctx *, const carehost_peer *);
-typedef void (*session_cb)(carehost_plugin_ctx *, const carehost_session_info *);
+/* Call `member` of every loaded plugin that has it, honouring each plugin's declared
+ * struct size (an older plugin simply lacks newer callbacks). */
+#define NOTIFY_PLUGINS(h, member, arg)                                                      \
+    for (size_t i_ = 0; i_ < ch_plugins_count((h)->plugins); i_++) {                          \
+        carehost_plugin_ctx *ctx_ = ch_plugins_at((h)->plugins, i_);                          \
+        __typeof__(ch_plugin_desc(ctx_)->member) cb_ = CH_PLUGIN_CB(ch_plugin_desc(ctx_), member); \
+        if (cb_)                                                                              \
+            cb_(ctx_, (arg));                                                                 \
+    }
 
 void ch_plugin_host_joined(ch_host *h, const ch_conn *c)
 {
     carehost_peer peer = ch_conn_peer(c);
-    for (size_t i = 0; i < ch_plugins_count(h->plugins); i++) {
-        carehost_plugin_ctx *ctx = ch_plugins_at(h->plugins, i);
-        peer_cb cb = CH_PLUGIN_CB(ch_plugin_desc(ctx), participant_joined);
-        if (cb)
-            cb(ctx, &peer);
-    }
+    NOTIFY_PLUGINS(h, participant_joined, &peer);
 }
 
 void ch_plugin_host_left(ch_host *h, const ch_conn *c)
 {
     carehost_peer peer = ch_conn_peer(c);
-    for (size_t i = 0; i < ch_plugins_count(h->plugins); i++) {
-        carehost_plugin_ctx *ctx = ch_plugins_at(h->plugins, i);
-        peer_cb cb = CH_PLUGIN_CB(ch_plugin_desc(ctx), participant_left);
-        if (cb)
-            cb(ctx, &peer);
-    }
+    NOTIFY_PLUGINS(h, participant_left, &peer);
 }
 
 static carehost_session_info session_info(const ch_session *s)
@@ -274,21 +271,11 @@ static carehost_session_info session_info(const ch_session *s)
 void ch_plugin_host_session_opened(ch_host *h, const ch_session *s)
 {
     carehost_session_info info = session_info(s);
-    for (size_t i = 0; i < ch_plugins_count(h->plugins); i++) {
-        carehost_plugin_ctx *ctx = ch_plugins_at(h->plugins, i);
-        session_cb cb = CH_PLUGIN_CB(ch_plugin_desc(ctx), session_opened);
-        if (cb)
-            cb(ctx, &info);
-    }
+    NOTIFY_PLUGINS(h, session_opened, &info);
 }
 
 void ch_plugin_host_session_closed(ch_host *h, const ch_session *s)
 {
     carehost_session_info info = session_info(s);
-    for (size_t i = 0; i < ch_plugins_count(h->plugins); i++) {
-        carehost_plugin_ctx *ctx = ch_plugins_at(h->plugins, i);
-        session_cb cb = CH_PLUGIN_CB(ch_plugin_desc(ctx), session_closed);
-        if (cb)
-            cb(ctx, &info);
-    }
+    NOTIFY_PLUGINS(h, session_closed, &info);
 }
