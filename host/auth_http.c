@@ -2,6 +2,8 @@
  * POST /api/logout, and who a request belongs to. POST /api/login is in
  * auth_login.c. */
 #include "auth_http.h"
+#include "clinic_sync.h"
+#include "signin_watch.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -164,12 +166,15 @@ static void resync_done(void *arg, int status)
         if (have)
             qsort(hashes, have, CH_AUTH_TOKEN_HASH_BYTES, cmp_hash);
         size_t dropped = ch_auth_tokens_keep_only(h->tokens, (const unsigned char(*)[CH_AUTH_TOKEN_HASH_BYTES])hashes, have);
-        if (dropped)
+        if (dropped) {
             ch_info("%zu sign-in session%s ended from outside the daemon", dropped, dropped == 1 ? "" : "s");
+            ch_signin_watch_now(h);
+        }
     }
     free(hashes);
     json_decref(j->rows);
     free(j);
+    ch_clinic_sync_refresh(h); /* sessions scheduled from outside the daemon, too */
     schedule_resync(h);
 }
 
@@ -311,6 +316,7 @@ void ch_auth_http_logout(const ch_api_request *r)
         answer_logged_out(r->id, r->secure);
         return;
     }
+    ch_signin_watch_now(h); /* this sign-in's open WebSocket connections close now */
     logout_job *j = calloc(1, sizeof *j);
     if (!j) {
         /* Ended in memory; the stored row goes at the next start at the latest. */

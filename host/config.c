@@ -230,8 +230,8 @@ static const key_spec keys[] = {
     {"invite-hours", K_DURATION, OFF(invite_ms), 3600000, 90ull * 24 * 3600 * 1000, "HOURS      an invite link works this long (default 72; decimals allowed)"},
     /* The same setting in seconds, so a test can watch a link expire. */
     {"invite-seconds", K_DURATION, OFF(invite_ms), 1000, 90ull * 24 * 3600 * 1000, "SECONDS    the same as --invite-hours, in seconds (for tests)"},
-    /* Benchmarking aid only (bench/run): with --demo, group rooms bench-1..bench-N. */
-    {"bench-rooms", K_UINT, OFF(bench_rooms), 0, 100000, "N          with --demo, also seed group rooms bench-1..bench-N (benchmarks only)"},
+    /* Benchmarking aid only (bench/run): open group rooms bench-1..bench-N. */
+    {"bench-rooms", K_UINT, OFF(bench_rooms), 0, 100000, "N          open group rooms bench-1..bench-N, no enrolment or waiting room (benchmarks only)"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 

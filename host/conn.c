@@ -183,12 +183,18 @@ json_t *ch_conn_describe(const ch_conn *c)
                      "role", ch_role_name(c->role));
 }
 
+int ch_conn_admitted(const ch_conn *c)
+{
+    return c->session && ch_session_is_admitted(c->session, c->participant);
+}
+
 carehost_peer ch_conn_peer(const ch_conn *c)
 {
+    /* Plugins see only the session proper: someone waiting is in none yet. */
     carehost_peer p = {
         .size = sizeof p,
         .participant = c->participant,
-        .session = c->session ? ch_session_id(c->session) : NULL,
+        .session = ch_conn_admitted(c) ? ch_session_id(c->session) : NULL,
         .name = c->name,
         .role = c->role,
     };

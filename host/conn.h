@@ -9,11 +9,16 @@
 #include <jansson.h>
 #include <libwebsockets.h>
 
+#include "auth_tokens.h"
 #include "carehost/plugin.h"
 #include "host.h"
 #include "outbox.h"
 #include "ratelimit.h"
 #include "sessions.h"
+
+/* WebSocket close codes of our own (4000-4999 are the application's). */
+#define CH_CLOSE_NOT_SIGNED_IN 4401 /* no valid sign-in, or it ended (expiry, sign-out, disabled) */
+#define CH_CLOSE_REPLACED 4409      /* the same person joined the session from another connection */
 
 #define CH_NAME_MAX_CHARS 64
 #define CH_NAME_MAX_BYTES (CH_NAME_MAX_CHARS * 4)
@@ -21,10 +26,13 @@
 typedef struct ch_conn {
     struct lws *wsi;
     uint64_t participant;          /* never reused; 0 until established */
-    char name[CH_NAME_MAX_BYTES + 1];
-    carehost_role role;            /* NONE until joined */
+    char name[CH_NAME_MAX_BYTES + 1]; /* the account's display name */
+    carehost_role role;            /* the account's role; NONE on HTTP connections */
+    ch_auth_user user;             /* who signed in (the upgrade's cookie) */
+    unsigned char token_hash[CH_AUTH_TOKEN_HASH_BYTES]; /* that sign-in, re-checked while open */
+    int64_t last_message_ms;       /* when the client last sent a message (sign-in activity) */
     char address[64];              /* the client's address, for the audit trail */
-    ch_session *session;           /* NULL when in none */
+    ch_session *session;           /* NULL when in none; see ch_conn_admitted */
     ch_ratelimit rate;
     ch_outbox out;
     char *rx;                      /* the message being reassembled */
@@ -57,6 +65,9 @@ void ch_conn_error(ch_conn *c, int has_id, int64_t id, const char *code, const c
 
 /* Ask to close with code and reason after what is queued has been written. */
 void ch_conn_close(ch_conn *c, int code, const char *reason);
+
+/* In a session proper (1), or only in its waiting room or in none (0). */
+int ch_conn_admitted(const ch_conn *c);
 
 /* {"participant": id, "name": ..., "role": ...} */
 json_t *ch_conn_describe(const ch_conn *c);

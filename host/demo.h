@@ -1,11 +1,12 @@
-/* demo.h -- the fictional demo clinic that --demo seeds. */
+/* demo.h -- rooms for benchmarks. (The demo clinic itself lives in the store:
+ * demo_accounts.h seeds it.) */
 #ifndef CH_DEMO_H
 #define CH_DEMO_H
 
 #include "sessions.h"
 
-/* Add the demo sessions, and the benchmark rooms bench-1..bench-N when the host's
- * --bench-rooms N is set (ch_the_host must be set). Returns how many were added. */
-size_t ch_demo_seed(ch_sessions *sessions);
+/* Add open group rooms bench-1..bench-N (sessions.h: any signed-in non-admin
+ * goes straight in). For bench/run only. Returns how many were added. */
+size_t ch_demo_bench_rooms(ch_sessions *sessions, unsigned n);
 
 #endif

@@ -8,38 +8,60 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit_event.h"
 #include "log.h"
 #include "plugin_host.h"
 #include "protocol.h"
 #include "verbs.h"
 
-/* Roles for host verbs: NONE means "also before joining". */
-#define ANYONE (CAREHOST_ROLES_ALL | 0x80000000u)
-#define ROLE_NONE_OK 0x80000000u
+/* Where the sender must be for a verb. */
+typedef enum place_rule {
+    ANYWHERE = 0,
+    IN_ANY,       /* in a session or its waiting room */
+    ADMITTED,     /* in the session proper */
+    LEADING       /* in the session proper, as the therapist who leads it */
+} place_rule;
+
+#define PEOPLE (CAREHOST_ROLE_THERAPIST | CAREHOST_ROLE_PATIENT | CAREHOST_ROLE_FAMILY)
+#define PARTICIPANT_RULE "\"participant\": {\"type\": \"integer\", \"min\": 1}"
+#define MESSAGE_RULE "\"message\": {\"type\": \"string\", \"min\": 1, \"max\": 500, \"required\": false}"
 
 typedef void (*verb_fn)(ch_host *h, ch_conn *c, const ch_envelope *env);
 
 typedef struct host_verb {
     const char *name;
     unsigned roles;
-    int needs_session;
+    place_rule where;
     const char *rules; /* JSON field rules, as plugins declare theirs */
     verb_fn fn;
     ch_schema *schema;
 } host_verb;
 
 static host_verb host_verbs[] = {
-    {"hello", ANYONE, 0, "{\"client\": {\"type\": \"string\", \"max\": 100, \"required\": false}}",
-     ch_verb_hello, NULL},
-    {"ping", ANYONE, 0, NULL, ch_verb_ping, NULL},
-    {"sessions", ANYONE, 0, NULL, ch_verb_sessions, NULL},
-    {"join", ANYONE, 0,
-     "{\"session\": {\"type\": \"string\", \"min\": 1, \"max\": 64},"
-     " \"name\": {\"type\": \"string\", \"min\": 1, \"max\": 64},"
-     " \"role\": {\"type\": \"string\", \"required\": false}}",
+    {"hello", CAREHOST_ROLES_ALL, ANYWHERE,
+     "{\"client\": {\"type\": \"string\", \"max\": 100, \"required\": false}}", ch_verb_hello, NULL},
+    {"ping", CAREHOST_ROLES_ALL, ANYWHERE, NULL, ch_verb_ping, NULL},
+    {"sessions", CAREHOST_ROLES_ALL, ANYWHERE, NULL, ch_verb_sessions, NULL},
+    /* Admins manage accounts; they never join sessions (least privilege). */
+    {"join", PEOPLE, ANYWHERE, "{\"session\": {\"type\": \"string\", \"min\": 1, \"max\": 64}}",
      ch_verb_join, NULL},
-    {"leave", CAREHOST_ROLES_ALL, 1, NULL, ch_verb_leave, NULL},
-    {"chat", CAREHOST_ROLES_ALL, 1, NULL /* built from the config's chat limit */, ch_verb_chat, NULL},
+    {"leave", PEOPLE, IN_ANY, NULL, ch_verb_leave, NULL},
+    {"chat", PEOPLE, ADMITTED, NULL /* built from the config's chat limit */, ch_verb_chat, NULL},
+    {"admit", CAREHOST_ROLE_THERAPIST, LEADING, "{" PARTICIPANT_RULE "}", ch_verb_admit, NULL},
+    {"admit_all", CAREHOST_ROLE_THERAPIST, LEADING, NULL, ch_verb_admit_all, NULL},
+    {"decline", CAREHOST_ROLE_THERAPIST, LEADING, "{" PARTICIPANT_RULE ", " MESSAGE_RULE "}",
+     ch_verb_decline, NULL},
+    {"waiting_message", CAREHOST_ROLE_THERAPIST, LEADING,
+     "{" PARTICIPANT_RULE ", \"text\": {\"type\": \"string\", \"min\": 1, \"max\": 500}}",
+     ch_verb_waiting_message, NULL},
+    {"lock", CAREHOST_ROLE_THERAPIST, LEADING, "{\"locked\": {\"type\": \"boolean\"}}", ch_verb_lock, NULL},
+    {"mute", CAREHOST_ROLE_THERAPIST, LEADING,
+     "{" PARTICIPANT_RULE ", \"muted\": {\"type\": \"boolean\"}}", ch_verb_mute, NULL},
+    {"move_to_waiting", CAREHOST_ROLE_THERAPIST, LEADING, "{" PARTICIPANT_RULE "}",
+     ch_verb_move_to_waiting, NULL},
+    {"remove", CAREHOST_ROLE_THERAPIST, LEADING, "{" PARTICIPANT_RULE ", " MESSAGE_RULE "}",
+     ch_verb_remove, NULL},
+    {"end", CAREHOST_ROLE_THERAPIST, LEADING, NULL, ch_verb_end, NULL},
 };
 #define NVERBS (sizeof host_verbs / sizeof host_verbs[0])
 
@@ -83,25 +105,35 @@ static const host_verb *find_host_verb(const char *name)
     return NULL;
 }
 
-/* A sender with no role yet (not joined) may send only verbs open to every role. */
-static int role_allowed(unsigned allowed, carehost_role role)
+/* Refuse, and say so in the audit trail: a refused verb may be someone probing. */
+static void deny(ch_host *h, ch_conn *c, const ch_envelope *env, const char *message)
 {
-    if (role == CAREHOST_ROLE_NONE)
-        return (allowed & ROLE_NONE_OK) || (allowed & CAREHOST_ROLES_ALL) == CAREHOST_ROLES_ALL;
-    return (allowed & (unsigned)role) != 0;
+    ch_conn_error(c, env->has_id, env->id, "forbidden", message);
+    char action[128];
+    snprintf(action, sizeof action, "verb.%.100s", env->type);
+    ch_audit_event(h, c, action, c->session ? ch_session_id(c->session) : "", "forbidden");
 }
 
-/* The checks every verb shares. Returns 0 when the handler may run. */
-static int admit(ch_conn *c, const ch_envelope *env, unsigned roles, int needs_session,
+/* The checks every verb shares, in this order: role, place, fields. Returns 0
+ * when the handler may run. */
+static int admit(ch_host *h, ch_conn *c, const ch_envelope *env, unsigned roles, place_rule where,
                  const ch_schema *schema)
 {
-    if (needs_session && !c->session) {
+    if (!(roles & (unsigned)c->role)) {
+        deny(h, c, env, "Your role does not allow that.");
+        return -1;
+    }
+    if (where != ANYWHERE && !c->session) {
         ch_conn_error(c, env->has_id, env->id, "not_in_session", "Join a session first.");
         return -1;
     }
-    if (!role_allowed(roles, c->role)) {
-        ch_conn_error(c, env->has_id, env->id, "forbidden",
-                      "Your role in this session does not allow that.");
+    if (where >= ADMITTED && !ch_conn_admitted(c)) {
+        ch_conn_error(c, env->has_id, env->id, "in_waiting_room",
+                      "You are in the waiting room; your therapist will let you in.");
+        return -1;
+    }
+    if (where == LEADING && !ch_session_leads(c->session, c->user.id)) {
+        deny(h, c, env, "Only the therapist leading this session may do that.");
         return -1;
     }
     ch_proto_error err;
@@ -130,7 +162,8 @@ static void dispatch_plugin(ch_host *h, ch_conn *c, const ch_envelope *env)
                           : "There is no plugin with that name.");
         return;
     }
-    if (admit(c, env, verb->roles, (verb->flags & CAREHOST_VERB_IN_SESSION) != 0, verb->schema))
+    if (admit(h, c, env, verb->roles, (verb->flags & CAREHOST_VERB_IN_SESSION) ? ADMITTED : ANYWHERE,
+              verb->schema))
         return;
     ch_plugin_host_deliver(h, ctx, c, verb->name, env);
 }
@@ -162,7 +195,7 @@ void ch_dispatch(ch_host *h, ch_conn *c, const char *text, size_t len)
         const host_verb *v = find_host_verb(env.type);
         if (!v)
             ch_conn_error(c, env.has_id, env.id, "unknown_type", "There is no message type with that name.");
-        else if (admit(c, &env, v->roles, v->needs_session, v->schema) == 0)
+        else if (admit(h, c, &env, v->roles, v->where, v->schema) == 0)
             v->fn(h, c, &env);
     }
     json_decref(env.msg);

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#define CH_PROTOCOL_VERSION 1
+#define CH_PROTOCOL_VERSION 2
 
 /* A failure to tell the client: code is a static snake_case string. */
 typedef struct ch_proto_error {

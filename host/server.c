@@ -15,7 +15,9 @@
 #include "autoconfig.h"
 #include "auth_http.h"
 #include "conn.h"
+#include "clinic_sync.h"
 #include "demo.h"
+#include "signin_watch.h"
 #include "demo_accounts.h"
 #include "dispatch.h"
 #include "http.h"
@@ -133,7 +135,8 @@ static int open_store(ch_host *h)
         ch_store_close(st);
         return -1;
     }
-    if (ch_auth_load_tokens(h, st)) { /* before the storage thread owns the store */
+    if (ch_auth_load_tokens(h, st) || /* before the storage thread owns the store */
+        ch_clinic_sync_load(h, st)) {
         ch_store_close(st);
         return -1;
     }
@@ -156,8 +159,8 @@ static int setup(ch_host *h)
         ch_dispatch_init(&h->cfg))
         return -1;
     ch_sessions_set_group_capacity(h->sessions, h->cfg.group_capacity);
-    if (h->cfg.demo)
-        ch_info("demo clinic: %zu fictional sessions", ch_demo_seed(h->sessions));
+    if (h->cfg.bench_rooms)
+        ch_info("%zu open benchmark rooms", ch_demo_bench_rooms(h->sessions, h->cfg.bench_rooms));
 
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
@@ -180,6 +183,7 @@ static int setup(ch_host *h)
         return -1;
     }
     ch_auth_resync_start(h);
+    ch_signin_watch_start(h);
 
     /* Plugins load before the vhost, which needs their panel mounts. */
     h->plugins = ch_plugins_new(&h->api);

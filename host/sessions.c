@@ -1,28 +1,9 @@
-/* sessions.c -- the in-memory registry of sessions and their members. */
-#include "sessions.h"
+/* sessions.c -- the in-memory registry of sessions, their members and their
+ * waiting rooms. */
+#include "sessions_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define SESSION_ID_MAX 64
-
-struct ch_session {
-    ch_sessions *all;
-    char id[SESSION_ID_MAX + 1];
-    char *title;
-    carehost_session_kind kind;
-    unsigned capacity;          /* 0: the kind's default, read at join time */
-    uint64_t *members;          /* participant ids in join order */
-    carehost_role *roles;       /* parallel to members */
-    size_t count, cap;
-    uint64_t chat_seq;
-};
-
-struct ch_sessions {
-    ch_session **items;
-    size_t count, cap;
-    unsigned group_capacity;
-};
 
 ch_sessions *ch_sessions_new(void)
 {
@@ -36,7 +17,7 @@ static void session_free(ch_session *s)
 {
     free(s->title);
     free(s->members);
-    free(s->roles);
+    ch_session_plan_free(s);
     free(s);
 }
 
@@ -122,41 +103,122 @@ unsigned ch_session_capacity(const ch_session *s)
     return 0;
 }
 
+void ch_session_set_capacity(ch_session *s, unsigned capacity) { s->capacity = capacity; }
+
+int ch_session_set_title(ch_session *s, const char *title)
+{
+    char *t = title ? strdup(title) : NULL;
+    if (!t)
+        return -1;
+    free(s->title);
+    s->title = t;
+    return 0;
+}
+
 static long find_member(const ch_session *s, uint64_t participant)
 {
     for (size_t i = 0; i < s->count; i++)
-        if (s->members[i] == participant)
+        if (s->members[i].participant == participant)
             return (long)i;
     return -1;
 }
 
+/* Whether one more participant with this role may be admitted. */
+static ch_join_result room_for(const ch_session *s, carehost_role role)
+{
+    if (s->kind == CAREHOST_SESSION_INDIVIDUAL && role == CAREHOST_ROLE_PATIENT) {
+        for (size_t i = 0; i < s->admitted; i++)
+            if (s->members[i].role == CAREHOST_ROLE_PATIENT)
+                return CH_JOIN_PATIENT_TAKEN;
+    }
+    if (s->admitted >= ch_session_capacity(s))
+        return CH_JOIN_FULL;
+    return CH_JOIN_OK;
+}
+
+static int grow(ch_session *s)
+{
+    if (s->count < s->cap)
+        return 0;
+    size_t cap = s->cap ? s->cap * 2 : 4;
+    member *m = realloc(s->members, cap * sizeof *m);
+    if (!m)
+        return -1;
+    s->members = m;
+    s->cap = cap;
+    return 0;
+}
+
+/* Take members[i] out, keeping the order of the rest. */
+static member take(ch_session *s, size_t i)
+{
+    member m = s->members[i];
+    memmove(&s->members[i], &s->members[i + 1], (s->count - i - 1) * sizeof *s->members);
+    s->count--;
+    if (m.state == MEMBER_ADMITTED)
+        s->admitted--;
+    return m;
+}
+
+/* Put m at the end of the admitted block. Room must have been made. */
+static void put_admitted(ch_session *s, member m)
+{
+    memmove(&s->members[s->admitted + 1], &s->members[s->admitted],
+            (s->count - s->admitted) * sizeof *s->members);
+    m.state = MEMBER_ADMITTED;
+    m.since_ms = 0;
+    s->members[s->admitted++] = m;
+    s->count++;
+}
+
 ch_join_result ch_session_join(ch_session *s, uint64_t participant, carehost_role role)
+{
+    long i = find_member(s, participant);
+    if (i >= 0 && s->members[i].state == MEMBER_ADMITTED)
+        return CH_JOIN_OK;
+    if (i >= 0)
+        return ch_session_admit(s, participant);
+    ch_join_result r = room_for(s, role);
+    if (r != CH_JOIN_OK)
+        return r;
+    if (grow(s))
+        return CH_JOIN_FULL;
+    put_admitted(s, (member){.participant = participant, .role = role});
+    return CH_JOIN_OK;
+}
+
+ch_join_result ch_session_wait(ch_session *s, uint64_t participant, carehost_role role, int64_t now_ms)
 {
     if (find_member(s, participant) >= 0)
         return CH_JOIN_OK;
-    if (s->kind == CAREHOST_SESSION_INDIVIDUAL && role == CAREHOST_ROLE_PATIENT) {
-        for (size_t i = 0; i < s->count; i++)
-            if (s->roles[i] == CAREHOST_ROLE_PATIENT)
-                return CH_JOIN_PATIENT_TAKEN;
-    }
-    if (s->count >= ch_session_capacity(s))
+    if (s->count - s->admitted >= CH_SESSION_WAITING_MAX || grow(s))
         return CH_JOIN_FULL;
-    if (s->count == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 4;
-        uint64_t *m = realloc(s->members, cap * sizeof *m);
-        if (!m)
-            return CH_JOIN_FULL;
-        s->members = m;
-        carehost_role *r = realloc(s->roles, cap * sizeof *r);
-        if (!r)
-            return CH_JOIN_FULL;
-        s->roles = r;
-        s->cap = cap;
-    }
-    s->members[s->count] = participant;
-    s->roles[s->count] = role;
-    s->count++;
+    s->members[s->count++] = (member){participant, role, MEMBER_WAITING, now_ms};
     return CH_JOIN_OK;
+}
+
+ch_join_result ch_session_admit(ch_session *s, uint64_t participant)
+{
+    long i = find_member(s, participant);
+    if (i < 0 || s->members[i].state != MEMBER_WAITING)
+        return CH_JOIN_UNKNOWN_SESSION;
+    ch_join_result r = room_for(s, s->members[i].role);
+    if (r != CH_JOIN_OK)
+        return r;
+    put_admitted(s, take(s, (size_t)i));
+    return CH_JOIN_OK;
+}
+
+int ch_session_send_back(ch_session *s, uint64_t participant, int64_t now_ms)
+{
+    long i = find_member(s, participant);
+    if (i < 0 || s->members[i].state != MEMBER_ADMITTED)
+        return -1;
+    member m = take(s, (size_t)i);
+    m.state = MEMBER_WAITING;
+    m.since_ms = now_ms;
+    s->members[s->count++] = m; /* take() freed the slot */
+    return 0;
 }
 
 int ch_session_leave(ch_session *s, uint64_t participant)
@@ -164,20 +226,49 @@ int ch_session_leave(ch_session *s, uint64_t participant)
     long i = find_member(s, participant);
     if (i < 0)
         return -1;
-    /* Keep join order: shift the rest down. */
-    size_t rest = s->count - (size_t)i - 1;
-    memmove(&s->members[i], &s->members[i + 1], rest * sizeof *s->members);
-    memmove(&s->roles[i], &s->roles[i + 1], rest * sizeof *s->roles);
-    s->count--;
+    take(s, (size_t)i);
     return 0;
 }
 
 const char *ch_session_id(const ch_session *s) { return s->id; }
 const char *ch_session_title(const ch_session *s) { return s->title; }
 carehost_session_kind ch_session_kind(const ch_session *s) { return s->kind; }
-size_t ch_session_size(const ch_session *s) { return s->count; }
-uint64_t ch_session_member(const ch_session *s, size_t i) { return i < s->count ? s->members[i] : 0; }
+size_t ch_session_size(const ch_session *s) { return s->admitted; }
+
+uint64_t ch_session_member(const ch_session *s, size_t i)
+{
+    return i < s->admitted ? s->members[i].participant : 0;
+}
+
+int ch_session_is_admitted(const ch_session *s, uint64_t participant)
+{
+    long i = find_member(s, participant);
+    return i >= 0 && s->members[i].state == MEMBER_ADMITTED;
+}
+
+size_t ch_session_waiting_count(const ch_session *s) { return s->count - s->admitted; }
+
+uint64_t ch_session_waiting_at(const ch_session *s, size_t i, int64_t *since_ms)
+{
+    if (i >= s->count - s->admitted)
+        return 0;
+    const member *m = &s->members[s->admitted + i];
+    if (since_ms)
+        *since_ms = m->since_ms;
+    return m->participant;
+}
+
+size_t ch_session_place(const ch_session *s, uint64_t participant)
+{
+    long i = find_member(s, participant);
+    if (i < 0 || s->members[i].state != MEMBER_WAITING)
+        return 0;
+    return (size_t)i - s->admitted + 1;
+}
+
 uint64_t ch_session_next_chat_seq(ch_session *s) { return ++s->chat_seq; }
+int ch_session_locked(const ch_session *s) { return s->locked; }
+void ch_session_set_locked(ch_session *s, int locked) { s->locked = locked != 0; }
 
 const char *ch_session_kind_name(carehost_session_kind kind)
 {

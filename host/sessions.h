@@ -1,7 +1,15 @@
 /* sessions.h -- the in-memory registry of therapy sessions and who is in them.
  *
  * Owned by the event-loop thread. Knows nothing of sockets: participants are
- * ids, and the caller turns the results into replies and presence events. */
+ * ids, and the caller turns the results into replies and events.
+ *
+ * A participant in a session is either admitted (in the session proper: sees
+ * and is seen, receives the session's events) or waiting (in its waiting room:
+ * sees only their own place). Capacity counts admitted participants of every
+ * role; the waiting room holds at most CH_SESSION_WAITING_MAX.
+ *
+ * Sessions scheduled in the store (accounts.h) carry their plan: who leads
+ * them, when they run, and who is enrolled (session_plan.c). */
 #ifndef CH_SESSIONS_H
 #define CH_SESSIONS_H
 
@@ -9,14 +17,17 @@
 #include <stdint.h>
 #include "carehost/plugin.h"
 
+#define CH_SESSION_WAITING_MAX 200
+#define CH_USER_ID_MAX 71
+
 typedef struct ch_session ch_session;
 typedef struct ch_sessions ch_sessions;
 
-/* Why a join failed. */
+/* Why entering or admitting failed. */
 typedef enum ch_join_result {
     CH_JOIN_OK = 0,
-    CH_JOIN_UNKNOWN_SESSION,   /* unknown_session */
-    CH_JOIN_FULL,              /* session_full: group at capacity */
+    CH_JOIN_UNKNOWN_SESSION,   /* unknown_session; for admit: not waiting */
+    CH_JOIN_FULL,              /* session_full: capacity reached (or the waiting room is full) */
     CH_JOIN_PATIENT_TAKEN      /* session_full: an individual session already has its patient */
 } ch_join_result;
 
@@ -33,23 +44,83 @@ ch_session *ch_sessions_find(ch_sessions *all, const char *id);
 size_t ch_sessions_count(const ch_sessions *all);
 ch_session *ch_sessions_at(ch_sessions *all, size_t index); /* in order added */
 
-/* Put a participant with this role in the session, enforcing capacity (every
- * role counts) and "at most one patient" for individual sessions. */
+/* Admit a participant straight into the session, enforcing capacity and "at
+ * most one patient" for individual sessions. Joining twice is CH_JOIN_OK. */
 ch_join_result ch_session_join(ch_session *s, uint64_t participant, carehost_role role);
-/* Remove; returns 0, or -1 if the participant was not in it. */
+/* Put a participant in the waiting room (at the end), since now_ms. */
+ch_join_result ch_session_wait(ch_session *s, uint64_t participant, carehost_role role, int64_t now_ms);
+/* Move a waiting participant into the session, with the same rules as join.
+ * CH_JOIN_UNKNOWN_SESSION when they are not waiting. */
+ch_join_result ch_session_admit(ch_session *s, uint64_t participant);
+/* Move an admitted participant back to the end of the waiting room. 0 or -1. */
+int ch_session_send_back(ch_session *s, uint64_t participant, int64_t now_ms);
+/* Remove from the session or its waiting room; 0, or -1 if in neither. */
 int ch_session_leave(ch_session *s, uint64_t participant);
 
 const char *ch_session_id(const ch_session *s);
 const char *ch_session_title(const ch_session *s);
+int ch_session_set_title(ch_session *s, const char *title);
 carehost_session_kind ch_session_kind(const ch_session *s);
 unsigned ch_session_capacity(const ch_session *s);
-size_t ch_session_size(const ch_session *s);              /* participants now */
-uint64_t ch_session_member(const ch_session *s, size_t i); /* in join order */
+void ch_session_set_capacity(ch_session *s, unsigned capacity); /* 0: the kind's default */
+size_t ch_session_size(const ch_session *s);              /* admitted participants now */
+uint64_t ch_session_member(const ch_session *s, size_t i); /* admitted, in join order */
+int ch_session_is_admitted(const ch_session *s, uint64_t participant);
+size_t ch_session_waiting_count(const ch_session *s);
+/* The i-th waiting participant (arrival order) and since when; 0 past the end. */
+uint64_t ch_session_waiting_at(const ch_session *s, size_t i, int64_t *since_ms);
+/* 1-based place in the waiting room, 0 when not waiting. */
+size_t ch_session_place(const ch_session *s, uint64_t participant);
 uint64_t ch_session_next_chat_seq(ch_session *s);          /* 1, 2, 3 ... */
+
+/* A locked session lets in nobody new (its leader excepted). */
+int ch_session_locked(const ch_session *s);
+void ch_session_set_locked(ch_session *s, int locked);
 
 const char *ch_session_kind_name(carehost_session_kind kind); /* "group" ... */
 int ch_session_kind_parse(const char *name, carehost_session_kind *out);
 
 void ch_sessions_set_group_capacity(ch_sessions *all, unsigned capacity);
+
+/* ---- the plan (session_plan.c) ------------------------------------------- */
+
+/* Who leads it and when it runs, as scheduled in the store. */
+typedef struct ch_session_plan {
+    const char *therapist_id;  /* the leading therapist's user id */
+    int64_t start_ms;          /* first occurrence */
+    int duration_min;
+    unsigned weekdays;         /* CH_WEEKDAY_* bits (store/accounts.h); 0 = once */
+} ch_session_plan;
+
+int ch_session_set_plan(ch_session *s, const ch_session_plan *plan);
+const char *ch_session_therapist(const ch_session *s); /* "" when unplanned */
+int64_t ch_session_start_ms(const ch_session *s);
+int ch_session_duration_min(const ch_session *s);
+unsigned ch_session_weekdays(const ch_session *s);
+int ch_session_leads(const ch_session *s, const char *user_id);
+
+/* Replace the enrolled user ids (copied). 0 or -1 (out of memory: unchanged). */
+int ch_session_set_enrolled(ch_session *s, const char *const *user_ids, size_t n);
+int ch_session_is_enrolled(const ch_session *s, const char *user_id);
+size_t ch_session_enrolled_count(const ch_session *s);
+const char *ch_session_enrolled_at(const ch_session *s, size_t i);
+
+/* An open session (benchmark rooms only) admits any signed-in therapist,
+ * patient or family member directly, with no enrolment and no waiting room. */
+int ch_session_is_open(const ch_session *s);
+void ch_session_set_open(ch_session *s, int open);
+
+/* Chat muted by the therapist, per person (survives a reconnect). */
+int ch_session_is_muted(const ch_session *s, const char *user_id);
+int ch_session_set_muted(ch_session *s, const char *user_id, int muted);
+void ch_session_clear_mutes(ch_session *s); /* when the session ends */
+
+/* Someone admitted whose connection dropped comes back in without waiting if
+ * they return within the grace period: remember when they dropped; ask on
+ * their return (which also forgets it); forget when they are sent to the
+ * waiting room, removed, or the session ends. */
+void ch_session_note_dropped(ch_session *s, const char *user_id, int64_t now_ms);
+int ch_session_returning(ch_session *s, const char *user_id, int64_t now_ms, int64_t grace_ms);
+void ch_session_forget_dropped(ch_session *s, const char *user_id); /* NULL: everyone */
 
 #endif

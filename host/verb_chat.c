@@ -6,6 +6,11 @@ void ch_verb_chat(ch_host *h, ch_conn *c, const ch_envelope *env)
 {
     json_t *text = json_object_get(env->msg, "text");
     ch_session *s = c->session;
+    if (ch_session_is_muted(s, c->user.id)) {
+        ch_conn_error(c, env->has_id, env->id, "muted",
+                      "Your therapist has paused your chat messages for now.");
+        return;
+    }
     uint64_t seq = ch_session_next_chat_seq(s);
     json_t *e = json_pack("{s:s, s:s, s:I, s:o, s:O, s:I}", "type", "chat", "session",
                           ch_session_id(s), "seq", (json_int_t)seq, "from", ch_conn_describe(c),

@@ -3,6 +3,7 @@
 
 #include "autoconfig.h"
 #include "config.h"
+#include "auth_tokens.h"
 #include "dispatch.h"
 #include "verbs.h"
 
@@ -32,10 +33,11 @@ void ch_verb_hello(ch_host *h, ch_conn *c, const ch_envelope *env)
     json_t *verbs = json_array();
     for (size_t i = 0; i < ch_dispatch_host_verb_count(); i++)
         json_array_append_new(verbs, json_string(ch_dispatch_host_verb_name(i)));
-    json_t *fields = json_pack("{s:i, s:{s:s, s:s, s:o}, s:o, s:{s:I}}", "protocol",
+    json_t *fields = json_pack("{s:i, s:{s:s, s:s, s:o}, s:o, s:{s:I, s:s, s:o}}", "protocol",
                                CH_PROTOCOL_VERSION, "host", "name", PACKAGE_NAME, "version",
                                PACKAGE_VERSION, "verbs", verbs, "plugins", plugins, "you",
-                               "participant", (json_int_t)c->participant);
+                               "participant", (json_int_t)c->participant, "name", c->name, "user",
+                               ch_auth_user_json(&c->user));
     ch_conn_reply(c, env->has_id, env->id, fields);
     json_decref(fields);
 }

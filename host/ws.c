@@ -4,7 +4,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
+#include "auth_http.h"
 #include "conn.h"
 #include "dispatch.h"
 #include "log.h"
@@ -29,6 +31,21 @@ static int on_established(ch_host *h, struct lws *wsi, ch_conn *c)
 {
     memset(c, 0, sizeof *c);
     c->wsi = wsi;
+    /* Who is this? The upgrade's cookie, while its headers are still here. */
+    ch_auth_token tok;
+    carehost_role role = CAREHOST_ROLE_NONE;
+    if (!ch_auth_identify(wsi, &tok) || ch_role_parse(tok.user.role, &role)) {
+        char peer[64];
+        lws_get_peer_simple(wsi, peer, sizeof peer);
+        ch_info("refused a WebSocket from %s: not signed in", peer);
+        return close_now(wsi, c, CH_CLOSE_NOT_SIGNED_IN, "sign in first");
+    }
+    c->user = tok.user;
+    c->role = role;
+    memcpy(c->token_hash, tok.hash, sizeof c->token_hash);
+    snprintf(c->name, sizeof c->name, "%.*s", CH_NAME_MAX_BYTES, tok.user.display_name); /* <= 64 chars: fits */
+    sodium_memzero(&tok, sizeof tok);
+    c->last_message_ms = ch_wall_ms();
     c->participant = ++h->next_participant;
     ch_ratelimit_init(&c->rate, h->cfg.rate_per_sec, h->cfg.rate_burst, ch_now_us());
     ch_outbox_init(&c->out, h->cfg.outbox_max_bytes);
@@ -37,7 +54,8 @@ static int on_established(ch_host *h, struct lws *wsi, ch_conn *c)
         return close_now(wsi, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "server out of memory");
     }
     lws_get_peer_simple(wsi, c->address, sizeof c->address);
-    ch_debug("participant %llu connected from %s", (unsigned long long)c->participant, c->address);
+    ch_debug("participant %llu connected from %s (user %s)", (unsigned long long)c->participant,
+             c->address, c->user.id);
     return 0;
 }
 
@@ -83,6 +101,7 @@ static int on_receive(ch_host *h, struct lws *wsi, ch_conn *c, const void *in, s
         return 0;
     size_t n = c->rx_len;
     c->rx_len = 0;
+    c->last_message_ms = ch_wall_ms();
     ch_dispatch(h, c, c->rx, n);
     /* Keep a small buffer for the next message; give back a big one. */
     if (c->rx_cap > 4096) {

@@ -5,9 +5,13 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const http = require('node:http');
+const https = require('node:https');
+const { spawnSync } = require('node:child_process');
 const WebSocket = require('ws');
 
 const BIN = process.env.CAREHOST_BIN;
+const CTL = process.env.CAREHOSTCTL_BIN;
 const PLUGINS = process.env.CAREHOST_PLUGINS;
 const PLUGIN_WEB = process.env.CAREHOST_PLUGIN_WEB;
 const WEB = process.env.CAREHOST_WEB;
@@ -138,4 +142,124 @@ async function connect(wsUrl, wsOpts = {}) {
   return client;
 }
 
-module.exports = { startHost, connect, waitFor, tmpDir, DEFAULT_TIMEOUT };
+/** One HTTP request; resolves {status, headers, body (text), json}. */
+function httpRequest(host, method, path, { body, headers = {}, cookie } = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body));
+    const h = { ...headers };
+    if (cookie) h.Cookie = cookie;
+    if (data !== undefined) h['Content-Length'] = Buffer.byteLength(data);
+    const tls = host.url.startsWith('https:');
+    const req = (tls ? https : http).request({ host: '127.0.0.1', port: host.port, method, path, headers: h,
+      agent: false, rejectUnauthorized: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json = null;
+        try { json = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, headers: res.headers, body: text, json });
+      });
+    });
+    req.setTimeout(90000, () => req.destroy(new Error(`${method} ${path}: no answer in 90 s`)));
+    req.on('error', reject);
+    if (data !== undefined) req.write(data);
+    req.end();
+  });
+}
+
+/** A POST as the browser client sends it: JSON, from the served origin. */
+function post(host, path, body, { cookie, headers = {} } = {}) {
+  return httpRequest(host, 'POST', path, {
+    body, cookie, headers: { 'Content-Type': 'application/json', Origin: host.url, ...headers },
+  });
+}
+
+/** The demo clinic's logins (README "Demo clinic"). */
+const DEMO_PASSWORDS = {
+  admin: 'demo-admin-pass',
+  'dr.rivera': 'demo-therapist-pass',
+  'dr.chen': 'demo-therapist-pass',
+  jordan: 'demo-patient-pass',
+  casey: 'demo-patient-pass',
+  riley: 'demo-patient-pass',
+  avery: 'demo-patient-pass',
+  quinn: 'demo-patient-pass',
+  taylor: 'demo-patient-pass',
+  pat: 'demo-family-pass',
+};
+
+/** Sign in over HTTP; resolves {cookie: "carehost_session=...", user}. Throws on failure. */
+async function login(host, username, password = DEMO_PASSWORDS[username]) {
+  const r = await post(host, '/api/login', { username, password });
+  if (r.status !== 200) throw new Error(`login as ${username}: ${r.status} ${r.body}`);
+  const line = (r.headers['set-cookie'] || []).find((c) => c.startsWith('carehost_session='));
+  if (!line) throw new Error(`login as ${username}: no session cookie`);
+  return { cookie: line.split(';')[0], user: r.json.user };
+}
+
+/**
+ * Sign in and open a WebSocket with that sign-in. Resolves a connect() client with
+ * .user (the account) and .cookie. Demo accounts need no password.
+ */
+async function connectAs(host, username, password = DEMO_PASSWORDS[username], wsOpts = {}) {
+  const { cookie, user } = await login(host, username, password);
+  const client = await connect(host.wsUrl, { ...wsOpts, headers: { ...(wsOpts.headers || {}), Cookie: cookie } });
+  client.user = user;
+  client.cookie = cookie;
+  return client;
+}
+
+/**
+ * Join a session as a patient or family member and wait to be let in by `therapist`
+ * (a client already in the session, leading it). Resolves the `admitted` event.
+ */
+async function joinAdmitted(client, session, therapist) {
+  const r = await client.request({ type: 'join', session });
+  if (r.type !== 'reply') throw new Error(`join ${session}: ${JSON.stringify(r)}`);
+  if (r.you.state === 'admitted') return r;
+  const me = r.you.participant;
+  const a = await therapist.request({ type: 'admit', participant: me });
+  if (a.type !== 'reply') throw new Error(`admit ${me}: ${JSON.stringify(a)}`);
+  return client.next((m) => m.type === 'admitted', DEFAULT_TIMEOUT, 'the admitted event');
+}
+
+/** Run carehostctl; resolves {status, stdout, stderr}. Throws on a non-zero exit unless allowFail. */
+function ctl(args, { input, allowFail = false } = {}) {
+  if (!CTL) throw new Error('CAREHOSTCTL_BIN is not set: run the tests with make check');
+  const r = spawnSync(CTL, args, { encoding: 'utf8', timeout: 60000, input: input ?? '' });
+  if (r.status !== 0 && !allowFail) throw new Error(`carehostctl ${args.join(' ')}: ${r.status}\n${r.stderr}`);
+  return r;
+}
+
+/**
+ * Prepare a clinic in dataDir before the daemon starts: users [{username, name, role,
+ * password, patient}] and sessions [{title, kind, therapist (username), enrol: [usernames],
+ * capacity, start: "YYYY-MM-DD HH:MM", duration, weekdays}]. A session's id is made from its
+ * title (lower case, [a-z0-9-]). Returns the session ids in order. (carehostctl's argon2id makes
+ * each user take a moment.)
+ */
+function prepareClinic(dataDir, { users = [], sessions = [] } = {}) {
+  for (const u of users) {
+    const args = ['--data-dir', dataDir, 'user', 'add', '--username', u.username, '--name', u.name || u.username,
+      '--role', u.role, '--password-stdin'];
+    if (u.patient) args.push('--patient', u.patient);
+    ctl(args, { input: `${u.password}\n` });
+  }
+  const ids = [];
+  for (const s of sessions) {
+    const args = ['--data-dir', dataDir, 'session', 'add', '--kind', s.kind || 'group',
+      '--title', s.title, '--therapist', s.therapist, '--start', s.start || '2026-01-05 18:00',
+      '--duration', String(s.duration || 180)];
+    if (s.weekdays) args.push('--weekdays', s.weekdays);
+    if (s.capacity) args.push('--capacity', String(s.capacity));
+    if (s.enrol && s.enrol.length) args.push('--enrol', s.enrol.join(','));
+    ids.push(ctl(args).stdout.trim());
+  }
+  return ids;
+}
+
+module.exports = {
+  startHost, connect, connectAs, login, joinAdmitted, httpRequest, post, ctl, prepareClinic,
+  waitFor, tmpDir, DEFAULT_TIMEOUT, DEMO_PASSWORDS,
+};

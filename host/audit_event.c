@@ -1,0 +1,58 @@
+/* audit_event.c -- loop-thread audit entries through the storage thread. */
+#include "audit_event.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "store/store.h"
+#include "store/store_worker.h"
+#include "verbs.h"
+
+typedef struct audit_job {
+    int64_t time_ms;
+    char actor[CH_USER_ID_MAX + 8];
+    char role[16];
+    char action[96];
+    char target[160];
+    char outcome[32];
+    char address[64];
+} audit_job;
+
+static int run(ch_store *st, void *arg)
+{
+    audit_job *j = arg;
+    ch_audit_entry e = {j->time_ms, j->actor, j->role, j->action, j->target, j->outcome, j->address};
+    return ch_audit_append(st, &e);
+}
+
+static void done(void *arg, int status)
+{
+    audit_job *j = arg;
+    if (status != CH_STORE_OK)
+        ch_error("the audit trail could not record %s (%s)", j->action, j->outcome);
+    free(j);
+}
+
+void ch_audit_event(ch_host *h, const ch_conn *c, const char *action, const char *target,
+                    const char *outcome)
+{
+    if (!h->store)
+        return;
+    audit_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        ch_error("the audit trail could not record %s: out of memory", action);
+        return;
+    }
+    j->time_ms = ch_wall_ms();
+    snprintf(j->actor, sizeof j->actor, "%s", c->user.id);
+    snprintf(j->role, sizeof j->role, "%s", ch_role_name(c->role));
+    snprintf(j->action, sizeof j->action, "%s", action);
+    snprintf(j->target, sizeof j->target, "%s", target ? target : "");
+    snprintf(j->outcome, sizeof j->outcome, "%s", outcome);
+    snprintf(j->address, sizeof j->address, "%s", c->address);
+    if (ch_store_worker_submit(h->store, run, done, j)) {
+        ch_error("the audit trail could not record %s: the store is stopping", action);
+        free(j);
+    }
+}

@@ -1,0 +1,61 @@
+/* sessions_internal.h -- the session struct, shared by sessions.c (members and
+ * the waiting room) and session_plan.c (plan, enrolment, mutes). */
+#ifndef CH_SESSIONS_INTERNAL_H
+#define CH_SESSIONS_INTERNAL_H
+
+#include "sessions.h"
+
+#define SESSION_ID_MAX 64
+
+typedef enum { MEMBER_ADMITTED = 1, MEMBER_WAITING = 2 } member_state;
+
+typedef struct member {
+    uint64_t participant;
+    carehost_role role;
+    member_state state;
+    int64_t since_ms;            /* waiting: when they arrived in the waiting room */
+} member;
+
+typedef struct dropped_user {
+    char user_id[CH_USER_ID_MAX + 1];
+    int64_t at_ms;
+} dropped_user;
+
+/* A growable list of user ids. */
+typedef struct id_list {
+    char **ids;
+    size_t count, cap;
+} id_list;
+
+struct ch_session {
+    ch_sessions *all;
+    char id[SESSION_ID_MAX + 1];
+    char *title;
+    carehost_session_kind kind;
+    unsigned capacity;          /* 0: the kind's default, read at join time */
+    member *members;            /* admitted in join order, then waiting in arrival order */
+    size_t count, cap;
+    size_t admitted;            /* members[0 .. admitted) are admitted */
+    uint64_t chat_seq;
+    int locked;
+    int open;
+    /* the plan */
+    char *therapist_id;
+    int64_t start_ms;
+    int duration_min;
+    unsigned weekdays;
+    id_list enrolled;
+    id_list muted;
+    dropped_user *dropped;
+    size_t dropped_count, dropped_cap;
+};
+
+struct ch_sessions {
+    ch_session **items;
+    size_t count, cap;
+    unsigned group_capacity;
+};
+
+void ch_session_plan_free(ch_session *s);  /* session_plan.c: frees what the plan owns */
+
+#endif
