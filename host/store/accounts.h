@@ -1,5 +1,5 @@
 /* accounts.h -- people, sign-in tokens, invites, scheduled sessions and who is
- * enrolled in them: the identity half of the store (schema version 3).
+ * enrolled in them: the identity half of the store (schema versions 3 and 4).
  *
  * Like the rest of the store these run on the thread that owns the ch_store
  * (the storage thread in the daemon). Nothing here hashes passwords: argon2id
@@ -19,7 +19,7 @@
  * Every function checks its arguments: a bad one is CH_STORE_INVALID with one
  * line in ch_store_errmsg naming the field (never a password, hash or token).
  *
- * Schema version 3 (schema.c):
+ * Schema version 3 (schema.c; version 4 adds invites.session_id):
  *   users(id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE COLLATE NOCASE,
  *         display_name TEXT NOT NULL, role TEXT NOT NULL CHECK(role IN
  *         ('admin','therapist','patient','family')), password_hash TEXT,

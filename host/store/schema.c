@@ -54,6 +54,10 @@ static const char *const migrations[] = {
     "CREATE TABLE family_links("
     "  patient_id TEXT NOT NULL REFERENCES users(id),"
     "  family_id TEXT NOT NULL REFERENCES users(id), PRIMARY KEY(patient_id, family_id));",
+    /* 4: an invite may enrol its person in a session; a record may be shared with the
+     * family members its owner (a patient) consented to. */
+    "ALTER TABLE invites ADD COLUMN session_id TEXT REFERENCES clinic_sessions(id);"
+    "ALTER TABLE records ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == CH_STORE_SCHEMA_VERSION + 1,

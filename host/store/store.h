@@ -38,7 +38,7 @@ typedef struct ch_store ch_store;
 #define CH_STORE_IO -1        /* SQLite or the file system failed; err says how */
 
 /* The newest schema this build knows (PRAGMA user_version). */
-#define CH_STORE_SCHEMA_VERSION 3
+#define CH_STORE_SCHEMA_VERSION 4
 
 typedef struct ch_store_config {
     const char *data_dir;  /* holds carehost.db (and carehost.key by default) */

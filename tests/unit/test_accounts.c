@@ -801,7 +801,7 @@ START_TEST(version_2_database_gains_accounts)
     ch_keys_free(keys);
 
     ch_store *st = open_store(0);
-    ck_assert_int_eq(sql_int(st->db, "PRAGMA user_version"), 3);
+    ck_assert_int_eq(sql_int(st->db, "PRAGMA user_version"), CH_STORE_SCHEMA_VERSION);
     ck_assert_int_eq(sql_int(st->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
                                      " name IN ('users', 'auth_tokens', 'invites', 'clinic_sessions',"
                                      " 'enrolments', 'family_links')"), 6);
