@@ -254,7 +254,7 @@ function prepareClinic(dataDir, { users = [], sessions = [] } = {}) {
     if (s.weekdays) args.push('--weekdays', s.weekdays);
     if (s.capacity) args.push('--capacity', String(s.capacity));
     if (s.enrol && s.enrol.length) args.push('--enrol', s.enrol.join(','));
-    ids.push(ctl(args).stdout.trim());
+    ids.push(ctl(args).stdout.trim().split(/\s+/).pop()); // "added session <id>"
   }
   return ids;
 }
