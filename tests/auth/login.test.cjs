@@ -10,7 +10,7 @@ const https = require('node:https');
 const pathLib = require('node:path');
 const { spawnSync } = require('node:child_process');
 const WebSocket = require('ws');
-const { startHost, connect, waitFor, tmpDir } = require('../protocol/harness.cjs');
+const { startHost, connect, joinAdmitted, waitFor, tmpDir } = require('../protocol/harness.cjs');
 
 const CTL = process.env.CAREHOSTCTL_BIN;
 if (!CTL) throw new Error('CAREHOSTCTL_BIN is not set: run the tests with make check');
@@ -210,10 +210,14 @@ describe('signing in, out, and who am I', () => {
       ws.on('error', () => { /* after unexpected-response */ });
     });
     assert.equal(refused, 403);
-    const right = await connect(host.wsUrl); // the harness sends the served origin
+    // The right Origin and none (a non-browser client) are let in with a sign-in cookie.
+    const signedIn = await login(host, 'alice', 'correct horse battery');
+    assert.equal(signedIn.status, 200, signedIn.body);
+    const Cookie = sessionCookie(signedIn).pair;
+    const right = await connect(host.wsUrl, { headers: { Cookie } }); // the harness sends the served origin
     assert.equal((await right.request({ type: 'ping' })).type, 'reply');
     right.ws.terminate();
-    const bare = await connect(host.wsUrl, { origin: undefined });
+    const bare = await connect(host.wsUrl, { origin: undefined, headers: { Cookie } });
     assert.equal((await bare.request({ type: 'ping' })).type, 'reply');
     bare.ws.terminate();
   });
@@ -426,19 +430,28 @@ describe('argon2id runs off the event loop', () => {
   before(async () => {
     const users = [];
     for (let i = 0; i < N_USERS; i++) users.push({ username: `load${i}`, password: `load password ${i}` });
+    // The two chatters: a therapist leading a group and a patient enrolled in it.
+    users.push({ username: 'ana', password: 'ana chat pass', role: 'therapist', name: 'Ana' });
+    users.push({ username: 'ben', password: 'ben chat pass', role: 'patient', name: 'Ben' });
     const dataDir = storeWith(users);
-    host = await startHost({ dataDir });
+    ctl(['session', 'add', '--kind', 'group', '--title', 'Chat group', '--therapist', 'ana',
+      '--start', '2026-01-05 18:00', '--duration', '180', '--enrol', 'ben', '--data-dir', dataDir]);
+    host = await startHost({ dataDir, demo: false });
   });
   after(async () => { if (host) await stopCleanly(host); });
 
   it(`chat keeps flowing while ${LOGINS} sign-ins run (p99 latency printed)`, async () => {
-    const a = await connect(host.wsUrl);
-    const b = await connect(host.wsUrl);
+    const signIn = async (username, password) => {
+      const r = await login(host, username, password);
+      assert.equal(r.status, 200, r.body);
+      return connect(host.wsUrl, { headers: { Cookie: sessionCookie(r).pair } });
+    };
+    const a = await signIn('ana', 'ana chat pass');
+    const b = await signIn('ben', 'ben chat pass');
     try {
-      for (const [c, name] of [[a, 'Ana'], [b, 'Ben']]) {
-        const j = await c.request({ type: 'join', session: 'evening-iop', name });
-        assert.equal(j.type, 'reply', JSON.stringify(j));
-      }
+      const j = await a.request({ type: 'join', session: 'chat-group' });
+      assert.equal(j.type, 'reply', JSON.stringify(j));
+      await joinAdmitted(b, 'chat-group', a);
       // Each side chats every 60 ms (under the 20/s rate limit); latency = send -> the other's receipt.
       const sentAt = new Map();
       const samples = []; // [receivedAt, latency]
