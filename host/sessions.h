@@ -6,7 +6,8 @@
  * A participant in a session is either admitted (in the session proper: sees
  * and is seen, receives the session's events) or waiting (in its waiting room:
  * sees only their own place). Capacity counts admitted participants of every
- * role; the waiting room holds at most CH_SESSION_WAITING_MAX.
+ * role; at most CH_SESSION_WAITING_MAX may arrive in the waiting room (someone
+ * the therapist sends back from the session proper is never refused).
  *
  * Sessions scheduled in the store (accounts.h) carry their plan: who leads
  * them, when they run, and who is enrolled (session_plan.c). */
