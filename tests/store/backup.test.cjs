@@ -1,15 +1,19 @@
 'use strict';
-// An online backup taken while 10 clients save notes restores to a store that
-// passes `audit verify` and holds every note acknowledged before the backup began.
+// An online backup taken while 10 signed-in patients (let into one group session
+// by its therapist) save notes restores to a store that passes `audit verify` and
+// holds every note acknowledged before the backup began; the restored store's
+// accounts sign in with their passwords and read their own notes back.
 const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startHost, connect, waitFor, tmpDir } = require('../protocol/harness.cjs');
+const { startHost, waitFor, tmpDir } = require('../protocol/harness.cjs');
+const { prepareWriters, signInAll, openSession, dropAll } = require('./writers.cjs');
 
 const CTL = process.env.CAREHOSTCTL_BIN;
-const FAST = ['--rate-limit', '100000', '--rate-burst', '100000', '--group-capacity', '50'];
+const FAST = ['--rate-limit', '100000', '--rate-burst', '100000'];
+const WRITERS = 10;
 
 function ctl(args) {
   return new Promise((resolve) => {
@@ -23,18 +27,22 @@ function ctl(args) {
 
 describe('backup under write load', () => {
   const hosts = [];
-  after(async () => { for (const h of hosts) await h.stop('SIGKILL'); });
+  const opened = [];
+  after(async () => {
+    for (const o of opened) dropAll(o);
+    for (const h of hosts) await h.stop('SIGKILL');
+  });
 
   it('restores every note acknowledged before the backup began, with an intact audit trail', async () => {
     const dataDir = tmpDir('carehost-live-');
-    const host = await startHost({ dataDir, args: FAST });
+    const clinic = prepareWriters(dataDir, WRITERS);
+    const everyone = [clinic.therapist, ...clinic.writers];
+    const host = await startHost({ dataDir, demo: false, args: [...FAST, ...clinic.hostArgs] });
     hosts.push(host);
-    const clients = [];
-    for (let w = 0; w < 10; w++) {
-      const c = await connect(host.wsUrl);
-      assert.equal((await c.request({ type: 'join', session: 'evening-iop', name: `w${w}` })).type, 'reply');
-      clients.push(c);
-    }
+    const cookies = await signInAll(host, everyone);
+    const open = await openSession(host, clinic.session, cookies[0], cookies.slice(1));
+    opened.push(open);
+    const clients = open.writers;
     const acked = [];
     let stop = false;
     const loops = clients.map(async (c, w) => {
@@ -54,7 +62,7 @@ describe('backup under write load', () => {
     stop = true;
     await Promise.all(loops);
     assert.ok(during > before.length, 'writes went on during the backup');
-    for (const c of clients) c.ws.terminate();
+    dropAll(open);
     assert.equal((await host.stop()).code, 0);
 
     // Restore into a fresh data dir with the same key file.
@@ -65,16 +73,19 @@ describe('backup under write load', () => {
     const v = spawnSync(CTL, ['audit', 'verify', '--data-dir', restored, '--key-file', key], { encoding: 'utf8' });
     assert.equal(v.status, 0, v.stdout + v.stderr);
 
-    const host2 = await startHost({ dataDir: restored, args: [...FAST, '--key-file', key] });
+    const host2 = await startHost({ dataDir: restored, demo: false, args: [...FAST, ...clinic.hostArgs, '--key-file', key] });
     hosts.push(host2);
+    const cookies2 = await signInAll(host2, everyone); // the accounts came back with the notes
+    const open2 = await openSession(host2, clinic.session, cookies2[0], cookies2.slice(1));
+    opened.push(open2);
     const byWriter = new Map();
     for (const a of before) { if (!byWriter.has(a.w)) byWriter.set(a.w, []); byWriter.get(a.w).push(a); }
+    assert.equal(byWriter.size, WRITERS, 'every writer saved before the backup');
     for (const [w, notes] of byWriter) {
-      const c = await connect(host2.wsUrl);
-      await c.request({ type: 'join', session: 'evening-iop', name: `w${w}` });
+      const c = open2.writers[w];
       const answers = await Promise.all(notes.map((a) => c.request({ type: 'echo.load', note: a.id })));
       answers.forEach((ans, i) => assert.equal(ans.text, notes[i].text, `${notes[i].id}: ${JSON.stringify(ans)}`));
-      c.ws.terminate();
     }
+    dropAll(open2);
   });
 });

@@ -1,19 +1,22 @@
 'use strict';
-// Durability: 20 clients save notes through the echo plugin as fast as the host
-// acknowledges them; the host is killed with SIGKILL mid-stream, five times at
-// different points, and restarted on the same store. Every acknowledged note
-// must come back whole, nothing half-written may be visible, and the audit
-// chain must still verify. Then a copied database file must show no note text.
+// Durability: 20 signed-in patients, let into one group session by its therapist,
+// save notes through the echo plugin as fast as the host acknowledges them; the
+// host is killed with SIGKILL mid-stream, five times at different points, and
+// restarted on the same store. Every acknowledged note must come back whole to its
+// writer, nothing half-written may be visible, and the audit chain must still
+// verify. Sign-ins are stored: everyone keeps the cookie from the first start.
+// Then a copied database file must show no note text.
 const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startHost, connect, waitFor, tmpDir } = require('../protocol/harness.cjs');
+const { startHost, waitFor, tmpDir } = require('../protocol/harness.cjs');
+const { prepareWriters, signInAll, openSession, dropAll } = require('./writers.cjs');
 
 const CTL = process.env.CAREHOSTCTL_BIN;
 const WRITERS = 20;
-const FAST = ['--rate-limit', '100000', '--rate-burst', '100000', '--group-capacity', '50'];
+const FAST = ['--rate-limit', '100000', '--rate-burst', '100000'];
 const MARK = 'PLAINTEXT-MARKER-7QX';
 
 function noteText(writer, n) {
@@ -21,29 +24,32 @@ function noteText(writer, n) {
   return `${MARK} writer ${writer} note ${n} ` + 'x'.repeat(200) + ` end ${writer}/${n}`;
 }
 
-async function joinAs(host, name) {
-  const c = await connect(host.wsUrl);
-  const r = await c.request({ type: 'join', session: 'evening-iop', name, role: 'patient' });
-  assert.equal(r.type, 'reply', JSON.stringify(r));
-  return c;
-}
-
 describe('kill -9 durability', () => {
   const dataDir = tmpDir('carehost-durable-');
   const acked = new Map(); // id -> { writer, n }
+  const clinic = prepareWriters(dataDir, WRITERS);
+  const args = [...FAST, ...clinic.hostArgs];
+  let cookies = null; // [therapist, ...writers], signed in once at the first start
   let host;
-  after(async () => { if (host) await host.stop('SIGKILL'); });
+  let open;
+  after(async () => { dropAll(open); if (host) await host.stop('SIGKILL'); });
+
+  /** Everyone into the session with the cookies from the first start. */
+  async function enter(h) {
+    if (!cookies) cookies = await signInAll(h, [clinic.therapist, ...clinic.writers]);
+    open = await openSession(h, clinic.session, cookies[0], cookies.slice(1));
+    return open.writers;
+  }
 
   // Each round: writers save until `killAfter` new acknowledgements, then SIGKILL.
   const rounds = [37, 150, 5, 400, 90];
   for (const [round, killAfter] of rounds.entries()) {
     it(`round ${round + 1}: kill after ${killAfter} more acknowledged saves, restart, all acknowledged notes intact`, async () => {
-      host = await startHost({ dataDir, args: FAST });
+      if (host) { dropAll(open); await host.stop('SIGKILL'); } // a failed round left it running
+      host = await startHost({ dataDir, demo: false, args });
+      const clients = await enter(host);
       // First check everything acknowledged in earlier rounds survived the kill.
-      await verifyAll(host, acked);
-
-      const clients = [];
-      for (let w = 0; w < WRITERS; w++) clients.push(await joinAs(host, `writer-${w}`));
+      await verifyAll(clients, acked);
       let newAcks = 0;
       let stop = false;
       const loops = clients.map(async (c, w) => {
@@ -61,12 +67,15 @@ describe('kill -9 durability', () => {
       host.proc.kill('SIGKILL');
       await host.exited;
       await Promise.all(loops);
-      for (const c of clients) c.ws.terminate();
+      dropAll(open);
+      open = null;
       host = null;
 
       // Restart and check, then stop cleanly so the next round starts from a closed store.
-      host = await startHost({ dataDir, args: FAST });
-      await verifyAll(host, acked);
+      host = await startHost({ dataDir, demo: false, args });
+      await verifyAll(await enter(host), acked);
+      dropAll(open);
+      open = null;
       const e = await host.stop();
       assert.equal(e.code, 0, host.stderr());
       host = null;
@@ -91,15 +100,15 @@ describe('kill -9 durability', () => {
   });
 });
 
-/** Every acknowledged note loads with exactly its text, through the owner's own connection. */
-async function verifyAll(host, acked) {
+/** Every acknowledged note loads with exactly its text, through its writer's own connection. */
+async function verifyAll(clients, acked) {
   const byWriter = new Map();
   for (const [id, v] of acked) {
     if (!byWriter.has(v.writer)) byWriter.set(v.writer, []);
     byWriter.get(v.writer).push([id, v.n]);
   }
   for (const [w, notes] of byWriter) {
-    const c = await joinAs(host, `writer-${w}`);
+    const c = clients[w];
     const answers = await Promise.all(notes.map(([id]) => c.request({ type: 'echo.load', note: id }, 30000)));
     answers.forEach((r, i) => {
       const [id, n] = notes[i];
@@ -114,6 +123,5 @@ async function verifyAll(host, acked) {
       for (const note of page.notes) assert.match(note.text, new RegExp(`^${MARK} writer ${w} note [0-9.]+ x{200} end ${w}/[0-9.]+$`));
       before = page.next;
     } while (before);
-    c.ws.terminate();
   }
 }

@@ -1,29 +1,39 @@
 'use strict';
 // Key rotation while the daemon serves: reads never fail during `carehostctl
 // rekey`, saves go on, and afterwards every note still loads (also after a
-// restart), the store holds one data key and the audit trail verifies.
+// restart, with the sign-in from before it), the store holds one data key and
+// the audit trail verifies.
 // Also: the daemon refuses a wrong or exposed key file with a clear message.
 const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startHost, connect, tmpDir } = require('../protocol/harness.cjs');
+const { startHost, tmpDir } = require('../protocol/harness.cjs');
+const { prepareWriters, signInAll, openSession, dropAll } = require('./writers.cjs');
 
 const CTL = process.env.CAREHOSTCTL_BIN;
 const FAST = ['--rate-limit', '100000', '--rate-burst', '100000'];
 
 describe('rekey without downtime', () => {
   const hosts = [];
-  after(async () => { for (const h of hosts) await h.stop('SIGKILL'); });
+  const opened = [];
+  after(async () => {
+    for (const o of opened) dropAll(o);
+    for (const h of hosts) await h.stop('SIGKILL');
+  });
 
   it('keeps serving reads and saves during a rotation', async () => {
     const dataDir = tmpDir('carehost-rekey-');
     const keyFile = path.join(dataDir, 'carehost.key');
-    let host = await startHost({ dataDir, args: FAST });
+    const clinic = prepareWriters(dataDir, 1);
+    const args = [...FAST, ...clinic.hostArgs];
+    let host = await startHost({ dataDir, demo: false, args });
     hosts.push(host);
-    const c = await connect(host.wsUrl);
-    await c.request({ type: 'join', session: 'evening-iop', name: 'Rowan' });
+    const [therapistCookie, patientCookie] = await signInAll(host, [clinic.therapist, clinic.writers[0]]);
+    let open = await openSession(host, clinic.session, therapistCookie, [patientCookie]);
+    opened.push(open);
+    const c = open.writers[0];
     const notes = [];
     for (let i = 0; i < 300; i++) {
       const r = await c.request({ type: 'echo.save', note: `k${i}`, text: `before rotation ${i}` });
@@ -65,15 +75,16 @@ describe('rekey without downtime', () => {
     // Saves after the rotation, then a restart: everything loads with the new key alone.
     assert.equal((await c.request({ type: 'echo.save', note: 'after', text: 'after rotation' })).type, 'reply');
     notes.push(['after', 'after rotation']);
-    c.ws.terminate();
+    dropAll(open);
     assert.equal((await host.stop()).code, 0);
-    host = await startHost({ dataDir, args: FAST });
+    host = await startHost({ dataDir, demo: false, args });
     hosts.push(host);
-    const d = await connect(host.wsUrl);
-    await d.request({ type: 'join', session: 'evening-iop', name: 'Rowan' });
+    open = await openSession(host, clinic.session, therapistCookie, [patientCookie]); // still signed in
+    opened.push(open);
+    const d = open.writers[0];
     const answers = await Promise.all(notes.map(([id]) => d.request({ type: 'echo.load', note: id })));
     answers.forEach((r, i) => assert.equal(r.text, notes[i][1], `${notes[i][0]}: ${JSON.stringify(r)}`));
-    d.ws.terminate();
+    dropAll(open);
     assert.equal((await host.stop()).code, 0);
 
     const v = spawnSync(CTL, ['audit', 'verify', '--data-dir', dataDir], { encoding: 'utf8' });
