@@ -236,10 +236,11 @@ function ctl(args, { input, allowFail = false } = {}) {
  * Prepare a clinic in dataDir before the daemon starts: users [{username, name, role,
  * password, patient}] and sessions [{title, kind, therapist (username), enrol: [usernames],
  * capacity, start: "YYYY-MM-DD HH:MM", duration, weekdays}]. A session's id is made from its
- * title (lower case, [a-z0-9-]). Returns the session ids in order. (carehostctl's argon2id makes
- * each user take a moment.)
+ * title (lower case, [a-z0-9-]). Creates the store if need be. Returns the session ids in
+ * order. (carehostctl's argon2id makes each user take a moment.)
  */
 function prepareClinic(dataDir, { users = [], sessions = [] } = {}) {
+  ctl(['init', '--data-dir', dataDir]); // creates the store; on an existing one only checks the key
   for (const u of users) {
     const args = ['--data-dir', dataDir, 'user', 'add', '--username', u.username, '--name', u.name || u.username,
       '--role', u.role, '--password-stdin'];
@@ -263,3 +264,71 @@ module.exports = {
   startHost, connect, connectAs, login, joinAdmitted, httpRequest, post, ctl, prepareClinic,
   waitFor, tmpDir, DEFAULT_TIMEOUT, DEMO_PASSWORDS,
 };
+
+// ---- helpers added with protocol 2 (append-only) ------------------------------------------
+
+/**
+ * Open another WebSocket with an existing sign-in ({cookie, user} from login() or a
+ * connectAs() client): a second window of the same browser. Resolves a connect() client
+ * with .user and .cookie.
+ */
+async function connectWith(host, signin, wsOpts = {}) {
+  const client = await connect(host.wsUrl, {
+    ...wsOpts, headers: { ...(wsOpts.headers || {}), Cookie: signin.cookie },
+  });
+  client.user = signin.user;
+  client.cookie = signin.cookie;
+  return client;
+}
+
+/** Resolve a client's close {code, reason} once the host closed it; reject after ms. */
+function closedWithin(client, ms = DEFAULT_TIMEOUT) {
+  return waitFor(() => client.closeInfo(), ms, 'the host to close the connection');
+}
+
+/**
+ * Sign in as the session's leading therapist (demo: dr.rivera leads evening-iop and
+ * family-demo, dr.chen individual-demo) and join it. Resolves the client, with .reply
+ * (the join reply) and .participant.
+ */
+async function leaderIn(host, session, username = 'dr.rivera') {
+  const c = await connectAs(host, username);
+  const r = await c.request({ type: 'join', session });
+  if (r.type !== 'reply' || r.you.state !== 'admitted') throw new Error(`${username} joining ${session}: ${JSON.stringify(r)}`);
+  c.reply = r;
+  c.participant = r.you.participant;
+  return c;
+}
+
+/**
+ * Sign in over a base URL (e.g. http://[::1]:PORT, which httpRequest() cannot reach);
+ * resolves {cookie, user}.
+ */
+function loginAt(baseUrl, username, password = DEMO_PASSWORDS[username]) {
+  const u = new URL(baseUrl);
+  const data = JSON.stringify({ username, password });
+  return new Promise((resolve, reject) => {
+    const req = (u.protocol === 'https:' ? https : http).request({
+      hostname: u.hostname.replace(/^\[|\]$/g, ''), port: u.port, method: 'POST', path: '/api/login',
+      agent: false, rejectUnauthorized: false,
+      headers: { 'Content-Type': 'application/json', Origin: u.origin, 'Content-Length': Buffer.byteLength(data) },
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const line = (res.headers['set-cookie'] || []).find((c) => c.startsWith('carehost_session='));
+        if (res.statusCode !== 200 || !line) {
+          reject(new Error(`login as ${username} at ${baseUrl}: ${res.statusCode} ${text}`));
+          return;
+        }
+        resolve({ cookie: line.split(';')[0], user: JSON.parse(text).user });
+      });
+    });
+    req.setTimeout(90000, () => req.destroy(new Error(`login at ${baseUrl}: no answer in 90 s`)));
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+Object.assign(module.exports, { connectWith, closedWithin, leaderIn, loginAt });

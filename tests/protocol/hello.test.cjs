@@ -1,9 +1,9 @@
 'use strict';
-// Protocol v1: `hello` and `ping` (README "Protocol v1", "Host verbs").
+// Protocol 2: `hello` and `ping` (README "Protocol", "Host verbs"), signed in as demo accounts.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
-const { startHost, connect } = require('./harness.cjs');
+const { startHost, connectAs, connectWith } = require('./harness.cjs');
 
 function assertReply(msg, what) {
   assert.equal(msg.type, 'reply', `${what}: expected a reply, got ${JSON.stringify(msg)}`);
@@ -25,13 +25,13 @@ describe('hello', () => {
     for (const c of clients) c.ws.terminate();
     if (host) await host.stop();
   });
-  const open = async () => { const c = await connect(host.wsUrl); clients.push(c); return c; };
+  const open = async (username = 'jordan') => { const c = await connectAs(host, username); clients.push(c); return c; };
 
-  it('answers with protocol 1 and the host name and version', async () => {
+  it('answers with protocol 2 and the host name and version', async () => {
     const c = await open();
     const r = await c.request({ type: 'hello', client: 'protocol-test' });
     assertReply(r, 'hello');
-    assert.equal(r.protocol, 1);
+    assert.equal(r.protocol, 2);
     assert.equal(typeof r.host, 'object');
     assert.equal(r.host.name, 'carehost');
     assert.equal(typeof r.host.version, 'string');
@@ -65,23 +65,54 @@ describe('hello', () => {
     const c = await open();
     const r = await c.request({ type: 'hello' });
     assertReply(r, 'hello');
-    assert.deepEqual([...r.host.verbs].sort(), ['chat', 'hello', 'join', 'leave', 'ping', 'sessions']);
+    assert.deepEqual([...r.host.verbs].sort(), ['admit', 'admit_all', 'chat', 'decline', 'end', 'hello', 'join',
+      'leave', 'lock', 'move_to_waiting', 'mute', 'ping', 'remove', 'sessions', 'waiting_message']);
+  });
+
+  it('tells you who you are signed in as: the account, its name and role', async () => {
+    const expected = {
+      admin: ['Morgan Lee (clinic admin)', 'admin'],
+      'dr.rivera': ['Dr. Sam Rivera', 'therapist'],
+      jordan: ['Jordan', 'patient'],
+      pat: ['Pat (Jordan\'s parent)', 'family'],
+    };
+    const ids = new Set();
+    for (const [username, [name, role]] of Object.entries(expected)) {
+      const c = await open(username);
+      const r = await c.request({ type: 'hello' });
+      assertReply(r, `hello as ${username}`);
+      // The same account /api/login answered with, and nothing more.
+      assert.deepEqual(r.you.user, c.user, `you.user is ${username}'s account`);
+      assert.deepEqual(Object.keys(r.you.user).sort(), ['display_name', 'id', 'role', 'username']);
+      assert.equal(r.you.user.username, username);
+      assert.equal(r.you.user.display_name, name);
+      assert.equal(r.you.user.role, role);
+      assert.equal(r.you.name, name, 'your name in sessions is the account\'s display name');
+      assert.equal(typeof r.you.user.id, 'string');
+      ids.add(r.you.user.id);
+    }
+    assert.equal(ids.size, 4, 'each account has its own id');
   });
 
   it('tells you your participant id, a positive integer, different per connection', async () => {
-    const a = await open();
-    const b = await open();
+    const a = await open('jordan');
+    const b = await open('riley');
+    const a2 = await connectWith(host, a); // a second window of the same sign-in
+    clients.push(a2);
     const ra = await a.request({ type: 'hello' });
     const rb = await b.request({ type: 'hello' });
-    for (const r of [ra, rb]) {
+    const ra2 = await a2.request({ type: 'hello' });
+    for (const r of [ra, rb, ra2]) {
       assertReply(r, 'hello');
       assert.ok(Number.isInteger(r.you.participant) && r.you.participant > 0,
         `participant ${JSON.stringify(r.you)} is a positive integer`);
     }
     assert.notEqual(ra.you.participant, rb.you.participant);
+    assert.notEqual(ra.you.participant, ra2.you.participant, 'the same person in two windows: two ids');
+    assert.deepEqual(ra2.you.user, ra.you.user, 'both windows are the same account');
     // Asking again on the same connection gives the same id.
-    const ra2 = await a.request({ type: 'hello' });
-    assert.equal(ra2.you.participant, ra.you.participant);
+    const again = await a.request({ type: 'hello' });
+    assert.equal(again.you.participant, ra.you.participant);
   });
 
   it('works without an id (re is null) and without a client field', async () => {
@@ -90,7 +121,7 @@ describe('hello', () => {
     const r = await c.next((m) => m.type === 'reply' || m.type === 'error');
     assertReply(r, 'hello');
     assert.equal(r.re, null);
-    assert.equal(r.protocol, 1);
+    assert.equal(r.protocol, 2);
   });
 
   it('checks the client field: a string of at most 100 characters', async () => {
@@ -107,7 +138,7 @@ describe('ping', () => {
   let c;
   before(async () => {
     host = await startHost();
-    c = await connect(host.wsUrl);
+    c = await connectAs(host, 'casey');
   });
   after(async () => {
     if (c) c.ws.terminate();
