@@ -4,8 +4,10 @@
  * latency (send -> the last receiver in the room).
  *
  * Built by make, never installed. Peers it speaks to (--mode):
- *   carehost  JSON protocol v1: {"type":"join",...} then {"type":"chat","text":...};
- *             reads `chat` events' text (README "Protocol v1").
+ *   carehost  JSON protocol 2: signed in by --cookie (the server closes a connection
+ *             without one: 4401), {"type":"join","session":...} then
+ *             {"type":"chat","text":...}; reads `chat` events' text. Rooms are the open
+ *             benchmark rooms (carehost --bench-rooms), so no one waits to be admitted.
  *   mirror    libwebsockets-test-server's lws-mirror-protocol: room = ?mirror=NAME,
  *             raw text echoed to everyone in the room.
  *   node      bench/peers/ws_relay.cjs: room = ?room=NAME, raw text relayed to the room.
@@ -134,7 +136,7 @@ static struct {
     int msg_bytes;
     char *addrs[MAX_ADDRS];
     int naddrs;
-    char cookie[1024];     /* sent as a Cookie header at connect (issue 4's sign-in) */
+    char cookie[1024];     /* sent as a Cookie header at connect: the sign-in (carehost) */
     int server_pid;
     int connect_concurrency;
     double connect_timeout_s;
@@ -149,7 +151,7 @@ static int nrooms;
 static enum phase phase = P_CONNECT;
 static int64_t t_start, t_phase, t_send_start, t_send_end;
 static int next_to_connect, connecting_now;
-static int n_established, n_joined, n_failed, n_closed_early;
+static int n_established, n_joined, n_failed, n_closed_early, n_closed_by_server;
 static int64_t t_first_join, t_last_join;
 static uint64_t deliveries, deliveries_in_window, sent, completed, proto_errors, parse_errors,
     late_sends, incomplete;
@@ -425,7 +427,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     int64_t t;
     switch (reason) {
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
-        /* The hook for issue 4: a sign-in cookie at connect. */
+        /* The sign-in cookie at connect (one sign-in may carry every connection). */
         if (!opt.cookie[0])
             break;
         unsigned char **p = (unsigned char **)in, *end = (*p) + len;
@@ -459,6 +461,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         if (c)
             c->wsi = NULL;
+        break;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        /* Say why the server closed (4401: no valid sign-in cookie). */
+        if (c && len >= 2 && n_closed_by_server++ < 3)
+            note("connection %d: the server closed it: %u %.*s", c->idx,
+                 ((unsigned)((const unsigned char *)in)[0] << 8) | ((const unsigned char *)in)[1],
+                 (int)(len - 2 > 120 ? 120 : len - 2), (const char *)in + 2);
         break;
     case LWS_CALLBACK_CLIENT_CLOSED:
         if (!c)
@@ -504,9 +513,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             char room[96], msg[256];
             room_name(c->room, room, sizeof room);
             int n = snprintf(msg, sizeof msg,
-                             "{\"type\":\"join\",\"id\":1,\"session\":\"%s\",\"name\":\"bench %d\","
-                             "\"role\":\"patient\"}",
-                             room, c->idx);
+                             "{\"type\":\"join\",\"id\":1,\"session\":\"%s\"}", room);
             c->join_pending = 0;
             c->t_join = now_ns();
             if (write_text(wsi, msg, (size_t)n))
@@ -730,7 +737,7 @@ static void usage(FILE *f)
             "  --hold S                      idle hold before the RSS sample (default 2)\n"
             "  --msg-bytes B                 chat text length (default 40)\n"
             "  --source-addrs A,B,...        local addresses to bind, round robin (e.g. 127.0.0.2)\n"
-            "  --cookie 'name=value'         Cookie header at connect (issue 4's sign-in)\n"
+            "  --cookie 'name=value'         Cookie header at connect (carehost: the sign-in)\n"
             "  --server-pid PID              report the server's CPU use and RSS from /proc\n"
             "  --connect-concurrency N       connects in flight at once (default 200)\n"
             "  --connect-timeout S           give up connecting after S seconds (default 60)\n"
