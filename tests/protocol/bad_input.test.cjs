@@ -1,8 +1,10 @@
 'use strict';
-// Protocol v1: bad input, limits and closes (README "Errors and limits").
+// Protocol 2: bad input, limits and closes (README "Errors and limits"), on signed-in connections.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startHost, connect, waitFor } = require('./harness.cjs');
+const {
+  startHost, connectAs, connectWith, login, leaderIn, closedWithin,
+} = require('./harness.cjs');
 
 function assertReply(msg, what) {
   assert.equal(msg.type, 'reply', `${what}: expected a reply, got ${JSON.stringify(msg)}`);
@@ -28,20 +30,30 @@ async function stillUsable(c) {
 
 const nextAnswer = (c, what) => c.next((m) => m.type === 'reply' || m.type === 'error', undefined, what);
 
-/** Wait for the close, with a deadline. */
-function closedWithin(c, ms = 10000) {
-  return waitFor(() => c.closeInfo(), ms, 'the host to close the connection');
+/** The host is still serving signed-in people: a fresh connection answers a ping. */
+async function hostServes(host, signin) {
+  const c = await connectWith(host, signin);
+  try {
+    await stillUsable(c);
+  } finally {
+    c.ws.terminate();
+  }
 }
 
 describe('bad input gets an error and the connection stays usable', () => {
   let host;
+  let signin;
   const clients = [];
-  before(async () => { host = await startHost(); });
+  before(async () => {
+    host = await startHost();
+    signin = await login(host, 'jordan');
+  });
   after(async () => {
     for (const c of clients) c.ws.terminate();
     if (host) await host.stop();
   });
-  const open = async () => { const c = await connect(host.wsUrl); clients.push(c); return c; };
+  // Every case in its own window of one sign-in (one argon2id check, not thirty).
+  const open = async () => { const c = await connectWith(host, signin); clients.push(c); return c; };
 
   // [what is sent, expected code, expected re (undefined: not checked)]
   const cases = [
@@ -80,8 +92,9 @@ describe('bad input gets an error and the connection stays usable', () => {
   }
 
   it('{"type":"chat","text":5} after joining → wrong_field_type', async () => {
-    const c = await open();
-    assertReply(await c.request({ type: 'join', session: 'evening-iop', name: 'Ana' }), 'join');
+    // The leader is in at once; chat's fields are checked only for someone admitted.
+    const c = await leaderIn(host, 'evening-iop');
+    clients.push(c);
     c.send('{"type":"chat","text":5,"id":21}');
     assertError(await nextAnswer(c, 'the error for chat text 5'), 'wrong_field_type', 21);
     await stillUsable(c);
@@ -138,19 +151,24 @@ describe('bad input gets an error and the connection stays usable', () => {
 
 describe('closes', () => {
   let host;
+  let signin;
   const clients = [];
-  before(async () => { host = await startHost(); });
+  before(async () => {
+    host = await startHost();
+    signin = await login(host, 'riley');
+  });
   after(async () => {
     for (const c of clients) c.ws.terminate();
     if (host) await host.stop();
   });
-  const open = async () => { const c = await connect(host.wsUrl); clients.push(c); return c; };
+  const open = async () => { const c = await connectWith(host, signin); clients.push(c); return c; };
 
   it('a binary frame → close 1003', async () => {
     const c = await open();
     c.sendRaw(Buffer.from('{"type":"ping"}'), { binary: true });
     const ci = await closedWithin(c);
     assert.equal(ci.code, 1003);
+    await hostServes(host, signin); // a protocol close does not end the sign-in
   });
 
   it('a 70,000-byte text message → close 1009', async () => {
@@ -182,10 +200,28 @@ describe('closes', () => {
 
   it('other connections are not affected by one being closed', async () => {
     const good = await open();
+    const other = await connectAs(host, 'dr.rivera');
+    clients.push(other);
     const bad = await open();
     bad.sendRaw(Buffer.from([1, 2, 3]), { binary: true });
     await closedWithin(bad);
-    await stillUsable(good);
+    await stillUsable(good); // the same sign-in, another window
+    await stillUsable(other); // someone else
+  });
+
+  it('a message too large while in a session: closed 1009, and the others are told "left"', async () => {
+    const t = await leaderIn(host, 'evening-iop');
+    clients.push(t);
+    const c = await open();
+    const r = await c.request({ type: 'join', session: 'evening-iop' });
+    assertReply(r, 'join');
+    assertReply(await t.request({ type: 'admit', participant: r.you.participant }), 'admit');
+    await c.next((m) => m.type === 'admitted', undefined, 'the admitted event');
+    c.send(JSON.stringify({ type: 'chat', text: 'p'.repeat(70000) }));
+    assert.equal((await closedWithin(c)).code, 1009);
+    await t.next((m) => m.type === 'presence' && m.event === 'left' && m.participant.participant === r.you.participant,
+      undefined, 'presence left after the close');
+    assert.equal(t.inbox.filter((m) => m.type === 'chat').length, 0, 'no part of it was delivered');
   });
 });
 
@@ -194,13 +230,13 @@ describe('--max-message-bytes', () => {
     const host = await startHost({ args: ['--max-message-bytes', '1000'] });
     const clients = [];
     try {
-      const ok = await connect(host.wsUrl);
+      const ok = await connectAs(host, 'casey');
       clients.push(ok);
       const head = '{"type":"ping","id":5,"padding":"';
       ok.send(head + 'p'.repeat(1000 - head.length - 2) + '"}');
       assertError(await nextAnswer(ok, 'the answer to the 1000-byte ping'), 'unknown_field', 5);
       await stillUsable(ok);
-      const big = await connect(host.wsUrl);
+      const big = await connectWith(host, ok);
       clients.push(big);
       big.send(JSON.stringify({ type: 'ping', padding: 'p'.repeat(1001) }));
       assert.equal((await closedWithin(big)).code, 1009);
@@ -216,7 +252,7 @@ describe('rate limit', () => {
     const host = await startHost({ args: ['--rate-limit', '5', '--rate-burst', '5'] });
     let c;
     try {
-      c = await connect(host.wsUrl);
+      c = await connectAs(host, 'quinn');
       const ids = [];
       for (let i = 0; i < 10; i++) { ids.push(100 + i); c.send({ type: 'ping', id: 100 + i }); }
       const answers = [];
@@ -251,12 +287,16 @@ describe('rate limit', () => {
     const host = await startHost({ args: ['--rate-limit', '1', '--rate-burst', '3'] });
     const clients = [];
     try {
-      const a = await connect(host.wsUrl);
-      const b = await connect(host.wsUrl);
-      clients.push(a, b);
+      const a = await connectAs(host, 'quinn');
+      clients.push(a);
+      const same = await connectWith(host, a); // the same person in another window
+      clients.push(same);
+      const b = await connectAs(host, 'taylor');
+      clients.push(b);
       for (let i = 0; i < 5; i++) a.send({ type: 'ping', id: 50 + i });
       await a.next((m) => m.type === 'error' && m.code === 'rate_limited', undefined, 'a rate_limited error');
       assertReply(await b.request({ type: 'ping' }), 'ping on the other connection');
+      assertReply(await same.request({ type: 'ping' }), 'ping on the same sign-in\'s other connection');
     } finally {
       for (const c of clients) c.ws.terminate();
       await host.stop();
@@ -265,16 +305,20 @@ describe('rate limit', () => {
 
   it('closes a peer that floods far past the limit with 1008', async () => {
     const host = await startHost({ args: ['--rate-limit', '1', '--rate-burst', '2'] });
-    let c;
+    const clients = [];
     try {
-      c = await connect(host.wsUrl);
+      const c = await connectAs(host, 'avery');
+      clients.push(c);
+      const other = await connectAs(host, 'taylor');
+      clients.push(other);
       for (let i = 0; i < 200; i++) c.send({ type: 'ping', id: i });
       const ci = await closedWithin(c);
       assert.equal(ci.code, 1008);
       const refused = c.inbox.filter((m) => m.type === 'error' && m.code === 'rate_limited').length;
       assert.ok(refused >= 1 && refused < 200, `some were refused before the close (${refused})`);
+      await stillUsable(other);
     } finally {
-      if (c) c.ws.terminate();
+      for (const c of clients) c.ws.terminate();
       await host.stop();
     }
   });

@@ -9,7 +9,9 @@ const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
 const https = require('node:https');
-const { startHost, connect, waitFor, tmpDir } = require('./harness.cjs');
+const {
+  startHost, connect, connectAs, joinAdmitted, leaderIn, loginAt, waitFor, tmpDir,
+} = require('./harness.cjs');
 
 const BIN = process.env.CAREHOST_BIN;
 const LOG_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z (ERROR|WARN|INFO|DEBUG)\b/;
@@ -135,7 +137,7 @@ describe('command line', () => {
     const host = await startHost({ listen: '0.0.0.0:0', args: ['--insecure'] });
     let c;
     try {
-      c = await connect(host.wsUrl);
+      c = await connectAs(host, 'jordan');
       assertReply(await c.request({ type: 'ping' }), 'ping');
     } finally {
       if (c) c.ws.terminate();
@@ -150,8 +152,11 @@ describe('command line', () => {
     const host = await startHost({ listen: '[::1]:0' });
     let c;
     try {
-      c = await connect(`ws://[::1]:${host.port}/ws`);
+      const base = `http://[::1]:${host.port}`;
+      const signin = await loginAt(base, 'jordan');
+      c = await connect(`ws://[::1]:${host.port}/ws`, { headers: { Cookie: signin.cookie } });
       assertReply(await c.request({ type: 'ping' }), 'ping over IPv6');
+      assert.equal((await c.request({ type: 'hello' })).you.user.username, 'jordan', 'signed in over IPv6');
     } finally {
       if (c) c.ws.terminate();
       await host.stop();
@@ -189,7 +194,8 @@ describe('config file', () => {
         if (exitInfo) throw new Error(`carehost exited early (${JSON.stringify(exitInfo)}):\n${stderr}`);
         try { return Number(fs.readFileSync(portFile, 'utf8').trim()) || 0; } catch { return 0; }
       }, 10000, 'carehost to listen with the config file');
-      c = await connect(`ws://127.0.0.1:${port}/ws`);
+      // The admin sees every session.
+      c = await connectAs({ port, url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws` }, 'admin');
       const r = await c.request({ type: 'sessions' });
       assertReply(r, 'sessions');
       const group = r.sessions.find((s) => s.id === 'evening-iop');
@@ -298,16 +304,18 @@ describe('signals and logs', () => {
     const host = await startHost();
     const clients = [];
     try {
-      const a = await connect(host.wsUrl);
-      const b = await connect(host.wsUrl);
-      clients.push(a, b);
-      assertReply(await a.request({ type: 'join', session: 'evening-iop', name: 'Ana' }), 'join');
+      const a = await leaderIn(host, 'evening-iop');
+      clients.push(a);
+      const w = await connectAs(host, 'jordan');
+      clients.push(w);
+      const b = await connectAs(host, 'riley');
+      clients.push(b);
+      assertReply(await w.request({ type: 'join', session: 'evening-iop' }), 'join (waiting)');
       assertReply(await b.request({ type: 'hello' }), 'hello');
       host.proc.kill('SIGTERM');
-      const [ca, cb] = await Promise.all([a, b].map((c) => waitFor(() => c.closeInfo(), 10000, 'the close')));
-      assert.equal(ca.code, 1001);
-      assert.equal(cb.code, 1001);
-      assert.equal(ca.reason, 'server shutting down');
+      const closes = await Promise.all([a, w, b].map((c) => waitFor(() => c.closeInfo(), 10000, 'the close')));
+      for (const ci of closes) assert.equal(ci.code, 1001, 'in a session, waiting, or in none: 1001');
+      assert.equal(closes[0].reason, 'server shutting down');
       const e = await exitWithin(host);
       assert.deepEqual(e, { code: 0, signal: null });
       assert.match(host.stderr(), /shut/i, 'a shutdown line is logged');
@@ -320,26 +328,35 @@ describe('signals and logs', () => {
 
   it('SIGINT exits 0 too', async () => {
     const host = await startHost();
+    let c;
     try {
-      const c = await connect(host.wsUrl);
+      c = await connectAs(host, 'casey');
       assertReply(await c.request({ type: 'ping' }), 'ping');
       host.proc.kill('SIGINT');
       assert.equal((await waitFor(() => c.closeInfo(), 10000, 'the close')).code, 1001);
       assert.deepEqual(await exitWithin(host), { code: 0, signal: null });
     } finally {
+      if (c) c.ws.terminate();
       await host.stop('SIGKILL');
     }
   });
 
   it('--log-level error writes no INFO or DEBUG lines', async () => {
     const host = await startHost({ logLevel: 'error' });
-    let c;
+    const clients = [];
     try {
-      c = await connect(host.wsUrl);
-      assertReply(await c.request({ type: 'join', session: 'evening-iop', name: 'Ana' }), 'join');
+      const t = await leaderIn(host, 'evening-iop');
+      clients.push(t);
+      const c = await connectAs(host, 'jordan');
+      clients.push(c);
+      await joinAdmitted(c, 'evening-iop', t);
       await c.close();
+      // Refused sign-ins are logged at INFO: not at this level.
+      const anon = await connect(host.wsUrl);
+      clients.push(anon);
+      await waitFor(() => anon.closeInfo(), 10000, 'the close of a connection without a sign-in');
     } finally {
-      if (c) c.ws.terminate();
+      for (const c of clients) c.ws.terminate();
       assert.equal((await host.stop()).code, 0);
     }
     assert.doesNotMatch(host.stderr(), /\b(INFO|DEBUG)\b/);
@@ -350,15 +367,26 @@ describe('signals and logs', () => {
     const host = await startHost({ logLevel: 'debug' });
     const clients = [];
     try {
-      const a = await connect(host.wsUrl);
-      const b = await connect(host.wsUrl);
-      clients.push(a, b);
-      assertReply(await a.request({ type: 'join', session: 'evening-iop', name: 'Ana' }), 'join');
-      assertReply(await b.request({ type: 'join', session: 'evening-iop', name: 'Ben' }), 'join');
+      const t = await leaderIn(host, 'evening-iop');
+      clients.push(t);
+      const a = await connectAs(host, 'jordan');
+      clients.push(a);
+      await joinAdmitted(a, 'evening-iop', t);
+      const w = await connectAs(host, 'riley');
+      clients.push(w);
+      const wr = await w.request({ type: 'join', session: 'evening-iop' });
+      assertReply(wr, 'join (waiting)');
       assertReply(await a.request({ type: 'chat', text: `I feel ${secret} today` }), 'chat');
-      await b.next((m) => m.type === 'chat' && m.text.includes(secret), undefined, 'the chat at Ben');
+      await t.next((m) => m.type === 'chat' && m.text.includes(secret), undefined, 'the chat at the therapist');
       assertReply(await a.request({ type: 'echo.say', text: secret }), 'echo.say');
       assertReply(await a.request({ type: 'echo.later', text: secret, ms: 1 }), 'echo.later');
+      // What the therapist says to someone waiting, and why they are turned away, are clinical too.
+      assertReply(await t.request({ type: 'waiting_message', participant: wr.you.participant, text: `${secret} soon` }),
+        'waiting_message');
+      await w.next((m) => m.type === 'waiting_message', undefined, 'the waiting message');
+      assertReply(await t.request({ type: 'decline', participant: wr.you.participant, message: `${secret} again` }),
+        'decline');
+      await w.next((m) => m.type === 'declined', undefined, 'the decline');
       // A refused message too: its content must not be echoed into the log.
       a.send(`{"type":"chat","text":"${secret}"`);
       await a.next((m) => m.type === 'error' && m.code === 'invalid_json', undefined, 'invalid_json');
@@ -389,10 +417,11 @@ describe('TLS', () => {
     let c;
     try {
       assert.match(host.wsUrl, /^wss:/);
-      c = await connect(host.wsUrl, { rejectUnauthorized: false });
+      c = await connectAs(host, 'jordan', undefined, { rejectUnauthorized: false });
       const r = await c.request({ type: 'hello' });
       assertReply(r, 'hello over wss');
-      assert.equal(r.protocol, 1);
+      assert.equal(r.protocol, 2);
+      assert.equal(r.you.user.username, 'jordan', 'signed in over HTTPS');
       const page = await get(host.url, '/');
       assert.equal(page.status, 200);
       assert.match(page.headers['content-type'], /^text\/html/);

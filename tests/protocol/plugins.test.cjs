@@ -1,8 +1,13 @@
 'use strict';
-// Plugins through the protocol: the echo plugin (README "The echo plugin") and an empty plugin folder.
-const { describe, it, before, after } = require('node:test');
+// Plugins through the protocol: the echo plugin (README "The echo plugin") and an empty plugin folder,
+// signed in as the demo clinic's people.
+const {
+  describe, it, before, after, afterEach,
+} = require('node:test');
 const assert = require('node:assert/strict');
-const { startHost, connect, tmpDir } = require('./harness.cjs');
+const {
+  startHost, connectAs, joinAdmitted, leaderIn, tmpDir,
+} = require('./harness.cjs');
 
 function assertReply(msg, what) {
   assert.equal(msg.type, 'reply', `${what}: expected a reply, got ${JSON.stringify(msg)}`);
@@ -26,19 +31,29 @@ function assertBy(by, who) {
 
 describe('echo plugin', () => {
   let host;
-  const clients = [];
+  let clients = [];
   before(async () => { host = await startHost(); });
+  // Each case's people go when it ends, so the next case's people are its own.
+  afterEach(() => {
+    for (const c of clients) c.ws.terminate();
+    clients = [];
+  });
   after(async () => {
     for (const c of clients) c.ws.terminate();
     if (host) await host.stop();
   });
-  const open = async () => { const c = await connect(host.wsUrl); clients.push(c); return c; };
-  async function joined(session, name, role) {
-    const c = await open();
-    const hello = await c.request({ type: 'hello' });
-    assertReply(hello, 'hello');
-    assertReply(await c.request({ type: 'join', session, name, role }), `join as ${name}`);
-    return { c, id: hello.you.participant, name };
+  const open = async (username = 'casey') => { const c = await connectAs(host, username); clients.push(c); return c; };
+  /** The session's leader, in it. */
+  const lead = async (session) => {
+    const c = await leaderIn(host, session);
+    clients.push(c);
+    return { c, id: c.participant, name: c.reply.you.name };
+  };
+  /** username in session, let in by leader. */
+  async function joined(username, session, leader) {
+    const c = await open(username);
+    const ev = await joinAdmitted(c, session, leader.c);
+    return { c, id: ev.you.participant, name: ev.you.name };
   }
 
   it('echo.say replies with the text, outside a session too', async () => {
@@ -68,26 +83,33 @@ describe('echo plugin', () => {
     assertReply(await c.request({ type: 'ping' }), 'ping after unknown verbs');
   });
 
-  it('echo.count outside a session is not_in_session', async () => {
-    const c = await open();
+  it('echo.count outside a session is not_in_session, in the waiting room in_waiting_room', async () => {
+    const c = await open('riley');
     assertError(await c.request({ type: 'echo.count' }), 'not_in_session');
+    const r = await c.request({ type: 'join', session: 'evening-iop' });
+    assertReply(r, 'join');
+    assert.equal(r.you.state, 'waiting');
+    assertError(await c.request({ type: 'echo.count' }), 'in_waiting_room');
+    assertReply(await c.request({ type: 'echo.say', text: 'still fine' }), 'echo.say is for anywhere');
   });
 
   it('echo.count counts and tells everyone in the session with echo.counted', async () => {
-    const a = await joined('evening-iop', 'Ana', 'patient');
-    const b = await joined('evening-iop', 'Ben', 'family');
+    // The family session: a patient and their family member count; the therapist hears it too.
+    const t = await lead('family-demo');
+    const a = await joined('jordan', 'family-demo', t);
+    const b = await joined('pat', 'family-demo', t);
     const ra = await a.c.request({ type: 'echo.count' });
-    assertReply(ra, 'echo.count by Ana');
+    assertReply(ra, 'echo.count by Jordan');
     assert.equal(ra.count, 1);
-    for (const x of [a, b]) {
+    for (const x of [a, b, t]) {
       const ev = await x.c.next((m) => m.type === 'echo.counted', undefined, 'echo.counted 1');
       assert.equal(ev.count, 1);
       assertBy(ev.by, a);
     }
     const rb = await b.c.request({ type: 'echo.count' });
-    assertReply(rb, 'echo.count by Ben');
+    assertReply(rb, 'echo.count by Pat');
     assert.equal(rb.count, 2);
-    for (const x of [a, b]) {
+    for (const x of [a, b, t]) {
       const ev = await x.c.next((m) => m.type === 'echo.counted', undefined, 'echo.counted 2');
       assert.equal(ev.count, 2);
       assertBy(ev.by, b);
@@ -95,8 +117,8 @@ describe('echo plugin', () => {
   });
 
   it('echo.reset: forbidden to a patient, done by a therapist and told to the session', async () => {
-    const p = await joined('family-demo', 'Pat', 'patient');
-    const t = await joined('family-demo', 'Dr. Rivera', 'therapist');
+    const t = await lead('evening-iop');
+    const p = await joined('jordan', 'evening-iop', t);
     const counted = await p.c.request({ type: 'echo.count' });
     assertReply(counted, 'count');
     assert.ok(counted.count >= 1);
@@ -118,8 +140,20 @@ describe('echo plugin', () => {
   });
 
   it('echo.reset by a family member is forbidden', async () => {
-    const f = await joined('family-demo', 'Fay', 'family');
+    const t = await lead('family-demo');
+    const f = await joined('pat', 'family-demo', t);
     assertError(await f.c.request({ type: 'echo.reset' }), 'forbidden');
+  });
+
+  it('the plugin sees only people admitted: someone waiting hears no echo.counted', async () => {
+    const t = await lead('evening-iop');
+    const w = await open('taylor');
+    assertReply(await w.request({ type: 'join', session: 'evening-iop' }), 'join');
+    const r = await t.c.request({ type: 'echo.count' });
+    assertReply(r, 'echo.count by the therapist');
+    await t.c.next((m) => m.type === 'echo.counted' && m.count === r.count, undefined, 'echo.counted');
+    assertReply(await w.request({ type: 'ping' }), 'ping');
+    assert.deepEqual(w.inbox.filter((m) => m.type === 'echo.counted'), []);
   });
 
   it('echo.later answers after ms milliseconds, without holding up other messages', async () => {
@@ -170,7 +204,7 @@ describe('an empty plugin folder', () => {
   let c;
   before(async () => {
     host = await startHost({ plugins: tmpDir('carehost-noplugins-') });
-    c = await connect(host.wsUrl);
+    c = await connectAs(host, 'dr.rivera');
   });
   after(async () => {
     if (c) c.ws.terminate();
@@ -185,7 +219,7 @@ describe('an empty plugin folder', () => {
 
   it('echo verbs are unknown_type, host verbs still work', async () => {
     assertError(await c.request({ type: 'echo.say', text: 'hi' }), 'unknown_type');
-    assertReply(await c.request({ type: 'join', session: 'evening-iop', name: 'Ana' }), 'join');
+    assertReply(await c.request({ type: 'join', session: 'evening-iop' }), 'join');
     const r = await c.request({ type: 'chat', text: 'still here' });
     assertReply(r, 'chat');
     assert.equal(r.seq, 1);
