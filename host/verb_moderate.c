@@ -69,7 +69,7 @@ void ch_verb_remove(ch_host *h, ch_conn *c, const ch_envelope *env)
     if (!t)
         return;
     ch_session *s = c->session;
-    json_t *e = json_pack("{s:s, s:s, s:O*}", "type", "removed", "session", ch_session_id(s),
+    json_t *e = json_pack("{s:s, s:s, s:O?}", "type", "removed", "session", ch_session_id(s),
                           "message", json_object_get(env->msg, "message"));
     ch_wr_depart(h, t, 0);
     ch_session_forget_dropped(s, t->user.id);

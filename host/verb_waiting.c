@@ -64,7 +64,7 @@ void ch_verb_decline(ch_host *h, ch_conn *c, const ch_envelope *env)
     if (!t)
         return;
     ch_session *s = c->session;
-    json_t *e = json_pack("{s:s, s:s, s:O*}", "type", "declined", "session", ch_session_id(s),
+    json_t *e = json_pack("{s:s, s:s, s:O?}", "type", "declined", "session", ch_session_id(s),
                           "message", json_object_get(env->msg, "message"));
     ch_session_leave(s, t->participant);
     t->session = NULL;
