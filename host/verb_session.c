@@ -2,8 +2,8 @@
  *
  * Who may join what: the therapist who leads a session goes straight in;
  * an enrolled patient or family member goes to its waiting room (straight in
- * when they were in and dropped out less than CH_REJOIN_GRACE_MS ago); nobody
- * else (not_enrolled). Open benchmark rooms let every non-admin straight in. */
+ * when they were in and dropped out less than CH_REJOIN_GRACE_MS ago, unless
+ * their place has been taken meanwhile); nobody else (not_enrolled). Open benchmark rooms let every non-admin straight in. */
 #include <string.h>
 
 #include "log.h"
@@ -85,25 +85,30 @@ void ch_verb_join(ch_host *h, ch_conn *c, const ch_envelope *env)
     }
     int64_t now = ch_wall_ms();
     int straight_in = leads || ch_session_is_open(s);
+    int was_in = 0; /* in the session proper until just now: not a new arrival */
     if (!ch_session_is_open(s)) {
         /* One connection per person in a session: the newest wins, keeping the
          * older one's place if it was in the session proper. */
         ch_conn *old = same_person_in(h, s, c);
         if (old) {
-            straight_in = straight_in || ch_session_is_admitted(s, old->participant);
+            was_in = ch_session_is_admitted(s, old->participant);
             ch_wr_depart(h, old, 0);
             ch_conn_close(old, CH_CLOSE_REPLACED, "you joined this session from another window");
         }
         if (ch_session_returning(s, c->user.id, now, CH_REJOIN_GRACE_MS))
-            straight_in = 1;
+            was_in = 1;
     }
-    if (straight_in) {
+    if (straight_in || was_in) {
         ch_join_result r = ch_wr_enter(h, s, c, env->has_id, env->id, 1);
-        if (r != CH_JOIN_OK)
+        if (r == CH_JOIN_OK)
+            return;
+        if (straight_in) {
             join_error(c, env, r);
-        return;
-    }
-    if (ch_session_locked(s)) {
+            return;
+        }
+        /* Someone returning whose place was taken meanwhile waits (even in a
+         * locked room: they are not new) rather than being turned away. */
+    } else if (ch_session_locked(s)) {
         ch_conn_error(c, env->has_id, env->id, "room_locked",
                       "The therapist has closed this session to new arrivals. Please contact your clinic.");
         return;
