@@ -3,7 +3,7 @@
 // account enrolled in one group session that a therapist leads; each signs in with their
 // own password, joins, and is let in by the therapist. Used by the store tests that need
 // concurrent writers (durability, backup, rekey) and by bench/store_saves.cjs.
-const { connect, ctl, login, prepareClinic } = require('../protocol/harness.cjs');
+const { connect, login, prepareClinic } = require('../protocol/harness.cjs');
 
 const SESSION_TITLE = 'Writers group';
 
@@ -19,7 +19,6 @@ function prepareWriters(dataDir, n, { prefix = 'writer' } = {}) {
   }));
   const therapist = { username: 'dr.writers', name: 'Dr Writers', password: 'therapist-password-w', role: 'therapist' };
   const capacity = n + 1; // the therapist is in the session too
-  ctl(['init', '--data-dir', dataDir]); // prepareClinic needs the store to exist
   const [session] = prepareClinic(dataDir, {
     users: [therapist, ...writers],
     sessions: [{ title: SESSION_TITLE, kind: 'group', therapist: therapist.username,
