@@ -110,6 +110,7 @@ json_t *ch_record_to_json(const ch_record *r)
     json_object_set_new(o, "owner", json_string(r->owner));
     json_object_set_new(o, "session", r->session ? json_string(r->session) : json_null());
     json_object_set_new(o, "kind", json_string(r->kind));
+    json_object_set_new(o, "shared", json_boolean(r->shared));
     json_object_set_new(o, "created", json_integer(r->created_ms));
     json_object_set_new(o, "updated", json_integer(r->updated_ms));
     json_object_set(o, "data", r->data ? r->data : json_null());
@@ -122,10 +123,11 @@ static char *dup_or_null(const char *s)
 }
 
 static int fill_record(ch_record *out, const char *plugin, const char *id, const char *owner,
-                       const char *session, const char *kind, int64_t created, int64_t updated,
-                       json_t *data /* stolen */)
+                       const char *session, const char *kind, int shared, int64_t created,
+                       int64_t updated, json_t *data /* stolen */)
 {
     memset(out, 0, sizeof *out);
+    out->shared = shared != 0;
     out->id = strdup(id);
     out->plugin = strdup(plugin);
     out->owner = strdup(owner);
@@ -155,6 +157,14 @@ int ch_records_put(ch_store *st, const char *plugin, const char *id, const char 
                    const char *session, const char *kind, const json_t *data, int64_t now_ms,
                    ch_record *out)
 {
+    return ch_records_put_shared(st, plugin, id, owner, session, kind, CH_RECORD_SHARED_KEEP, data,
+                                 now_ms, out);
+}
+
+int ch_records_put_shared(ch_store *st, const char *plugin, const char *id, const char *owner,
+                          const char *session, const char *kind, int shared, const json_t *data,
+                          int64_t now_ms, ch_record *out)
+{
     if (out)
         memset(out, 0, sizeof *out);
     if (!st)
@@ -173,6 +183,8 @@ int ch_records_put(ch_store *st, const char *plugin, const char *id, const char 
         return invalid(st, "data is not a JSON object");
     if (now_ms < 0)
         return invalid(st, "the time is negative");
+    if (shared != 0 && shared != 1 && shared != CH_RECORD_SHARED_KEEP)
+        return invalid(st, "shared is not 0, 1 or keep");
 
     char idbuf[CH_RECORD_ID_MAX + 1];
     if (!id) {
@@ -207,12 +219,14 @@ int ch_records_put(ch_store *st, const char *plugin, const char *id, const char 
 
     /* One statement, so insert-or-update is atomic without a transaction of
      * its own. The WHERE makes the update a no-op when the id belongs to
-     * another owner, session or kind: zero changes then means a conflict. */
+     * another owner, session or kind: zero changes then means a conflict.
+     * ?10 is the shared flag, NULL to keep the stored one. */
     static const char sql[] =
         "INSERT INTO records(plugin, id, owner, session, kind, created_ms, updated_ms, key_id,"
-        " nonce, sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9)"
+        " nonce, sealed, shared) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, coalesce(?10, 0))"
         " ON CONFLICT(plugin, id) DO UPDATE SET updated_ms = excluded.updated_ms,"
-        " key_id = excluded.key_id, nonce = excluded.nonce, sealed = excluded.sealed"
+        " key_id = excluded.key_id, nonce = excluded.nonce, sealed = excluded.sealed,"
+        " shared = coalesce(?10, records.shared)"
         " WHERE records.owner = excluded.owner AND records.session IS excluded.session"
         " AND records.kind = excluded.kind";
     sqlite3_stmt *s = NULL;
@@ -230,6 +244,10 @@ int ch_records_put(ch_store *st, const char *plugin, const char *id, const char 
         sqlite3_bind_int64(s, 7, key->id);
         sqlite3_bind_blob(s, 8, nonce, sizeof nonce, SQLITE_STATIC);
         sqlite3_bind_blob(s, 9, sealed, (int)sealed_len, SQLITE_STATIC);
+        if (shared == CH_RECORD_SHARED_KEEP)
+            sqlite3_bind_null(s, 10);
+        else
+            sqlite3_bind_int(s, 10, shared);
         rc = sqlite3_step(s);
     }
     ch_store_unprepare(s);
@@ -245,18 +263,22 @@ int ch_records_put(ch_store *st, const char *plugin, const char *id, const char 
         return CH_STORE_OK;
 
     int64_t created = now_ms;
-    rc = ch_store_prepare(st, "SELECT created_ms FROM records WHERE plugin = ? AND id = ?", &s);
+    int stored_shared = 0;
+    rc = ch_store_prepare(st, "SELECT created_ms, shared FROM records WHERE plugin = ? AND id = ?",
+                          &s);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
         rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW)
+        if (rc == SQLITE_ROW) {
             created = sqlite3_column_int64(s, 0);
+            stored_shared = sqlite3_column_int(s, 1);
+        }
     }
     ch_store_unprepare(s);
     if (rc != SQLITE_ROW)
         return ch_store_fail(st, "cannot read back the saved record");
-    if (fill_record(out, plugin, id, owner, session, kind, created, now_ms,
+    if (fill_record(out, plugin, id, owner, session, kind, stored_shared, created, now_ms,
                     json_deep_copy(data)) != 0) {
         ch_store_seterr(st->errmsg, sizeof st->errmsg, "out of memory");
         return CH_STORE_IO;
@@ -265,7 +287,7 @@ int ch_records_put(ch_store *st, const char *plugin, const char *id, const char 
 }
 
 /* The columns every read selects, in this order. */
-#define ROW_COLUMNS "id, owner, session, kind, created_ms, updated_ms, key_id, nonce, sealed"
+#define ROW_COLUMNS "id, owner, session, kind, created_ms, updated_ms, key_id, nonce, sealed, shared"
 
 /* Decrypt the current row of s (ROW_COLUMNS) into out. CH_STORE_CORRUPT when
  * it does not authenticate. */
@@ -319,8 +341,8 @@ static int read_row(ch_store *st, sqlite3_stmt *s, const char *plugin, ch_record
                         "record %s/%s decrypts to something that is not a JSON object", plugin, id);
         return CH_STORE_CORRUPT;
     }
-    if (fill_record(out, plugin, id, owner, session, kind, sqlite3_column_int64(s, 4),
-                    sqlite3_column_int64(s, 5), data) != 0) {
+    if (fill_record(out, plugin, id, owner, session, kind, sqlite3_column_int(s, 9),
+                    sqlite3_column_int64(s, 4), sqlite3_column_int64(s, 5), data) != 0) {
         ch_store_seterr(st->errmsg, sizeof st->errmsg, "out of memory");
         return CH_STORE_IO;
     }
@@ -360,9 +382,64 @@ int ch_records_get(ch_store *st, const char *plugin, const char *id, ch_record *
     return status;
 }
 
+int ch_records_owner(ch_store *st, const char *plugin, const char *id,
+                     char owner[CH_RECORD_OWNER_MAX + 1], int *shared)
+{
+    if (owner)
+        owner[0] = '\0';
+    if (shared)
+        *shared = 0;
+    if (!st)
+        return CH_STORE_INVALID;
+    if (!owner)
+        return invalid(st, "no owner to fill");
+    if (!valid_plugin(plugin))
+        return invalid(st, "plugin is not a plugin name");
+    if (!valid_id(id))
+        return invalid(st, "id is not 1 to 64 of [A-Za-z0-9_-]");
+    sqlite3_stmt *s = NULL;
+    int rc = ch_store_prepare(st, "SELECT owner, shared FROM records WHERE plugin = ? AND id = ?",
+                              &s);
+    int status;
+    if (rc != SQLITE_OK) {
+        status = ch_store_fail(st, "cannot read the record's owner");
+    } else {
+        sqlite3_bind_text(s, 1, plugin, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            const char *o = (const char *)sqlite3_column_text(s, 0);
+            if (!o || strlen(o) > CH_RECORD_OWNER_MAX) {
+                ch_store_seterr(st->errmsg, sizeof st->errmsg,
+                                "record %s/%s has a malformed owner", plugin, id);
+                status = CH_STORE_CORRUPT;
+            } else {
+                memcpy(owner, o, strlen(o) + 1);
+                if (shared)
+                    *shared = sqlite3_column_int(s, 1) != 0;
+                status = CH_STORE_OK;
+            }
+        } else if (rc == SQLITE_DONE) {
+            status = CH_STORE_NOTFOUND;
+        } else {
+            status = ch_store_fail(st, "cannot read the record's owner");
+        }
+    }
+    ch_store_unprepare(s);
+    return status;
+}
+
 int ch_records_list(ch_store *st, const char *plugin, const char *owner, const char *session,
                     const char *kind, int64_t before_ms, const char *before_id, int limit,
                     json_t **out, int *corrupt)
+{
+    ch_record_query q = {.owner = owner, .session = session, .kind = kind,
+                         .before_ms = before_ms, .before_id = before_id, .limit = limit};
+    return ch_records_query(st, plugin, &q, out, corrupt);
+}
+
+int ch_records_query(ch_store *st, const char *plugin, const ch_record_query *q, json_t **out,
+                     int *corrupt)
 {
     if (out)
         *out = NULL;
@@ -372,6 +449,11 @@ int ch_records_list(ch_store *st, const char *plugin, const char *owner, const c
         return CH_STORE_INVALID;
     if (!out)
         return invalid(st, "no list to fill");
+    if (!q)
+        return invalid(st, "no query");
+    const char *owner = q->owner, *session = q->session, *kind = q->kind, *before_id = q->before_id;
+    int64_t before_ms = q->before_ms;
+    int limit = q->limit;
     if (!valid_plugin(plugin))
         return invalid(st, "plugin is not a plugin name");
     if (owner && !valid_text(owner, CH_RECORD_OWNER_MAX))
@@ -390,10 +472,10 @@ int ch_records_list(ch_store *st, const char *plugin, const char *owner, const c
      * built from fixed pieces; every value is bound. */
     char sql[512];
     snprintf(sql, sizeof sql,
-             "SELECT " ROW_COLUMNS " FROM records WHERE plugin = ?1%s%s%s%s"
+             "SELECT " ROW_COLUMNS " FROM records WHERE plugin = ?1%s%s%s%s%s"
              " ORDER BY updated_ms DESC, id DESC",
              owner ? " AND owner = ?2" : "", session ? " AND session = ?3" : "",
-             kind ? " AND kind = ?4" : "",
+             kind ? " AND kind = ?4" : "", q->shared_only ? " AND shared = 1" : "",
              before_id ? " AND (updated_ms < ?5 OR (updated_ms = ?5 AND id < ?6))" : "");
     sqlite3_stmt *s = NULL;
     if (ch_store_prepare(st, sql, &s) != SQLITE_OK)

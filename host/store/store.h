@@ -88,11 +88,16 @@ typedef struct ch_record {
     int64_t created_ms;
     int64_t updated_ms;
     json_t *data;      /* the decrypted content (an object) */
+    int shared;        /* 1: the owner (a patient) shares it with their consented family */
 } ch_record;
 
 void ch_record_clear(ch_record *r);
-/* {"id","plugin","owner","session"(or null),"kind","created","updated","data"} (new reference). */
+/* {"id","plugin","owner","session"(or null),"kind","shared"(bool),"created","updated","data"}
+ * (new reference). */
 json_t *ch_record_to_json(const ch_record *r);
+
+/* `shared` argument of ch_records_put_shared: leave it as stored (0 for a new record). */
+#define CH_RECORD_SHARED_KEEP (-1)
 
 /* Insert or update. id NULL generates a random id (22 url-safe characters).
  * Idempotent: putting the same id again with the same owner/session/kind
@@ -101,6 +106,19 @@ json_t *ch_record_to_json(const ch_record *r);
 int ch_records_put(ch_store *st, const char *plugin, const char *id, const char *owner,
                    const char *session, const char *kind, const json_t *data, int64_t now_ms,
                    ch_record *out);
+/* The same, and sets the shared flag: 0 or 1, or CH_RECORD_SHARED_KEEP (what
+ * ch_records_put passes). The flag is not part of what must match on update:
+ * it is how an owner shares, or stops sharing, an existing record. */
+int ch_records_put_shared(ch_store *st, const char *plugin, const char *id, const char *owner,
+                          const char *session, const char *kind, int shared, const json_t *data,
+                          int64_t now_ms, ch_record *out);
+
+/* Who owns a record and whether it is shared, from the clear columns only:
+ * nothing is decrypted, so an authorization check can refuse before any
+ * content is opened. CH_STORE_OK, CH_STORE_NOTFOUND, CH_STORE_INVALID,
+ * CH_STORE_CORRUPT (a malformed owner column) or CH_STORE_IO. */
+int ch_records_owner(ch_store *st, const char *plugin, const char *id,
+                     char owner[CH_RECORD_OWNER_MAX + 1], int *shared);
 
 /* CH_STORE_OK, CH_STORE_NOTFOUND or CH_STORE_CORRUPT. */
 int ch_records_get(ch_store *st, const char *plugin, const char *id, ch_record *out);
@@ -113,6 +131,17 @@ int ch_records_get(ch_store *st, const char *plugin, const char *id, ch_record *
 int ch_records_list(ch_store *st, const char *plugin, const char *owner, const char *session,
                     const char *kind, int64_t before_ms, const char *before_id, int limit,
                     json_t **out, int *corrupt);
+
+/* ch_records_list's arguments, and one more filter. */
+typedef struct ch_record_query {
+    const char *owner, *session, *kind; /* NULL: any */
+    int shared_only;                    /* only records their owner shares */
+    int64_t before_ms;                  /* paging, as for ch_records_list */
+    const char *before_id;
+    int limit;                          /* 1..500 */
+} ch_record_query;
+int ch_records_query(ch_store *st, const char *plugin, const ch_record_query *q, json_t **out,
+                     int *corrupt);
 
 /* CH_STORE_OK or CH_STORE_NOTFOUND. */
 int ch_records_delete(ch_store *st, const char *plugin, const char *id);

@@ -57,7 +57,12 @@
  * it accepts, which roles may send it and the JSON fields it takes
  * (register_verb). The host checks size, UTF-8, JSON, field types and the
  * sender's role before the plugin sees a message, so a plugin never re-checks
- * what its declaration says.
+ * what its declaration says. Likewise for clinical records (ABI 1.2): when a
+ * plugin names the person it acts for, the host decides which records that
+ * person may read or change, from their account and the sessions they lead or
+ * are enrolled in, refuses the rest with CAREHOST_EACCES and audits the
+ * refusal. A plugin never writes its own ownership checks, so one plugin's
+ * mistake cannot open another person's notes.
  *
  * JSON is jansson. Messages and events are json_t values; jansson is a stable
  * library, so the interface does not invent a JSON API of its own.
@@ -92,7 +97,7 @@ extern "C" {
 /** Major version: changes only for breaking changes; host and plugin must match. */
 #define CAREHOST_PLUGIN_ABI_MAJOR 1
 /** Minor version: grows when members are appended to a struct. */
-#define CAREHOST_PLUGIN_ABI_MINOR 1
+#define CAREHOST_PLUGIN_ABI_MINOR 2
 
 /** The one symbol the host looks up in every plugin, as a string for dlsym(). */
 #define CAREHOST_PLUGIN_ENTRY_SYMBOL "carehost_plugin_entry"
@@ -105,9 +110,13 @@ extern "C" {
 /* ------------------------------------------------------------------------- */
 
 /**
- * The role of a person on a connection. Roles are bit flags so that a verb can
- * allow a set of them (e.g. CAREHOST_ROLE_THERAPIST | CAREHOST_ROLE_PATIENT).
- * A connection that has not joined a session has CAREHOST_ROLE_NONE.
+ * The role of a person's account. Roles are bit flags so that a verb can allow
+ * a set of them (e.g. CAREHOST_ROLE_THERAPIST | CAREHOST_ROLE_PATIENT).
+ *
+ * Every connection is signed in before it can send anything, so a peer's role
+ * is its account's role from the moment it connects, in a session or not, and
+ * never changes while the connection lasts. CAREHOST_ROLE_NONE is never a
+ * peer's role: it is the empty mask.
  */
 typedef enum carehost_role {
     CAREHOST_ROLE_NONE      = 0,
@@ -117,9 +126,19 @@ typedef enum carehost_role {
     CAREHOST_ROLE_ADMIN     = 1u << 3  /**< clinic staff; never sees clinical content */
 } carehost_role;
 
-/** Every role: for verbs and events that anybody in a session may send or see. */
+/** Every role: for verbs and events that anybody signed in may send or see. */
 #define CAREHOST_ROLES_ALL \
     (CAREHOST_ROLE_PATIENT | CAREHOST_ROLE_FAMILY | CAREHOST_ROLE_THERAPIST | CAREHOST_ROLE_ADMIN)
+
+/**
+ * (1.2) The roles that can be in a session. Admins never join one (least
+ * privilege: they manage accounts, not care), so a verb declared with
+ * CAREHOST_VERB_IN_SESSION is for these roles; declaring it for admins too
+ * would only turn their `forbidden` into a misleading `not_in_session`. A plain
+ * macro: a plugin built with it runs on a 1.0 or 1.1 host as well.
+ */
+#define CAREHOST_ROLES_SESSION \
+    (CAREHOST_ROLE_PATIENT | CAREHOST_ROLE_FAMILY | CAREHOST_ROLE_THERAPIST)
 
 /* ------------------------------------------------------------------------- */
 /* Return codes of host functions                                           */
@@ -133,6 +152,7 @@ typedef enum carehost_role {
 #define CAREHOST_ESTATE   -5  /**< not allowed now (e.g. register_verb outside init) */
 #define CAREHOST_EIO      -6  /**< (1.1) the store failed; nothing was changed */
 #define CAREHOST_ECORRUPT -7  /**< (1.1) a record failed to decrypt: it was tampered with */
+#define CAREHOST_EACCES   -8  /**< (1.2) the actor may not touch that record (see record_put) */
 
 /* ------------------------------------------------------------------------- */
 /* Opaque handles                                                            */
@@ -165,14 +185,43 @@ typedef uint64_t carehost_timer;
 
 /**
  * Who sent a message, or who joined or left. Valid only during the callback.
+ *
+ * The host builds it, so its `size` is the host's: a plugin built against a
+ * newer header than the host's reads a member added after 1.0 only when
+ * CAREHOST_PEER_HAS() says the host filled it. A plugin that keeps a peer past
+ * the callback (to pass it as a record actor later) may copy the struct: the
+ * host reads only `participant` from a peer handed back to it.
  */
 typedef struct carehost_peer {
     size_t size;                      /**< sizeof(carehost_peer) as the host built it */
-    carehost_participant participant;  /**< the participant's handle */
-    const char *session;               /**< the session id, or NULL when in none */
-    const char *name;                  /**< display name chosen at join (UTF-8) */
-    carehost_role role;                /**< exactly one role, or NONE before joining */
+
+    /* --- ABI 1.0 --- */
+    carehost_participant participant;  /**< the participant's handle: one person on one connection */
+    const char *session;               /**< the session id once admitted to it; NULL when in
+                                        *   none or still in its waiting room */
+    const char *name;                  /**< the account's display name (UTF-8), for showing */
+    carehost_role role;                /**< the account's role: exactly one, from sign-in on */
+
+    /* --- ABI 1.2 --- */
+    /**
+     * The account's user id: stable for the life of the account and never
+     * reused, unlike participant (one connection) or name (people share names
+     * and rename). Own records by it: it is what the host's record
+     * authorization compares with a record's "owner". 22 URL-safe characters;
+     * not secret, but not for display.
+     */
+    const char *user;
+
+    /* New members are appended here, with the minor version that added them. */
 } carehost_peer;
+
+/**
+ * True when the host filled the peer member, e.g. CAREHOST_PEER_HAS(from, user).
+ * Use before reading anything added after ABI 1.0 (a 1.1 host builds a smaller
+ * peer); a member that is there may still be NULL where its doc says so.
+ */
+#define CAREHOST_PEER_HAS(peer, member) \
+    ((peer)->size >= offsetof(carehost_peer, member) + sizeof((peer)->member))
 
 /** The kinds of therapy session. */
 typedef enum carehost_session_kind {
@@ -206,12 +255,17 @@ typedef void (*carehost_timer_fn)(carehost_plugin_ctx *ctx, carehost_timer timer
 /**
  * (1.1) The outcome of a record operation, on the event-loop thread.
  * status: CAREHOST_OK; CAREHOST_ENOENT (no such record of this plugin);
- * CAREHOST_EEXIST (put: the id exists with another owner, session or kind);
- * CAREHOST_ECORRUPT (the stored content failed to decrypt); CAREHOST_EIO.
+ * CAREHOST_EEXIST (put: the id exists
+ * with another owner, session or kind); CAREHOST_EACCES (1.2: the actor may
+ * not touch that record, see "Who may touch a record" below; the refusal is
+ * in the audit trail); CAREHOST_ECORRUPT (the stored content failed to
+ * decrypt); CAREHOST_EIO.
  * result (borrowed, NULL on failure): put and get give the record,
- *   {"id", "owner", "session" (or null), "kind", "created", "updated" (ms since
- *   the epoch), "data" (the object stored)}; list gives {"records": [...],
- *   "next": a cursor string for the next page, or null}; delete gives NULL.
+ *   {"id", "plugin", "owner", "session" (or null), "kind", "shared" (1.2: a
+ *   boolean), "created", "updated" (ms since the epoch), "data" (the object
+ *   stored)}; list gives {"records": [...], "next": a cursor string for the
+ *   next page, or null}; delete gives NULL. A plugin built against 1.1 simply
+ *   never looks at "shared".
  */
 typedef void (*carehost_record_fn)(carehost_plugin_ctx *ctx, int status, const json_t *result,
                                    void *data);
@@ -312,39 +366,79 @@ typedef struct carehost_host_api {
      *
      * Durable, encrypted storage for a plugin's clinical records. A plugin sees
      * and touches only its own records. Content ("data") is encrypted at rest;
-     * id, owner, session, kind and times are stored in clear for queries, so
-     * never put clinical text in them. Every call is audited with the actor's
-     * identity (never the content). The callback runs after the change is
-     * committed to disk -- answer the client's save only then. Each returns
-     * CAREHOST_OK when queued, CAREHOST_EINVAL for malformed arguments (the
-     * callback is then not called), or CAREHOST_ESTATE while shutting down.
-     * actor: who asks (for the audit trail); NULL for the plugin itself.
+     * id, owner, session, kind, shared and times are stored in clear for
+     * queries, so never put clinical text in them. Every call is audited with
+     * the actor's identity (never the content). The callback runs after the
+     * change is committed to disk -- answer the client's save only then. Each
+     * returns CAREHOST_OK when queued; otherwise the callback is not called:
+     * CAREHOST_EINVAL for malformed arguments, CAREHOST_ENOENT (1.2) when the
+     * actor's participant has disconnected, CAREHOST_ENOMEM, or
+     * CAREHOST_ESTATE while shutting down. Every other outcome, a refusal
+     * included, comes to the callback.
+     *
+     * actor: the person the plugin acts for -- normally the `from` peer of the
+     * message being answered -- or NULL when the plugin acts on its own duties
+     * (e.g. writing attendance when a session closes): unrestricted, and
+     * audited as "plugin:<name>". The host reads only actor->participant and
+     * takes the person's user id and role from its own registry of signed-in
+     * connections, so a peer copied from an older or newer header works, and a
+     * plugin cannot widen anyone's access by editing one. If that participant
+     * has disconnected, the call returns CAREHOST_ENOENT and nothing is done.
+     *
+     * Who may touch a record (1.2), when actor is not NULL. A record belongs
+     * to its "owner", a user id (carehost_peer.user). The host works out, at
+     * the moment of the call, from the sessions it knows:
+     *   patient    reads and writes the records they own;
+     *   family     reads and writes the records they own, and reads the
+     *              records a patient shares ("shared": true) when that patient
+     *              is enrolled in a family session the family member is
+     *              enrolled in too (the patient consented to them);
+     *   therapist  reads and writes the records they own and those owned by
+     *              anyone enrolled in a session they lead;
+     *   admin      nothing, not even records owned by the admin (least
+     *              privilege: admins run the clinic, they do not see care).
+     * put checks the new record's owner and, when the id exists, the stored
+     * owner; get and delete check the stored owner (a record that does not
+     * exist is CAREHOST_ENOENT); list checks its "owner" filter. Only the owner
+     * may set "shared". Anything else is CAREHOST_EACCES, and the audit trail
+     * gets an entry with outcome "forbidden", the actor's user id and role,
+     * and the record id or list filter -- never content. Answer the client
+     * with error code `forbidden` then. Enrolment changes apply to the next
+     * call: a therapist who stops leading a session stops seeing its people's
+     * records at once.
      */
 
     /**
      * Insert or update a record: {"id": optional string [A-Za-z0-9_-]{1,64} (a
      * client-chosen id makes a retried save idempotent; omitted: the store
-     * generates one), "owner": string (the user it belongs to), "session":
-     * optional string, "kind": string [a-z0-9_.-]{1,64}, "data": object}.
-     * Borrowed. Putting an existing id again with the same owner, session and
-     * kind replaces data; anything else is CAREHOST_EEXIST.
+     * generates one), "owner": string (the user id it belongs to), "session":
+     * optional string, "kind": string [a-z0-9_.-]{1,64}, "shared": optional
+     * boolean (1.2: the owner, a patient, shares it with their consented
+     * family; omitted: false for a new record, unchanged for an existing one),
+     * "data": object}. Borrowed. Putting an existing id again with the same
+     * owner, session and kind replaces data (and "shared" if given); anything
+     * else is CAREHOST_EEXIST. A 1.1 host ignores "shared".
      */
     int (*record_put)(carehost_plugin_ctx *ctx, const carehost_peer *actor, const json_t *record,
                       carehost_record_fn done, void *data);
 
-    /** Read one record by id. */
+    /** Read one record by id. With an actor, CAREHOST_EACCES unless they may read it. */
     int (*record_get)(carehost_plugin_ctx *ctx, const carehost_peer *actor, const char *id,
                       carehost_record_fn done, void *data);
 
     /**
      * List records newest first: query {"owner", "session", "kind": optional
      * filters, "limit": 1..500 (default 50), "before": the "next" cursor of
-     * the previous page}. Borrowed; NULL lists everything.
+     * the previous page}. Borrowed; NULL is no filter. With an actor (1.2),
+     * "owner" says whose records: omitted, the actor's own; another person's
+     * only if the actor may read them (else CAREHOST_EACCES); a family member
+     * listing their patient's records gets the shared ones only. Without an
+     * actor, an omitted owner lists every owner's records.
      */
     int (*record_list)(carehost_plugin_ctx *ctx, const carehost_peer *actor, const json_t *query,
                        carehost_record_fn done, void *data);
 
-    /** Delete one record by id. */
+    /** Delete one record by id. With an actor, CAREHOST_EACCES unless they may write it. */
     int (*record_delete)(carehost_plugin_ctx *ctx, const carehost_peer *actor, const char *id,
                          carehost_record_fn done, void *data);
 

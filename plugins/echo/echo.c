@@ -72,14 +72,23 @@ static void later_fired(carehost_plugin_ctx *ctx, carehost_timer timer, void *da
 }
 
 /* --- notes in the record store (ABI 1.1): save, load, list, delete -----------
- * Until accounts exist (issue 4) a note belongs to the display name that saved it. */
+ * A note belongs to the account that saved it (peer->user, ABI 1.2). Who may
+ * read or change whose note is the host's decision, not this plugin's: every
+ * call names the sender as the actor, and a refusal comes back as
+ * CAREHOST_EACCES, answered with `forbidden`. So a therapist reads their
+ * patients' notes, and a family member the notes their patient shares, with no
+ * rule written here. */
 
 typedef struct pending_note {
     carehost_request req;
-    char owner[257];
-    int then_delete;   /* delete after the ownership check */
-    carehost_peer actor;
 } pending_note;
+
+/* Whose notes are the sender's own: their account; on a host older than 1.2,
+ * which has no accounts on peers, their display name as before. */
+static const char *self_of(const carehost_peer *from)
+{
+    return CAREHOST_PEER_HAS(from, user) && from->user ? from->user : from->name;
+}
 
 static const char *store_error_code(int status)
 {
@@ -87,6 +96,7 @@ static const char *store_error_code(int status)
     case CAREHOST_ENOENT: return "not_found";
     case CAREHOST_EEXIST: return "conflict";
     case CAREHOST_EINVAL: return "invalid_field";
+    case CAREHOST_EACCES: return "forbidden";
     default: return "storage_failed";
     }
 }
@@ -95,24 +105,43 @@ static const char *store_error_message(int status)
 {
     switch (status) {
     case CAREHOST_ENOENT: return "There is no such note.";
-    case CAREHOST_EEXIST: return "That note id belongs to someone else.";
+    case CAREHOST_EEXIST: return "That note id is already used for a different note.";
     case CAREHOST_EINVAL: return "A note id may use letters, digits, '-' and '_' only.";
+    case CAREHOST_EACCES: return "You may not see or change that note.";
     case CAREHOST_ECORRUPT: return "The note could not be read back; the clinic has been alerted.";
     default: return "The note could not be saved or read; please try again.";
     }
+}
+
+static void answer_error(carehost_plugin_ctx *ctx, pending_note *p, int status)
+{
+    host->reply_error(ctx, p->req, store_error_code(status), store_error_message(status));
+    free(p);
+}
+
+/* {note, owner, text, shared, updated} of a stored record. */
+static json_t *note_json(const json_t *rec)
+{
+    json_t *shared = json_object_get(rec, "shared");
+    return json_pack("{s:O, s:O, s:O, s:b, s:O}", "note", json_object_get(rec, "id"), "owner",
+                     json_object_get(rec, "owner"), "text",
+                     json_object_get(json_object_get(rec, "data"), "text"), "shared",
+                     json_is_true(shared), "updated", json_object_get(rec, "updated"));
 }
 
 static void note_saved(carehost_plugin_ctx *ctx, int status, const json_t *rec, void *data)
 {
     pending_note *p = data;
     if (status != CAREHOST_OK) {
-        host->reply_error(ctx, p->req, store_error_code(status), store_error_message(status));
-    } else {
-        json_t *fields = json_pack("{s:O, s:O}", "note", json_object_get(rec, "id"), "updated",
-                                   json_object_get(rec, "updated"));
-        host->reply(ctx, p->req, fields);
-        json_decref(fields);
+        answer_error(ctx, p, status);
+        return;
     }
+    json_t *fields = json_pack("{s:O, s:O, s:b, s:O}", "note", json_object_get(rec, "id"), "owner",
+                               json_object_get(rec, "owner"), "shared",
+                               json_is_true(json_object_get(rec, "shared")), "updated",
+                               json_object_get(rec, "updated"));
+    host->reply(ctx, p->req, fields);
+    json_decref(fields);
     free(p);
 }
 
@@ -120,36 +149,22 @@ static void note_deleted(carehost_plugin_ctx *ctx, int status, const json_t *rec
 {
     (void)rec;
     pending_note *p = data;
-    if (status != CAREHOST_OK)
-        host->reply_error(ctx, p->req, store_error_code(status), store_error_message(status));
-    else
-        host->reply(ctx, p->req, NULL);
+    if (status != CAREHOST_OK) {
+        answer_error(ctx, p, status);
+        return;
+    }
+    host->reply(ctx, p->req, NULL);
     free(p);
 }
 
 static void note_loaded(carehost_plugin_ctx *ctx, int status, const json_t *rec, void *data)
 {
     pending_note *p = data;
-    /* Someone else's note is answered exactly like a missing one. */
-    if (status == CAREHOST_OK &&
-        strcmp(json_string_value(json_object_get(rec, "owner")), p->owner) != 0)
-        status = CAREHOST_ENOENT;
     if (status != CAREHOST_OK) {
-        host->reply_error(ctx, p->req, store_error_code(status), store_error_message(status));
-        free(p);
+        answer_error(ctx, p, status);
         return;
     }
-    if (p->then_delete) {
-        const char *id = json_string_value(json_object_get(rec, "id"));
-        if (host->record_delete(ctx, &p->actor, id, note_deleted, p) != CAREHOST_OK) {
-            host->reply_error(ctx, p->req, "storage_failed", store_error_message(CAREHOST_EIO));
-            free(p);
-        }
-        return;
-    }
-    json_t *fields = json_pack("{s:O, s:O, s:O}", "note", json_object_get(rec, "id"), "text",
-                               json_object_get(json_object_get(rec, "data"), "text"), "updated",
-                               json_object_get(rec, "updated"));
+    json_t *fields = note_json(rec);
     host->reply(ctx, p->req, fields);
     json_decref(fields);
     free(p);
@@ -159,18 +174,14 @@ static void notes_listed(carehost_plugin_ctx *ctx, int status, const json_t *res
 {
     pending_note *p = data;
     if (status != CAREHOST_OK) {
-        host->reply_error(ctx, p->req, store_error_code(status), store_error_message(status));
-        free(p);
+        answer_error(ctx, p, status);
         return;
     }
     json_t *notes = json_array();
     size_t i;
     json_t *rec;
-    json_array_foreach(json_object_get(result, "records"), i, rec) {
-        json_array_append_new(notes, json_pack("{s:O, s:O, s:O}", "note", json_object_get(rec, "id"),
-                                               "text", json_object_get(json_object_get(rec, "data"), "text"),
-                                               "updated", json_object_get(rec, "updated")));
-    }
+    json_array_foreach(json_object_get(result, "records"), i, rec)
+        json_array_append_new(notes, note_json(rec));
     json_t *fields = json_pack("{s:o, s:O}", "notes", notes, "next", json_object_get(result, "next"));
     host->reply(ctx, p->req, fields);
     json_decref(fields);
@@ -188,29 +199,33 @@ static int notes_message(carehost_plugin_ctx *ctx, const carehost_peer *from, co
         return 1;
     }
     p->req = req;
-    snprintf(p->owner, sizeof p->owner, "%s", from->name);
-    p->actor = *from;
-    p->actor.name = NULL; /* the peer's strings live only during this callback */
-    p->actor.session = NULL;
+    /* "owner": whose notes (a user id), the sender's own when omitted. Always
+     * passed to the host, which decides whether the sender may touch them. */
+    json_t *owner = json_object_get(msg, "owner");
+    const char *whose = owner ? json_string_value(owner) : self_of(from);
     int rc;
     if (strcmp(verb, "save") == 0) {
-        json_t *rec = json_pack("{s:s, s:s, s:{s:O}}", "owner", from->name, "kind", "note", "data",
+        json_t *rec = json_pack("{s:s, s:s, s:{s:O}}", "owner", whose, "kind", "note", "data",
                                 "text", json_object_get(msg, "text"));
         json_t *id = json_object_get(msg, "note"); /* "id" is the envelope's message id */
         if (id)
             json_object_set(rec, "id", id);
+        json_t *shared = json_object_get(msg, "shared");
+        if (shared)
+            json_object_set(rec, "shared", shared);
         rc = host->record_put(ctx, from, rec, note_saved, p);
         json_decref(rec);
     } else if (strcmp(verb, "list") == 0) {
-        json_t *q = json_pack("{s:s, s:s, s:i}", "owner", from->name, "kind", "note", "limit", 20);
+        json_t *q = json_pack("{s:s, s:s, s:i}", "owner", whose, "kind", "note", "limit", 20);
         json_t *before = json_object_get(msg, "before");
         if (before)
             json_object_set(q, "before", before);
         rc = host->record_list(ctx, from, q, notes_listed, p);
         json_decref(q);
     } else {
-        p->then_delete = strcmp(verb, "delete") == 0;
-        rc = host->record_get(ctx, from, json_string_value(json_object_get(msg, "note")), note_loaded, p);
+        const char *id = json_string_value(json_object_get(msg, "note"));
+        rc = strcmp(verb, "load") == 0 ? host->record_get(ctx, from, id, note_loaded, p)
+                                       : host->record_delete(ctx, from, id, note_deleted, p);
     }
     if (rc != CAREHOST_OK) {
         host->reply_error(ctx, req, rc == CAREHOST_EINVAL ? "invalid_field" : "storage_failed",
@@ -263,20 +278,25 @@ static int echo_init(carehost_plugin_ctx *ctx, const carehost_host_api *api)
                                      "string", "min", 1, "max", 500, "ms", "type", "integer",
                                      "min", 1, "max", 5000);
     int rc = host->register_verb(ctx, "say", CAREHOST_ROLES_ALL, 0, text);
-    rc = rc ? rc : host->register_verb(ctx, "count", CAREHOST_ROLES_ALL, CAREHOST_VERB_IN_SESSION, NULL);
+    rc = rc ? rc : host->register_verb(ctx, "count", CAREHOST_ROLES_SESSION, CAREHOST_VERB_IN_SESSION, NULL);
     rc = rc ? rc : host->register_verb(ctx, "reset", CAREHOST_ROLE_THERAPIST, CAREHOST_VERB_IN_SESSION, NULL);
     rc = rc ? rc : host->register_verb(ctx, "later", CAREHOST_ROLES_ALL, 0, later_fields);
     if (!rc && CAREHOST_HOST_HAS(host, record_put)) {
-        json_t *save = json_pack("{s:{s:s, s:i, s:i}, s:{s:s, s:i, s:i, s:b}}", "text", "type", "string",
-                                 "min", 1, "max", 10000, "note", "type", "string", "min", 1, "max", 64,
-                                 "required", 0);
+        /* "owner" is a user id (peer->user): up to the store's 128 bytes. */
+        json_t *save = json_pack("{s:{s:s, s:i, s:i}, s:{s:s, s:i, s:i, s:b}, s:{s:s, s:b},"
+                                 " s:{s:s, s:i, s:i, s:b}}",
+                                 "text", "type", "string", "min", 1, "max", 10000,
+                                 "note", "type", "string", "min", 1, "max", 64, "required", 0,
+                                 "shared", "type", "boolean", "required", 0,
+                                 "owner", "type", "string", "min", 1, "max", 128, "required", 0);
         json_t *by_id = json_pack("{s:{s:s, s:i, s:i}}", "note", "type", "string", "min", 1, "max", 64);
-        json_t *list = json_pack("{s:{s:s, s:i, s:i, s:b}}", "before", "type", "string", "min", 1,
-                                 "max", 100, "required", 0);
-        rc = host->register_verb(ctx, "save", CAREHOST_ROLES_ALL, CAREHOST_VERB_IN_SESSION, save);
-        rc = rc ? rc : host->register_verb(ctx, "load", CAREHOST_ROLES_ALL, CAREHOST_VERB_IN_SESSION, by_id);
-        rc = rc ? rc : host->register_verb(ctx, "delete", CAREHOST_ROLES_ALL, CAREHOST_VERB_IN_SESSION, by_id);
-        rc = rc ? rc : host->register_verb(ctx, "list", CAREHOST_ROLES_ALL, CAREHOST_VERB_IN_SESSION, list);
+        json_t *list = json_pack("{s:{s:s, s:i, s:i, s:b}, s:{s:s, s:i, s:i, s:b}}",
+                                 "before", "type", "string", "min", 1, "max", 100, "required", 0,
+                                 "owner", "type", "string", "min", 1, "max", 128, "required", 0);
+        rc = host->register_verb(ctx, "save", CAREHOST_ROLES_SESSION, CAREHOST_VERB_IN_SESSION, save);
+        rc = rc ? rc : host->register_verb(ctx, "load", CAREHOST_ROLES_SESSION, CAREHOST_VERB_IN_SESSION, by_id);
+        rc = rc ? rc : host->register_verb(ctx, "delete", CAREHOST_ROLES_SESSION, CAREHOST_VERB_IN_SESSION, by_id);
+        rc = rc ? rc : host->register_verb(ctx, "list", CAREHOST_ROLES_SESSION, CAREHOST_VERB_IN_SESSION, list);
         json_decref(save);
         json_decref(by_id);
         json_decref(list);

@@ -1,6 +1,7 @@
 /* good.c -- a valid test plugin: verb "ping" for every role, one optional
- * integer field "n" (0..10). Its shutdown logs "good shutdown" through the
- * host table and counts itself in good_shutdown_calls. */
+ * integer field "n" (0..10), answered {"pong": "good", "user": the sender's
+ * user id when the host's peer has one (ABI 1.2)}. Its shutdown logs "good
+ * shutdown" through the host table and counts itself in good_shutdown_calls. */
 #include <carehost/plugin.h>
 
 CAREHOST_PLUGIN_EXPORT int good_shutdown_calls = 0;
@@ -28,10 +29,12 @@ static void good_shutdown(carehost_plugin_ctx *ctx)
 static void good_message(carehost_plugin_ctx *ctx, const carehost_peer *from, const char *verb,
                          json_t *msg, carehost_request req)
 {
-    (void)from;
     (void)verb;
     (void)msg;
     json_t *fields = json_pack("{s:s}", "pong", "good");
+    /* A member added after 1.0: read only when the host's peer has it. */
+    if (CAREHOST_PEER_HAS(from, user) && from->user)
+        json_object_set_new(fields, "user", json_string(from->user));
     host->reply(ctx, req, fields);
     json_decref(fields);
 }

@@ -29,6 +29,7 @@ static int t_register_verb(carehost_plugin_ctx *ctx, const char *verb, unsigned 
 
 static carehost_request last_reply_req;
 static char last_reply_pong[32];
+static char last_reply_user[80];
 
 static int t_reply(carehost_plugin_ctx *ctx, carehost_request req, const json_t *fields)
 {
@@ -36,6 +37,8 @@ static int t_reply(carehost_plugin_ctx *ctx, carehost_request req, const json_t 
     last_reply_req = req;
     const char *pong = json_string_value(json_object_get(fields, "pong"));
     snprintf(last_reply_pong, sizeof last_reply_pong, "%s", pong ? pong : "");
+    const char *user = json_string_value(json_object_get(fields, "user"));
+    snprintf(last_reply_user, sizeof last_reply_user, "%s", user ? user : "(none)");
     return CAREHOST_OK;
 }
 
@@ -256,12 +259,20 @@ START_TEST(good_loads)
 
     /* handle_message answers the request through the host table */
     carehost_peer peer = {.size = sizeof peer, .participant = 3, .session = "s", .name = "Ana",
-                          .role = CAREHOST_ROLE_PATIENT};
+                          .role = CAREHOST_ROLE_PATIENT, .user = "u-ana"};
     json_t *msg = J("{\"type\":\"good.ping\",\"id\":1}");
     CH_PLUGIN_CB(desc, handle_message)(ctx, &peer, "ping", msg, 77);
-    json_decref(msg);
     ck_assert_uint_eq(last_reply_req, 77);
     ck_assert_str_eq(last_reply_pong, "good");
+    ck_assert_str_eq(last_reply_user, "u-ana");
+
+    /* A 1.1 host builds a peer without `user`: the plugin sees it absent, even
+     * though the memory past the host's size holds something. */
+    peer.size = offsetof(carehost_peer, user);
+    CH_PLUGIN_CB(desc, handle_message)(ctx, &peer, "ping", msg, 78);
+    ck_assert_uint_eq(last_reply_req, 78);
+    ck_assert_str_eq(last_reply_user, "(none)");
+    json_decref(msg);
 
     ch_plugins_free(all);
 }
@@ -392,6 +403,15 @@ START_TEST(frozen_v1_loads)
     ck_assert_ptr_nonnull(v);
     ck_assert_uint_eq(v->roles, CAREHOST_ROLE_THERAPIST);
     ck_assert_uint_eq(v->flags, CAREHOST_VERB_IN_SESSION);
+    /* It handles a message from a peer as this host builds it (1.2, larger than
+     * the 1.0 peer it was compiled with) and answers through the table. */
+    carehost_peer peer = {.size = sizeof peer, .participant = 9, .session = "s", .name = "Dr B",
+                          .role = CAREHOST_ROLE_THERAPIST, .user = "u-b"};
+    json_t *msg = J("{\"type\":\"frozen.hold\",\"id\":5}");
+    last_reply_req = 0;
+    CH_PLUGIN_CB(desc, handle_message)(ctx, &peer, "hold", msg, 91);
+    json_decref(msg);
+    ck_assert_uint_eq(last_reply_req, 91);
     ch_plugins_free(all);
     ck_assert_ptr_nonnull(strstr(plugin_log, "frozen: frozen shutdown"));
 }

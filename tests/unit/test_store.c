@@ -867,6 +867,99 @@ START_TEST(delete_records)
 }
 END_TEST
 
+/* The shared flag (schema 4): set by its owner, kept when a save leaves it out,
+ * a list filter, and readable with the owner without decrypting anything. */
+START_TEST(shared_flag_and_owner)
+{
+    make_dir();
+    ch_store *st = open_store(dir, 1);
+    json_t *d = data_with("x");
+    ch_record out;
+    ck_assert_int_eq(ch_records_put_shared(st, PLUGIN, "s1", "pat", NULL, "note", 1, d, 10, &out),
+                     CH_STORE_OK);
+    ck_assert_int_eq(out.shared, 1);
+    json_t *j = ch_record_to_json(&out);
+    ck_assert(json_is_true(json_object_get(j, "shared")));
+    json_decref(j);
+    ch_record_clear(&out);
+    /* a save without the flag keeps it; with it, changes it */
+    ck_assert_int_eq(ch_records_put(st, PLUGIN, "s1", "pat", NULL, "note", d, 20, &out), CH_STORE_OK);
+    ck_assert_int_eq(out.shared, 1);
+    ch_record_clear(&out);
+    ch_record r;
+    ck_assert_int_eq(ch_records_get(st, PLUGIN, "s1", &r), CH_STORE_OK);
+    ck_assert_int_eq(r.shared, 1);
+    ch_record_clear(&r);
+    ck_assert_int_eq(ch_records_put_shared(st, PLUGIN, "s1", "pat", NULL, "note", 0, d, 30, NULL),
+                     CH_STORE_OK);
+    ck_assert_int_eq(ch_records_get(st, PLUGIN, "s1", &r), CH_STORE_OK);
+    ck_assert_int_eq(r.shared, 0);
+    j = ch_record_to_json(&r);
+    ck_assert(json_is_false(json_object_get(j, "shared")));
+    json_decref(j);
+    ch_record_clear(&r);
+    /* a new record without the flag is not shared; the flag never excuses a conflict */
+    ck_assert_int_eq(ch_records_put(st, PLUGIN, "n1", "pat", NULL, "note", d, 40, &out), CH_STORE_OK);
+    ck_assert_int_eq(out.shared, 0);
+    ch_record_clear(&out);
+    ck_assert_int_eq(ch_records_put_shared(st, PLUGIN, "n1", "other", NULL, "note", 1, d, 41, NULL),
+                     CH_STORE_CONFLICT);
+    ck_assert_int_eq(sql_int(st->db, "SELECT shared FROM records WHERE id = 'n1'"), 0);
+    ck_assert_int_eq(ch_records_put_shared(st, PLUGIN, "n2", "pat", NULL, "note", 2, d, 42, NULL),
+                     CH_STORE_INVALID);
+
+    /* the owner, from the clear columns */
+    char owner[CH_RECORD_OWNER_MAX + 1];
+    int shared = -1;
+    ck_assert_int_eq(ch_records_put_shared(st, PLUGIN, "s2", "pat", NULL, "note", 1, d, 50, NULL),
+                     CH_STORE_OK);
+    ck_assert_int_eq(ch_records_owner(st, PLUGIN, "s2", owner, &shared), CH_STORE_OK);
+    ck_assert_str_eq(owner, "pat");
+    ck_assert_int_eq(shared, 1);
+    ck_assert_int_eq(ch_records_owner(st, PLUGIN, "n1", owner, &shared), CH_STORE_OK);
+    ck_assert_int_eq(shared, 0);
+    ck_assert_int_eq(ch_records_owner(st, PLUGIN, "nope", owner, &shared), CH_STORE_NOTFOUND);
+    ck_assert_str_eq(owner, "");
+    ck_assert_int_eq(ch_records_owner(st, "other", "s2", owner, &shared), CH_STORE_NOTFOUND);
+    ck_assert_int_eq(ch_records_owner(st, PLUGIN, "a b", owner, &shared), CH_STORE_INVALID);
+    ck_assert_int_eq(ch_records_owner(st, PLUGIN, "s2", NULL, &shared), CH_STORE_INVALID);
+    /* it opens nothing: a record whose ciphertext is garbage still has an owner */
+    sql_exec(st->db, "UPDATE records SET sealed = x'00' WHERE id = 's2'");
+    ck_assert_int_eq(ch_records_owner(st, PLUGIN, "s2", owner, NULL), CH_STORE_OK);
+    ck_assert_int_eq(ch_records_get(st, PLUGIN, "s2", &r), CH_STORE_CORRUPT);
+    sql_exec(st->db, "DELETE FROM records WHERE id = 's2'");
+
+    /* shared_only lists what the owner shares, with the other filters and paging */
+    ck_assert_int_eq(ch_records_put_shared(st, PLUGIN, "s3", "pat", NULL, "note", 1, d, 60, NULL),
+                     CH_STORE_OK);
+    ck_assert_int_eq(ch_records_put_shared(st, PLUGIN, "s1", "pat", NULL, "note", 1, d, 70, NULL),
+                     CH_STORE_OK);
+    ck_assert_int_eq(ch_records_put_shared(st, PLUGIN, "o1", "other", NULL, "note", 1, d, 80, NULL),
+                     CH_STORE_OK);
+    ch_record_query q = {.owner = "pat", .shared_only = 1, .limit = 1};
+    json_t *arr = NULL;
+    ck_assert_int_eq(ch_records_query(st, PLUGIN, &q, &arr, NULL), CH_STORE_OK);
+    ck_assert_uint_eq(json_array_size(arr), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(arr, 0), "id")), "s1");
+    json_decref(arr);
+    q.before_ms = 70;
+    q.before_id = "s1";
+    q.limit = 10;
+    ck_assert_int_eq(ch_records_query(st, PLUGIN, &q, &arr, NULL), CH_STORE_OK);
+    ck_assert_uint_eq(json_array_size(arr), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(arr, 0), "id")), "s3");
+    json_decref(arr);
+    ch_record_query all = {.owner = "pat", .limit = 10};
+    ck_assert_int_eq(ch_records_query(st, PLUGIN, &all, &arr, NULL), CH_STORE_OK);
+    ck_assert_uint_eq(json_array_size(arr), 3); /* s1, s3 and the unshared n1 */
+    json_decref(arr);
+    ck_assert_int_eq(ch_records_query(st, PLUGIN, NULL, &arr, NULL), CH_STORE_INVALID);
+    json_decref(d);
+    ch_store_close(st);
+    remove_dir();
+}
+END_TEST
+
 START_TEST(transactions_and_savepoints)
 {
     make_dir();
@@ -1224,6 +1317,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, invalid_arguments);
     tcase_add_test(tc, list_newest_first_paged_and_filtered);
     tcase_add_test(tc, delete_records);
+    tcase_add_test(tc, shared_flag_and_owner);
     tcase_add_test(tc, transactions_and_savepoints);
     tcase_add_test(tc, daemon_lock_is_exclusive);
     suite_add_tcase(s, tc);
