@@ -1,0 +1,237 @@
+'use strict';
+// Authorization, verb by verb: who may send what, written out below as the clinic expects it
+// (not read from the server), checked for every role against every verb the server announces in
+// `hello` -- a verb the table does not cover fails the test, so a new verb needs a decision here.
+// Each verb is sent with valid fields from a state where only authorization can refuse it: the
+// sender is in their session (admins are never in one), and a target to admit, decline, mute...
+// is where the verb needs it. Allowed -> the verb succeeds; refused -> error `forbidden`. Then the
+// daemon is stopped and the audit trail must hold every refusal (the account's user id, action
+// verb.<type>, outcome forbidden) and none for what was allowed.
+//
+// Demo clinic: evening-iop (dr.rivera leads; jordan, casey and four more patients), family-demo
+// (dr.rivera leads; jordan, pat), individual-demo (dr.chen leads; casey); --bench-rooms 1 adds the
+// open room bench-1, where dr.chen -- a therapist who does not lead it -- can be in a session.
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startHost, connectAs, ctl, tmpDir } = require('./harness.cjs');
+
+// The five people whose permissions differ.
+const ROLES = ['admin', 'lead', 'therapist', 'patient', 'family'];
+const WHO = {
+  admin: 'admin',          // clinic staff: manages accounts, never in a session
+  lead: 'dr.rivera',       // leads evening-iop, and is in it
+  therapist: 'dr.chen',    // a therapist in bench-1, which nobody leads
+  patient: 'jordan',       // admitted to evening-iop
+  family: 'pat',           // admitted to family-demo (jordan's family session)
+};
+const HOME = { lead: 'evening-iop', therapist: 'bench-1', patient: 'evening-iop', family: 'family-demo' };
+
+// The expected table: 1 = allowed, 0 = forbidden.
+//                        admin lead therapist patient family
+const TABLE = {
+  hello:               [1,    1,   1,        1,      1],
+  ping:                [1,    1,   1,        1,      1],
+  sessions:            [1,    1,   1,        1,      1],
+  join:                [0,    1,   1,        1,      1],
+  leave:               [0,    1,   1,        1,      1],
+  chat:                [0,    1,   1,        1,      1],
+  admit:               [0,    1,   0,        0,      0],
+  admit_all:           [0,    1,   0,        0,      0],
+  decline:             [0,    1,   0,        0,      0],
+  waiting_message:     [0,    1,   0,        0,      0],
+  lock:                [0,    1,   0,        0,      0],
+  mute:                [0,    1,   0,        0,      0],
+  move_to_waiting:     [0,    1,   0,        0,      0],
+  remove:              [0,    1,   0,        0,      0],
+  end:                 [0,    1,   0,        0,      0],
+  'echo.say':          [1,    1,   1,        1,      1],
+  'echo.later':        [1,    1,   1,        1,      1],
+  'echo.count':        [0,    1,   1,        1,      1],
+  'echo.reset':        [0,    1,   1,        0,      0],
+  'echo.save':         [0,    1,   1,        1,      1],
+  'echo.load':         [0,    1,   1,        1,      1],
+  'echo.list':         [0,    1,   1,        1,      1],
+  'echo.delete':       [0,    1,   1,        1,      1],
+};
+const allowed = (verb, role) => TABLE[verb][ROLES.indexOf(role)] === 1;
+
+describe('authorization matrix: every role against every verb', () => {
+  const dataDir = tmpDir('carehost-authz-');
+  let host;
+  const clients = {};       // role -> client
+  let riveraFamily;         // dr.rivera's second window, leading family-demo (lets pat in)
+  let casey;                // the person the leading therapist's verbs act on
+  const where = {};         // role -> 'home' | 'out'
+  let caseyIs = 'out';      // 'out' | 'waiting' | 'in' (evening-iop)
+  const pid = {};           // participant ids
+  const results = [];       // {verb, role, expected, answer}
+  let announced = [];       // every verb hello lists
+
+  async function ok(c, msg, what) {
+    const m = await c.request(msg);
+    assert.equal(m.type, 'reply', `${what || msg.type}: ${JSON.stringify(m)}`);
+    return m;
+  }
+
+  // Join and, when waiting, be let in by `leader`.
+  async function enter(c, session, leader) {
+    const r = await ok(c, { type: 'join', session }, `join ${session}`);
+    if (r.you.state !== 'admitted') await ok(leader, { type: 'admit', participant: r.you.participant }, 'admit');
+  }
+
+  // Put everyone back where the table assumes them: in their session (the leader first).
+  async function home() {
+    for (const role of ['lead', 'therapist', 'patient', 'family']) {
+      if (where[role] === 'home') continue;
+      const leader = role === 'family' ? riveraFamily : clients.lead;
+      await enter(clients[role], HOME[role], leader);
+      where[role] = 'home';
+    }
+  }
+
+  // Where the leading therapist's target must be: out, waiting, or in evening-iop.
+  async function caseyTo(state) {
+    if (caseyIs !== 'out') await ok(casey, { type: 'leave' }, 'casey leaves');
+    caseyIs = 'out';
+    if (state === 'out') return;
+    const r = await ok(casey, { type: 'join', session: 'evening-iop' }, 'casey joins');
+    assert.equal(r.you.state, 'waiting');
+    caseyIs = 'waiting';
+    if (state === 'in') {
+      await ok(clients.lead, { type: 'admit', participant: pid.casey }, 'admit casey');
+      caseyIs = 'in';
+    }
+  }
+
+  // A note of the sender's own, for load and delete.
+  let noteSeq = 0;
+  async function ownNote(role) {
+    const r = await ok(clients[role], { type: 'echo.save', note: `matrix-${role}-${++noteSeq}`, text: 'A matrix note.' });
+    return r.note;
+  }
+
+  // The message for (verb, role), with valid fields, after arranging the state it needs.
+  async function build(verb, role) {
+    const may = allowed(verb, role);
+    const c = clients[role];
+    switch (verb) {
+      case 'join':
+        if (may) {
+          await ok(c, { type: 'leave' }, `${role} leaves to join again`);
+          where[role] = 'out';
+        }
+        return { type: 'join', session: HOME[role] || 'evening-iop' };
+      case 'chat': return { type: 'chat', text: 'Hello from the authorization test.' };
+      case 'admit': case 'decline':
+        if (may) await caseyTo('waiting');
+        return { type: verb, participant: pid.casey };
+      case 'admit_all':
+        if (may) await caseyTo('waiting');
+        return { type: verb };
+      case 'waiting_message':
+        if (may) await caseyTo('waiting');
+        return { type: verb, participant: pid.casey, text: 'Your therapist will be with you shortly.' };
+      case 'lock': return { type: verb, locked: false };
+      case 'mute': return { type: verb, participant: pid.patient, muted: false };
+      case 'move_to_waiting': case 'remove':
+        if (may) await caseyTo('in');
+        return { type: verb, participant: pid.casey };
+      case 'echo.say': return { type: verb, text: 'hi' };
+      case 'echo.later': return { type: verb, text: 'hi', ms: 1 };
+      case 'echo.save': return { type: verb, text: 'A note from the authorization test.' };
+      case 'echo.load': case 'echo.delete':
+        return { type: verb, note: may ? await ownNote(role) : 'matrix-patient-1' };
+      default: return { type: verb };
+    }
+  }
+
+  // What an allowed verb changed, so home() and caseyTo() know.
+  function changed(verb, role) {
+    if (verb === 'leave') where[role] = 'out';
+    if (verb === 'end') {
+      where.lead = 'out';
+      where.patient = 'out';
+      caseyIs = 'out';
+    }
+    if (verb === 'decline' || verb === 'remove') caseyIs = 'out';
+    if (verb === 'move_to_waiting') caseyIs = 'waiting';
+    if (verb === 'admit' || verb === 'admit_all') caseyIs = 'in';
+  }
+
+  before(async () => {
+    host = await startHost({ dataDir, args: ['--bench-rooms', '1', '--rate-limit', '1000', '--rate-burst', '1000'] });
+    for (const role of ROLES) {
+      clients[role] = await connectAs(host, WHO[role]);
+      pid[role] = (await ok(clients[role], { type: 'hello' })).you.participant;
+      where[role] = role === 'admin' ? 'home' : 'out';
+    }
+    riveraFamily = await connectAs(host, 'dr.rivera');
+    await ok(riveraFamily, { type: 'join', session: 'family-demo' });
+    casey = await connectAs(host, 'casey');
+    pid.casey = (await ok(casey, { type: 'hello' })).you.participant;
+    const hello = await ok(clients.admin, { type: 'hello' });
+    announced = [...hello.host.verbs, ...hello.plugins.flatMap((p) => p.verbs.map((v) => `${p.name}.${v}`))];
+    await home();
+  });
+
+  after(async () => {
+    for (const c of [...Object.values(clients), riveraFamily, casey]) if (c) c.ws.terminate();
+    if (host) await host.stop();
+  });
+
+  it('the table covers every verb the server announces, and only those', () => {
+    const missing = announced.filter((v) => !(v in TABLE));
+    assert.deepEqual(missing, [], `verbs with no row in the table (decide who may send them): ${missing}`);
+    const stale = Object.keys(TABLE).filter((v) => !announced.includes(v));
+    assert.deepEqual(stale, [], `rows for verbs the server does not announce: ${stale}`);
+  });
+
+  it('allowed verbs succeed and the rest are forbidden, for every role', async () => {
+    for (const verb of announced) {
+      if (!(verb in TABLE)) continue; // reported by the test above
+      for (const role of ROLES) {
+        await home();
+        const msg = await build(verb, role);
+        const answer = await clients[role].request(msg);
+        const expected = allowed(verb, role);
+        results.push({ verb, role, expected, answer });
+        if (expected && answer.type === 'reply') {
+          changed(verb, role);
+          if (verb === 'join') {
+            if (answer.you.state !== 'admitted') {
+              const leader = role === 'family' ? riveraFamily : clients.lead;
+              await ok(leader, { type: 'admit', participant: answer.you.participant }, `admit ${role}`);
+            }
+            where[role] = 'home';
+          }
+        }
+      }
+    }
+    const wrong = results.filter((r) => (r.expected
+      ? r.answer.type !== 'reply'
+      : !(r.answer.type === 'error' && r.answer.code === 'forbidden')))
+      .map((r) => `${r.role} ${r.verb}: expected ${r.expected ? 'a reply' : 'forbidden'}, got ${JSON.stringify(r.answer)}`);
+    assert.deepEqual(wrong, []);
+    assert.equal(results.length, announced.length * ROLES.length);
+    assert.ok(results.some((r) => !r.expected) && results.some((r) => r.expected));
+  });
+
+  it('every refusal is in the audit trail, by user id, and nothing allowed is', async () => {
+    assert.ok(results.length > 0, 'the matrix ran');
+    for (const c of [...Object.values(clients), riveraFamily, casey]) c.ws.terminate();
+    assert.equal((await host.stop()).code, 0);
+    const out = ctl(['--data-dir', dataDir, 'audit', 'export', '--format', 'jsonl']).stdout;
+    const forbidden = out.trim().split('\n').map((line) => JSON.parse(line)).filter((e) => e.outcome === 'forbidden');
+    const problems = [];
+    for (const r of results) {
+      const user = clients[r.role].user;
+      const found = forbidden.filter((e) => e.actor === user.id && e.action === `verb.${r.verb}`);
+      if (!r.expected && found.length === 0) problems.push(`no audit entry for ${r.role} ${r.verb}`);
+      if (!r.expected && found.some((e) => e.role !== user.role)) problems.push(`wrong role for ${r.role} ${r.verb}`);
+      if (r.expected && found.length > 0) problems.push(`${r.role} ${r.verb} was allowed but audited as forbidden`);
+    }
+    assert.deepEqual(problems, []);
+    // Nothing else was refused: one entry per refusal, and none for a record.
+    assert.equal(forbidden.length, results.filter((r) => !r.expected).length);
+  });
+});
