@@ -1,6 +1,14 @@
-// app.js -- the carehost browser client: lobby, session view, chat, presence and plugin panels.
+// app.js -- the carehost browser client: sign in, your sessions, the waiting room, the session
+// (chat, presence, plugin panels) and, for the therapist who leads it, the waiting list and the
+// room's controls. Each screen's details live in its own module; this file moves between them.
 import { Connection } from './connection.js';
+import { currentUser, signOut } from './http.js';
 import * as ui from './ui.js';
+import { initSignIn, setSignInNote, resetSignIn } from './signin.js';
+import { renderSessions, setSessionsNote, setJoinBusy } from './lobby.js';
+import { showWaiting, setPlace, addMessage } from './waiting.js';
+import { showNotice } from './notice.js';
+import { createLeaderTools } from './therapist.js';
 
 const $ = (id) => document.getElementById(id);
 const SESSIONS_REFRESH_MS = 20000;
@@ -8,41 +16,125 @@ const PLUGIN_NAME = /^[a-z][a-z0-9_]*$/;
 
 const conn = new Connection();
 const state = {
-  session: null,               // {id, kind, title, capacity} while in a session
+  user: null,                  // the signed-in account {id, username, display_name, role}
+  lastUserId: null,            // whose sign-in ended (4401): only they are taken back to the session
+  phase: 'starting',           // starting | signin | lobby | waiting | session | notice
+  session: null,               // {id, kind, title, ...} while waiting or in a session
+  lastSession: null,           // the session id last joined, to take it back from another window
   me: null,                    // my participant id in the session
-  participants: new Map(),     // participant id -> {participant, name, role}
+  muted: false,                // the therapist paused my chat
+  participants: new Map(),     // participant id -> {participant, name, role, muted}
   mounted: new Set(),          // plugin names whose panel is mounted
   joining: false,
 };
+
+const leader = createLeaderTools({
+  request: (obj) => conn.request(obj),
+  showError: (message) => ui.showAlert(message),
+  onWaitingCount: showWaitingCount,
+});
+
+function setPhase(phase) {
+  state.phase = phase;
+  ui.showView(phase);
+}
+
+// ---- signing in and out ---------------------------------------------------------------------
+
+function showSignIn(note) {
+  conn.stop({ state: 'idle' });
+  leaveLocally();
+  state.user = null;
+  ui.showAccount(null);
+  ui.clearAlert();
+  resetSignIn();
+  setSignInNote(note || '');
+  ui.setTitle('Sign in');
+  setPhase('signin');
+  ($('username').value ? $('password') : $('username')).focus();
+}
+
+function signedIn(user) {
+  state.user = user;
+  ui.showAccount(user);
+  showLobby();
+  setSessionsNote(conn.joinParams ? 'Taking you back to your session…' : 'Loading your sessions…');
+  conn.start();
+}
+
+initSignIn((user) => {
+  // Only the person whose sign-in ended goes back to their session; anyone else starts afresh.
+  if (state.lastUserId !== user.id) conn.joinParams = null;
+  signedIn(user);
+});
+
+$('sign-out').addEventListener('click', async () => {
+  const button = $('sign-out');
+  button.disabled = true;
+  if (state.session) await conn.request({ type: 'leave' }).catch(() => {});
+  conn.stop({ forget: true, state: 'idle' });
+  state.lastUserId = null;
+  await signOut();
+  button.disabled = false;
+  showSignIn('You have signed out. Thank you for coming.');
+});
+
+conn.on(':signed-out', ({ reason }) => {
+  state.lastUserId = state.user ? state.user.id : null;
+  const ended = /ended/.test(reason || '');
+  const inSession = !!state.session;
+  showSignIn(ended
+    ? `Your sign-in has ended, so we closed the connection.${inSession
+      ? ' Sign in again and we will take you back to your session.' : ' Please sign in again.'}`
+    : 'Please sign in to continue.');
+});
 
 // ---- connection -----------------------------------------------------------------------------
 
 conn.on(':status', (s) => {
   ui.showStatus(s);
-  ui.setChatEnabled(s === 'connected');
+  ui.setChatEnabled(s === 'connected', state.muted);
 });
 
 conn.on(':ready', ({ hello, reconnected, rejoin, rejoinError }) => {
+  const user = hello.you && hello.you.user;
+  if (user) {
+    state.user = user;
+    ui.showAccount(user);
+  }
   mountPanels(Array.isArray(hello.plugins) ? hello.plugins : []);
   if (rejoin) {
-    enterSession(rejoin, { rejoined: true });
+    route(rejoin, { rejoined: true });
   } else if (rejoinError) {
-    showLobby();
-    ui.showAlert(`We reconnected, but could not put you back into your session. ${rejoinError.message}`);
-  } else if (reconnected && state.session) {
+    refused(rejoinError, 'We reconnected, but could not put you back into your session.');
+  } else if (state.phase === 'session' || state.phase === 'waiting' || (reconnected && state.session)) {
     showLobby(); // the drop came before the host confirmed the join
+  } else if (state.phase === 'starting') {
+    showLobby();
   }
-  if (!state.session) refreshSessions();
+  if (state.phase === 'lobby') refreshSessions();
 });
 
 conn.on(':close', () => {
-  if (state.session) ui.addNote('Connection lost. Reconnecting…');
+  if (state.phase === 'session') ui.addNote('Connection lost. Reconnecting…');
+});
+
+conn.on(':replaced', () => {
+  leaveLocally();
+  ui.setTitle('Open in another window');
+  showNotice('replaced', { retry: true });
+  setPhase('notice');
+  ui.focusHeading('notice-title');
 });
 
 conn.on(':error', (err) => ui.showAlert(err.message));
 
+// Events name their session by id; `admitted` carries the whole session, as a join reply does.
+const inThis = (ev) => !!state.session && ev.session !== null && ev.session !== undefined
+  && (typeof ev.session === 'object' ? ev.session.id : ev.session) === state.session.id;
+
 conn.on('presence', (ev) => {
-  if (!state.session || ev.session !== state.session.id || !ev.participant) return;
+  if (state.phase !== 'session' || !inThis(ev) || !ev.participant) return;
   const p = ev.participant;
   if (ev.event === 'joined') {
     if (!state.participants.has(p.participant) && p.participant !== state.me) ui.addNote(`${p.name} joined.`);
@@ -50,12 +142,65 @@ conn.on('presence', (ev) => {
   } else if (ev.event === 'left') {
     if (state.participants.delete(p.participant)) ui.addNote(`${p.name} left.`);
   }
-  ui.renderParticipants(state.participants.values(), state.me);
+  renderPeople();
 });
 
 conn.on('chat', (ev) => {
-  if (!state.session || ev.session !== state.session.id) return;
+  if (state.phase !== 'session' || !inThis(ev)) return;
   ui.addChat(ev, ev.from && ev.from.participant === state.me);
+});
+
+conn.on('muted', (ev) => {
+  if (state.phase !== 'session' || !inThis(ev) || !ev.participant) return;
+  const id = ev.participant.participant;
+  const p = state.participants.get(id);
+  if (p) state.participants.set(id, { ...p, muted: !!ev.muted });
+  if (id === state.me) {
+    state.muted = !!ev.muted;
+    ui.setChatEnabled(conn.connected, state.muted);
+    ui.addNote(state.muted ? 'Your therapist has paused your chat messages for now.'
+      : 'Your therapist has turned your chat back on.');
+  }
+  renderPeople();
+});
+
+conn.on('waiting_room', (ev) => { if (inThis(ev)) leader.waitingRoom(ev); });
+conn.on('room', (ev) => { if (inThis(ev)) leader.room(ev); });
+
+conn.on('admitted', (ev) => {
+  if (state.phase !== 'waiting' || !inThis(ev)) return;
+  enterSession(ev, { rejoined: false });
+});
+
+conn.on('waiting', (ev) => {
+  if (state.phase === 'waiting' && inThis(ev)) setPlace(ev.place);
+});
+
+conn.on('waiting_message', (ev) => {
+  if (state.phase === 'waiting' && inThis(ev)) addMessage(ev);
+});
+
+conn.on('moved_to_waiting', (ev) => {
+  if (!inThis(ev)) return;
+  enterWaiting({ ...state.session, title: ev.title || state.session.title }, ev.place, 'moved');
+});
+
+for (const kind of ['declined', 'removed']) {
+  conn.on(kind, (ev) => {
+    if (!inThis(ev)) return;
+    notice(kind, { message: typeof ev.message === 'string' ? ev.message : null });
+  });
+}
+
+conn.on('session_ended', (ev) => {
+  if (!inThis(ev)) return;
+  if (leader.leading) {
+    showLobby();
+    ui.showAlert('You ended the session for everyone.');
+    refreshSessions();
+    return;
+  }
+  notice('session_ended');
 });
 
 // ---- lobby ----------------------------------------------------------------------------------
@@ -63,95 +208,138 @@ conn.on('chat', (ev) => {
 async function refreshSessions() {
   try {
     const reply = await conn.request({ type: 'sessions' });
-    ui.renderSessions(Array.isArray(reply.sessions) ? reply.sessions : []);
+    renderSessions(Array.isArray(reply.sessions) ? reply.sessions : [], state.user, join);
   } catch (err) {
-    if (err.code !== 'offline' && err.code !== 'disconnected') ui.setSessionsNote(err.message);
+    if (err.code !== 'offline' && err.code !== 'disconnected') setSessionsNote(err.message);
   }
 }
 
 setInterval(() => {
-  if (!state.session && conn.connected && !document.hidden) refreshSessions();
+  if (state.phase === 'lobby' && conn.connected && !document.hidden) refreshSessions();
 }, SESSIONS_REFRESH_MS);
 
 $('sessions-refresh').addEventListener('click', () => { ui.clearAlert(); refreshSessions(); });
 
-const nameInput = $('name');
-nameInput.addEventListener('input', () => nameInput.setCustomValidity(''));
-// Enter in the name field would "click" the first Join button (implicit submission): move on to the
-// session list instead, so nobody joins a session they did not choose.
-nameInput.addEventListener('keydown', (ev) => {
-  if (ev.key !== 'Enter' || ev.isComposing) return;
-  ev.preventDefault();
-  if (!nameInput.value.trim()) {
-    askForName();
-    return;
-  }
-  const first = document.querySelector('#sessions button.join');
-  if (first) first.focus();
-});
-
-function askForName() {
-  nameInput.setCustomValidity('Please type the name you would like others to see.');
-  nameInput.reportValidity();
-  nameInput.focus();
-}
-
-$('join-form').addEventListener('submit', async (ev) => {
-  ev.preventDefault();
-  const button = ev.submitter;
-  if (!button || !button.value || state.joining) return;
-  const name = nameInput.value.trim();
-  if (!name) {
-    askForName();
-    return;
-  }
+async function join(session) {
+  if (state.joining) return;
   ui.clearAlert();
   state.joining = true;
-  ui.setJoinBusy(true);
+  setJoinBusy(true);
   try {
-    const reply = await conn.request({ type: 'join', session: button.value, name, role: $('role').value });
-    enterSession(reply, { rejoined: false });
+    const reply = await conn.request({ type: 'join', session: session.id });
+    state.lastSession = session.id;
+    route(reply, { rejoined: false });
   } catch (err) {
-    ui.showAlert(err.message);
-    refreshSessions();
+    refused(err);
   } finally {
     state.joining = false;
-    ui.setJoinBusy(false);
+    setJoinBusy(false);
   }
-});
+}
 
-// ---- session --------------------------------------------------------------------------------
+/** A join (or rejoin) the host refused: some refusals get their own screen, others an alert. */
+function refused(err, prefix = '') {
+  if (err.code === 'room_locked' || err.code === 'not_enrolled') {
+    notice(err.code);
+    return;
+  }
+  showLobby();
+  const text = err.code === 'session_full' ? 'This session is full right now. Please try again in a little while, '
+    + 'or contact your clinic.' : err.message;
+  ui.showAlert(prefix ? `${prefix} ${text}` : text);
+  refreshSessions();
+}
+
+function showLobby() {
+  leaveLocally();
+  ui.setTitle('Your sessions');
+  setPhase('lobby');
+}
+
+// ---- waiting room, session, notices ---------------------------------------------------------
+
+/** A join reply or `admitted` event: the waiting room or the session. */
+function route(reply, { rejoined }) {
+  if (reply.you && reply.you.state === 'waiting') {
+    const how = rejoined && (state.phase === 'session' || state.phase === 'waiting') ? 'reconnected' : 'joined';
+    enterWaiting(reply.session, reply.place, how);
+  } else {
+    enterSession(reply, { rejoined });
+  }
+}
+
+function enterWaiting(session, place, how) {
+  const wasWaiting = state.phase === 'waiting';
+  leader.stop();
+  state.session = session;
+  state.me = null;
+  state.participants = new Map();
+  state.muted = false;
+  ui.clearChat();
+  showWaiting({ title: session.title || session.id, place, how });
+  ui.setTitle('Waiting room');
+  setPhase('waiting');
+  if (!wasWaiting || how === 'moved') ui.focusHeading('waiting-heading');
+}
 
 function enterSession(reply, { rejoined }) {
-  const sameSession = state.session && reply.session && state.session.id === reply.session.id;
+  const sameSession = state.phase === 'session' && state.session && reply.session && state.session.id === reply.session.id;
   state.session = reply.session;
   state.me = reply.you ? reply.you.participant : null;
+  state.muted = !!(reply.you && reply.you.muted);
   state.participants = new Map();
   for (const p of reply.participants || []) state.participants.set(p.participant, p);
   if (reply.you && !state.participants.has(reply.you.participant)) state.participants.set(reply.you.participant, reply.you);
+  leader.start(reply);
   ui.showSessionHeader(state.session);
-  ui.renderParticipants(state.participants.values(), state.me);
+  renderPeople();
   if (rejoined && sameSession) {
     ui.sealChat();
     ui.addNote('You are back in the session. Messages sent while you were disconnected are not shown.');
   } else {
     ui.clearChat();
   }
-  ui.setChatEnabled(conn.connected || rejoined);
-  ui.showView('session');
-  if (!rejoined) $('session-title').focus();
+  ui.setChatEnabled(conn.connected || rejoined, state.muted);
+  const wasSession = state.phase === 'session';
+  setPhase('session');
+  if (!wasSession) ui.focusHeading('session-title');
 }
 
-function showLobby() {
+function notice(kind, opts = {}) {
+  leaveLocally();
+  ui.setTitle(showNotice(kind, opts));
+  setPhase('notice');
+  ui.focusHeading('notice-title');
+}
+
+/** Forget the session on this side (the host has already, or will when the socket closes). */
+function leaveLocally() {
+  leader.stop();
   state.session = null;
   state.me = null;
+  state.muted = false;
   state.participants = new Map();
   ui.clearChat();
-  ui.resetTitle();
-  ui.showView('lobby');
 }
 
-$('leave').addEventListener('click', async () => {
+function renderPeople() {
+  ui.renderParticipants(state.participants.values(), state.me, leader.leading ? leader.controls : null);
+  if (leader.leading) leader.prune(new Set(state.participants.keys()));
+}
+
+function showWaitingCount(n, acknowledged = false) {
+  const jump = $('waiting-jump');
+  jump.hidden = !(n > 0);
+  jump.textContent = n === 1 ? '1 person waiting' : `${n} people waiting`;
+  if (acknowledged || !n) delete jump.dataset.alert;
+  else if ($('waiting-panel').dataset.alert) jump.dataset.alert = 'arrived';
+  if (state.phase === 'session' && state.session) {
+    const title = state.session.title || state.session.id;
+    ui.setTitle(n > 0 ? `(${n} waiting) ${title}` : title);
+  }
+}
+
+async function leave() {
   ui.clearAlert();
   try {
     await conn.request({ type: 'leave' });
@@ -159,23 +347,57 @@ $('leave').addEventListener('click', async () => {
     // Offline or already out: the host drops us from the session when the socket closes anyway.
   }
   showLobby();
-  $('lobby-title').focus();
+  ui.focusHeading('lobby-title');
   refreshSessions();
+}
+
+$('leave').addEventListener('click', leave);
+$('waiting-leave').addEventListener('click', leave);
+
+$('notice-back').addEventListener('click', () => {
+  ui.clearAlert();
+  if (!conn.connected && conn.stopped && state.user) {
+    conn.joinParams = null;
+    conn.start();
+  }
+  showLobby();
+  ui.focusHeading('lobby-title');
+  refreshSessions();
+});
+
+$('notice-retry').addEventListener('click', () => {
+  // Take the session back from the other window: rejoin it on a fresh connection.
+  if (state.lastSession) conn.joinParams = { session: state.lastSession };
+  $('notice-retry').hidden = true;
+  showLobby();
+  setSessionsNote('Reconnecting…');
+  conn.start();
 });
 
 const chatInput = $('chat-input');
 $('chat-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const text = chatInput.value;
-  if (!text.trim() || !state.session) return;
+  if (!text.trim() || !state.session || state.muted) return;
   ui.clearAlert();
   try {
     await conn.request({ type: 'chat', text });
     if (chatInput.value === text) chatInput.value = '';
   } catch (err) {
-    ui.showAlert(err.message); // the text stays in the box so it can be sent again
+    if (err.code === 'muted') {
+      state.muted = true;
+      ui.setChatEnabled(conn.connected, true);
+    } else {
+      ui.showAlert(err.message); // the text stays in the box so it can be sent again
+    }
   }
-  chatInput.focus();
+  if (!state.muted) chatInput.focus();
+});
+
+$('waiting-jump').addEventListener('click', (ev) => {
+  ev.preventDefault();
+  $('waiting-panel').scrollIntoView({ block: 'start' });
+  $('waiting-panel').focus();
 });
 
 $('alert-dismiss').addEventListener('click', () => ui.clearAlert());
@@ -185,7 +407,7 @@ $('alert-dismiss').addEventListener('click', () => ui.clearAlert());
 const panelApi = {
   request: (obj) => conn.request(obj),
   on: (type, handler) => conn.on(type, handler),
-  session: () => (state.session ? state.session.id : null),
+  session: () => (state.phase === 'session' && state.session ? state.session.id : null),
 };
 
 function mountPanels(plugins) {
@@ -211,6 +433,13 @@ function mountPanels(plugins) {
 
 // ---- start ----------------------------------------------------------------------------------
 
-ui.showView('lobby');
-ui.showStatus('connecting');
-conn.start();
+async function startUp() {
+  ui.showView('starting');
+  ui.showStatus('idle');
+  const user = await currentUser();
+  if (user) signedIn(user);
+  else if (user === null) showSignIn('');
+  else showSignIn('We could not reach carehost just now. Please check your connection and sign in.');
+}
+
+startUp();

@@ -1,21 +1,31 @@
-// connection.js -- one WebSocket to the host, speaking protocol v1 (README "Protocol v1").
+// connection.js -- one WebSocket to the host, speaking protocol 2 (the connection is the signed-in
+// person: the browser's sign-in cookie goes with the upgrade).
 //
 //   const conn = new Connection();
-//   conn.on(':status', (state) => ...);   // 'connecting' | 'connected' | 'reconnecting' | 'closed'
+//   conn.on(':status', (state) => ...);   // 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed'
 //   conn.on(':ready', ({ hello, reconnected, rejoin, rejoinError }) => ...);
+//   conn.on(':signed-out', ({ reason }) => ...);  // closed 4401: the sign-in is missing or ended
+//   conn.on(':replaced', () => ...);              // closed 4409: the session was opened elsewhere
 //   conn.on('chat', (event) => ...);      // any host or plugin event, by its type
 //   conn.start();
 //   const reply = await conn.request({ type: 'sessions' });
 //
 // Local events (not from the host) start with ':' so they can never clash with a host or plugin
 // event type. When the socket drops, the connection retries with a growing, jittered delay. After a
-// reconnect it sends `hello` again and, if the person had joined a session, joins it again with the
-// same name and role; ':ready' carries that join's reply (rejoin) or its failure (rejoinError).
+// reconnect it sends `hello` again and, if the person was in a session or its waiting room, joins it
+// again (the host lets someone who dropped out of a session back in within 2 minutes); ':ready'
+// carries that join's reply (rejoin) or its failure (rejoinError). A 4401 or 4409 close stops the
+// retries: trying again would only be refused, or would take the session back from the other window.
 
-const CLIENT_NAME = 'carehost-web/1';
+const CLIENT_NAME = 'carehost-web/2';
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 15000;
 const REQUEST_TIMEOUT_MS = 15000;
+export const CLOSE_NOT_SIGNED_IN = 4401;
+export const CLOSE_REPLACED = 4409;
+
+// Events after which the person is no longer in the session: nothing to rejoin.
+const OUT_OF_SESSION = new Set(['declined', 'removed', 'session_ended']);
 
 /** An answer of type "error" from the host, or a local failure (offline, disconnected, timeout). */
 export class HostError extends Error {
@@ -41,11 +51,11 @@ export class Connection {
     this.handlers = new Map();     // type -> Set of handlers
     this.state = 'idle';
     this.hello = null;             // the last hello reply
-    this.joinParams = null;        // { session, name, role } while joined, for the rejoin
+    this.joinParams = null;        // { session } while in a session or its waiting room, for the rejoin
     this.everReady = false;
     this.attempt = 0;
     this.retryTimer = null;
-    this.stopped = false;
+    this.stopped = true;
     this.onOnline = () => { if (this.retryTimer) this.retryNow(); };
   }
 
@@ -74,19 +84,30 @@ export class Connection {
 
   get connected() { return this.state === 'connected'; }
 
+  /** Open the connection (again). Safe to call when already started. */
   start() {
+    if (!this.stopped) return;
     this.stopped = false;
+    this.everReady = false;
+    this.attempt = 0;
     window.addEventListener('online', this.onOnline);
     this.open();
   }
 
-  stop() {
+  /** Close and stop retrying; with forget, also forget the session to rejoin. */
+  stop({ forget = false, state = 'closed' } = {}) {
     this.stopped = true;
+    if (forget) this.joinParams = null;
     window.removeEventListener('online', this.onOnline);
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    if (this.ws) this.ws.close(1000, 'bye');
-    this.setState('closed');
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) {
+      this.failPending();
+      if (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN) ws.close(1000, 'bye');
+    }
+    this.setState(state);
   }
 
   open() {
@@ -156,19 +177,33 @@ export class Connection {
       return;
     }
     if (msg.type === 'reply') return;
+    if (OUT_OF_SESSION.has(msg.type)) this.joinParams = null;
     this.emit(msg.type, msg);
   }
 
-  handleClose(ws, ev) {
-    if (ws !== this.ws) return;
-    this.ws = null;
+  failPending() {
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new HostError('disconnected', 'The connection dropped before the host answered. Please try again.'));
     }
     this.pending.clear();
+  }
+
+  handleClose(ws, ev) {
+    if (ws !== this.ws) return;
+    this.ws = null;
+    this.failPending();
     this.emit(':close', { code: ev.code, reason: ev.reason });
-    if (!this.stopped) this.scheduleRetry();
+    if (this.stopped) return;
+    if (ev.code === CLOSE_NOT_SIGNED_IN) {
+      this.stop({ state: 'idle' });
+      this.emit(':signed-out', { reason: ev.reason });
+    } else if (ev.code === CLOSE_REPLACED) {
+      this.stop({ forget: true, state: 'idle' });
+      this.emit(':replaced', { reason: ev.reason });
+    } else {
+      this.scheduleRetry();
+    }
   }
 
   scheduleRetry() {
@@ -190,7 +225,7 @@ export class Connection {
    * (.code, .message) on an error answer, when offline, on a drop or after a timeout.
    */
   request(obj) {
-    if (obj.type === 'leave') this.joinParams = null; // even offline: do not rejoin after this
+    if (obj.type === 'leave' || obj.type === 'end') this.joinParams = null; // even offline: no rejoin after this
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) {
       return Promise.reject(new HostError('offline',
@@ -207,7 +242,7 @@ export class Connection {
     ws.send(JSON.stringify({ ...obj, id }));
     if (obj.type === 'join') {
       return answer.then((reply) => {
-        this.joinParams = { session: obj.session, name: obj.name, ...(obj.role ? { role: obj.role } : {}) };
+        this.joinParams = { session: obj.session };
         return reply;
       });
     }

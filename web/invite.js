@@ -1,6 +1,8 @@
 // invite.js -- the invite page (/invite/<token>): look the invitation up, then let the person
 // choose a display name and a passphrase. The token is read from the path and sent only to
 // /api/invites; the page never shows it or stores it.
+import { callApi } from './http.js';
+
 const $ = (id) => document.getElementById(id);
 const token = decodeURIComponent(location.pathname.replace(/^\/invite\//, ''));
 const api = `/api/invites/${encodeURIComponent(token)}`;
@@ -25,29 +27,11 @@ function showProblem(message) {
   $('alert').hidden = false;
 }
 
-async function callApi(path, body) {
-  const init = body === undefined ? {} : {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  };
-  const res = await fetch(path, { credentials: 'same-origin', cache: 'no-store', ...init });
-  let json = null;
-  try { json = await res.json(); } catch { /* not JSON: handled as a failure below */ }
-  return { status: res.status, json: json || {} };
-}
-
 // A refusal that means the link itself is done with (used, expired, unknown).
 const linkGone = (status) => status === 404 || status === 410;
 
 async function open() {
-  let r;
-  try {
-    r = await callApi(api);
-  } catch {
-    showUnusable(FALLBACK);
-    return;
-  }
+  const r = await callApi(api);
   if (r.status !== 200) {
     showUnusable(linkGone(r.status) ? r.json.message : FALLBACK);
     return;
@@ -81,12 +65,7 @@ async function accept(event) {
   const button = $('accept');
   button.disabled = true;
   button.textContent = 'Setting up…';
-  let r;
-  try {
-    r = await callApi(`${api}/accept`, { display_name: name, passphrase: pass });
-  } catch {
-    r = { status: 0, json: {} };
-  }
+  const r = await callApi(`${api}/accept`, { display_name: name, passphrase: pass });
   button.disabled = false;
   button.textContent = 'Set up my account';
   if (r.status === 200) {

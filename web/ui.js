@@ -31,6 +31,7 @@ export function showStatus(state) {
   const status = $('status');
   status.dataset.state = state;
   status.textContent = STATUS_TEXT[state] || state;
+  status.hidden = state === 'idle'; // signed out: nothing to connect
   document.body.dataset.connection = state;
 }
 
@@ -51,67 +52,48 @@ const ROLE_TEXT = { patient: 'patient', family: 'family', therapist: 'therapist'
 export const kindText = (kind) => KIND_TEXT[kind] || String(kind || 'Session');
 export const roleText = (role) => ROLE_TEXT[role] || String(role || '');
 
-/** List the sessions, each with its Join button (a submit button of the join form). */
-export function renderSessions(sessions) {
-  const list = $('sessions');
-  const note = $('sessions-note');
-  list.replaceChildren();
-  if (!sessions.length) {
-    note.textContent = 'There are no sessions open for you right now.';
-    note.hidden = false;
-    return;
-  }
-  note.hidden = true;
-  for (const s of sessions) {
-    const id = String(s.id);
-    const titleId = `session-${id}-title`;
-    const full = Number.isFinite(s.capacity) && s.participants >= s.capacity;
-    list.append(el('li', { class: 'session-card', 'data-session': id },
-      el('div', { class: 'session-info' },
-        el('h3', { class: 'session-name', id: titleId }, s.title || id),
-        el('p', { class: 'session-meta' },
-          el('span', { class: 'kind' }, kindText(s.kind)),
-          el('span', { class: 'count', 'data-testid': `count-${id}` },
-            `${s.participants} of ${s.capacity} joined${full ? " · full" : ""}`))),
-      el('button', {
-        type: 'submit', name: 'session', value: id, class: 'primary join',
-        id: `join-${id}`, 'data-testid': `join-${id}`, 'aria-labelledby': `join-${id} ${titleId}`,
-      }, 'Join')));
-  }
-}
+const VIEWS = {
+  starting: 'starting-view', signin: 'signin-view', lobby: 'lobby', waiting: 'waiting-view',
+  notice: 'notice-view', session: 'session-view',
+};
 
-export function setSessionsNote(text) {
-  const note = $('sessions-note');
-  note.textContent = text;
-  note.hidden = !text;
-}
-
-export function setJoinBusy(busy) {
-  for (const b of document.querySelectorAll('#sessions button.join')) b.disabled = busy;
-}
-
-/** Switch between the lobby and the session view. */
+/** Show one view and hide the others. */
 export function showView(view) {
-  $('lobby').hidden = view !== 'lobby';
-  $('session-view').hidden = view !== 'session';
+  for (const [name, id] of Object.entries(VIEWS)) $(id).hidden = name !== view;
   document.body.dataset.view = view;
+}
+
+/** Move focus to a view's heading, so screen readers announce the change. */
+export function focusHeading(id) {
+  const h = $(id);
+  if (h) h.focus({ preventScroll: false });
+}
+
+export function setTitle(text) {
+  document.title = text ? `${text} — carehost` : 'carehost';
+}
+
+/** The signed-in person in the top bar (null: signed out). */
+export function showAccount(user) {
+  $('account').hidden = !user;
+  $('account-name').textContent = user ? (user.display_name || user.username) : '';
 }
 
 export function showSessionHeader(session) {
   $('session-title').textContent = session.title || session.id;
   $('session-kind').textContent = kindText(session.kind);
-  document.title = `${session.title || session.id} — carehost`;
-}
-
-export function resetTitle() {
-  document.title = 'Join your session — carehost';
+  setTitle(session.title || session.id);
 }
 
 const ROLE_ORDER = { therapist: 0, patient: 1, family: 2 };
 
-/** participants: iterable of {participant, name, role}; me: my participant id. */
-export function renderParticipants(participants, me) {
+/**
+ * participants: iterable of {participant, name, role, muted}; me: my participant id;
+ * controls(p): optional, a node of extra controls for that person (the leading therapist's).
+ */
+export function renderParticipants(participants, me, controls) {
   const list = $('participants');
+  const active = document.activeElement; // a control kept across renders keeps its focus
   const people = [...participants].sort((a, b) =>
     (ROLE_ORDER[a.role] ?? 9) - (ROLE_ORDER[b.role] ?? 9) || String(a.name).localeCompare(String(b.name)));
   list.replaceChildren(...people.map((p) => el('li', {
@@ -120,8 +102,11 @@ export function renderParticipants(participants, me) {
   },
   el('span', { class: 'person-name' }, p.name),
   p.participant === me ? el('span', { class: 'you' }, ' (you)') : null,
-  el('span', { class: 'badge' }, roleText(p.role)))));
+  p.muted ? el('span', { class: 'badge muted-badge', 'data-testid': 'muted-badge' }, 'chat paused') : null,
+  el('span', { class: 'badge' }, roleText(p.role)),
+  controls && p.participant !== me ? controls(p) : null)));
   $('participant-count').textContent = String(people.length);
+  if (active && active !== document.activeElement && list.contains(active)) active.focus({ preventScroll: true });
 }
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
@@ -185,12 +170,16 @@ export function sealChat() {
 export function addNote(text) {
   const wasNear = nearBottom();
   $('chat-log').append(el('li', { class: 'note' }, text));
+  $('chat-empty').hidden = true;
   stickToBottom(wasNear);
 }
 
-export function setChatEnabled(enabled) {
-  $('chat-send').disabled = !enabled;
-  $('chat-offline').hidden = enabled;
+/** connected: the socket is up; muted: the therapist paused this person's chat. */
+export function setChatEnabled(connected, muted = false) {
+  $('chat-send').disabled = !connected || muted;
+  $('chat-input').disabled = muted;
+  $('chat-offline').hidden = connected || muted;
+  $('chat-muted').hidden = !muted;
 }
 
 /** A section for one plugin's panel in the session view. */

@@ -28,7 +28,11 @@ async function openPage(browser, { viewport = DESKTOP, timeoutMs = 10000 } = {})
   const page = await context.newPage();
   page.setDefaultTimeout(timeoutMs);
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const where = m.location() && m.location().url ? ` [${m.location().url}]` : '';
+    problems.push(`console error: ${m.text()}${where}`);
+  });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('dialog', (d) => { problems.push(`dialog: ${d.type()} ${d.message()}`); d.dismiss().catch(() => {}); });
   return { context, page, problems };
@@ -47,4 +51,50 @@ async function screenshot(page, name) {
   await page.screenshot({ path: screenshotPath(name), fullPage: true });
 }
 
-module.exports = { launchBrowser, openPage, screenshot, screenshotPath, PHONE, DESKTOP };
+const POLL = { polling: 50 };
+
+/** Wait until the element's textContent includes text (or, with absent, no longer does). */
+function waitText(page, selector, text, { absent = false } = {}) {
+  return page.waitForFunction(([sel, t, gone]) => {
+    const node = document.querySelector(sel);
+    return !!node && node.textContent.includes(t) !== gone;
+  }, [selector, text, absent], POLL);
+}
+
+function waitConnected(page) {
+  return page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'connected', null, POLL);
+}
+
+/** Wait until the page shows this view (body[data-view]: signin, lobby, waiting, session, notice). */
+function waitView(page, view) {
+  return page.waitForFunction((v) => document.body.dataset.view === v, view, POLL);
+}
+
+/**
+ * Sign in through the page's sign-in screen (url: where to start, e.g. host.url + '/'), then wait
+ * for the lobby, connected.
+ */
+async function signInPage(page, url, username, password) {
+  if (url) await page.goto(url);
+  await waitView(page, 'signin');
+  await page.getByTestId('username').fill(username);
+  await page.getByTestId('password').fill(password);
+  await page.getByTestId('signin-button').click();
+  await waitView(page, 'lobby');
+  await waitConnected(page);
+}
+
+/**
+ * Chromium logs every 4xx answer to fetch as a console error. A page asking GET /api/me before
+ * anyone signed in (401), or a sign-in refused on purpose (401), is expected; `allowed` lists
+ * [status, path] pairs that may appear. Returns the other problems.
+ */
+function unexpected(problems, allowed = []) {
+  return problems.filter((p) => !allowed.some(([status, path]) =>
+    p.includes(`the server responded with a status of ${status}`) && p.includes(`${path}]`)));
+}
+
+module.exports = {
+  launchBrowser, openPage, screenshot, screenshotPath, waitText, waitConnected, waitView, signInPage,
+  unexpected, POLL, PHONE, DESKTOP,
+};

@@ -6,7 +6,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const { startHost } = require('../protocol/harness.cjs');
-const { launchBrowser, openPage, screenshot, PHONE } = require('./harness.cjs');
+const { launchBrowser, openPage, screenshot, waitView, waitConnected, PHONE } = require('./harness.cjs');
 
 /** A JSON POST from the served origin; resolves {status, json, cookie}. */
 function post(host, path, body, cookie) {
@@ -81,6 +81,14 @@ describe('the invite page', { timeout: 120000 }, () => {
       assert.equal(me.user.username, 'robin');
       assert.equal(me.user.display_name, 'Robin');
       assert.equal(me.user.role, 'patient');
+
+      // Continue: straight into the app, signed in as Robin (no sign-in screen).
+      await page.getByTestId('continue').click();
+      await waitView(page, 'lobby');
+      await waitConnected(page);
+      assert.equal(await page.getByTestId('account-name').textContent(), 'Robin');
+      await page.getByTestId('sessions-note').waitFor({ state: 'visible' });
+      assert.match(await page.getByTestId('sessions-note').textContent(), /no sessions right now/);
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

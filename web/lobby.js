@@ -1,0 +1,66 @@
+// lobby.js -- "Your sessions": the sessions the signed-in person leads or is enrolled in (the
+// `sessions` verb), each with what it is, when it meets and a Join button.
+import { el, kindText } from './ui.js';
+import { scheduleText } from './schedule.js';
+
+const $ = (id) => document.getElementById(id);
+
+function peopleText(s) {
+  const n = Number(s.participants) || 0;
+  if (!n) return 'No one is in yet';
+  return n === 1 ? '1 person is in' : `${n} people are in`;
+}
+
+/**
+ * sessions: the `sessions` reply's list; user: the signed-in account;
+ * onJoin(session, button): called when a Join button is pressed.
+ */
+export function renderSessions(sessions, user, onJoin) {
+  const list = $('sessions');
+  const note = $('sessions-note');
+  const admin = user && user.role === 'admin';
+  $('lobby-lead').textContent = admin
+    ? 'Admin accounts look after the clinic and do not join sessions. These are the clinic\'s sessions.'
+    : (user && user.role === 'therapist'
+      ? 'Open a session you lead to start it and let people in from its waiting room.'
+      : 'Choose a session to join. Your therapist will let you in from the waiting room.');
+  list.replaceChildren();
+  if (!sessions.length) {
+    note.textContent = 'You have no sessions right now. If you expected one, please contact your clinic.';
+    note.hidden = false;
+    return;
+  }
+  note.hidden = true;
+  for (const s of sessions) {
+    const id = String(s.id);
+    const titleId = `session-${id}-title`;
+    const schedule = scheduleText(s);
+    const facts = [
+      el('span', { class: 'kind' }, kindText(s.kind)),
+      schedule ? el('span', { class: 'schedule', 'data-testid': `schedule-${id}` }, schedule) : null,
+      s.leading ? el('span', { class: 'leading' }, 'You lead this session') : null,
+      el('span', { class: 'count', 'data-testid': `count-${id}` }, peopleText(s)),
+      s.locked ? el('span', { class: 'locked' }, 'Closed to new arrivals') : null,
+    ];
+    const button = admin ? null : el('button', {
+      type: 'button', class: 'primary join', id: `join-${id}`, 'data-testid': `join-${id}`,
+      'aria-describedby': titleId,
+    }, s.leading ? 'Open' : 'Join');
+    if (button) button.addEventListener('click', () => onJoin(s, button));
+    list.append(el('li', { class: 'session-card', 'data-session': id },
+      el('div', { class: 'session-info' },
+        el('h2', { class: 'session-name', id: titleId }, s.title || id),
+        el('p', { class: 'session-meta' }, ...facts)),
+      button));
+  }
+}
+
+export function setSessionsNote(text) {
+  const note = $('sessions-note');
+  note.textContent = text;
+  note.hidden = !text;
+}
+
+export function setJoinBusy(busy) {
+  for (const b of document.querySelectorAll('#sessions button.join')) b.disabled = busy;
+}

@@ -1,0 +1,44 @@
+// schedule.js -- a session's schedule in words, in the reader's language and time zone:
+// "Mon, Wed, Thu 18:00, 3 hours", "Every day 09:30, 1 hour", "Tue 3 Dec, 16:00, 50 minutes".
+// weekdays: bits Mon=1, Tue=2 ... Sun=64 (0: once, on the start date); start: ms since the epoch;
+// duration: minutes.
+
+const WEEKDAYS = 127;
+const WORKDAYS = 31;
+
+function dayNames() {
+  const f = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
+  // 1 January 2024 was a Monday.
+  return Array.from({ length: 7 }, (_, i) => f.format(new Date(2024, 0, 1 + i)));
+}
+
+export function durationText(minutes) {
+  const m = Math.round(Number(minutes));
+  if (!Number.isFinite(m) || m <= 0) return '';
+  const h = Math.floor(m / 60);
+  const rest = m % 60;
+  const hours = h === 1 ? '1 hour' : `${h} hours`;
+  const mins = rest === 1 ? '1 minute' : `${rest} minutes`;
+  if (!h) return mins;
+  return rest ? `${hours} ${mins}` : hours;
+}
+
+export function scheduleText({ start, duration, weekdays } = {}) {
+  const when = Number(start) > 0 ? new Date(Number(start)) : null;
+  const time = when ? new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' }).format(when) : '';
+  const bits = Number(weekdays) & WEEKDAYS;
+  let days = '';
+  if (bits === WEEKDAYS) {
+    days = 'Every day';
+  } else if (bits === WORKDAYS) {
+    days = 'Weekdays';
+  } else if (bits) {
+    const names = dayNames();
+    days = names.filter((_, i) => bits & (1 << i)).join(', ');
+  } else if (when) {
+    days = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short' }).format(when);
+    days += ',';
+  }
+  const head = [days, time].filter(Boolean).join(' ');
+  return [head, durationText(duration)].filter(Boolean).join(', ');
+}
