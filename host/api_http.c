@@ -45,6 +45,7 @@ typedef struct ch_api_req {
     int secure;
     char rest[128];             /* see ch_api_request.rest */
     char origin[256];
+    char query[256];            /* see ch_api_request.query */
     char *body;
     size_t body_len;
     int body_too_large;
@@ -235,6 +236,7 @@ static void run_endpoint(ch_api_req *r)
         .secure = r->secure,
         .rest = r->rest,
         .origin = r->origin,
+        .query = r->query,
     };
     memcpy(req.session_hash, r->session_hash, sizeof req.session_hash);
     r->endpoint(&req);
@@ -288,6 +290,11 @@ static int on_http(struct lws *wsi, ch_conn *c)
         ch_auth_token_hash(cookie, r->session_hash) == 0)
         r->has_session = 1;
     sodium_memzero(cookie, sizeof cookie);
+
+    int qlen = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+    if (qlen > 0 && (qlen >= (int)sizeof r->query ||
+                     lws_hdr_copy(wsi, r->query, sizeof r->query, WSI_TOKEN_HTTP_URI_ARGS) < 0))
+        reject_later(r, 414, "uri_too_long", "The query string is too long.");
 
     const route *found = NULL;
     int path_known = 0;

@@ -40,6 +40,7 @@ typedef struct ch_api_request {
     int secure;               /* cookies set on the answer need Secure */
     const char *rest;         /* a prefix route: the path after the prefix; else "" */
     const char *origin;       /* POST: the Origin sent (checked equal to the origin served) */
+    const char *query;        /* the arguments after '?', URL-decoded, joined by '&'; "" when none */
 } ch_api_request;
 
 /* Handle the HTTP callback reasons of /api requests; returns what lws expects.
