@@ -241,6 +241,29 @@ describe('browser client', { timeout: 180000 }, () => {
       assert.ok(!views.includes('signin'), `views after the reload: ${views.join(', ')}`);
       assert.equal(await page.getByTestId('account-name').textContent(), 'Riley');
 
+      // The same person joins from a second window: the first says so, and can take it back.
+      const second = await context.newPage();
+      const secondProblems = [];
+      second.on('console', (m) => { if (m.type() === 'error') secondProblems.push(m.text()); });
+      second.on('pageerror', (e) => secondProblems.push(e.message));
+      await page.getByTestId(`join-${SESSION}`).click();
+      await waitView(page, 'waiting');
+      await second.goto(`${host.url}/`);
+      await waitView(second, 'lobby');
+      await second.getByTestId(`join-${SESSION}`).click();
+      await waitView(second, 'waiting');
+      await waitView(page, 'notice');
+      assert.equal(await page.getByTestId('notice-title').textContent(), 'Open in another window');
+      await screenshot(page, 'browser-replaced-phone.png');
+      await page.getByTestId('notice-retry').click();
+      await waitView(page, 'waiting');
+      await waitView(second, 'notice');
+      assert.equal(await second.getByTestId('notice-retry').isVisible(), true);
+      await second.close();
+      assert.deepEqual(secondProblems, [], 'no console errors in the second window');
+      await page.getByTestId('waiting-leave').click();
+      await waitView(page, 'lobby');
+
       // The sign-in ends elsewhere (here: signed out with the same cookie): the host closes the
       // connection with 4401 and the page explains.
       const cookie = (await context.cookies()).find((c) => c.name === 'carehost_session');
