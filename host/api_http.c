@@ -19,6 +19,7 @@
 #include "http.h"
 #include "invite_http.h"
 #include "log.h"
+#include "sessions_http.h"
 
 /* A declared body past this is not read at all: the connection is closed. */
 #define CH_API_DISCARD_MAX (1024 * 1024)
@@ -169,6 +170,10 @@ static const route routes[] = {
     {"/api/invites", CH_API_POST, ch_invite_http_create, 0},
     {"/api/invites/", CH_API_GET, ch_invite_http_check, 1},
     {"/api/invites/", CH_API_POST, ch_invite_http_accept, 1},
+    {"/api/sessions", CH_API_GET, ch_sessions_http_list, 0},
+    {"/api/sessions", CH_API_POST, ch_sessions_http_create, 0},
+    {"/api/sessions/enrol", CH_API_POST, ch_sessions_http_enrol, 0},
+    {"/api/people", CH_API_GET, ch_sessions_http_people, 0},
 };
 
 /* A prefix route needs something after the prefix, short enough to keep. */

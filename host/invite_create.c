@@ -1,7 +1,8 @@
 /* invite_create.c -- POST /api/invites (invite_http.h):
  *
  *   loop: who asks (a therapist or an admin), check the fields, make the token
- *   storage thread: find the patient (family invites), ch_invites_add, audit
+ *   storage thread: find the patient (family invites), ch_invites_add (which
+ *         judges who may invite whom, and into which session), audit
  *         "invite.create" -- one transaction, so no invite goes unrecorded
  *   loop: answer 201 with the link, or why not. */
 #include <sodium.h>
@@ -17,12 +18,14 @@
 #include "verbs.h"
 
 #define USERNAME_MAX 64
+#define SESSION_ID_MAX 64
 #define NO_PATIENT (-100) /* create_job.rc: the patient named is not a patient here */
 
 typedef struct create_job {
     uint64_t req_id;
     char actor_id[72], actor_role[16], address[64];
     char username[USERNAME_MAX + 1], role[16], patient[USERNAME_MAX + 1];
+    char session[SESSION_ID_MAX + 1]; /* "" when the invite enrols nowhere */
     char link[256 + 16 + CH_AUTH_TOKEN_TEXT_LEN];
     unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES];
     int64_t now_ms, expires_ms;
@@ -45,6 +48,13 @@ static int valid_username(const char *s)
     return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
+/* As the store hands session ids out. */
+static int valid_session_id(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    return n >= 1 && n <= SESSION_ID_MAX && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
 static int create_run(ch_store *st, void *arg)
 {
     create_job *j = arg;
@@ -60,7 +70,8 @@ static int create_run(ch_store *st, void *arg)
         }
     }
     j->rc = ch_invites_add(st, j->hash, j->username, j->role, j->actor_id,
-                           j->patient[0] ? patient.id : NULL, j->now_ms, j->expires_ms);
+                           j->patient[0] ? patient.id : NULL, j->session[0] ? j->session : NULL,
+                           j->now_ms, j->expires_ms);
     ch_user_clear(&patient);
     if (j->rc != CH_STORE_OK) {
         snprintf(j->err, sizeof j->err, "%s", ch_store_errmsg(st));
@@ -85,7 +96,11 @@ static void create_done(void *arg, int status)
 {
     create_job *j = arg;
     if (status == CH_STORE_OK) {
-        ch_info("%s invited %s (%s)", j->actor_id, j->username, j->role);
+        if (j->session[0])
+            ch_info("%s invited %s (%s) into session %s", j->actor_id, j->username, j->role,
+                    j->session);
+        else
+            ch_info("%s invited %s (%s)", j->actor_id, j->username, j->role);
         ch_api_respond(j->req_id, 201,
                        json_pack("{s:s, s:I}", "link", j->link, "expires", (json_int_t)j->expires_ms),
                        NULL);
@@ -94,6 +109,17 @@ static void create_done(void *arg, int status)
     } else if (j->rc == CH_STORE_CONFLICT) {
         ch_api_respond_error(j->req_id, 409, "username_taken",
                              "That username is taken; choose another.");
+    } else if (j->rc == CH_STORE_NOTFOUND) {
+        ch_api_respond_error(j->req_id, 404, "unknown_session", "There is no session with that id.");
+    } else if (j->rc == CH_STORE_FORBIDDEN) {
+        ch_api_respond_error(j->req_id, 403, "forbidden",
+                             j->session[0] ? "You can invite people only into sessions you lead."
+                                           : "You can invite family members only for a patient "
+                                             "enrolled in a session you lead.");
+    } else if (j->rc == CH_STORE_REFUSED) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "That session cannot take this person: %s.", j->err);
+        ch_api_respond_error(j->req_id, 409, "session_unavailable", msg);
     } else if (j->rc == CH_STORE_INVALID) {
         ch_api_respond_error(j->req_id, 400, "bad_request", j->err);
     } else {
@@ -109,6 +135,7 @@ static int read_fields(const ch_api_request *r, create_job *j)
     const json_t *user = json_object_get(r->body, "username");
     const json_t *role = json_object_get(r->body, "role");
     const json_t *patient = json_object_get(r->body, "patient");
+    const json_t *session = json_object_get(r->body, "session");
     if (!json_is_string(user) || !valid_username(json_string_value(user))) {
         ch_api_respond_error(r->id, 400, "bad_request",
                              "\"username\" must be 3 to 64 of the characters a-z 0-9 . _ -");
@@ -129,6 +156,14 @@ static int read_fields(const ch_api_request *r, create_job *j)
         ch_api_respond_error(r->id, 400, "bad_request", "Only a family invite names a patient.");
         return -1;
     }
+    const char *sv = json_string_value(session);
+    if (session && !json_is_null(session) && !valid_session_id(sv)) {
+        ch_api_respond_error(r->id, 400, "bad_request",
+                             "\"session\" must be a session id (1 to 64 of a-z 0-9 -).");
+        return -1;
+    }
+    if (sv)
+        snprintf(j->session, sizeof j->session, "%s", sv);
     snprintf(j->username, sizeof j->username, "%s", json_string_value(user));
     snprintf(j->role, sizeof j->role, "%s", rv);
     if (family)

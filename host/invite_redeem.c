@@ -6,9 +6,12 @@
  *     storage thread: ch_invites_check -- a used or expired link is answered
  *           before any argon2id work is spent on it
  *     pool thread: argon2id of the passphrase
- *     storage thread: ch_invites_redeem, the new sign-in session, audit
- *           "invite.redeem" -- one transaction: all of it or none
- *     loop: sign the person in (auth_login.c's ch_auth_session_answer).
+ *     storage thread: ch_invites_redeem (the account, and the enrolment in the
+ *           invite's session if it names one), the new sign-in session, audit
+ *           "invite.redeem" (and "session.enrol") -- one transaction: all of it
+ *           or none; then the schedule as it now stands
+ *     loop: put the schedule in the session registry, so the person can join
+ *           at once; sign them in (auth_login.c's ch_auth_session_answer).
  *
  * The people opening these links are patients and families, often anxious:
  * every refusal carries a plain sentence the page shows as it is. */
@@ -18,6 +21,7 @@
 #include <string.h>
 
 #include "auth_http.h"
+#include "clinic_sync.h"
 #include "invite_http.h"
 #include "log.h"
 #include "store/accounts.h"
@@ -33,6 +37,9 @@ static const char msg_used[] =
     "This invitation has already been used. If you need help signing in, please contact your clinic.";
 static const char msg_expired[] =
     "This invitation has expired. Please contact your clinic, and they will be glad to send you a new one.";
+static const char msg_session[] =
+    "The session this invitation was for cannot take you any more. Please contact your clinic, and they "
+    "will be glad to send you a new invitation.";
 static const char msg_unknown[] =
     "We could not find this invitation. Please check that you opened the whole link, or contact your "
     "clinic for a new one.";
@@ -150,6 +157,8 @@ typedef struct accept_job {
     int rc;                /* what the store said */
     char err[200];         /* its one line, for a refused field */
     ch_user user;          /* the new account */
+    char *session_id;      /* the session it was enrolled in, or NULL */
+    json_t *schedule;      /* ch_clinic_sessions_list after the enrolment */
     char token[CH_AUTH_TOKEN_TEXT_LEN + 1];
     unsigned char token_hash[CH_AUTH_TOKEN_HASH_BYTES];
 } accept_job;
@@ -161,6 +170,8 @@ static void accept_free(accept_job *j)
         free(j->passphrase);
     }
     ch_user_clear(&j->user);
+    free(j->session_id);
+    json_decref(j->schedule);
     sodium_memzero(j, sizeof *j);
     free(j);
 }
@@ -176,7 +187,8 @@ static void accept_failed(accept_job *j)
 static int redeem_run(ch_store *st, void *arg)
 {
     accept_job *j = arg;
-    j->rc = ch_invites_redeem(st, j->invite_hash, j->display_name, j->password_hash, j->now_ms, &j->user);
+    j->rc = ch_invites_redeem(st, j->invite_hash, j->display_name, j->password_hash, j->now_ms, &j->user,
+                              &j->session_id);
     if (j->rc != CH_STORE_OK) {
         snprintf(j->err, sizeof j->err, "%s", ch_store_errmsg(st));
         return j->rc;
@@ -196,6 +208,15 @@ static int redeem_run(ch_store *st, void *arg)
         .address = j->address,
     };
     j->rc = ch_audit_append(st, &e);
+    if (j->rc != CH_STORE_OK || !j->session_id)
+        return j->rc;
+    char enrol_target[160];
+    snprintf(enrol_target, sizeof enrol_target, "%s/%s", j->session_id, j->user.id);
+    e.action = "session.enrol";
+    e.target = enrol_target;
+    j->rc = ch_audit_append(st, &e);
+    if (j->rc == CH_STORE_OK)
+        j->rc = ch_clinic_sessions_list(st, &j->schedule);
     return j->rc;
 }
 
@@ -203,8 +224,12 @@ static void redeem_done(void *arg, int status)
 {
     accept_job *j = arg;
     if (status == CH_STORE_OK) {
+        /* Before the answer: the person may open the session the moment they are in. */
+        if (j->schedule)
+            ch_clinic_sync_apply(ch_the_host, j->schedule, 1);
         if (ch_auth_session_answer(j->req_id, &j->user, j->token, j->token_hash, j->now_ms, j->secure) == 0)
-            ch_info("%s accepted an invite and signed in from %s", j->user.id, j->address);
+            ch_info("%s accepted an invite and signed in from %s%s%s", j->user.id, j->address,
+                    j->session_id ? ", enrolled in session " : "", j->session_id ? j->session_id : "");
         accept_free(j);
         return;
     }
@@ -212,6 +237,8 @@ static void redeem_done(void *arg, int status)
         ch_api_respond_error(j->req_id, 409, "username_taken",
                              "Someone already has the username this invitation was for. Please contact "
                              "your clinic, and they will send you a new one.");
+    else if (j->rc == CH_STORE_REFUSED)
+        ch_api_respond_error(j->req_id, 409, "session_unavailable", msg_session);
     else if (j->rc == CH_STORE_INVALID)
         ch_api_respond_error(j->req_id, 400, "bad_request", j->err);
     else if (j->rc == CH_STORE_OK) /* the commit itself failed */

@@ -19,7 +19,8 @@
  * Every function checks its arguments: a bad one is CH_STORE_INVALID with one
  * line in ch_store_errmsg naming the field (never a password, hash or token).
  *
- * Schema version 3 (schema.c; version 4 adds invites.session_id):
+ * Schema version 3 (schema.c; version 4 adds invites.session_id TEXT REFERENCES
+ * clinic_sessions(id), the session an invite enrols its person in):
  *   users(id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE COLLATE NOCASE,
  *         display_name TEXT NOT NULL, role TEXT NOT NULL CHECK(role IN
  *         ('admin','therapist','patient','family')), password_hash TEXT,
@@ -51,6 +52,11 @@
 /* CH_STORE_EXPIRED and CH_STORE_USED are returned by ch_invites_redeem. */
 #define CH_STORE_EXPIRED 5
 #define CH_STORE_USED 6
+/* The acting user may not do this (an invite to a session they do not lead). */
+#define CH_STORE_FORBIDDEN 7
+/* The session cannot take this person now: it is full, or already has its
+ * patient, or is another patient's family session. */
+#define CH_STORE_REFUSED 8
 
 /* Weekday bits for a weekly recurrence; 0 means a one-off session. */
 #define CH_WEEKDAY_MON 0x01
@@ -108,21 +114,37 @@ int ch_tokens_load(ch_store *st, int64_t now_ms, json_t **out);
 /* invites ------------------------------------------------------------------ */
 /* role "patient" or "family"; invited_by: a therapist or an admin; patient_id:
  * for a family invite (and only then), the patient who consented (enrolments
- * in their family sessions follow from it). CH_STORE_CONFLICT when a user
- * already has the username. */
+ * in their family sessions follow from it). A therapist invites family only for
+ * a patient enrolled in a session they lead (CH_STORE_FORBIDDEN otherwise);
+ * an admin, for any patient.
+ *
+ * session_id (optional): redeeming the invite also enrols the person there.
+ * CH_STORE_NOTFOUND for no such session; CH_STORE_FORBIDDEN when invited_by
+ * is a therapist who does not lead it; CH_STORE_INVALID when the role does not
+ * fit its kind (family members: family sessions only); CH_STORE_REFUSED when it
+ * cannot take the person now (full; an individual or family session that has
+ * its patient already, for a patient invite; a family session of another
+ * patient, for a family invite). Pending invites do not hold a place: redeem
+ * judges again.
+ *
+ * CH_STORE_CONFLICT when a user already has the username. */
 int ch_invites_add(ch_store *st, const unsigned char hash[CH_TOKEN_HASH_BYTES], const char *username,
-                   const char *role, const char *invited_by, const char *patient_id, int64_t now_ms,
-                   int64_t expires_ms);
+                   const char *role, const char *invited_by, const char *patient_id,
+                   const char *session_id, int64_t now_ms, int64_t expires_ms);
 /* Look up without using: CH_STORE_OK (valid), NOTFOUND, EXPIRED or USED. out_json
  * (optional) gets {"username","role","expires"}. */
 int ch_invites_check(ch_store *st, const unsigned char hash[CH_TOKEN_HASH_BYTES], int64_t now_ms,
                      json_t **out_json);
 /* Use once: creates the user with display_name and password_hash, marks the
- * invite used, links a family member to the patient. Returns OK, NOTFOUND,
- * EXPIRED, USED or CONFLICT (username taken meanwhile). */
+ * invite used, links a family member to the patient, and enrols the person in
+ * the invite's session if it names one -- all or nothing. Returns OK, NOTFOUND,
+ * EXPIRED, USED, CONFLICT (username taken meanwhile) or REFUSED (the session
+ * can no longer take them: nothing is changed and the invite stays unused).
+ * session_id (optional) receives the session enrolled in, or NULL (caller
+ * frees); the caller audits "session.enrol" for it. */
 int ch_invites_redeem(ch_store *st, const unsigned char hash[CH_TOKEN_HASH_BYTES],
                       const char *display_name, const char *password_hash, int64_t now_ms,
-                      ch_user *out);
+                      ch_user *out, char **session_id);
 
 /* scheduled sessions and enrolment ------------------------------------------------ */
 typedef struct ch_clinic_session {
@@ -151,6 +173,9 @@ int ch_clinic_sessions_add(ch_store *st, const ch_clinic_session *s, const char 
 /* A JSON array of {"id","kind","title","therapist","start","duration","weekdays",
  * "capacity","enrolled":[user ids]}. */
 int ch_clinic_sessions_list(ch_store *st, json_t **out);
+/* One session, shaped as in ch_clinic_sessions_list; CH_STORE_NOTFOUND when
+ * there is none with that id. */
+int ch_clinic_sessions_get(ch_store *st, const char *id, json_t **out);
 /* The same rules as ch_clinic_sessions_add, against who is enrolled already.
  * Enrolling someone already enrolled is CH_STORE_OK; an unknown session is
  * CH_STORE_NOTFOUND. */

@@ -440,3 +440,44 @@ int ch_clinic_sessions_list(ch_store *st, json_t **out)
     *out = arr;
     return CH_STORE_OK;
 }
+
+int ch_clinic_sessions_get(ch_store *st, const char *id, json_t **out)
+{
+    if (out)
+        *out = NULL;
+    if (!st)
+        return CH_STORE_INVALID;
+    if (!out)
+        return ch_acc_invalid(st, "no session to fill");
+    if (!valid_session_id(id))
+        return ch_acc_invalid(st, "a session id is 1 to 64 of a-z 0-9 -");
+    sqlite3_stmt *s = NULL;
+    if (ch_store_prepare(st, "SELECT id, kind, title, therapist_id, start_ms, duration_min,"
+                             " weekdays, capacity FROM clinic_sessions WHERE id = ?",
+                         &s) != SQLITE_OK)
+        return ch_store_fail(st, "cannot read the session");
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s), status = CH_STORE_OK;
+    json_t *j = NULL;
+    if (rc == SQLITE_ROW) {
+        if (!(j = session_row(s))) {
+            ch_store_seterr(st->errmsg, sizeof st->errmsg,
+                            "out of memory, or a malformed session row");
+            status = CH_STORE_IO;
+        } else {
+            status = enrolled_of(st, id, json_object_get(j, "enrolled"));
+        }
+    } else if (rc == SQLITE_DONE) {
+        ch_store_seterr(st->errmsg, sizeof st->errmsg, "no session with id %s", id);
+        status = CH_STORE_NOTFOUND;
+    } else {
+        status = ch_store_fail(st, "cannot read the session");
+    }
+    ch_store_unprepare(s);
+    if (status != CH_STORE_OK) {
+        json_decref(j);
+        return status;
+    }
+    *out = j;
+    return CH_STORE_OK;
+}

@@ -1,13 +1,15 @@
 'use strict';
 // Invites over HTTP (README "Invites"): a therapist makes a single-use link, the person opens it,
 // chooses a display name and a passphrase and is signed in; used, expired and unknown links get a
-// kind explanation; only therapists and admins invite; CSRF; family invites link the patient; the
-// audit trail records both steps and never the token. Every wait has a deadline.
+// kind explanation; only therapists and admins invite; CSRF; family invites link the patient, and a
+// therapist invites family only for a patient in a session they lead; an invite may name a session,
+// and its person is enrolled there on accepting (and can join it at once); the audit trail records
+// every step and never the token. Every wait has a deadline.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const { spawnSync } = require('node:child_process');
-const { startHost, waitFor } = require('../protocol/harness.cjs');
+const { startHost, waitFor, connect, connectAs } = require('../protocol/harness.cjs');
 
 const CTL = process.env.CAREHOSTCTL_BIN;
 if (!CTL) throw new Error('CAREHOSTCTL_BIN is not set: run the tests with make check');
@@ -245,6 +247,132 @@ describe('invites', () => {
     assert.equal(r.status, 0, `the family link is missing: ${r.stderr}`);
   });
 
+  it('a therapist invites family only for a patient in a session they lead; an admin for any', async () => {
+    const chen = await signIn(host, 'dr.chen', 'demo-therapist-pass');
+    // dr.chen leads individual-demo (casey) only; jordan is in dr.rivera's sessions
+    const notTheirs = await post(host, '/api/invites', { username: 'jordans.gran', role: 'family', patient: 'jordan' }, chen);
+    assert.equal(notTheirs.status, 403, notTheirs.body);
+    assert.equal(notTheirs.json.error, 'forbidden');
+    assert.match(notTheirs.json.message, /session you lead/);
+    const theirs = await post(host, '/api/invites', { username: 'caseys.mum', role: 'family', patient: 'casey' }, chen);
+    assert.equal(theirs.status, 201, theirs.body);
+    tokens.push(tokenOf(theirs.json.link));
+    const admin = await signIn(host, 'admin', 'demo-admin-pass');
+    const byAdmin = await post(host, '/api/invites', { username: 'jordans.gran', role: 'family', patient: 'jordan' }, admin);
+    assert.equal(byAdmin.status, 201, byAdmin.body);
+    tokens.push(tokenOf(byAdmin.json.link));
+  });
+
+  it('an invite into a session: once accepted, the person signs in, joins it and waits in its waiting room', async () => {
+    const made = await post(host, '/api/invites', { username: 'robin.new', role: 'patient', session: 'evening-iop' }, therapist);
+    assert.equal(made.status, 201, made.body);
+    const token = tokenOf(made.json.link);
+    tokens.push(token);
+    const leader = await connectAs(host, 'dr.rivera');
+    let robin;
+    let again;
+    try {
+      const lead = await leader.request({ type: 'join', session: 'evening-iop' });
+      assert.equal(lead.type, 'reply', JSON.stringify(lead));
+      const accepted = await post(host, `/api/invites/${token}/accept`,
+        { display_name: 'Robin New', passphrase: 'robin joins the group' });
+      assert.equal(accepted.status, 200, accepted.body);
+      // at once, on the cookie the acceptance gave
+      robin = await connect(host.wsUrl, { headers: { Cookie: cookieOf(accepted).pair } });
+      const joined = await robin.request({ type: 'join', session: 'evening-iop' });
+      assert.equal(joined.type, 'reply', JSON.stringify(joined));
+      assert.equal(joined.you.state, 'waiting');
+      assert.equal(joined.you.name, 'Robin New');
+      assert.ok(joined.place >= 1);
+      const wr = await leader.next((m) => m.type === 'waiting_room' && m.arrived && m.arrived.name === 'Robin New');
+      assert.equal(wr.session, 'evening-iop');
+      // only that session
+      const other = await robin.request({ type: 'join', session: 'family-demo' });
+      assert.equal(other.code, 'already_in_session');
+      await robin.request({ type: 'leave' });
+      const other2 = await robin.request({ type: 'join', session: 'family-demo' });
+      assert.equal(other2.code, 'not_enrolled', JSON.stringify(other2));
+      // and on an ordinary sign-in later
+      robin.ws.terminate();
+      again = await connectAs(host, 'robin.new', 'robin joins the group');
+      const seen = await again.request({ type: 'sessions' });
+      assert.deepEqual(seen.sessions.map((s) => s.id), ['evening-iop']);
+    } finally {
+      leader.ws.terminate();
+      if (robin) robin.ws.terminate();
+      if (again) again.ws.terminate();
+    }
+  });
+
+  it('a family invite into the family session of its patient enrols the family member there', async () => {
+    const made = await post(host, '/api/invites',
+      { username: 'jordans.mum', role: 'family', patient: 'jordan', session: 'family-demo' }, therapist);
+    assert.equal(made.status, 201, made.body);
+    const token = tokenOf(made.json.link);
+    tokens.push(token);
+    const accepted = await post(host, `/api/invites/${token}/accept`,
+      { display_name: 'Jordan’s mum', passphrase: 'mum passphrase here' });
+    assert.equal(accepted.status, 200, accepted.body);
+    const mum = await connect(host.wsUrl, { headers: { Cookie: cookieOf(accepted).pair } });
+    try {
+      const joined = await mum.request({ type: 'join', session: 'family-demo' });
+      assert.equal(joined.type, 'reply', JSON.stringify(joined));
+      assert.equal(joined.you.state, 'waiting');
+    } finally {
+      mum.ws.terminate();
+    }
+  });
+
+  it('an invite into a session is refused when the inviter does not lead it or it cannot take the person', async () => {
+    const chen = await signIn(host, 'dr.chen', 'demo-therapist-pass');
+    const cases = [
+      [therapist, { username: 'x.one', role: 'patient', session: 'no-such-session' }, 404, 'unknown_session'],
+      [chen, { username: 'x.one', role: 'patient', session: 'evening-iop' }, 403, 'forbidden'],
+      [chen, { username: 'x.one', role: 'patient', session: 'individual-demo' }, 409, 'session_unavailable'],
+      [therapist, { username: 'x.one', role: 'patient', session: 'family-demo' }, 409, 'session_unavailable'],
+      [therapist, { username: 'x.one', role: 'family', patient: 'jordan', session: 'evening-iop' }, 400, 'bad_request'],
+      [therapist, { username: 'x.one', role: 'family', patient: 'riley', session: 'family-demo' }, 409, 'session_unavailable'],
+      [therapist, { username: 'x.one', role: 'patient', session: 7 }, 400, 'bad_request'],
+      [therapist, { username: 'x.one', role: 'patient', session: 'Not An Id' }, 400, 'bad_request'],
+    ];
+    for (const [cookie, body, status, error] of cases) {
+      const r = await post(host, '/api/invites', body, cookie);
+      assert.equal(r.status, status, `${JSON.stringify(body)}: ${r.body}`);
+      assert.equal(r.json.error, error, `${JSON.stringify(body)}: ${r.body}`);
+      assert.ok(r.json.message.length > 10);
+    }
+    // an admin may invite into any session
+    const admin = await signIn(host, 'admin', 'demo-admin-pass');
+    const a = await post(host, '/api/invites', { username: 'x.two', role: 'patient', session: 'evening-iop' }, admin);
+    assert.equal(a.status, 201, a.body);
+    tokens.push(tokenOf(a.json.link));
+  });
+
+  it('an invite whose session filled up meanwhile is refused kindly, and stays unused', async () => {
+    const chen = await signIn(host, 'dr.chen', 'demo-therapist-pass');
+    const made = await post(host, '/api/sessions',
+      { kind: 'individual', title: 'New patient intake', start: Date.UTC(2031, 0, 1, 9), duration: 50 }, chen);
+    assert.equal(made.status, 201, made.body);
+    const session = made.json.session.id;
+    const first = await post(host, '/api/invites', { username: 'first.in', role: 'patient', session }, chen);
+    const second = await post(host, '/api/invites', { username: 'second.in', role: 'patient', session }, chen);
+    assert.equal(first.status, 201, first.body);
+    assert.equal(second.status, 201, second.body);
+    tokens.push(tokenOf(first.json.link), tokenOf(second.json.link));
+    const ok = await post(host, `/api/invites/${tokenOf(first.json.link)}/accept`,
+      { display_name: 'First', passphrase: 'first passphrase' });
+    assert.equal(ok.status, 200, ok.body);
+    const late = await post(host, `/api/invites/${tokenOf(second.json.link)}/accept`,
+      { display_name: 'Second', passphrase: 'second passphrase' });
+    assert.equal(late.status, 409, late.body);
+    assert.equal(late.json.error, 'session_unavailable');
+    assert.match(late.json.message, /contact your clinic/);
+    assert.equal(late.headers['set-cookie'], undefined);
+    assert.equal((await request(host, 'GET', `/api/invites/${tokenOf(second.json.link)}`)).status, 200);
+    const login = await post(host, '/api/login', { username: 'second.in', password: 'second passphrase' });
+    assert.equal(login.status, 401, 'no account was made');
+  });
+
   it('the audit trail records invite.create and invite.redeem, and no token', async () => {
     const out = ctl(['audit', 'export', '--format', 'jsonl', '--data-dir', host.dir]);
     assert.equal(out.status, 0, out.stderr);
@@ -266,6 +394,13 @@ describe('invites', () => {
       assert.ok(!out.stdout.includes(t), 'an invite token is in the audit trail');
       assert.ok(!host.stderr().includes(t) && !host.stdout().includes(t), 'an invite token is in the log');
     }
+    const robin = entries.find((e) => e.action === 'invite.redeem' && e.target === 'user:robin.new');
+    assert.ok(robin, JSON.stringify(redeem));
+    const enrol = entries.find((e) => e.action === 'session.enrol' && e.actor === robin.actor);
+    assert.ok(enrol, 'the enrolment on accepting is audited');
+    assert.equal(enrol.target, `evening-iop/${robin.actor}`);
+    assert.equal(enrol.role, 'patient');
+    assert.equal(enrol.outcome, 'ok');
     assert.ok(!out.stdout.includes('a long calm passphrase'));
     assert.ok(!host.stderr().includes('a long calm passphrase'));
   });

@@ -388,7 +388,7 @@ START_TEST(invites_redeem_once)
     char *ther = add_user(st, "therapist1", "therapist");
     unsigned char inv[32];
     token(inv, 10);
-    ck_assert_int_eq(ch_invites_add(st, inv, "NewPatient", "patient", ther, NULL, NOW,
+    ck_assert_int_eq(ch_invites_add(st, inv, "NewPatient", "patient", ther, NULL, NULL, NOW,
                                     NOW + 72 * HOUR), CH_STORE_OK);
 
     json_t *info = NULL;
@@ -400,7 +400,7 @@ START_TEST(invites_redeem_once)
     ck_assert_int_eq(sql_int(st->db, "SELECT count(*) FROM users"), 1); /* check uses nothing */
 
     ch_user u;
-    ck_assert_int_eq(ch_invites_redeem(st, inv, "Pat Newman", HASH2, NOW + 2 * HOUR, &u),
+    ck_assert_int_eq(ch_invites_redeem(st, inv, "Pat Newman", HASH2, NOW + 2 * HOUR, &u, NULL),
                      CH_STORE_OK);
     ck_assert_str_eq(u.username, "newpatient");
     ck_assert_str_eq(u.role, "patient");
@@ -414,7 +414,7 @@ START_TEST(invites_redeem_once)
     ch_user_clear(&u);
 
     /* single use */
-    ck_assert_int_eq(ch_invites_redeem(st, inv, "Again", HASH1, NOW + 3 * HOUR, &u),
+    ck_assert_int_eq(ch_invites_redeem(st, inv, "Again", HASH1, NOW + 3 * HOUR, &u, NULL),
                      CH_STORE_USED);
     ck_assert_ptr_null(u.id);
     ck_assert_int_eq(ch_invites_check(st, inv, NOW + 3 * HOUR, &info), CH_STORE_USED);
@@ -424,10 +424,10 @@ START_TEST(invites_redeem_once)
     /* expired */
     unsigned char old[32];
     token(old, 11);
-    ck_assert_int_eq(ch_invites_add(st, old, "late", "patient", ther, NULL, NOW, NOW + HOUR),
+    ck_assert_int_eq(ch_invites_add(st, old, "late", "patient", ther, NULL, NULL, NOW, NOW + HOUR),
                      CH_STORE_OK);
     ck_assert_int_eq(ch_invites_check(st, old, NOW + HOUR, NULL), CH_STORE_EXPIRED);
-    ck_assert_int_eq(ch_invites_redeem(st, old, "Late", HASH1, NOW + 2 * HOUR, NULL),
+    ck_assert_int_eq(ch_invites_redeem(st, old, "Late", HASH1, NOW + 2 * HOUR, NULL, NULL),
                      CH_STORE_EXPIRED);
     assert_clean_error(st, NULL);
     ck_assert_int_eq(ch_users_get_by_username(st, "late", &g), CH_STORE_NOTFOUND);
@@ -436,21 +436,21 @@ START_TEST(invites_redeem_once)
     unsigned char unknown[32];
     token(unknown, 12);
     ck_assert_int_eq(ch_invites_check(st, unknown, NOW, NULL), CH_STORE_NOTFOUND);
-    ck_assert_int_eq(ch_invites_redeem(st, unknown, "X", HASH1, NOW, NULL), CH_STORE_NOTFOUND);
+    ck_assert_int_eq(ch_invites_redeem(st, unknown, "X", HASH1, NOW, NULL, NULL), CH_STORE_NOTFOUND);
 
     /* the username was taken meanwhile: CONFLICT, and the invite stays unused */
     unsigned char race[32];
     token(race, 13);
-    ck_assert_int_eq(ch_invites_add(st, race, "racer", "patient", ther, NULL, NOW, NOW + HOUR),
+    ck_assert_int_eq(ch_invites_add(st, race, "racer", "patient", ther, NULL, NULL, NOW, NOW + HOUR),
                      CH_STORE_OK);
     free(add_user(st, "racer", "patient"));
-    ck_assert_int_eq(ch_invites_redeem(st, race, "Racer", HASH1, NOW + 1, NULL),
+    ck_assert_int_eq(ch_invites_redeem(st, race, "Racer", HASH1, NOW + 1, NULL, NULL),
                      CH_STORE_CONFLICT);
     ck_assert_int_eq(ch_invites_check(st, race, NOW + 2, NULL), CH_STORE_OK);
     /* and a new invite for a taken username is refused at once */
     unsigned char taken[32];
     token(taken, 14);
-    ck_assert_int_eq(ch_invites_add(st, taken, "Racer", "patient", ther, NULL, NOW, NOW + HOUR),
+    ck_assert_int_eq(ch_invites_add(st, taken, "Racer", "patient", ther, NULL, NULL, NOW, NOW + HOUR),
                      CH_STORE_CONFLICT);
     free(ther);
     done(st);
@@ -464,10 +464,18 @@ START_TEST(invites_family_links_to_patient)
     char *pat = add_user(st, "patient1", "patient");
     unsigned char inv[32];
     token(inv, 20);
-    ck_assert_int_eq(ch_invites_add(st, inv, "mum", "family", ther, pat, NOW, NOW + HOUR),
+    /* a therapist invites family only for a patient in a session they lead */
+    ck_assert_int_eq(ch_invites_add(st, inv, "mum", "family", ther, pat, NULL, NOW, NOW + HOUR),
+                     CH_STORE_FORBIDDEN);
+    assert_clean_error(st, NULL);
+    ch_clinic_session g = {.kind = "group", .title = "Group", .therapist_id = ther,
+                           .start_ms = NOW, .duration_min = 60};
+    const char *enrolled[] = {pat, NULL};
+    ck_assert_int_eq(ch_clinic_sessions_add(st, &g, enrolled, NOW, NULL), CH_STORE_OK);
+    ck_assert_int_eq(ch_invites_add(st, inv, "mum", "family", ther, pat, NULL, NOW, NOW + HOUR),
                      CH_STORE_OK);
     ch_user u;
-    ck_assert_int_eq(ch_invites_redeem(st, inv, "Mum", HASH1, NOW + 1, &u), CH_STORE_OK);
+    ck_assert_int_eq(ch_invites_redeem(st, inv, "Mum", HASH1, NOW + 1, &u, NULL), CH_STORE_OK);
     ck_assert_str_eq(u.role, "family");
     char sql[256];
     snprintf(sql, sizeof sql,
@@ -482,22 +490,22 @@ START_TEST(invites_family_links_to_patient)
     /* the invite's rules */
     unsigned char other[32];
     token(other, 21);
-    ck_assert_int_eq(ch_invites_add(st, other, "dad", "family", ther, NULL, NOW, NOW + HOUR),
+    ck_assert_int_eq(ch_invites_add(st, other, "dad", "family", ther, NULL, NULL, NOW, NOW + HOUR),
                      CH_STORE_INVALID);
-    ck_assert_int_eq(ch_invites_add(st, other, "dad", "family", ther, ther, NOW, NOW + HOUR),
+    ck_assert_int_eq(ch_invites_add(st, other, "dad", "family", ther, ther, NULL, NOW, NOW + HOUR),
                      CH_STORE_INVALID); /* the "patient" is a therapist */
-    ck_assert_int_eq(ch_invites_add(st, other, "dad", "patient", ther, pat, NOW, NOW + HOUR),
+    ck_assert_int_eq(ch_invites_add(st, other, "dad", "patient", ther, pat, NULL, NOW, NOW + HOUR),
                      CH_STORE_INVALID); /* a patient invite names no patient */
-    ck_assert_int_eq(ch_invites_add(st, other, "dad", "therapist", ther, NULL, NOW, NOW + HOUR),
+    ck_assert_int_eq(ch_invites_add(st, other, "dad", "therapist", ther, NULL, NULL, NOW, NOW + HOUR),
                      CH_STORE_INVALID);
-    ck_assert_int_eq(ch_invites_add(st, other, "dad", "family", pat, pat, NOW, NOW + HOUR),
+    ck_assert_int_eq(ch_invites_add(st, other, "dad", "family", pat, pat, NULL, NOW, NOW + HOUR),
                      CH_STORE_INVALID); /* patients do not invite */
-    ck_assert_int_eq(ch_invites_add(st, other, "dad", "family", ther, pat, NOW, NOW),
+    ck_assert_int_eq(ch_invites_add(st, other, "dad", "family", ther, pat, NULL, NOW, NOW),
                      CH_STORE_INVALID);
-    ck_assert_int_eq(ch_invites_add(st, NULL, "dad", "family", ther, pat, NOW, NOW + HOUR),
+    ck_assert_int_eq(ch_invites_add(st, NULL, "dad", "family", ther, pat, NULL, NOW, NOW + HOUR),
                      CH_STORE_INVALID);
-    ck_assert_int_eq(ch_invites_redeem(st, other, "", HASH1, NOW, NULL), CH_STORE_INVALID);
-    ck_assert_int_eq(ch_invites_redeem(st, other, "Dad", "plain-secret", NOW, NULL),
+    ck_assert_int_eq(ch_invites_redeem(st, other, "", HASH1, NOW, NULL, NULL), CH_STORE_INVALID);
+    ck_assert_int_eq(ch_invites_redeem(st, other, "Dad", "plain-secret", NOW, NULL, NULL),
                      CH_STORE_INVALID);
     assert_clean_error(st, "plain-secret");
     ck_assert_int_eq(sql_int(st->db, "SELECT count(*) FROM invites"), 1);
@@ -513,12 +521,12 @@ START_TEST(invite_redeem_inside_a_batch_rolls_back_with_it)
     char *ther = add_user(st, "therapist1", "therapist");
     unsigned char inv[32];
     token(inv, 30);
-    ck_assert_int_eq(ch_invites_add(st, inv, "batched", "patient", ther, NULL, NOW, NOW + HOUR),
+    ck_assert_int_eq(ch_invites_add(st, inv, "batched", "patient", ther, NULL, NULL, NOW, NOW + HOUR),
                      CH_STORE_OK);
     /* as the storage worker runs a job: a transaction, a savepoint per job */
     ck_assert_int_eq(ch_store_begin(st), CH_STORE_OK);
     ck_assert_int_eq(ch_store_savepoint(st), CH_STORE_OK);
-    ck_assert_int_eq(ch_invites_redeem(st, inv, "Batched", HASH1, NOW + 1, NULL), CH_STORE_OK);
+    ck_assert_int_eq(ch_invites_redeem(st, inv, "Batched", HASH1, NOW + 1, NULL, NULL), CH_STORE_OK);
     ck_assert_int_eq(ch_store_rollback_savepoint(st), CH_STORE_OK);
     ck_assert_int_eq(ch_store_commit(st), CH_STORE_OK);
     ck_assert_int_eq(sql_int(st->db, "SELECT count(*) FROM users"), 1);
@@ -526,11 +534,218 @@ START_TEST(invite_redeem_inside_a_batch_rolls_back_with_it)
     /* and a refused redeem inside a batch leaves the batch's other work alone */
     ck_assert_int_eq(ch_store_begin(st), CH_STORE_OK);
     free(add_user(st, "other", "patient"));
-    ck_assert_int_eq(ch_invites_redeem(st, inv, "Batched", HASH1, NOW + 2 * HOUR, NULL),
+    ck_assert_int_eq(ch_invites_redeem(st, inv, "Batched", HASH1, NOW + 2 * HOUR, NULL, NULL),
                      CH_STORE_EXPIRED);
     ck_assert_int_eq(ch_store_commit(st), CH_STORE_OK);
     ck_assert_int_eq(sql_int(st->db, "SELECT count(*) FROM users"), 2);
     free(ther);
+    done(st);
+}
+END_TEST
+
+START_TEST(invites_family_only_for_the_therapists_patients)
+{
+    ch_store *st = fresh_store();
+    char *ther = add_user(st, "therapist1", "therapist");
+    char *other = add_user(st, "therapist2", "therapist");
+    char *admin = add_user(st, "admin1", "admin");
+    char *pat = add_user(st, "patient1", "patient");
+    ch_clinic_session g = {.kind = "group", .title = "Group", .therapist_id = ther,
+                           .start_ms = NOW, .duration_min = 60};
+    const char *enrolled[] = {pat, NULL};
+    ck_assert_int_eq(ch_clinic_sessions_add(st, &g, enrolled, NOW, NULL), CH_STORE_OK);
+    unsigned char inv[32];
+    token(inv, 40);
+    /* therapist2 leads nothing patient1 is in; therapist1 does; an admin may for anyone */
+    ck_assert_int_eq(ch_invites_add(st, inv, "aunt", "family", other, pat, NULL, NOW, NOW + HOUR),
+                     CH_STORE_FORBIDDEN);
+    ck_assert_int_eq(sql_int(st->db, "SELECT count(*) FROM invites"), 0);
+    ck_assert_int_eq(ch_invites_add(st, inv, "aunt", "family", ther, pat, NULL, NOW, NOW + HOUR),
+                     CH_STORE_OK);
+    token(inv, 41);
+    ck_assert_int_eq(ch_invites_add(st, inv, "uncle", "family", admin, pat, NULL, NOW, NOW + HOUR),
+                     CH_STORE_OK);
+    /* patient invites are not limited: a new patient is enrolled nowhere yet */
+    token(inv, 42);
+    ck_assert_int_eq(ch_invites_add(st, inv, "newbie", "patient", other, NULL, NULL, NOW,
+                                    NOW + HOUR), CH_STORE_OK);
+    free(ther);
+    free(other);
+    free(admin);
+    free(pat);
+    done(st);
+}
+END_TEST
+
+/* The enrolled user ids of session id, as a count of rows with user_id. */
+static int64_t enrolled(ch_store *st, const char *session, const char *user)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM enrolments WHERE session_id = '%s' AND user_id = '%s'", session,
+             user);
+    return sql_int(st->db, sql);
+}
+
+START_TEST(invite_into_a_session_enrols_on_redeem)
+{
+    ch_store *st = fresh_store();
+    char *ther = add_user(st, "therapist1", "therapist");
+    char *other = add_user(st, "therapist2", "therapist");
+    char *admin = add_user(st, "admin1", "admin");
+    char *p1 = add_user(st, "patient1", "patient");
+    ch_clinic_session s = {.kind = "group", .title = "Group", .therapist_id = ther,
+                           .start_ms = NOW, .duration_min = 60};
+    char *group = NULL;
+    ck_assert_int_eq(ch_clinic_sessions_add(st, &s, NULL, NOW, &group), CH_STORE_OK);
+
+    unsigned char inv[32];
+    token(inv, 50);
+    /* only its therapist (or an admin) invites into it; it must exist; its id must be one */
+    ck_assert_int_eq(ch_invites_add(st, inv, "newp", "patient", other, NULL, group, NOW, NOW + HOUR),
+                     CH_STORE_FORBIDDEN);
+    ck_assert_int_eq(ch_invites_add(st, inv, "newp", "patient", ther, NULL, "no-such", NOW,
+                                    NOW + HOUR), CH_STORE_NOTFOUND);
+    ck_assert_int_eq(ch_invites_add(st, inv, "newp", "patient", ther, NULL, "bad id!", NOW,
+                                    NOW + HOUR), CH_STORE_INVALID);
+    ck_assert_int_eq(sql_int(st->db, "SELECT count(*) FROM invites"), 0);
+    ck_assert_int_eq(ch_invites_add(st, inv, "newp", "patient", ther, NULL, group, NOW, NOW + HOUR),
+                     CH_STORE_OK);
+    unsigned char by_admin[32];
+    token(by_admin, 51);
+    ck_assert_int_eq(ch_invites_add(st, by_admin, "newq", "patient", admin, NULL, group, NOW,
+                                    NOW + HOUR), CH_STORE_OK);
+
+    /* redeeming enrols, and says where */
+    ch_user u;
+    char *where = NULL;
+    ck_assert_int_eq(ch_invites_redeem(st, inv, "New P", HASH1, NOW + 1, &u, &where), CH_STORE_OK);
+    ck_assert_ptr_nonnull(where);
+    ck_assert_str_eq(where, group);
+    ck_assert_int_eq(enrolled(st, group, u.id), 1);
+    free(where);
+    ch_user_clear(&u);
+    ck_assert_int_eq(ch_invites_redeem(st, by_admin, "New Q", HASH1, NOW + 1, &u, NULL), CH_STORE_OK);
+    ck_assert_int_eq(enrolled(st, group, u.id), 1);
+    ch_user_clear(&u);
+    /* an invite without a session enrols nowhere */
+    token(inv, 52);
+    ck_assert_int_eq(ch_invites_add(st, inv, "loner", "patient", ther, NULL, NULL, NOW, NOW + HOUR),
+                     CH_STORE_OK);
+    where = (char *)"untouched";
+    ck_assert_int_eq(ch_invites_redeem(st, inv, "Loner", HASH1, NOW + 1, &u, &where), CH_STORE_OK);
+    ck_assert_ptr_null(where);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM enrolments WHERE user_id = '%s'", u.id);
+    ck_assert_int_eq(sql_int(st->db, sql), 0);
+    ch_user_clear(&u);
+
+    /* individual: only while it has no patient; judged again at redeem */
+    s.kind = "individual";
+    s.title = "One to one";
+    char *indiv = NULL;
+    ck_assert_int_eq(ch_clinic_sessions_add(st, &s, NULL, NOW, &indiv), CH_STORE_OK);
+    unsigned char first[32], second[32];
+    token(first, 53);
+    token(second, 54);
+    ck_assert_int_eq(ch_invites_add(st, first, "first", "patient", ther, NULL, indiv, NOW,
+                                    NOW + HOUR), CH_STORE_OK);
+    ck_assert_int_eq(ch_invites_add(st, second, "second", "patient", ther, NULL, indiv, NOW,
+                                    NOW + HOUR), CH_STORE_OK);
+    ck_assert_int_eq(ch_invites_redeem(st, first, "First", HASH1, NOW + 1, NULL, NULL), CH_STORE_OK);
+    where = NULL;
+    ck_assert_int_eq(ch_invites_redeem(st, second, "Second", HASH1, NOW + 1, &u, &where),
+                     CH_STORE_REFUSED);
+    ck_assert_ptr_null(where);
+    ck_assert_ptr_null(u.id);
+    ck_assert_int_eq(ch_users_get_by_username(st, "second", &u), CH_STORE_NOTFOUND); /* all or nothing */
+    ck_assert_int_eq(ch_invites_check(st, second, NOW + 2, NULL), CH_STORE_OK);     /* still unused */
+    token(inv, 55);
+    ck_assert_int_eq(ch_invites_add(st, inv, "third", "patient", ther, NULL, indiv, NOW, NOW + HOUR),
+                     CH_STORE_REFUSED);
+    assert_clean_error(st, NULL);
+
+    /* capacity */
+    s.kind = "group";
+    s.title = "Small";
+    s.capacity = 1;
+    const char *one[] = {p1, NULL};
+    char *small = NULL;
+    ck_assert_int_eq(ch_clinic_sessions_add(st, &s, one, NOW, &small), CH_STORE_OK);
+    ck_assert_int_eq(ch_invites_add(st, inv, "third", "patient", ther, NULL, small, NOW, NOW + HOUR),
+                     CH_STORE_REFUSED);
+    ck_assert_msg(strstr(ch_store_errmsg(st), "full"), "%s", ch_store_errmsg(st));
+
+    /* family invites: a family session, and only the one of their patient */
+    ck_assert_int_eq(ch_invites_add(st, inv, "mum", "family", ther, p1, group, NOW, NOW + HOUR),
+                     CH_STORE_INVALID);
+    s.kind = "family";
+    s.title = "Family";
+    s.capacity = 0;
+    char *fam = NULL;
+    ck_assert_int_eq(ch_clinic_sessions_add(st, &s, one, NOW, &fam), CH_STORE_OK);
+    char *p2 = add_user(st, "patient2", "patient");
+    ck_assert_int_eq(ch_enrol(st, group, p2), CH_STORE_OK);
+    ck_assert_int_eq(ch_invites_add(st, inv, "mum", "family", ther, p2, fam, NOW, NOW + HOUR),
+                     CH_STORE_REFUSED); /* p1's family session */
+    /* a patient invite into a family session that has its patient */
+    ck_assert_int_eq(ch_invites_add(st, inv, "kid", "patient", ther, NULL, fam, NOW, NOW + HOUR),
+                     CH_STORE_REFUSED);
+    ck_assert_int_eq(ch_invites_add(st, inv, "mum", "family", other, p1, fam, NOW, NOW + HOUR),
+                     CH_STORE_FORBIDDEN);
+    ck_assert_int_eq(ch_invites_add(st, inv, "mum", "family", ther, p1, fam, NOW, NOW + HOUR),
+                     CH_STORE_OK);
+    ck_assert_int_eq(ch_invites_redeem(st, inv, "Mum", HASH1, NOW + 1, &u, &where), CH_STORE_OK);
+    ck_assert_str_eq(where, fam);
+    ck_assert_int_eq(enrolled(st, fam, u.id), 1);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM family_links WHERE patient_id = '%s' AND family_id = '%s'", p1,
+             u.id);
+    ck_assert_int_eq(sql_int(st->db, sql), 1);
+    free(where);
+    ch_user_clear(&u);
+
+    free(group);
+    free(indiv);
+    free(small);
+    free(fam);
+    free(ther);
+    free(other);
+    free(admin);
+    free(p1);
+    free(p2);
+    done(st);
+}
+END_TEST
+
+START_TEST(session_get_one)
+{
+    ch_store *st = fresh_store();
+    char *ther = add_user(st, "ther", "therapist");
+    char *p = add_user(st, "pat1", "patient");
+    ch_clinic_session s = {.kind = "group", .title = "Weekly group", .therapist_id = ther,
+                           .start_ms = NOW, .duration_min = 90,
+                           .weekdays = CH_WEEKDAY_TUE | CH_WEEKDAY_SUN, .capacity = 8};
+    const char *one[] = {p, NULL};
+    char *id = NULL;
+    ck_assert_int_eq(ch_clinic_sessions_add(st, &s, one, NOW, &id), CH_STORE_OK);
+    json_t *j = NULL;
+    ck_assert_int_eq(ch_clinic_sessions_get(st, id, &j), CH_STORE_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "id")), id);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "title")), "Weekly group");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "therapist")), ther);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "weekdays")), 0x02 | 0x40);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "capacity")), 8);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "duration")), 90);
+    ck_assert(json_has_string(json_object_get(j, "enrolled"), p));
+    json_decref(j);
+    ck_assert_int_eq(ch_clinic_sessions_get(st, "no-such", &j), CH_STORE_NOTFOUND);
+    ck_assert_ptr_null(j);
+    ck_assert_int_eq(ch_clinic_sessions_get(st, "Bad Id", &j), CH_STORE_INVALID);
+    ck_assert_int_eq(ch_clinic_sessions_get(st, id, NULL), CH_STORE_INVALID);
+    free(id);
+    free(ther);
+    free(p);
     done(st);
 }
 END_TEST
@@ -842,12 +1057,15 @@ static Suite *accounts_suite(void)
     tcase_add_test(tc, invites_redeem_once);
     tcase_add_test(tc, invites_family_links_to_patient);
     tcase_add_test(tc, invite_redeem_inside_a_batch_rolls_back_with_it);
+    tcase_add_test(tc, invites_family_only_for_the_therapists_patients);
+    tcase_add_test(tc, invite_into_a_session_enrols_on_redeem);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("sessions");
     tcase_add_test(tc, group_session_with_weekdays);
     tcase_add_test(tc, session_kind_rules);
     tcase_add_test(tc, session_ids_from_titles);
+    tcase_add_test(tc, session_get_one);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("migration");
