@@ -207,8 +207,8 @@ typedef struct carehost_peer {
      * The account's user id: stable for the life of the account and never
      * reused, unlike participant (one connection) or name (people share names
      * and rename). Own records by it: it is what the host's record
-     * authorization compares with a record's "owner". 22 URL-safe characters;
-     * not secret, but not for display.
+     * authorization compares with a record's "owner". Opaque: up to 64 of
+     * [A-Za-z0-9_-]; not secret, but not for display either.
      */
     const char *user;
 
@@ -255,11 +255,10 @@ typedef void (*carehost_timer_fn)(carehost_plugin_ctx *ctx, carehost_timer timer
 /**
  * (1.1) The outcome of a record operation, on the event-loop thread.
  * status: CAREHOST_OK; CAREHOST_ENOENT (no such record of this plugin);
- * CAREHOST_EEXIST (put: the id exists
- * with another owner, session or kind); CAREHOST_EACCES (1.2: the actor may
- * not touch that record, see "Who may touch a record" below; the refusal is
- * in the audit trail); CAREHOST_ECORRUPT (the stored content failed to
- * decrypt); CAREHOST_EIO.
+ * CAREHOST_EEXIST (put: the id exists with another owner, session or kind);
+ * CAREHOST_EACCES (1.2: the actor may not touch that record, see "Who may
+ * touch a record" below; the refusal is in the audit trail);
+ * CAREHOST_ECORRUPT (the stored content failed to decrypt); CAREHOST_EIO.
  * result (borrowed, NULL on failure): put and get give the record,
  *   {"id", "plugin", "owner", "session" (or null), "kind", "shared" (1.2: a
  *   boolean), "created", "updated" (ms since the epoch), "data" (the object
@@ -406,6 +405,11 @@ typedef struct carehost_host_api {
      * with error code `forbidden` then. Enrolment changes apply to the next
      * call: a therapist who stops leading a session stops seeing its people's
      * records at once.
+     *
+     * A 1.1 host (api->abi_minor < 2) checks none of this: there, every actor
+     * reaches every record of the plugin. A plugin that lets people name
+     * records that are not their own should offer that only when
+     * api->abi_minor >= 2 (the echo plugin registers its note verbs only then).
      */
 
     /**

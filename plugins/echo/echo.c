@@ -83,11 +83,12 @@ typedef struct pending_note {
     carehost_request req;
 } pending_note;
 
-/* Whose notes are the sender's own: their account; on a host older than 1.2,
- * which has no accounts on peers, their display name as before. */
+/* Whose notes are the sender's own: their account. (Note verbs exist only on a
+ * 1.2 host, whose peers always carry it; the check is the rule for reading a
+ * member added after 1.0.) */
 static const char *self_of(const carehost_peer *from)
 {
-    return CAREHOST_PEER_HAS(from, user) && from->user ? from->user : from->name;
+    return CAREHOST_PEER_HAS(from, user) && from->user ? from->user : NULL;
 }
 
 static const char *store_error_code(int status)
@@ -203,6 +204,11 @@ static int notes_message(carehost_plugin_ctx *ctx, const carehost_peer *from, co
      * passed to the host, which decides whether the sender may touch them. */
     json_t *owner = json_object_get(msg, "owner");
     const char *whose = owner ? json_string_value(owner) : self_of(from);
+    if (!whose) {
+        host->reply_error(ctx, req, "internal_error", "The host did not say who you are.");
+        free(p);
+        return 1;
+    }
     int rc;
     if (strcmp(verb, "save") == 0) {
         json_t *rec = json_pack("{s:s, s:s, s:{s:O}}", "owner", whose, "kind", "note", "data",
@@ -281,7 +287,8 @@ static int echo_init(carehost_plugin_ctx *ctx, const carehost_host_api *api)
     rc = rc ? rc : host->register_verb(ctx, "count", CAREHOST_ROLES_SESSION, CAREHOST_VERB_IN_SESSION, NULL);
     rc = rc ? rc : host->register_verb(ctx, "reset", CAREHOST_ROLE_THERAPIST, CAREHOST_VERB_IN_SESSION, NULL);
     rc = rc ? rc : host->register_verb(ctx, "later", CAREHOST_ROLES_ALL, 0, later_fields);
-    if (!rc && CAREHOST_HOST_HAS(host, record_put)) {
+    /* Notes rely on the host's record authorization, which came with 1.2. */
+    if (!rc && CAREHOST_HOST_HAS(host, record_put) && host->abi_minor >= 2) {
         /* "owner" is a user id (peer->user): up to the store's 128 bytes. */
         json_t *save = json_pack("{s:{s:s, s:i, s:i}, s:{s:s, s:i, s:i, s:b}, s:{s:s, s:b},"
                                  " s:{s:s, s:i, s:i, s:b}}",
