@@ -93,6 +93,21 @@ describe('enrolment', () => {
     assert.equal(w.you.state, 'waiting');
     assert.equal(w.you.role, 'family');
     assert.equal(w.place, 1);
+    // Their therapist lets them in, with the patient they came with.
+    const jordan = await as('jordan');
+    const jw = await jordan.request({ type: 'join', session: 'family-demo' });
+    assert.equal(jw.place, 2);
+    const rivera = await as('dr.rivera');
+    const lead = await rivera.request({ type: 'join', session: 'family-demo' });
+    assert.deepEqual(lead.waiting.map((x) => [x.participant, x.role]),
+      [[w.you.participant, 'family'], [jw.you.participant, 'patient']]);
+    const all = await rivera.request({ type: 'admit_all' });
+    assertReply(all, 'admit_all');
+    assert.equal(all.admitted, 2);
+    const a = await pat.next((m) => m.type === 'admitted');
+    assert.deepEqual(a.participants.map((x) => x.role), ['therapist', 'family']);
+    assertReply(await pat.request({ type: 'chat', text: 'hello from Pat' }), 'family chat');
+    await jordan.next((m) => m.type === 'chat' && m.text === 'hello from Pat');
   }));
 
   it('a therapist joins only the sessions they lead', () => withDemo({}, async (host, as) => {
