@@ -161,6 +161,8 @@ describe('waiting room', () => {
     // Waiting is not being in: the session counts nobody waiting, and chat is refused.
     assert.equal((await sessionsOf(jordan))[GROUP].participants, 1);
     assertError(await jordan.request({ type: 'chat', text: 'hello?' }), 'in_waiting_room');
+    assertError(await jordan.request({ type: 'join', session: GROUP }), 'already_in_session');
+    assertError(await jordan.request({ type: 'join', session: 'family-demo' }), 'already_in_session');
 
     // Admit the middle one: its event is a join reply; those behind move up.
     const a = await admit(rivera, casey);
