@@ -192,6 +192,7 @@ static void resync_now(lws_sorted_usec_list_t *sul)
     j->now_ms = ch_wall_ms();
     if (ch_store_worker_submit(h->store, resync_run, resync_done, j)) {
         free(j);
+        schedule_resync(h); /* try again next period rather than never */
         return;
     }
     resync_pending = 1;

@@ -124,8 +124,10 @@ static long find_member(const ch_session *s, uint64_t participant)
 }
 
 /* Whether one more participant with this role may be admitted. */
-static ch_join_result room_for(const ch_session *s, carehost_role role)
+static ch_join_result room_for(const ch_session *s, carehost_role role, int leader)
 {
+    if (leader)
+        return CH_JOIN_OK; /* the session cannot run without its therapist */
     if (s->kind == CAREHOST_SESSION_INDIVIDUAL && role == CAREHOST_ROLE_PATIENT) {
         for (size_t i = 0; i < s->admitted; i++)
             if (s->members[i].role == CAREHOST_ROLE_PATIENT)
@@ -171,20 +173,32 @@ static void put_admitted(ch_session *s, member m)
     s->count++;
 }
 
-ch_join_result ch_session_join(ch_session *s, uint64_t participant, carehost_role role)
+static ch_join_result join(ch_session *s, uint64_t participant, carehost_role role, int leader)
 {
     long i = find_member(s, participant);
     if (i >= 0 && s->members[i].state == MEMBER_ADMITTED)
         return CH_JOIN_OK;
-    if (i >= 0)
+    if (i >= 0 && !leader)
         return ch_session_admit(s, participant);
-    ch_join_result r = room_for(s, role);
+    if (i >= 0)
+        take(s, (size_t)i);
+    ch_join_result r = room_for(s, role, leader);
     if (r != CH_JOIN_OK)
         return r;
     if (grow(s))
         return CH_JOIN_FULL;
     put_admitted(s, (member){.participant = participant, .role = role});
     return CH_JOIN_OK;
+}
+
+ch_join_result ch_session_join(ch_session *s, uint64_t participant, carehost_role role)
+{
+    return join(s, participant, role, 0);
+}
+
+ch_join_result ch_session_join_leader(ch_session *s, uint64_t participant, carehost_role role)
+{
+    return join(s, participant, role, 1);
 }
 
 ch_join_result ch_session_wait(ch_session *s, uint64_t participant, carehost_role role, int64_t now_ms)
@@ -202,7 +216,7 @@ ch_join_result ch_session_admit(ch_session *s, uint64_t participant)
     long i = find_member(s, participant);
     if (i < 0 || s->members[i].state != MEMBER_WAITING)
         return CH_JOIN_UNKNOWN_SESSION;
-    ch_join_result r = room_for(s, s->members[i].role);
+    ch_join_result r = room_for(s, s->members[i].role, 0);
     if (r != CH_JOIN_OK)
         return r;
     put_admitted(s, take(s, (size_t)i));

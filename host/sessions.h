@@ -48,6 +48,9 @@ ch_session *ch_sessions_at(ch_sessions *all, size_t index); /* in order added */
 /* Admit a participant straight into the session, enforcing capacity and "at
  * most one patient" for individual sessions. Joining twice is CH_JOIN_OK. */
 ch_join_result ch_session_join(ch_session *s, uint64_t participant, carehost_role role);
+/* The same for the therapist leading the session: capacity does not apply to
+ * them (a session cannot run without its therapist). */
+ch_join_result ch_session_join_leader(ch_session *s, uint64_t participant, carehost_role role);
 /* Put a participant in the waiting room (at the end), since now_ms. */
 ch_join_result ch_session_wait(ch_session *s, uint64_t participant, carehost_role role, int64_t now_ms);
 /* Move a waiting participant into the session, with the same rules as join.

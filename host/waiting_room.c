@@ -67,7 +67,8 @@ void ch_wr_presence(ch_host *h, ch_session *s, const ch_conn *c, const char *eve
 ch_join_result ch_wr_enter(ch_host *h, ch_session *s, ch_conn *c, int has_id, int64_t id,
                            int replying)
 {
-    ch_join_result r = ch_session_join(s, c->participant, c->role);
+    ch_join_result r = ch_session_leads(s, c->user.id) ? ch_session_join_leader(s, c->participant, c->role)
+                                                       : ch_session_join(s, c->participant, c->role);
     if (r != CH_JOIN_OK)
         return r;
     c->session = s;
@@ -135,6 +136,12 @@ void ch_wr_depart(ch_host *h, ch_conn *c, int dropped)
         if (dropped)
             ch_session_note_dropped(s, c->user.id, ch_wall_ms());
         ch_wr_presence(h, s, c, "left");
+        if (ch_session_size(s) == 0) {
+            /* Everyone has gone without an `end`: the next meeting (a weekly group) must
+             * not start locked, or with someone's chat still paused. */
+            ch_session_set_locked(s, 0);
+            ch_session_clear_mutes(s);
+        }
     } else {
         ch_wr_tell_places(h, s);
         ch_wr_tell_leaders(h, s, NULL);

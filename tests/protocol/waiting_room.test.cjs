@@ -653,4 +653,58 @@ describe('waiting room', () => {
       await ev(alex2, 'admitted');
     });
   });
+
+  it('an emptied room forgets its lock and mutes, so the next meeting starts open', () => withClinic({}, async (host, as) => {
+    const rivera = await as('dr.rivera');
+    const [casey, jordan] = [await as('casey'), await as('jordan')];
+    await lead(rivera);
+    await inSession(rivera, casey);
+    assertReply(await rivera.request({ type: 'lock', locked: true }), 'lock');
+    assertReply(await rivera.request({ type: 'mute', participant: casey.id, muted: true }), 'mute');
+    assertError(await casey.request({ type: 'chat', text: 'still muted' }), 'muted');
+    // Everyone goes without an `end`.
+    assertReply(await casey.request({ type: 'leave' }), 'casey leaves');
+    assert.equal((await sessionsOf(jordan))[GROUP].locked, true, 'still locked while the therapist is in');
+    assertReply(await rivera.request({ type: 'leave' }), 'rivera leaves');
+    assert.equal((await sessionsOf(jordan))[GROUP].locked, false);
+    // Next time: arrivals wait (not room_locked), and Casey may chat.
+    await lead(rivera);
+    await inSession(rivera, casey);
+    assertReply(await casey.request({ type: 'chat', text: 'hello again' }), 'chat after the room emptied');
+  }));
+
+  it('the leading therapist gets into their own session even when it is full', async () => {
+    const dataDir = tmpDir();
+    const [pair] = prepareClinic(dataDir, {
+      users: [{ username: 'dr.ng', name: 'Dr. Ng', role: 'therapist', password: 'ng-therapist-pass' },
+        { username: 'uma', name: 'Uma', role: 'patient', password: 'uma-patient-pass' },
+        { username: 'eli', name: 'Eli', role: 'patient', password: 'eli-patient-pass' }],
+      sessions: [{ title: 'Pair group', kind: 'group', therapist: 'dr.ng', enrol: ['uma', 'eli'], capacity: 2 }],
+    });
+    await withClinic({ dataDir, demo: false }, async (host, as) => {
+      const ng = await as('dr.ng', 'ng-therapist-pass');
+      const uma = await as('uma', 'uma-patient-pass');
+      const eli = await as('eli', 'eli-patient-pass');
+      assertReply(await ng.request({ type: 'join', session: pair }), 'lead');
+      await waits(uma, 1, pair);
+      assertReply(await ng.request({ type: 'admit', participant: uma.id }), 'admit uma');
+      await ev(uma, 'admitted');
+      // Uma drops; Eli takes the place; the therapist steps out; Uma returns within the grace
+      // period and goes straight in: two people in a session of capacity 2.
+      uma.ws.terminate();
+      await ev(ng, 'presence', (m) => m.event === 'left' && m.participant.participant === uma.id);
+      await waits(eli, 1, pair);
+      assertReply(await ng.request({ type: 'admit', participant: eli.id }), 'admit eli');
+      await ev(eli, 'admitted');
+      assertReply(await ng.request({ type: 'leave' }), 'the therapist steps out');
+      const uma2 = await as.again(uma);
+      const back = await uma2.request({ type: 'join', session: pair });
+      assertReply(back, 'uma returns');
+      assert.equal(back.you.state, 'admitted');
+      const again = await ng.request({ type: 'join', session: pair });
+      assertReply(again, 'the therapist comes back to a full session');
+      assert.equal(again.you.state, 'admitted');
+      assert.equal(again.participants.length, 3);
+    });
+  });
 });

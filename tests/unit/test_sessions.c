@@ -674,6 +674,29 @@ START_TEST(dropped_grace)
 }
 END_TEST
 
+START_TEST(leader_ignores_capacity)
+{
+    ch_sessions *all = ch_sessions_new();
+    ch_session *s = ch_sessions_add(all, "pair", CAREHOST_SESSION_GROUP, "Pair", 2);
+    ck_assert_int_eq(ch_session_join(s, 1, CAREHOST_ROLE_PATIENT), CH_JOIN_OK);
+    ck_assert_int_eq(ch_session_join(s, 2, CAREHOST_ROLE_PATIENT), CH_JOIN_OK);
+    ck_assert_int_eq(ch_session_join(s, 3, CAREHOST_ROLE_THERAPIST), CH_JOIN_FULL);
+    ck_assert_int_eq(ch_session_join_leader(s, 3, CAREHOST_ROLE_THERAPIST), CH_JOIN_OK);
+    ck_assert_uint_eq(ch_session_size(s), 3);
+    ck_assert_uint_eq(ch_session_member(s, 2), 3);
+    /* a leader who was waiting (sent back) is let in from there, leaving no trace behind */
+    ck_assert_int_eq(ch_session_send_back(s, 3, 100), 0);
+    ck_assert_uint_eq(ch_session_waiting_count(s), 1);
+    ck_assert_int_eq(ch_session_join_leader(s, 3, CAREHOST_ROLE_THERAPIST), CH_JOIN_OK);
+    ck_assert_uint_eq(ch_session_waiting_count(s), 0);
+    ck_assert_uint_eq(ch_session_size(s), 3);
+    /* others are still held to the capacity */
+    ck_assert_int_eq(ch_session_wait(s, 4, CAREHOST_ROLE_PATIENT, 200), CH_JOIN_OK);
+    ck_assert_int_eq(ch_session_admit(s, 4), CH_JOIN_FULL);
+    ch_sessions_free(all);
+}
+END_TEST
+
 static Suite *sessions_suite(void)
 {
     Suite *s = suite_create("sessions");
@@ -700,6 +723,7 @@ static Suite *sessions_suite(void)
     tcase_add_test(wr, capacity_counts_the_admitted_only);
     tcase_add_test(wr, individual_one_patient_at_admit);
     tcase_add_test(wr, waiting_room_is_bounded);
+    tcase_add_test(wr, leader_ignores_capacity);
     suite_add_tcase(s, wr);
     TCase *plan = tcase_create("plan");
     tcase_add_test(plan, plan_and_leader);
