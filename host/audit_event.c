@@ -45,7 +45,7 @@ void ch_audit_event(ch_host *h, const ch_conn *c, const char *action, const char
         return;
     }
     j->time_ms = ch_wall_ms();
-    snprintf(j->actor, sizeof j->actor, "%s", c->user.id);
+    snprintf(j->actor, sizeof j->actor, "%s", c->user->id);
     snprintf(j->role, sizeof j->role, "%s", ch_role_name(c->role));
     snprintf(j->action, sizeof j->action, "%s", action);
     snprintf(j->target, sizeof j->target, "%s", target ? target : "");

@@ -197,7 +197,7 @@ carehost_peer ch_conn_peer(const ch_conn *c)
         .session = ch_conn_admitted(c) ? ch_session_id(c->session) : NULL,
         .name = c->name,
         .role = c->role,
-        .user = c->user.id,
+        .user = c->user->id,
     };
     return p;
 }

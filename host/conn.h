@@ -26,9 +26,9 @@
 typedef struct ch_conn {
     struct lws *wsi;
     uint64_t participant;          /* never reused; 0 until established */
-    char name[CH_NAME_MAX_BYTES + 1]; /* the account's display name */
+    const char *name;              /* the account's display name (in *user) */
     carehost_role role;            /* the account's role; NONE on HTTP connections */
-    ch_auth_user user;             /* who signed in (the upgrade's cookie) */
+    const ch_auth_user *user;      /* who signed in (the upgrade's cookie); shared, user_cache.h */
     unsigned char token_hash[CH_AUTH_TOKEN_HASH_BYTES]; /* that sign-in, re-checked while open */
     int64_t last_message_ms;       /* when the client last sent a message (sign-in activity) */
     char address[64];              /* the client's address, for the audit trail */

@@ -132,7 +132,7 @@ static int admit(ch_host *h, ch_conn *c, const ch_envelope *env, unsigned roles,
                       "You are in the waiting room; your therapist will let you in.");
         return -1;
     }
-    if (where == LEADING && !ch_session_leads(c->session, c->user.id)) {
+    if (where == LEADING && !ch_session_leads(c->session, c->user->id)) {
         deny(h, c, env, "Only the therapist leading this session may do that.");
         return -1;
     }

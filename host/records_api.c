@@ -93,12 +93,12 @@ static record_job *job_new(carehost_plugin_ctx *ctx, const carehost_peer *actor,
     j->shared = CH_RECORD_SHARED_KEEP;
     if (c) {
         j->restricted = 1;
-        if (ch_record_access_init(&j->access, ch_the_host->sessions, c->user.id, c->role)) {
+        if (ch_record_access_init(&j->access, ch_the_host->sessions, c->user->id, c->role)) {
             free(j);
             *rc = CAREHOST_ENOMEM;
             return NULL;
         }
-        snprintf(j->actor, sizeof j->actor, "%s", c->user.id);
+        snprintf(j->actor, sizeof j->actor, "%s", c->user->id);
         snprintf(j->role, sizeof j->role, "%s", ch_role_name(c->role));
         snprintf(j->address, sizeof j->address, "%s", c->address);
     } else {

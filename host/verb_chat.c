@@ -6,7 +6,7 @@ void ch_verb_chat(ch_host *h, ch_conn *c, const ch_envelope *env)
 {
     json_t *text = json_object_get(env->msg, "text");
     ch_session *s = c->session;
-    if (ch_session_is_muted(s, c->user.id)) {
+    if (ch_session_is_muted(s, c->user->id)) {
         ch_conn_error(c, env->has_id, env->id, "muted",
                       "Your therapist has paused your chat messages for now.");
         return;

@@ -37,7 +37,7 @@ void ch_verb_hello(ch_host *h, ch_conn *c, const ch_envelope *env)
                                CH_PROTOCOL_VERSION, "host", "name", PACKAGE_NAME, "version",
                                PACKAGE_VERSION, "verbs", verbs, "plugins", plugins, "you",
                                "participant", (json_int_t)c->participant, "name", c->name, "user",
-                               ch_auth_user_json(&c->user));
+                               ch_auth_user_json(c->user));
     ch_conn_reply(c, env->has_id, env->id, fields);
     json_decref(fields);
 }

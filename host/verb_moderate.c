@@ -17,7 +17,7 @@ static ch_conn *admitted_target(ch_host *h, ch_conn *c, const ch_envelope *env)
         ch_conn_error(c, env->has_id, env->id, "not_admitted", "That person is in the waiting room.");
         return NULL;
     }
-    if (t == c || ch_session_leads(c->session, t->user.id)) {
+    if (t == c || ch_session_leads(c->session, t->user->id)) {
         ch_conn_error(c, env->has_id, env->id, "invalid_field", "You cannot do that to yourself.");
         return NULL;
     }
@@ -31,7 +31,7 @@ void ch_verb_mute(ch_host *h, ch_conn *c, const ch_envelope *env)
         return;
     ch_session *s = c->session;
     int muted = json_is_true(json_object_get(env->msg, "muted"));
-    if (ch_session_set_muted(s, t->user.id, muted)) {
+    if (ch_session_set_muted(s, t->user->id, muted)) {
         ch_conn_error(c, env->has_id, env->id, "internal_error", "That could not be done; try again.");
         return;
     }
@@ -51,7 +51,7 @@ void ch_verb_move_to_waiting(ch_host *h, ch_conn *c, const ch_envelope *env)
     ch_session *s = c->session;
     ch_plugin_host_left(h, t); /* while the peer still names the session */
     ch_session_send_back(s, t->participant, ch_wall_ms());
-    ch_session_forget_dropped(s, t->user.id);
+    ch_session_forget_dropped(s, t->user->id);
     json_t *e = json_pack("{s:s, s:s, s:s, s:I}", "type", "moved_to_waiting", "session",
                           ch_session_id(s), "title", ch_session_title(s), "place",
                           (json_int_t)ch_session_place(s, t->participant));
@@ -72,7 +72,7 @@ void ch_verb_remove(ch_host *h, ch_conn *c, const ch_envelope *env)
     json_t *e = json_pack("{s:s, s:s, s:O?}", "type", "removed", "session", ch_session_id(s),
                           "message", json_object_get(env->msg, "message"));
     ch_wr_depart(h, t, 0);
-    ch_session_forget_dropped(s, t->user.id);
+    ch_session_forget_dropped(s, t->user->id);
     if (e)
         ch_conn_send_json(t, e);
     json_decref(e);

@@ -15,7 +15,7 @@
 static int visible(const ch_session *s, const ch_conn *c)
 {
     return c->role == CAREHOST_ROLE_ADMIN || ch_session_is_open(s) ||
-           ch_session_leads(s, c->user.id) || ch_session_is_enrolled(s, c->user.id);
+           ch_session_leads(s, c->user->id) || ch_session_is_enrolled(s, c->user->id);
 }
 
 static json_t *describe_session(const ch_session *s, const ch_conn *c)
@@ -25,7 +25,7 @@ static json_t *describe_session(const ch_session *s, const ch_conn *c)
                      "start", (json_int_t)ch_session_start_ms(s), "duration",
                      ch_session_duration_min(s), "weekdays", (int)ch_session_weekdays(s),
                      "participants", (json_int_t)ch_session_size(s), "capacity",
-                     (json_int_t)ch_session_capacity(s), "leading", ch_session_leads(s, c->user.id),
+                     (json_int_t)ch_session_capacity(s), "leading", ch_session_leads(s, c->user->id),
                      "locked", ch_session_locked(s));
 }
 
@@ -59,7 +59,7 @@ static ch_conn *same_person_in(ch_host *h, ch_session *s, const ch_conn *c)
         uint64_t p = i < ch_session_size(s) ? ch_session_member(s, i)
                                             : ch_session_waiting_at(s, i - ch_session_size(s), NULL);
         ch_conn *o = ch_conns_find(h->conns, p);
-        if (o && o != c && strcmp(o->user.id, c->user.id) == 0)
+        if (o && o != c && strcmp(o->user->id, c->user->id) == 0)
             return o;
     }
     return NULL;
@@ -77,8 +77,8 @@ void ch_verb_join(ch_host *h, ch_conn *c, const ch_envelope *env)
         ch_conn_error(c, env->has_id, env->id, "unknown_session", "There is no session with that id.");
         return;
     }
-    int leads = ch_session_leads(s, c->user.id);
-    if (!leads && !ch_session_is_open(s) && !ch_session_is_enrolled(s, c->user.id)) {
+    int leads = ch_session_leads(s, c->user->id);
+    if (!leads && !ch_session_is_open(s) && !ch_session_is_enrolled(s, c->user->id)) {
         ch_conn_error(c, env->has_id, env->id, "not_enrolled",
                       "You are not enrolled in this session. Please check the link with your clinic.");
         return;
@@ -95,7 +95,7 @@ void ch_verb_join(ch_host *h, ch_conn *c, const ch_envelope *env)
             ch_wr_depart(h, old, 0);
             ch_conn_close(old, CH_CLOSE_REPLACED, "you joined this session from another window");
         }
-        if (ch_session_returning(s, c->user.id, now, CH_REJOIN_GRACE_MS))
+        if (ch_session_returning(s, c->user->id, now, CH_REJOIN_GRACE_MS))
             was_in = 1;
     }
     if (straight_in || was_in) {

@@ -10,7 +10,7 @@ json_t *ch_wr_describe(ch_session *s, const ch_conn *c)
 {
     json_t *d = ch_conn_describe(c);
     if (d)
-        json_object_set_new(d, "muted", json_boolean(ch_session_is_muted(s, c->user.id)));
+        json_object_set_new(d, "muted", json_boolean(ch_session_is_muted(s, c->user->id)));
     return d;
 }
 
@@ -48,8 +48,8 @@ json_t *ch_wr_admitted_fields(ch_host *h, ch_session *s, const ch_conn *c)
     json_object_set_new(you, "state", json_string("admitted"));
     json_t *fields = json_pack("{s:o, s:o, s:o, s:b}", "session", session_json(s), "you", you,
                                "participants", members, "leading",
-                               ch_session_leads(s, c->user.id));
-    if (fields && ch_session_leads(s, c->user.id))
+                               ch_session_leads(s, c->user->id));
+    if (fields && ch_session_leads(s, c->user->id))
         json_object_set_new(fields, "waiting", ch_wr_waiting_list(h, s));
     return fields;
 }
@@ -67,7 +67,7 @@ void ch_wr_presence(ch_host *h, ch_session *s, const ch_conn *c, const char *eve
 ch_join_result ch_wr_enter(ch_host *h, ch_session *s, ch_conn *c, int has_id, int64_t id,
                            int replying)
 {
-    ch_join_result r = ch_session_leads(s, c->user.id) ? ch_session_join_leader(s, c->participant, c->role)
+    ch_join_result r = ch_session_leads(s, c->user->id) ? ch_session_join_leader(s, c->participant, c->role)
                                                        : ch_session_join(s, c->participant, c->role);
     if (r != CH_JOIN_OK)
         return r;
@@ -102,7 +102,7 @@ void ch_wr_tell_leaders(ch_host *h, ch_session *s, const ch_conn *arrived)
         return;
     for (size_t i = 0; i < ch_session_size(s); i++) {
         ch_conn *m = ch_conns_find(h->conns, ch_session_member(s, i));
-        if (m && ch_session_leads(s, m->user.id))
+        if (m && ch_session_leads(s, m->user->id))
             ch_conn_send_frame(m, f);
     }
     ch_frame_unref(f);
@@ -134,7 +134,7 @@ void ch_wr_depart(ch_host *h, ch_conn *c, int dropped)
     c->session = NULL;
     if (was_admitted) {
         if (dropped)
-            ch_session_note_dropped(s, c->user.id, ch_wall_ms());
+            ch_session_note_dropped(s, c->user->id, ch_wall_ms());
         ch_wr_presence(h, s, c, "left");
         if (ch_session_size(s) == 0) {
             /* Everyone has gone without an `end`: the next meeting (a weekly group) must

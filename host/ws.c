@@ -11,6 +11,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "plugin_host.h"
+#include "user_cache.h"
 #include "verbs.h"
 
 _Static_assert(CH_FRAME_HEADROOM >= LWS_PRE, "frames need LWS_PRE bytes of headroom");
@@ -40,22 +41,26 @@ static int on_established(ch_host *h, struct lws *wsi, ch_conn *c)
         ch_info("refused a WebSocket from %s: not signed in", peer);
         return close_now(wsi, c, CH_CLOSE_NOT_SIGNED_IN, "sign in first");
     }
-    c->user = tok.user;
-    c->role = role;
+    c->user = ch_user_cache_hold(&tok.user);
     memcpy(c->token_hash, tok.hash, sizeof c->token_hash);
-    snprintf(c->name, sizeof c->name, "%.*s", CH_NAME_MAX_BYTES, tok.user.display_name); /* <= 64 chars: fits */
     sodium_memzero(&tok, sizeof tok);
+    if (!c->user)
+        return close_now(wsi, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "server out of memory");
+    c->role = role;
+    c->name = c->user->display_name;
     c->last_message_ms = ch_wall_ms();
     c->participant = ++h->next_participant;
     ch_ratelimit_init(&c->rate, h->cfg.rate_per_sec, h->cfg.rate_burst, ch_now_us());
     ch_outbox_init(&c->out, h->cfg.outbox_max_bytes);
     if (ch_conns_add(h->conns, c)) {
-        c->participant = 0;
+        c->participant = 0; /* on_closed will have nothing to undo */
+        ch_user_cache_release(c->user);
+        c->user = NULL;
         return close_now(wsi, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "server out of memory");
     }
     lws_get_peer_simple(wsi, c->address, sizeof c->address);
     ch_debug("participant %llu connected from %s (user %s)", (unsigned long long)c->participant,
-             c->address, c->user.id);
+             c->address, c->user->id);
     return 0;
 }
 
@@ -142,6 +147,8 @@ static void on_closed(ch_host *h, ch_conn *c)
     ch_outbox_clear(&c->out);
     free(c->rx);
     c->rx = NULL;
+    ch_user_cache_release(c->user);
+    c->user = NULL;
     ch_debug("participant %llu disconnected", (unsigned long long)c->participant);
     c->participant = 0;
 }
