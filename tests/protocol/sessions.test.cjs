@@ -297,7 +297,7 @@ describe('join', () => {
       '--therapist', 'dr.chen', '--start', '2026-01-06 16:00', '--duration', '50', '--enrol', 'casey,jordan'],
     { allowFail: true });
     assert.notEqual(r.status, 0, 'carehostctl refuses two patients in an individual session');
-    assert.match(r.stderr, /individual|one patient/i);
+    assert.match(r.stderr, /an individual session has one patient/);
   }));
 
   it('family rules: only the linked family member and their patient; family join nothing else', () => withHost({}, async (host, as) => {
@@ -307,11 +307,13 @@ describe('join', () => {
     const riley = await as('riley');
     assertError(await riley.request({ type: 'join', session: 'family-demo' }), 'not_enrolled');
     // At enrolment: pat cannot be put in a group, and a family session has one patient.
-    for (const [kind, enrol] of [['group', 'pat'], ['family', 'jordan,riley']]) {
+    for (const [kind, enrol, why] of [['group', 'pat', /family members join only family sessions/],
+      ['family', 'jordan,riley', /one patient/]]) {
       const r = ctl(['--data-dir', host.dir, 'session', 'add', '--kind', kind, '--title', `Refused ${kind}`,
         '--therapist', 'dr.rivera', '--start', '2026-01-06 16:00', '--duration', '60', '--enrol', enrol],
       { allowFail: true });
       assert.notEqual(r.status, 0, `carehostctl refuses ${enrol} in a ${kind} session: ${r.stdout}`);
+      assert.match(r.stderr, why);
     }
   }));
 

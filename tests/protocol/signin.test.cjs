@@ -135,11 +135,13 @@ describe('the sign-in ends', () => {
         const res = ctl(['--data-dir', host.dir, 'user', 'disable', 'riley']);
         assert.equal(res.status, 0);
         const t0 = Date.now();
-        const [c1, c2] = await Promise.all([closedWithin(r1, period + 4000), closedWithin(r2, period + 4000)]);
+        // The next look at the store ends it; room for one more look on a slow (sanitized) build.
+        const limit = 2 * period + 1000;
+        const [c1, c2] = await Promise.all([closedWithin(r1, limit), closedWithin(r2, limit)]);
         const took = Date.now() - t0;
         assertEnded(c1, 'Riley waiting');
         assertEnded(c2, 'Riley\'s other sign-in');
-        assert.ok(took <= period + 4000, `closed ${took} ms after carehostctl returned (period ${period} ms)`);
+        assert.ok(took <= limit, `closed ${took} ms after carehostctl returned (period ${period} ms)`);
         console.log(`user disable: closed ${took} ms after carehostctl returned (watch period ${period} ms)`);
       } finally {
         await pinger.stop();
