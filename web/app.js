@@ -5,10 +5,11 @@ import { Connection } from './connection.js';
 import { currentUser, signOut } from './http.js';
 import * as ui from './ui.js';
 import { initSignIn, setSignInNote, resetSignIn } from './signin.js';
-import { renderSessions, setSessionsNote, setJoinBusy } from './lobby.js';
+import { renderSessions, clearSessions, setSessionsNote, setJoinBusy } from './lobby.js';
 import { showWaiting, setPlace, addMessage } from './waiting.js';
 import { showNotice } from './notice.js';
 import { createLeaderTools } from './therapist.js';
+import { createLobbyTools } from './lobby_tools.js';
 
 const $ = (id) => document.getElementById(id);
 const SESSIONS_REFRESH_MS = 20000;
@@ -34,6 +35,9 @@ const leader = createLeaderTools({
   onWaitingCount: showWaitingCount,
 });
 
+// Therapists and admins: schedule, invite, who is enrolled. After a change the list is asked again.
+const tools = createLobbyTools({ refresh: () => refreshSessions({ force: false }) });
+
 function setPhase(phase) {
   state.phase = phase;
   ui.showView(phase);
@@ -45,6 +49,8 @@ function showSignIn(note) {
   conn.stop({ state: 'idle' });
   leaveLocally();
   state.user = null;
+  tools.setUser(null);
+  clearSessions();
   ui.showAccount(null);
   ui.clearAlert();
   resetSignIn();
@@ -56,6 +62,7 @@ function showSignIn(note) {
 
 function signedIn(user) {
   state.user = user;
+  tools.setUser(user);
   ui.showAccount(user);
   showLobby();
   setSessionsNote(conn.joinParams ? 'Taking you back to your session…' : 'Loading your sessions…');
@@ -100,6 +107,7 @@ conn.on(':ready', ({ hello, reconnected, rejoin, rejoinError }) => {
   const user = hello.you && hello.you.user;
   if (user) {
     state.user = user;
+    tools.setUser(user);
     ui.showAccount(user);
   }
   mountPanels(Array.isArray(hello.plugins) ? hello.plugins : []);
@@ -205,17 +213,22 @@ conn.on('session_ended', (ev) => {
 
 // ---- lobby ----------------------------------------------------------------------------------
 
-async function refreshSessions() {
+/** force: also ask who is enrolled (therapists, admins) even if what we have is recent. */
+async function refreshSessions({ force = true } = {}) {
+  let list;
   try {
     const reply = await conn.request({ type: 'sessions' });
-    renderSessions(Array.isArray(reply.sessions) ? reply.sessions : [], state.user, join);
+    list = Array.isArray(reply.sessions) ? reply.sessions : [];
   } catch (err) {
     if (err.code !== 'offline' && err.code !== 'disconnected') setSessionsNote(err.message);
+    return;
   }
+  renderSessions(list, state.user, join, tools.extra);
+  if (await tools.sync(list, { force }) && state.phase === 'lobby') renderSessions(list, state.user, join, tools.extra);
 }
 
 setInterval(() => {
-  if (state.phase === 'lobby' && conn.connected && !document.hidden) refreshSessions();
+  if (state.phase === 'lobby' && conn.connected && !document.hidden) refreshSessions({ force: false });
 }, SESSIONS_REFRESH_MS);
 
 $('sessions-refresh').addEventListener('click', () => { ui.clearAlert(); refreshSessions(); });

@@ -1,5 +1,6 @@
 // lobby.js -- "Your sessions": the sessions the signed-in person leads or is enrolled in (the
-// `sessions` verb), each with what it is, when it meets and a Join button.
+// `sessions` verb), each with what it is, when it meets and a Join button; for a therapist, also
+// who is enrolled (lobby_tools.js supplies that part of the card).
 import { el, kindText } from './ui.js';
 import { scheduleText } from './schedule.js';
 
@@ -13,20 +14,27 @@ function peopleText(s) {
 
 /**
  * sessions: the `sessions` reply's list; user: the signed-in account;
- * onJoin(session, button): called when a Join button is pressed.
+ * onJoin(session, button): called when a Join button is pressed;
+ * extra(session): optional, a node to add to the card (kept across renders by its maker).
  */
-export function renderSessions(sessions, user, onJoin) {
+export function renderSessions(sessions, user, onJoin, extra) {
   const list = $('sessions');
   const note = $('sessions-note');
   const admin = user && user.role === 'admin';
+  const therapist = user && user.role === 'therapist';
   $('lobby-lead').textContent = admin
-    ? 'Admin accounts look after the clinic and do not join sessions. These are the clinic\'s sessions.'
-    : (user && user.role === 'therapist'
-      ? 'Open a session you lead to start it and let people in from its waiting room.'
+    ? 'Admin accounts look after the clinic and do not join sessions. These are the clinic\'s sessions; '
+      + 'you can schedule more and invite people.'
+    : (therapist
+      ? 'Open a session you lead to start it and let people in from its waiting room. You can also schedule '
+        + 'sessions and invite people here.'
       : 'Choose a session to join. Your therapist will let you in from the waiting room.');
+  const active = document.activeElement; // a control kept across renders keeps its focus
   list.replaceChildren();
   if (!sessions.length) {
-    note.textContent = 'You have no sessions right now. If you expected one, please contact your clinic.';
+    note.textContent = admin || therapist
+      ? 'There are no sessions yet. Use “Schedule a session” to add one.'
+      : 'You have no sessions right now. If you expected one, please contact your clinic.';
     note.hidden = false;
     return;
   }
@@ -51,8 +59,15 @@ export function renderSessions(sessions, user, onJoin) {
       el('div', { class: 'session-info' },
         el('h2', { class: 'session-name', id: titleId }, s.title || id),
         el('p', { class: 'session-meta' }, ...facts)),
-      button));
+      button,
+      extra ? extra(s) : null));
   }
+  if (active && active !== document.activeElement && list.contains(active)) active.focus({ preventScroll: true });
+}
+
+/** Forget the list shown (someone signed out: the next person must not see it). */
+export function clearSessions() {
+  $('sessions').replaceChildren();
 }
 
 export function setSessionsNote(text) {
