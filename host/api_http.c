@@ -8,6 +8,7 @@
  * step for the next request (keep-alive); a body over the limit is answered
  * 413 and the connection closed. */
 #include "api_http.h"
+#include "plugin_exports.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,8 @@ typedef struct ch_api_req {
     unsigned status;
     unsigned char *answer;      /* LWS_PRE bytes of headroom, then the JSON */
     size_t answer_len;
+    char content_type[64];      /* "" : application/json */
+    char disposition[160];      /* "" : none */
     char set_cookie[160];
     void (*abort_fn)(void *);
     void *abort_arg;
@@ -149,6 +152,30 @@ void ch_api_respond(uint64_t id, unsigned status, json_t *body, const char *set_
     lws_callback_on_writable(r->wsi);
 }
 
+void ch_api_respond_raw(uint64_t id, unsigned status, const char *content_type, const char *filename,
+                        const char *body, size_t len)
+{
+    ch_api_req *r = find(id);
+    if (!r || r->state >= REQ_HEADERS)
+        return;
+    r->answer = malloc(LWS_PRE + (len ? len : 1));
+    if (!r->answer) {
+        ch_api_respond_error(id, 500, "internal_error", "The server ran out of memory.");
+        return;
+    }
+    if (len)
+        memcpy(r->answer + LWS_PRE, body, len);
+    r->answer_len = len;
+    r->status = status;
+    snprintf(r->content_type, sizeof r->content_type, "%s", content_type);
+    if (filename)
+        snprintf(r->disposition, sizeof r->disposition, "attachment; filename=\"%s\"", filename);
+    r->set_cookie[0] = '\0';
+    r->abort_fn = NULL;
+    r->state = REQ_HEADERS;
+    lws_callback_on_writable(r->wsi);
+}
+
 void ch_api_respond_error(uint64_t id, unsigned status, const char *code, const char *message)
 {
     ch_api_respond(id, status, json_pack("{s:s, s:s}", "error", code, "message", message), NULL);
@@ -175,6 +202,8 @@ static const route routes[] = {
     {"/api/sessions/enrol", CH_API_POST, ch_sessions_http_enrol, 0},
     {"/api/people", CH_API_GET, ch_sessions_http_people, 0},
 };
+
+static const route export_route = {"/api/", CH_API_GET, ch_plugin_export_http, 1};
 
 /* A prefix route needs something after the prefix, short enough to keep. */
 static int route_matches(const route *rt, const char *uri, int uri_len, char *rest, size_t rest_size)
@@ -310,6 +339,16 @@ static int on_http(struct lws *wsi, ch_conn *c)
             if (routes[i].method == r->method && (meth == LWSHUMETH_GET || meth == LWSHUMETH_POST))
                 found = &routes[i];
         }
+    if (!path_known && uri && ch_plugin_export_known(uri, uri_len)) {
+        /* A plugin's download (plugin_exports.h): GET only. */
+        path_known = 1;
+        r->allow = "GET";
+        if (meth == LWSHUMETH_GET && (size_t)uri_len - 5 < sizeof r->rest) {
+            memcpy(r->rest, uri + 5, (size_t)uri_len - 5); /* after "/api/" */
+            r->rest[uri_len - 5] = '\0';
+            found = &export_route;
+        }
+    }
     if (!path_known)
         reject_later(r, 404, "not_found", "There is no such API endpoint.");
     else if (!found)
@@ -377,8 +416,17 @@ static int on_writeable(struct lws *wsi, ch_api_req *r)
     if (r->state == REQ_HEADERS) {
         unsigned char buf[LWS_PRE + 1536];
         unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
-        if (lws_add_http_common_headers(wsi, r->status, "application/json", r->answer_len, &p, end))
+        if (lws_add_http_common_headers(wsi, r->status,
+                                        r->content_type[0] ? r->content_type : "application/json",
+                                        r->answer_len, &p, end))
             return -1;
+        if (r->disposition[0]) {
+            static const char cd[] = "content-disposition:";
+            if (lws_add_http_header_by_name(wsi, (const unsigned char *)cd,
+                                            (const unsigned char *)r->disposition,
+                                            (int)strlen(r->disposition), &p, end))
+                return -1;
+        }
         static const char nostore[] = "no-store";
         if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
                                          (const unsigned char *)nostore, sizeof nostore - 1, &p, end))

@@ -51,6 +51,10 @@ int ch_api_http_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_c
 /* Answer request id: status, a JSON body (the reference is stolen), and an
  * optional Set-Cookie value. Does nothing when the request is gone. */
 void ch_api_respond(uint64_t id, unsigned status, json_t *body, const char *set_cookie);
+/* Answer with any body (copied): content_type, and filename (optional) for a
+ * Content-Disposition: attachment. For exports (plugin_exports.h). */
+void ch_api_respond_raw(uint64_t id, unsigned status, const char *content_type, const char *filename,
+                        const char *body, size_t len);
 /* {"error": code, "message": message} */
 void ch_api_respond_error(uint64_t id, unsigned status, const char *code, const char *message);
 

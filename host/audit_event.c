@@ -14,7 +14,7 @@ typedef struct audit_job {
     char actor[CH_USER_ID_MAX + 8];
     char role[16];
     char action[96];
-    char target[160];
+    char target[256];
     char outcome[32];
     char address[64];
 } audit_job;
@@ -34,8 +34,8 @@ static void done(void *arg, int status)
     free(j);
 }
 
-void ch_audit_event(ch_host *h, const ch_conn *c, const char *action, const char *target,
-                    const char *outcome)
+void ch_audit_record(ch_host *h, const char *actor, const char *role, const char *action,
+                     const char *target, const char *outcome, const char *address)
 {
     if (!h->store)
         return;
@@ -45,14 +45,20 @@ void ch_audit_event(ch_host *h, const ch_conn *c, const char *action, const char
         return;
     }
     j->time_ms = ch_wall_ms();
-    snprintf(j->actor, sizeof j->actor, "%s", c->user->id);
-    snprintf(j->role, sizeof j->role, "%s", ch_role_name(c->role));
+    snprintf(j->actor, sizeof j->actor, "%s", actor);
+    snprintf(j->role, sizeof j->role, "%s", role);
     snprintf(j->action, sizeof j->action, "%s", action);
     snprintf(j->target, sizeof j->target, "%s", target ? target : "");
     snprintf(j->outcome, sizeof j->outcome, "%s", outcome);
-    snprintf(j->address, sizeof j->address, "%s", c->address);
+    snprintf(j->address, sizeof j->address, "%s", address ? address : "");
     if (ch_store_worker_submit(h->store, run, done, j)) {
         ch_error("the audit trail could not record %s: the store is stopping", action);
         free(j);
     }
+}
+
+void ch_audit_event(ch_host *h, const ch_conn *c, const char *action, const char *target,
+                    const char *outcome)
+{
+    ch_audit_record(h, c->user->id, ch_role_name(c->role), action, target, outcome, c->address);
 }

@@ -12,5 +12,8 @@
  * e.g. a session id; outcome e.g. "ok" or "forbidden". */
 void ch_audit_event(ch_host *h, const ch_conn *c, const char *action, const char *target,
                     const char *outcome);
+/* The same for an actor that is not a WebSocket connection (an HTTP request). */
+void ch_audit_record(ch_host *h, const char *actor, const char *role, const char *action,
+                     const char *target, const char *outcome, const char *address);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "people.h"
 #include "plugin_host.h"
 #include "store/accounts.h"
 #include "store/store_worker.h"
@@ -67,7 +68,13 @@ size_t ch_clinic_sync_apply(ch_host *h, const json_t *list, int notify)
 
 int ch_clinic_sync_load(ch_host *h, ch_store *st)
 {
-    json_t *list = NULL;
+    json_t *list = NULL, *users = NULL;
+    if (ch_users_list(st, &users) != CH_STORE_OK || ch_people_load(users)) {
+        json_decref(users);
+        ch_error("cannot read the clinic's people: %s", ch_store_errmsg(st));
+        return -1;
+    }
+    json_decref(users);
     if (ch_clinic_sessions_list(st, &list) != CH_STORE_OK) {
         ch_error("cannot read the scheduled sessions: %s", ch_store_errmsg(st));
         return -1;
@@ -79,7 +86,7 @@ int ch_clinic_sync_load(ch_host *h, ch_store *st)
 }
 
 typedef struct refresh_job {
-    json_t *list;
+    json_t *list, *users;
 } refresh_job;
 
 static int pending;
@@ -87,19 +94,23 @@ static int pending;
 static int refresh_run(ch_store *st, void *arg)
 {
     refresh_job *j = arg;
-    return ch_clinic_sessions_list(st, &j->list);
+    int rc = ch_users_list(st, &j->users);
+    return rc != CH_STORE_OK ? rc : ch_clinic_sessions_list(st, &j->list);
 }
 
 static void refresh_done(void *arg, int status)
 {
     refresh_job *j = arg;
     pending = 0;
+    if (status == CH_STORE_OK && j->users)
+        ch_people_load(j->users);
     if (status == CH_STORE_OK && j->list) {
         size_t n = ch_clinic_sync_apply(ch_the_host, j->list, 1);
         if (n)
             ch_info("%zu new scheduled session%s", n, n == 1 ? "" : "s");
     }
     json_decref(j->list);
+    json_decref(j->users);
     free(j);
 }
 

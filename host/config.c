@@ -195,7 +195,26 @@ static int set_path(char *dst, const char *key, const char *value, char *err, si
     return 0;
 }
 
-typedef enum { K_LISTEN, K_PATH, K_BOOL, K_UINT, K_SIZE, K_LOGLEVEL, K_DURATION } key_kind;
+/* An IANA time zone name the system knows (/usr/share/zoneinfo/<name>), e.g.
+ * "America/New_York", or "UTC". */
+static int set_timezone(ch_config *cfg, const char *value, char *err, size_t errlen)
+{
+    size_t n = strlen(value);
+    int ok = n > 0 && n < sizeof cfg->timezone && value[0] != '/' && !strstr(value, "..");
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char)value[i]) || strchr("_+-/", value[i]);
+    char path[128];
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", ok ? value : "");
+    if (!ok || (strcmp(value, "UTC") != 0 && access(path, R_OK) != 0)) {
+        set_err(err, errlen, "--timezone %s: not a time zone this system knows (e.g. America/New_York, "
+                "Europe/Berlin, UTC)", value);
+        return -1;
+    }
+    snprintf(cfg->timezone, sizeof cfg->timezone, "%s", value);
+    return 0;
+}
+
+typedef enum { K_LISTEN, K_PATH, K_BOOL, K_UINT, K_SIZE, K_LOGLEVEL, K_DURATION, K_TIMEZONE } key_kind;
 
 typedef struct key_spec {
     const char *name;
@@ -214,6 +233,7 @@ static const key_spec keys[] = {
     {"web", K_PATH, OFF(web_dir), 0, 0, "DIR        the browser client's files"},
     {"plugin-web", K_PATH, OFF(plugin_web_dir), 0, 0, "DIR        holds <plugin>/web/ panels"},
     {"log-level", K_LOGLEVEL, 0, 0, 0, "LEVEL      error, warn, info (default) or debug"},
+    {"timezone", K_TIMEZONE, 0, 0, 0, "ZONE       the clinic's time zone, e.g. America/New_York (default: the machine's)"},
     {"tls-cert", K_PATH, OFF(tls_cert), 0, 0, "FILE       PEM certificate: serve HTTPS and WSS"},
     {"tls-key", K_PATH, OFF(tls_key), 0, 0, "FILE       PEM private key for --tls-cert"},
     {"port-file", K_PATH, OFF(port_file), 0, 0, "FILE       write the bound port here once listening"},
@@ -292,6 +312,8 @@ int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err,
         return 0;
     case K_DURATION:
         return parse_duration(k, value, (uint64_t *)(base + k->offset), err, errlen);
+    case K_TIMEZONE:
+        return set_timezone(cfg, value, err, errlen);
     case K_LOGLEVEL:
         if (ch_log_level_parse(value, &cfg->log_level)) {
             set_err(err, errlen, "--log-level %s: expected error, warn, info or debug", value);

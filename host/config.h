@@ -31,7 +31,8 @@ typedef struct ch_config {
     uint64_t session_idle_ms;   /* sign-in ends after this long unused (default 30 min) */
     uint64_t session_max_ms;    /* and this long after it began, used or not (default 12 h) */
     uint64_t invite_ms;         /* an invite link works this long (default 72 h) */
-    unsigned bench_rooms;       /* test-only: with demo, also seed group rooms bench-1..bench-N */
+    unsigned bench_rooms;       /* benchmarks only: open group rooms bench-1..bench-N */
+    char timezone[64];          /* the clinic's time zone (IANA name); "" : the machine's */
 } ch_config;
 
 typedef enum ch_config_action {

@@ -1,9 +1,12 @@
 /* main.c -- carehost: parse the configuration, then run the server. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include "autoconfig.h"
 #include "config.h"
 #include "log.h"
+#include "protocol.h"
 #include "server.h"
 
 int main(int argc, char **argv)
@@ -17,7 +20,7 @@ int main(int argc, char **argv)
         return 0;
     case CH_CONFIG_VERSION:
         printf("carehost %s (plugin ABI %d.%d, protocol %d)\n", PACKAGE_VERSION,
-               CAREHOST_PLUGIN_ABI_MAJOR, CAREHOST_PLUGIN_ABI_MINOR, 1);
+               CAREHOST_PLUGIN_ABI_MAJOR, CAREHOST_PLUGIN_ABI_MINOR, CH_PROTOCOL_VERSION);
         return 0;
     case CH_CONFIG_ERROR:
         fprintf(stderr, "carehost: %s\n", err);
@@ -26,5 +29,11 @@ int main(int argc, char **argv)
         break;
     }
     ch_log_set_level(cfg.log_level);
+    /* Before any thread starts: every local time (schedules, plugins' reports) is the clinic's. */
+    if (cfg.timezone[0] && setenv("TZ", cfg.timezone, 1) != 0) {
+        fprintf(stderr, "carehost: cannot set the time zone %s\n", cfg.timezone);
+        return 2;
+    }
+    tzset();
     return ch_server_run(&cfg);
 }

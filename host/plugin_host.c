@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "plugin_exports.h"
 #include "records_api.h"
 #include "timers.h"
 
@@ -195,6 +196,10 @@ int ch_plugin_host_init(ch_host *h)
         .record_get = ch_records_api_get,
         .record_list = ch_records_api_list,
         .record_delete = ch_records_api_delete,
+        .sessions_list = ch_plugin_api_sessions_list,
+        .session_people = ch_plugin_api_session_people,
+        .register_export = ch_plugin_export_register,
+        .export_respond = ch_plugin_export_respond,
     };
     return 0;
 }
@@ -264,8 +269,24 @@ static carehost_session_info session_info(const ch_session *s)
         .id = ch_session_id(s),
         .title = ch_session_title(s),
         .kind = ch_session_kind(s),
+        .therapist = ch_session_therapist(s),
+        .start_ms = ch_session_start_ms(s),
+        .duration_min = ch_session_duration_min(s),
+        .weekdays = ch_session_weekdays(s),
     };
     return info;
+}
+
+void ch_plugin_host_waiting(ch_host *h, const ch_conn *c, const ch_session *s, int arrived)
+{
+    carehost_peer peer = ch_conn_peer(c);
+    for (size_t i = 0; i < ch_plugins_count(h->plugins); i++) {
+        carehost_plugin_ctx *ctx = ch_plugins_at(h->plugins, i);
+        __typeof__(ch_plugin_desc(ctx)->participant_waiting) cb =
+            CH_PLUGIN_CB(ch_plugin_desc(ctx), participant_waiting);
+        if (cb)
+            cb(ctx, &peer, ch_session_id(s), arrived);
+    }
 }
 
 void ch_plugin_host_session_opened(ch_host *h, const ch_session *s)

@@ -21,7 +21,13 @@ void ch_plugin_host_forget_participant(ch_host *h, uint64_t participant);
 /* Tell every plugin. */
 void ch_plugin_host_joined(ch_host *h, const ch_conn *c);
 void ch_plugin_host_left(ch_host *h, const ch_conn *c);
+/* c arrived in s's waiting room (1) or is no longer in it (0). */
+void ch_plugin_host_waiting(ch_host *h, const ch_conn *c, const ch_session *s, int arrived);
 void ch_plugin_host_session_opened(ch_host *h, const ch_session *s);
 void ch_plugin_host_session_closed(ch_host *h, const ch_session *s);
+
+/* ABI 1.3 schedule and people queries (plugin_sessions.c). */
+json_t *ch_plugin_api_sessions_list(carehost_plugin_ctx *ctx);
+json_t *ch_plugin_api_session_people(carehost_plugin_ctx *ctx, const char *session);
 
 #endif

@@ -284,6 +284,8 @@ const ch_plugin_verb *ch_plugin_verb_at(const carehost_plugin_ctx *ctx, size_t i
     return i < ctx->verb_count ? &ctx->verbs[i] : NULL;
 }
 
+int ch_plugin_in_init(const carehost_plugin_ctx *ctx) { return ctx && ctx->in_init; }
+
 int ch_plugin_register_verb(carehost_plugin_ctx *ctx, const char *verb, unsigned roles,
                             unsigned flags, const json_t *fields)
 {

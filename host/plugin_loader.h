@@ -63,6 +63,8 @@ const carehost_plugin *ch_plugin_desc(const carehost_plugin_ctx *ctx);
 const char *ch_plugin_name(const carehost_plugin_ctx *ctx);
 const char *ch_plugin_version(const carehost_plugin_ctx *ctx);
 const char *ch_plugin_path(const carehost_plugin_ctx *ctx);
+/* Whether the plugin's init() is running (registrations are allowed only then). */
+int ch_plugin_in_init(const carehost_plugin_ctx *ctx);
 
 /* Verbs: find a declared verb by name (without prefix); NULL if none. */
 const ch_plugin_verb *ch_plugin_find_verb(const carehost_plugin_ctx *ctx, const char *verb);

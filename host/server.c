@@ -17,6 +17,8 @@
 #include "conn.h"
 #include "clinic_sync.h"
 #include "demo.h"
+#include "people.h"
+#include "plugin_exports.h"
 #include "signin_watch.h"
 #include "demo_accounts.h"
 #include "dispatch.h"
@@ -107,6 +109,7 @@ static void unload_hook(carehost_plugin_ctx *ctx, void *arg)
 {
     ch_host *h = arg;
     ch_timers_cancel_plugin(h->timers, ctx);
+    ch_plugin_exports_forget(ctx);
 }
 
 /* Called on the storage thread: lws_cancel_service is the one lws call safe there. */
@@ -275,6 +278,7 @@ static void teardown(ch_host *h)
     ch_plugin_host_free(h);
     ch_http_free_mounts();
     ch_auth_stop(h);
+    ch_people_free();
     ch_dispatch_free();
     ch_conns_free(h->conns);
     ch_sessions_free(h->sessions);

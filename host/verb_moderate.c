@@ -52,6 +52,7 @@ void ch_verb_move_to_waiting(ch_host *h, ch_conn *c, const ch_envelope *env)
     ch_plugin_host_left(h, t); /* while the peer still names the session */
     ch_session_send_back(s, t->participant, ch_wall_ms());
     ch_session_forget_dropped(s, t->user->id);
+    ch_plugin_host_waiting(h, t, s, 1);
     json_t *e = json_pack("{s:s, s:s, s:s, s:I}", "type", "moved_to_waiting", "session",
                           ch_session_id(s), "title", ch_session_title(s), "place",
                           (json_int_t)ch_session_place(s, t->participant));
@@ -99,6 +100,7 @@ void ch_verb_end(ch_host *h, ch_conn *c, const ch_envelope *env)
             break;
         ch_session_leave(s, t->participant);
         t->session = NULL;
+        ch_plugin_host_waiting(h, t, s, 0);
         tell_ended(h, t, id);
     }
     for (size_t i = ch_session_size(s); i-- > 0;) {

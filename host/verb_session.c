@@ -119,6 +119,7 @@ void ch_verb_join(ch_host *h, ch_conn *c, const ch_envelope *env)
         return;
     }
     c->session = s;
+    ch_plugin_host_waiting(h, c, s, 1);
     json_t *you = ch_conn_describe(c);
     json_object_set_new(you, "state", json_string("waiting"));
     json_t *fields = json_pack("{s:{s:s, s:s, s:s}, s:o, s:I}", "session", "id", ch_session_id(s),

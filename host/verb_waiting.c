@@ -2,6 +2,7 @@
  * `admit_all`, `decline`, `waiting_message` and `lock`. Dispatch has checked
  * that the sender leads the session they are in. */
 #include "log.h"
+#include "plugin_host.h"
 #include "verbs.h"
 #include "waiting_room.h"
 
@@ -68,6 +69,7 @@ void ch_verb_decline(ch_host *h, ch_conn *c, const ch_envelope *env)
                           "message", json_object_get(env->msg, "message"));
     ch_session_leave(s, t->participant);
     t->session = NULL;
+    ch_plugin_host_waiting(h, t, s, 0);
     if (e)
         ch_conn_send_json(t, e);
     json_decref(e);

@@ -67,11 +67,14 @@ void ch_wr_presence(ch_host *h, ch_session *s, const ch_conn *c, const char *eve
 ch_join_result ch_wr_enter(ch_host *h, ch_session *s, ch_conn *c, int has_id, int64_t id,
                            int replying)
 {
+    int was_waiting = ch_session_place(s, c->participant) > 0;
     ch_join_result r = ch_session_leads(s, c->user->id) ? ch_session_join_leader(s, c->participant, c->role)
                                                        : ch_session_join(s, c->participant, c->role);
     if (r != CH_JOIN_OK)
         return r;
     c->session = s;
+    if (was_waiting)
+        ch_plugin_host_waiting(h, c, s, 0);
     json_t *fields = ch_wr_admitted_fields(h, s, c);
     if (replying) {
         ch_conn_reply(c, has_id, id, fields);
@@ -143,6 +146,7 @@ void ch_wr_depart(ch_host *h, ch_conn *c, int dropped)
             ch_session_clear_mutes(s);
         }
     } else {
+        ch_plugin_host_waiting(h, c, s, 0);
         ch_wr_tell_places(h, s);
         ch_wr_tell_leaders(h, s, NULL);
     }

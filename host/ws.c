@@ -10,6 +10,7 @@
 #include "conn.h"
 #include "dispatch.h"
 #include "log.h"
+#include "people.h"
 #include "plugin_host.h"
 #include "user_cache.h"
 #include "verbs.h"
@@ -48,6 +49,7 @@ static int on_established(ch_host *h, struct lws *wsi, ch_conn *c)
         return close_now(wsi, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "server out of memory");
     c->role = role;
     c->name = c->user->display_name;
+    ch_people_put(c->user->id, c->user->display_name, c->user->role); /* fresh for rosters */
     c->last_message_ms = ch_wall_ms();
     c->participant = ++h->next_participant;
     ch_ratelimit_init(&c->rate, h->cfg.rate_per_sec, h->cfg.rate_burst, ch_now_us());

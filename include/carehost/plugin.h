@@ -97,7 +97,7 @@ extern "C" {
 /** Major version: changes only for breaking changes; host and plugin must match. */
 #define CAREHOST_PLUGIN_ABI_MAJOR 1
 /** Minor version: grows when members are appended to a struct. */
-#define CAREHOST_PLUGIN_ABI_MINOR 2
+#define CAREHOST_PLUGIN_ABI_MINOR 3
 
 /** The one symbol the host looks up in every plugin, as a string for dlsym(). */
 #define CAREHOST_PLUGIN_ENTRY_SYMBOL "carehost_plugin_entry"
@@ -230,13 +230,72 @@ typedef enum carehost_session_kind {
     CAREHOST_SESSION_FAMILY     = 3  /**< a patient, their family and a therapist */
 } carehost_session_kind;
 
-/** A session, as seen by session_opened and session_closed. Valid during the callback. */
+/** (1.3) Weekday bits of a weekly schedule (carehost_session_info.weekdays). */
+#define CAREHOST_WEEKDAY_MON 0x01u
+#define CAREHOST_WEEKDAY_TUE 0x02u
+#define CAREHOST_WEEKDAY_WED 0x04u
+#define CAREHOST_WEEKDAY_THU 0x08u
+#define CAREHOST_WEEKDAY_FRI 0x10u
+#define CAREHOST_WEEKDAY_SAT 0x20u
+#define CAREHOST_WEEKDAY_SUN 0x40u
+
+/**
+ * A session, as seen by session_opened and session_closed. Valid during the
+ * callback. The host builds it: read members added after 1.0 only when
+ * CAREHOST_SESSION_HAS() says the host filled them.
+ *
+ * Times of day are the clinic's: the host runs in the clinic's time zone (its
+ * `timezone` setting, else the machine's), so a plugin turns start_ms and
+ * weekdays into occurrences with localtime_r()/mktime() and gets daylight
+ * saving right. A weekly session's occurrences are: the day of start_ms and
+ * every later day whose weekday bit is set, each at start_ms's local time of
+ * day, for duration_min minutes. weekdays 0 means start_ms only.
+ */
 typedef struct carehost_session_info {
     size_t size;                  /**< sizeof(carehost_session_info) as the host built it */
     const char *id;               /**< the protocol id, e.g. "evening-iop" */
     const char *title;            /**< human title (UTF-8) */
     carehost_session_kind kind;
+
+    /* --- ABI 1.3 --- */
+    const char *therapist;        /**< user id of the leading therapist; "" for a session
+                                   *   without one (benchmark rooms) */
+    int64_t start_ms;             /**< first occurrence, ms since the epoch; 0: unscheduled */
+    int32_t duration_min;         /**< minutes per occurrence; 0: unscheduled */
+    uint32_t weekdays;            /**< CAREHOST_WEEKDAY_* bits; 0: once */
+
+    /* New members are appended here, with the minor version that added them. */
 } carehost_session_info;
+
+/** True when the host filled the session member, e.g. CAREHOST_SESSION_HAS(info, start_ms). */
+#define CAREHOST_SESSION_HAS(info, member) \
+    ((info)->size >= offsetof(carehost_session_info, member) + sizeof((info)->member))
+
+/**
+ * (1.3) An HTTP export in progress (register_export): answer it exactly once
+ * with export_respond, now or later. Handles are never reused; answering one
+ * whose client has gone returns CAREHOST_ENOENT and does nothing.
+ */
+typedef uint64_t carehost_export;
+
+/**
+ * (1.3) Who asked for an export. Valid during the callback; copy what you keep.
+ */
+typedef struct carehost_requester {
+    size_t size;                  /**< sizeof(carehost_requester) as the host built it */
+    const char *user;             /**< the signed-in account's user id */
+    const char *name;             /**< its display name */
+    carehost_role role;           /**< its role (one of the roles the export allows) */
+} carehost_requester;
+
+/**
+ * (1.3) An export was asked for: GET /api/<plugin><suffix>?<query>. query maps
+ * each argument to its URL-decoded string value (borrowed; {} when none). The
+ * host has already checked the sign-in and the role, and written the request
+ * to the audit trail ("export.<plugin><suffix>", the arguments as target).
+ */
+typedef void (*carehost_export_fn)(carehost_plugin_ctx *ctx, carehost_export req,
+                                   const carehost_requester *who, const json_t *query);
 
 /** Log levels for carehost_host_api.log, most severe first. */
 typedef enum carehost_log_level {
@@ -446,6 +505,45 @@ typedef struct carehost_host_api {
     int (*record_delete)(carehost_plugin_ctx *ctx, const carehost_peer *actor, const char *id,
                          carehost_record_fn done, void *data);
 
+    /* --- ABI 1.3: schedules, people, exports --- */
+
+    /**
+     * Every scheduled session, as a new JSON array (the caller decrefs) of
+     * {"id", "kind", "title", "therapist" (user id), "start" (ms), "duration"
+     * (minutes), "weekdays" (CAREHOST_WEEKDAY_* bits)}; NULL when out of memory.
+     */
+    json_t *(*sessions_list)(carehost_plugin_ctx *ctx);
+
+    /**
+     * Who belongs to a session: a new JSON array (the caller decrefs) of
+     * {"user", "name", "role"}, the leading therapist first, then everyone
+     * enrolled; NULL for an unknown session. Names are display names, for
+     * showing; match people by "user".
+     */
+    json_t *(*session_people)(carehost_plugin_ctx *ctx, const char *session);
+
+    /**
+     * Offer a download over HTTP: GET /api/<plugin><suffix>, e.g. suffix ".csv"
+     * for the "attendance" plugin serves /api/attendance.csv. Only during
+     * init(). suffix is "." or "/" then [a-z0-9_.-]{1,32}. roles: who may ask
+     * (others get 403; nobody signed in gets 401); admins may be allowed here,
+     * unlike in sessions, since an export is the plugin's own summary. Returns
+     * CAREHOST_OK, CAREHOST_EINVAL, CAREHOST_EEXIST or CAREHOST_ESTATE.
+     */
+    int (*register_export)(carehost_plugin_ctx *ctx, const char *suffix, unsigned roles,
+                           carehost_export_fn fn);
+
+    /**
+     * Answer an export: status (200, or 4xx/5xx with a short text/plain body),
+     * content_type (e.g. "text/csv; charset=utf-8"), and the body (copied;
+     * at most 64 MiB). filename (optional) makes the browser save it under that
+     * name. Returns CAREHOST_OK, CAREHOST_ENOENT (already answered, or the
+     * client went away) or CAREHOST_EINVAL.
+     */
+    int (*export_respond)(carehost_plugin_ctx *ctx, carehost_export req, int status,
+                          const char *content_type, const char *filename, const char *body,
+                          size_t len);
+
     /* New members are appended here, with the minor version that added them. */
 } carehost_host_api;
 
@@ -514,6 +612,18 @@ typedef struct carehost_plugin {
      */
     void (*handle_message)(carehost_plugin_ctx *ctx, const carehost_peer *from,
                            const char *verb, json_t *msg, carehost_request req);
+
+    /* --- ABI 1.3 --- */
+
+    /**
+     * Someone arrived in the waiting room of `session` (arrived = 1), or is no
+     * longer in it (arrived = 0: let in -- participant_joined follows --,
+     * declined, gone, or the session ended). A person moved back from the
+     * session proper gets participant_left, then this with arrived = 1.
+     * peer->session is NULL (they are not in the session proper). Optional.
+     */
+    void (*participant_waiting)(carehost_plugin_ctx *ctx, const carehost_peer *peer,
+                                const char *session, int arrived);
 
     /* New members are appended here, with the minor version that added them. */
 } carehost_plugin;
