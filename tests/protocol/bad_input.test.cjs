@@ -3,23 +3,8 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  startHost, connectAs, connectWith, login, leaderIn, closedWithin,
+  startHost, connectAs, connectWith, login, leaderIn, closedWithin, assertReply, assertError,
 } = require('./harness.cjs');
-
-function assertReply(msg, what) {
-  assert.equal(msg.type, 'reply', `${what}: expected a reply, got ${JSON.stringify(msg)}`);
-  assert.equal(msg.ok, true, `${what}: reply has ok:true`);
-}
-
-function assertError(msg, code, re) {
-  assert.equal(msg.type, 'error', `expected error ${code}, got ${JSON.stringify(msg)}`);
-  assert.equal(msg.code, code, `expected error ${code}, got ${JSON.stringify(msg)}`);
-  if (re !== undefined) assert.equal(msg.re, re, `error ${code} answers re=${JSON.stringify(re)}`);
-  assert.equal(typeof msg.message, 'string');
-  assert.ok(msg.message.trim().length > 0, 'the error message is not empty');
-  assert.match(msg.message, /\S+\s+\S+/, `the error message ${JSON.stringify(msg.message)} is a sentence`);
-  assert.notEqual(msg.message, code, 'the message says more than the code');
-}
 
 /** The connection is still open and answers a ping. */
 async function stillUsable(c) {

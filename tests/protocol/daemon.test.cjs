@@ -10,16 +10,11 @@ const path = require('node:path');
 const http = require('node:http');
 const https = require('node:https');
 const {
-  startHost, connect, connectAs, joinAdmitted, leaderIn, loginAt, waitFor, tmpDir,
+  startHost, connect, connectAs, joinAdmitted, leaderIn, loginAt, waitFor, tmpDir, assertReply,
 } = require('./harness.cjs');
 
 const BIN = process.env.CAREHOST_BIN;
 const LOG_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z (ERROR|WARN|INFO|DEBUG)\b/;
-
-function assertReply(msg, what) {
-  assert.equal(msg.type, 'reply', `${what}: expected a reply, got ${JSON.stringify(msg)}`);
-  assert.equal(msg.ok, true, `${what}: reply has ok:true`);
-}
 
 /** Run carehost with args; resolve {code, signal, stdout, stderr}. Killed after timeoutMs. */
 function runCli(args, timeoutMs = 10000) {

@@ -4,18 +4,7 @@
 // carehostctl while the daemon runs become joinable without a restart.
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
-const { startHost, connectAs, ctl, waitFor } = require('./harness.cjs');
-
-function assertReply(msg, what) {
-  assert.equal(msg.type, 'reply', `${what}: expected a reply, got ${JSON.stringify(msg)}`);
-  assert.equal(msg.ok, true, `${what}: reply has ok:true`);
-}
-
-function assertError(msg, code) {
-  assert.equal(msg.type, 'error', `expected error ${code}, got ${JSON.stringify(msg)}`);
-  assert.equal(msg.code, code, `expected error ${code}, got ${JSON.stringify(msg)}`);
-  assert.match(msg.message, /\S+\s+\S+/, 'the error message is a sentence');
-}
+const { startHost, connectAs, ctl, waitFor, assertReply, assertError } = require('./harness.cjs');
 
 /** Start the demo clinic, run fn(host, as), always stop the host and every client. */
 async function withDemo(opts, fn) {

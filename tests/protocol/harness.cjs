@@ -8,6 +8,7 @@ const path = require('node:path');
 const http = require('node:http');
 const https = require('node:https');
 const { spawnSync } = require('node:child_process');
+const assert = require('node:assert/strict');
 const WebSocket = require('ws');
 
 const BIN = process.env.CAREHOST_BIN;
@@ -260,7 +261,26 @@ function prepareClinic(dataDir, { users = [], sessions = [] } = {}) {
   return ids;
 }
 
+/** A reply (ok: true) to the request `what`; returns it. */
+function assertReply(msg, what = 'the request') {
+  assert.equal(msg.type, 'reply', `${what}: expected a reply, got ${JSON.stringify(msg)}`);
+  assert.equal(msg.ok, true, `${what}: reply has ok:true`);
+  return msg;
+}
+
+/** An error with this code (answering message id `re` when given), whose message is a sentence. */
+function assertError(msg, code, re) {
+  assert.equal(msg.type, 'error', `expected error ${code}, got ${JSON.stringify(msg)}`);
+  assert.equal(msg.code, code, `expected error ${code}, got ${JSON.stringify(msg)}`);
+  if (re !== undefined) assert.equal(msg.re, re, `error ${code} answers re=${JSON.stringify(re)}`);
+  assert.equal(typeof msg.message, 'string');
+  assert.match(msg.message, /\S+\s+\S+/, `the error message ${JSON.stringify(msg.message)} is a sentence`);
+  assert.notEqual(msg.message, code, 'the message says more than the code');
+  return msg;
+}
+
 module.exports = {
+  assertReply, assertError,
   startHost, connect, connectAs, login, joinAdmitted, httpRequest, post, ctl, prepareClinic,
   waitFor, tmpDir, DEFAULT_TIMEOUT, DEMO_PASSWORDS,
 };

@@ -3,19 +3,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
-const { startHost, connectAs, connectWith } = require('./harness.cjs');
-
-function assertReply(msg, what) {
-  assert.equal(msg.type, 'reply', `${what}: expected a reply, got ${JSON.stringify(msg)}`);
-  assert.equal(msg.ok, true, `${what}: reply has ok:true`);
-}
-
-function assertError(msg, code) {
-  assert.equal(msg.type, 'error', `expected error ${code}, got ${JSON.stringify(msg)}`);
-  assert.equal(msg.code, code, `expected error ${code}, got ${JSON.stringify(msg)}`);
-  assert.equal(typeof msg.message, 'string');
-  assert.match(msg.message, /\S+\s+\S+/, 'the error message is a sentence');
-}
+const { startHost, connectAs, connectWith, assertReply, assertError } = require('./harness.cjs');
 
 describe('hello', () => {
   let host;

@@ -6,20 +6,8 @@ const {
 } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  startHost, connectAs, joinAdmitted, leaderIn, tmpDir,
+  startHost, connectAs, joinAdmitted, leaderIn, tmpDir, assertReply, assertError,
 } = require('./harness.cjs');
-
-function assertReply(msg, what) {
-  assert.equal(msg.type, 'reply', `${what}: expected a reply, got ${JSON.stringify(msg)}`);
-  assert.equal(msg.ok, true, `${what}: reply has ok:true`);
-}
-
-function assertError(msg, code) {
-  assert.equal(msg.type, 'error', `expected error ${code}, got ${JSON.stringify(msg)}`);
-  assert.equal(msg.code, code, `expected error ${code}, got ${JSON.stringify(msg)}`);
-  assert.equal(typeof msg.message, 'string');
-  assert.match(msg.message, /\S+\s+\S+/, 'the error message is a sentence');
-}
 
 /** README leaves the form of `by` open: accept the participant id, a {participant} object or the
  *  display name, as long as it names the one who counted. */

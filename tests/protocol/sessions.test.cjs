@@ -5,20 +5,8 @@
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  startHost, connectAs, joinAdmitted, prepareClinic, ctl, waitFor, tmpDir,
+  startHost, connectAs, joinAdmitted, prepareClinic, ctl, waitFor, tmpDir, assertReply, assertError,
 } = require('./harness.cjs');
-
-function assertReply(msg, what) {
-  assert.equal(msg.type, 'reply', `${what}: expected a reply, got ${JSON.stringify(msg)}`);
-  assert.equal(msg.ok, true, `${what}: reply has ok:true`);
-}
-
-function assertError(msg, code) {
-  assert.equal(msg.type, 'error', `expected error ${code}, got ${JSON.stringify(msg)}`);
-  assert.equal(msg.code, code, `expected error ${code}, got ${JSON.stringify(msg)}`);
-  assert.equal(typeof msg.message, 'string');
-  assert.match(msg.message, /\S+\s+\S+/, 'the error message is a sentence');
-}
 
 const GROUP_TITLE = 'Evening IOP group — Mon/Wed/Thu 18:00–21:00';
 

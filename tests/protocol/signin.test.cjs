@@ -7,15 +7,10 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const {
   startHost, connect, connectAs, connectWith, joinAdmitted, leaderIn, login, post, httpRequest, ctl,
-  closedWithin, waitFor,
+  closedWithin, waitFor, assertReply,
 } = require('./harness.cjs');
 
 const ENDED = 'your sign-in has ended; please sign in again';
-
-function assertReply(msg, what) {
-  assert.equal(msg.type, 'reply', `${what}: expected a reply, got ${JSON.stringify(msg)}`);
-  assert.equal(msg.ok, true, `${what}: reply has ok:true`);
-}
 
 function assertEnded(ci, what) {
   assert.deepEqual(ci, { code: 4401, reason: ENDED }, `${what}: closed 4401 because the sign-in ended`);

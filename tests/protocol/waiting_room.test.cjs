@@ -5,21 +5,10 @@
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  startHost, connect, connectAs, prepareClinic, tmpDir, DEFAULT_TIMEOUT,
+  startHost, connect, connectAs, prepareClinic, tmpDir, DEFAULT_TIMEOUT, assertReply, assertError,
 } = require('./harness.cjs');
 
 const GROUP = 'evening-iop';
-
-function assertReply(msg, what) {
-  assert.equal(msg.type, 'reply', `${what}: expected a reply, got ${JSON.stringify(msg)}`);
-  assert.equal(msg.ok, true, `${what}: reply has ok:true`);
-}
-
-function assertError(msg, code) {
-  assert.equal(msg.type, 'error', `expected error ${code}, got ${JSON.stringify(msg)}`);
-  assert.equal(msg.code, code, `expected error ${code}, got ${JSON.stringify(msg)}`);
-  assert.match(msg.message, /\S+\s+\S+/, 'the error message is a sentence');
-}
 
 /**
  * Start a host (the demo clinic unless opts say otherwise), run fn(host, as), and always stop
