@@ -1,0 +1,487 @@
+/* test_attendance_rules.c -- the attendance plugin's pure rules (plugins/attendance/rules.h):
+ * occurrences in the clinic's local time (America/New_York here, across the 2026 daylight-saving
+ * changes on 8 March and 1 November, and across midnight), stay merging with the grace period,
+ * and the status of one person for one occurrence. Times are passed in: nothing sleeps. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rules.h"
+
+#define MIN ATT_MINUTE_MS
+
+/* ms since the epoch of a UTC wall time. */
+static int64_t utc(int y, int mo, int d, int h, int mi)
+{
+    struct tm tm = {0};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    return (int64_t)timegm(&tm) * 1000;
+}
+
+static void check_time(int64_t t, const char *expected)
+{
+    char buf[40];
+    att_format_time(t, buf, sizeof buf);
+    ck_assert_str_eq(buf, expected);
+}
+
+/* ---- schedules ---------------------------------------------------------------- */
+
+START_TEST(weekly_across_spring_forward)
+{
+    /* Mon/Wed/Thu 18:00 from Monday 2 March 2026 (EST, UTC-5); from 8 March EDT (UTC-4). */
+    att_schedule s = {utc(2026, 3, 2, 23, 0), 180,
+                      0x01 | 0x04 | 0x08};
+    int64_t occ[16];
+    size_t n = att_occurrences(&s, utc(2026, 3, 1, 0, 0), utc(2026, 3, 13, 0, 0), occ, 16);
+    ck_assert_uint_eq(n, 6);
+    ck_assert_int_eq(occ[0], utc(2026, 3, 2, 23, 0));
+    ck_assert_int_eq(occ[1], utc(2026, 3, 4, 23, 0));
+    ck_assert_int_eq(occ[2], utc(2026, 3, 5, 23, 0));
+    ck_assert_int_eq(occ[3], utc(2026, 3, 9, 22, 0)); /* still 18:00 local, now EDT */
+    ck_assert_int_eq(occ[4], utc(2026, 3, 11, 22, 0));
+    ck_assert_int_eq(occ[5], utc(2026, 3, 12, 22, 0));
+    check_time(occ[2], "2026-03-05T18:00:00-05:00");
+    check_time(occ[3], "2026-03-09T18:00:00-04:00");
+    ck_assert_int_eq(att_occurrence_end(&s, occ[3]), utc(2026, 3, 10, 1, 0));
+}
+END_TEST
+
+START_TEST(weekly_across_fall_back)
+{
+    /* Thursdays and Sundays 18:00 around Sunday 1 November 2026 (EDT -> EST). */
+    att_schedule s = {utc(2026, 10, 29, 22, 0), 60, 0x08 | 0x40};
+    int64_t occ[8];
+    size_t n = att_occurrences(&s, utc(2026, 10, 29, 0, 0), utc(2026, 11, 6, 0, 0), occ, 8);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_int_eq(occ[0], utc(2026, 10, 29, 22, 0));
+    ck_assert_int_eq(occ[1], utc(2026, 11, 1, 23, 0));
+    ck_assert_int_eq(occ[2], utc(2026, 11, 5, 23, 0));
+    check_time(occ[1], "2026-11-01T18:00:00-05:00");
+}
+END_TEST
+
+START_TEST(skipped_and_repeated_hours)
+{
+    /* Daily 02:30: on 8 March 2026 02:30 does not exist -> 03:30 EDT. */
+    att_schedule spring = {utc(2026, 3, 6, 7, 30), 30, 0x7f};
+    int64_t occ[8];
+    size_t n = att_occurrences(&spring, utc(2026, 3, 6, 0, 0), utc(2026, 3, 9, 0, 0), occ, 8);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_int_eq(occ[1], utc(2026, 3, 7, 7, 30));
+    ck_assert_int_eq(occ[2], utc(2026, 3, 8, 7, 30));
+    check_time(occ[2], "2026-03-08T03:30:00-04:00");
+    n = att_occurrences(&spring, utc(2026, 3, 9, 0, 0), utc(2026, 3, 10, 0, 0), occ, 8);
+    ck_assert_uint_eq(n, 1);
+    check_time(occ[0], "2026-03-09T02:30:00-04:00");
+
+    /* Daily 01:30: on 1 November 2026 01:30 happens twice -> the first (EDT). */
+    att_schedule fall = {utc(2026, 10, 30, 5, 30), 30, 0x7f};
+    n = att_occurrences(&fall, utc(2026, 10, 31, 12, 0), utc(2026, 11, 3, 0, 0), occ, 8);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(occ[0], utc(2026, 11, 1, 5, 30));
+    check_time(occ[0], "2026-11-01T01:30:00-04:00");
+    ck_assert_int_eq(occ[1], utc(2026, 11, 2, 6, 30));
+    check_time(occ[1], "2026-11-02T01:30:00-05:00");
+}
+END_TEST
+
+START_TEST(once_and_first_day_and_lookups)
+{
+    /* weekdays 0: start only */
+    att_schedule once = {utc(2026, 5, 5, 20, 0), 50, 0};
+    int64_t occ[4], found;
+    ck_assert_uint_eq(att_occurrences(&once, 0, utc(2027, 1, 1, 0, 0), occ, 4), 1);
+    ck_assert(att_is_occurrence(&once, utc(2026, 5, 5, 20, 0)));
+    ck_assert(!att_is_occurrence(&once, utc(2026, 5, 5, 20, 1)));
+    ck_assert_int_eq(att_occurrence_latest(&once, utc(2026, 5, 5, 19, 0), &found), -1);
+    ck_assert_int_eq(att_occurrence_latest(&once, utc(2026, 5, 9, 19, 0), &found), 0);
+    ck_assert_int_eq(found, utc(2026, 5, 5, 20, 0));
+    ck_assert_int_eq(att_occurrence_next(&once, utc(2026, 5, 5, 20, 0), &found), -1);
+
+    /* The first day counts even when its weekday bit is not set (a Tuesday start, Mondays). */
+    att_schedule s = {utc(2026, 5, 5, 20, 0), 50, 0x01};
+    ck_assert_uint_eq(att_occurrences(&s, 0, utc(2026, 5, 19, 0, 0), occ, 4), 3);
+    ck_assert_int_eq(occ[0], utc(2026, 5, 5, 20, 0));
+    ck_assert_int_eq(occ[1], utc(2026, 5, 11, 20, 0));
+    ck_assert_int_eq(occ[2], utc(2026, 5, 18, 20, 0));
+    ck_assert_int_eq(att_occurrence_latest(&s, utc(2026, 5, 15, 0, 0), &found), 0);
+    ck_assert_int_eq(found, utc(2026, 5, 11, 20, 0));
+    ck_assert_int_eq(att_occurrence_next(&s, utc(2026, 5, 11, 20, 0), &found), 0);
+    ck_assert_int_eq(found, utc(2026, 5, 18, 20, 0));
+    ck_assert(att_is_occurrence(&s, utc(2026, 5, 18, 20, 0)));
+    ck_assert(!att_is_occurrence(&s, utc(2026, 5, 19, 20, 0)));
+
+    att_schedule none = {0, 0, 0x7f};
+    ck_assert(!att_scheduled(&none));
+    ck_assert_uint_eq(att_occurrences(&none, 0, utc(2027, 1, 1, 0, 0), occ, 4), 0);
+}
+END_TEST
+
+START_TEST(local_dates)
+{
+    int64_t t;
+    ck_assert_int_eq(att_parse_date("2026-03-08", &t), 0);
+    ck_assert_int_eq(t, utc(2026, 3, 8, 5, 0));
+    ck_assert_int_eq(att_next_midnight(t), utc(2026, 3, 9, 4, 0)); /* a 23-hour day */
+    ck_assert_int_eq(att_parse_date("2026-11-01", &t), 0);
+    ck_assert_int_eq(att_next_midnight(t), utc(2026, 11, 2, 5, 0)); /* a 25-hour day */
+    ck_assert_int_eq(att_midnight(utc(2026, 11, 2, 4, 59)), utc(2026, 11, 1, 4, 0));
+    const char *bad[] = {"2026-02-30", "2026-13-01", "2026-1-01", "26-01-01", "2026-01-01x",
+                         "2026/01/01", "", "2026-00-10"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(att_parse_date(bad[i], &t) == -1, "%s accepted", bad[i]);
+    /* Weeks start Monday 00:00 local. */
+    ck_assert_int_eq(att_week_start(utc(2026, 3, 9, 3, 0)), utc(2026, 3, 2, 5, 0)); /* Sun 8 Mar 23:00 */
+    ck_assert_int_eq(att_week_start(utc(2026, 3, 9, 4, 0)), utc(2026, 3, 9, 4, 0)); /* Mon 00:00 EDT */
+    char d[16];
+    att_format_date(utc(2026, 3, 9, 3, 59), d, sizeof d);
+    ck_assert_str_eq(d, "2026-03-08");
+}
+END_TEST
+
+/* ---- stays and statuses --------------------------------------------------------------- */
+
+static att_settings defaults(void)
+{
+    att_settings s;
+    att_settings_default(&s);
+    return s;
+}
+
+/* A 60-minute occurrence at T, evaluated an hour after it ended. */
+#define T utc(2026, 6, 1, 22, 0)
+#define END (T + 60 * MIN)
+#define LATER (END + 60 * MIN)
+
+static att_outcome eval(att_span *stays, size_t ns, att_span *waits, size_t nw, int excused,
+                        const att_settings *set, int64_t now)
+{
+    att_span presence[16];
+    size_t np = 0;
+    for (size_t i = 0; i < ns; i++)
+        presence[np++] = stays[i];
+    for (size_t i = 0; i < nw; i++)
+        presence[np++] = waits[i];
+    int64_t grace = (int64_t)set->grace_sec * 1000;
+    ns = att_merge(stays, ns, grace);
+    np = att_merge(presence, np, grace);
+    att_outcome o;
+    att_evaluate(T, END, stays, ns, presence, np, excused, set, now, &o);
+    return o;
+}
+
+START_TEST(present_whole_time)
+{
+    att_settings set = defaults();
+    att_span stays[] = {{T, END, 0}};
+    att_outcome o = eval(stays, 1, NULL, 0, 0, &set, LATER);
+    ck_assert_str_eq(att_status_name(o.status), "present");
+    ck_assert_int_eq(o.minutes_attended, 60);
+    ck_assert_int_eq(o.minutes_late, 0);
+    ck_assert_int_eq(o.stays, 1);
+    ck_assert(!o.left_early);
+    ck_assert_int_eq(o.last_left, END);
+}
+END_TEST
+
+START_TEST(join_before_start)
+{
+    /* Waiting from 8 minutes before, let in 3 minutes before, stays 5 minutes past the end:
+     * only the occurrence's 60 minutes count, and they are not late. */
+    att_settings set = defaults();
+    att_span stays[] = {{T - 3 * MIN, END + 5 * MIN, 0}};
+    att_span waits[] = {{T - 8 * MIN, T - 3 * MIN, 0}};
+    att_outcome o = eval(stays, 1, waits, 1, 0, &set, LATER);
+    ck_assert_int_eq(o.status, ATT_PRESENT);
+    ck_assert_int_eq(o.minutes_attended, 60);
+    ck_assert_int_eq(o.minutes_late, 0);
+    ck_assert_int_eq(o.first_arrived, T - 8 * MIN);
+    ck_assert_int_eq(o.first_admitted, T - 3 * MIN);
+    ck_assert_int_eq(o.last_left, END + 5 * MIN);
+}
+END_TEST
+
+START_TEST(reconnect_inside_grace)
+{
+    /* Dropped at 20 min, back 90 s later (grace 120 s): one stay, the gap counts. */
+    att_settings set = defaults();
+    att_span stays[] = {{T + 20 * MIN + 90000, END, 0}, {T, T + 20 * MIN, 0}};
+    att_outcome o = eval(stays, 2, NULL, 0, 0, &set, LATER);
+    ck_assert_int_eq(o.stays, 1);
+    ck_assert_int_eq(o.minutes_attended, 60);
+    ck_assert_int_eq(o.status, ATT_PRESENT);
+    /* exactly the grace period still merges */
+    att_span edge[] = {{T, T + 20 * MIN, 0}, {T + 22 * MIN, END, 0}};
+    o = eval(edge, 2, NULL, 0, 0, &set, LATER);
+    ck_assert_int_eq(o.stays, 1);
+    ck_assert_int_eq(o.minutes_attended, 60);
+}
+END_TEST
+
+START_TEST(reconnect_outside_grace)
+{
+    /* Back after 2 min 1 s: two stays, the gap is not attended. */
+    att_settings set = defaults();
+    att_span stays[] = {{T, T + 20 * MIN, 0}, {T + 22 * MIN + 1000, END, 0}};
+    att_outcome o = eval(stays, 2, NULL, 0, 0, &set, LATER);
+    ck_assert_int_eq(o.stays, 2);
+    ck_assert_int_eq(o.attended_ms, 58 * MIN - 1000);
+    ck_assert_int_eq(o.minutes_attended, 57);
+    ck_assert_int_eq(o.status, ATT_PRESENT); /* 95% of the time, on time, stayed to the end */
+    /* away half the time: under 75%, though on time and there at the end */
+    att_span gap[] = {{T, T + 20 * MIN, 0}, {T + 50 * MIN, END, 0}};
+    o = eval(gap, 2, NULL, 0, 0, &set, LATER);
+    ck_assert_int_eq(o.minutes_attended, 30);
+    ck_assert(!o.left_early);
+    ck_assert_int_eq(o.status, ATT_LEFT_EARLY);
+    /* a longer grace period makes it one stay again */
+    set.grace_sec = 1800;
+    att_span gap2[] = {{T, T + 20 * MIN, 0}, {T + 50 * MIN, END, 0}};
+    o = eval(gap2, 2, NULL, 0, 0, &set, LATER);
+    ck_assert_int_eq(o.stays, 1);
+    ck_assert_int_eq(o.status, ATT_PRESENT);
+}
+END_TEST
+
+START_TEST(never_admitted)
+{
+    att_settings set = defaults();
+    /* waited the whole hour: waiting is not attending */
+    att_span waits[] = {{T + 2 * MIN, END, 0}};
+    att_outcome o = eval(NULL, 0, waits, 1, 0, &set, LATER);
+    ck_assert_int_eq(o.status, ATT_ABSENT);
+    ck_assert_int_eq(o.minutes_attended, 0);
+    ck_assert(o.arrived);
+    ck_assert_int_eq(o.minutes_late, 2);
+    ck_assert(!o.admitted);
+    /* never came at all */
+    o = eval(NULL, 0, NULL, 0, 0, &set, LATER);
+    ck_assert_int_eq(o.status, ATT_ABSENT);
+    ck_assert_int_eq(o.minutes_late, -1);
+    ck_assert(!o.arrived);
+    /* admitted only before the start, gone by then: absent too */
+    att_span early[] = {{T - 30 * MIN, T - 10 * MIN, 0}};
+    o = eval(early, 1, NULL, 0, 0, &set, LATER);
+    ck_assert_int_eq(o.status, ATT_ABSENT);
+}
+END_TEST
+
+START_TEST(excused_wins)
+{
+    att_settings set = defaults();
+    att_outcome o = eval(NULL, 0, NULL, 0, 1, &set, LATER);
+    ck_assert_int_eq(o.status, ATT_EXCUSED);
+    att_span stays[] = {{T, END, 0}};
+    o = eval(stays, 1, NULL, 0, 1, &set, LATER);
+    ck_assert_int_eq(o.status, ATT_EXCUSED);
+    ck_assert_int_eq(o.minutes_attended, 60); /* the minutes stay what they were */
+    /* but an occurrence that has not started is upcoming, excused or not */
+    o = eval(NULL, 0, NULL, 0, 1, &set, T - 1);
+    ck_assert_int_eq(o.status, ATT_UPCOMING);
+}
+END_TEST
+
+START_TEST(late_threshold)
+{
+    att_settings set = defaults();
+    /* arriving exactly 10 minutes after the start is not late; a second more is */
+    att_span w1[] = {{T + 10 * MIN, T + 10 * MIN + 1000, 0}};
+    att_span s1[] = {{T + 10 * MIN + 1000, END, 0}};
+    att_outcome o = eval(s1, 1, w1, 1, 0, &set, LATER);
+    ck_assert(!o.late);
+    ck_assert_int_eq(o.minutes_late, 10);
+    ck_assert_int_eq(o.status, ATT_PRESENT); /* 49:59 of 60 >= 75% */
+    att_span w2[] = {{T + 10 * MIN + 1000, T + 11 * MIN, 0}};
+    att_span s2[] = {{T + 11 * MIN, END, 0}};
+    o = eval(s2, 1, w2, 1, 0, &set, LATER);
+    ck_assert(o.late);
+    ck_assert_int_eq(o.status, ATT_LATE);
+    ck_assert_int_eq(o.minutes_late, 10);
+    /* a patient waiting on time whom the therapist let in 12 minutes late is not late */
+    att_span w3[] = {{T - MIN, T + 12 * MIN, 0}};
+    att_span s3[] = {{T + 12 * MIN, END, 0}};
+    o = eval(s3, 1, w3, 1, 0, &set, LATER);
+    ck_assert(!o.late);
+    ck_assert_int_eq(o.minutes_attended, 48);
+    ck_assert_int_eq(o.status, ATT_PRESENT);
+    /* configurable: late after 5 minutes */
+    set.late_after_min = 5;
+    att_span s4[] = {{T + 6 * MIN, END, 0}};
+    o = eval(s4, 1, NULL, 0, 0, &set, LATER);
+    ck_assert_int_eq(o.status, ATT_LATE);
+    ck_assert_int_eq(o.minutes_late, 6);
+    /* late wins over left early */
+    att_span s5[] = {{T + 20 * MIN, T + 30 * MIN, 0}};
+    o = eval(s5, 1, NULL, 0, 0, &set, LATER);
+    ck_assert(o.left_early);
+    ck_assert_int_eq(o.status, ATT_LATE);
+}
+END_TEST
+
+START_TEST(left_early_and_present_pct)
+{
+    att_settings set = defaults();
+    att_span s1[] = {{T, END - 10 * MIN, 0}};
+    att_outcome o = eval(s1, 1, NULL, 0, 0, &set, LATER);
+    ck_assert(!o.left_early); /* exactly 10 minutes before the end: not early */
+    ck_assert_int_eq(o.status, ATT_PRESENT);
+    att_span s2[] = {{T, END - 10 * MIN - 1000, 0}};
+    o = eval(s2, 1, NULL, 0, 0, &set, LATER);
+    ck_assert(o.left_early);
+    ck_assert_int_eq(o.status, ATT_LEFT_EARLY);
+    /* present needs 75%: 45 of 60 is enough, 44:59 is not */
+    set.early_leave_min = 30;
+    att_span s3[] = {{T, T + 45 * MIN, 0}};
+    o = eval(s3, 1, NULL, 0, 0, &set, LATER);
+    ck_assert_int_eq(o.status, ATT_PRESENT);
+    att_span s4[] = {{T, T + 45 * MIN - 1, 0}};
+    o = eval(s4, 1, NULL, 0, 0, &set, LATER);
+    ck_assert_int_eq(o.status, ATT_LEFT_EARLY);
+    set.present_pct = 50;
+    att_span s5[] = {{T, T + 45 * MIN - 1, 0}};
+    o = eval(s5, 1, NULL, 0, 0, &set, LATER);
+    ck_assert_int_eq(o.status, ATT_PRESENT);
+}
+END_TEST
+
+START_TEST(in_progress_and_open_stays)
+{
+    att_settings set = defaults();
+    /* still in at T+30: 30 minutes so far, in progress */
+    att_span s[] = {{T + 5 * MIN, T + 30 * MIN, ATT_SPAN_OPEN}};
+    att_outcome o = eval(s, 1, NULL, 0, 0, &set, T + 30 * MIN);
+    ck_assert_int_eq(o.status, ATT_IN_PROGRESS);
+    ck_assert_int_eq(o.minutes_attended, 25);
+    ck_assert(o.still_in);
+    ck_assert(!o.has_left);
+    ck_assert(!o.left_early);
+    /* not yet admitted while it runs: absent so far */
+    o = eval(NULL, 0, NULL, 0, 0, &set, T + 30 * MIN);
+    ck_assert_int_eq(o.status, ATT_ABSENT);
+    /* an open stay that merged with an earlier one stays open */
+    att_span m[] = {{T, T + 10 * MIN, 0}, {T + 11 * MIN, T + 30 * MIN, ATT_SPAN_OPEN}};
+    ck_assert_uint_eq(att_merge(m, 2, 120000), 1);
+    ck_assert(m[0].flags & ATT_SPAN_OPEN);
+}
+END_TEST
+
+START_TEST(host_stopped_stays)
+{
+    att_settings set = defaults();
+    att_span s[] = {{T, T + 40 * MIN, ATT_SPAN_STOPPED}};
+    att_outcome o = eval(s, 1, NULL, 0, 0, &set, LATER);
+    ck_assert(o.host_stopped);
+    ck_assert_int_eq(o.last_left, T + 40 * MIN);
+    ck_assert_int_eq(o.status, ATT_LEFT_EARLY);
+    /* back within the grace period after the restart: one stay, still marked */
+    att_span r[] = {{T, T + 40 * MIN, ATT_SPAN_STOPPED}, {T + 41 * MIN, END, 0}};
+    o = eval(r, 2, NULL, 0, 0, &set, LATER);
+    ck_assert_int_eq(o.stays, 1);
+    ck_assert(o.host_stopped);
+    ck_assert_int_eq(o.status, ATT_PRESENT);
+}
+END_TEST
+
+START_TEST(across_midnight_and_dst)
+{
+    att_settings set = defaults();
+    /* Friday 5 June 2026 23:00 EDT for 120 minutes: ends Saturday 01:00. */
+    att_schedule fri = {utc(2026, 6, 6, 3, 0), 120, 0x10};
+    int64_t occ[4];
+    ck_assert_uint_eq(att_occurrences(&fri, utc(2026, 6, 5, 4, 0), utc(2026, 6, 6, 4, 0), occ, 4), 1);
+    char d[16];
+    att_format_date(occ[0], d, sizeof d);
+    ck_assert_str_eq(d, "2026-06-05");
+    int64_t end = att_occurrence_end(&fri, occ[0]);
+    check_time(end, "2026-06-06T01:00:00-04:00");
+    att_span st[] = {{occ[0] + 5 * MIN, end - 10 * MIN, 0}};
+    att_span pr[] = {{occ[0] + 5 * MIN, end - 10 * MIN, 0}};
+    att_outcome o;
+    att_evaluate(occ[0], end, st, 1, pr, 1, 0, &set, end + MIN, &o);
+    ck_assert_int_eq(o.minutes_attended, 105);
+    ck_assert_int_eq(o.status, ATT_PRESENT);
+
+    /* Sunday 1 November 2026 00:30 EDT for 180 minutes: the clock says 00:30-02:30 (EST), but
+     * three hours pass, and someone there throughout attended 180 minutes. */
+    att_schedule sun = {utc(2026, 11, 1, 4, 30), 180, 0x40};
+    int64_t fb = sun.start_ms, fb_end = att_occurrence_end(&sun, fb);
+    check_time(fb_end, "2026-11-01T02:30:00-05:00");
+    att_span s2[] = {{fb, fb_end, 0}};
+    att_evaluate(fb, fb_end, s2, 1, s2, 1, 0, &set, fb_end, &o);
+    ck_assert_int_eq(o.minutes_attended, 180);
+    /* Sunday 8 March 2026 01:00 EST for 180 minutes ends 05:00 EDT. */
+    att_schedule spr = {utc(2026, 3, 8, 6, 0), 180, 0x40};
+    int64_t sp_end = att_occurrence_end(&spr, spr.start_ms);
+    check_time(sp_end, "2026-03-08T05:00:00-04:00");
+    att_span s3[] = {{spr.start_ms + 30 * MIN, sp_end, 0}};
+    att_evaluate(spr.start_ms, sp_end, s3, 1, s3, 1, 0, &set, sp_end, &o);
+    ck_assert_int_eq(o.minutes_attended, 150);
+    ck_assert_int_eq(o.minutes_late, 30);
+    ck_assert_int_eq(o.status, ATT_LATE);
+}
+END_TEST
+
+START_TEST(settings_and_names)
+{
+    att_settings s = defaults();
+    ck_assert_int_eq(att_settings_check(&s), 0);
+    ck_assert(s.late_after_min == 10 && s.early_leave_min == 10 && s.present_pct == 75 &&
+              s.grace_sec == 120);
+    s.present_pct = 0;
+    ck_assert_int_eq(att_settings_check(&s), -1);
+    s = defaults();
+    s.grace_sec = 3601;
+    ck_assert_int_eq(att_settings_check(&s), -1);
+    att_status st;
+    ck_assert_int_eq(att_status_parse("left_early", &st), 0);
+    ck_assert_int_eq(st, ATT_LEFT_EARLY);
+    ck_assert_int_eq(att_status_parse("in_progress", &st), -1);
+    ck_assert_int_eq(att_status_parse("upcoming", &st), -1);
+    ck_assert_str_eq(att_status_name(ATT_EXCUSED), "excused");
+}
+END_TEST
+
+static Suite *rules_suite(void)
+{
+    Suite *s = suite_create("attendance_rules");
+    TCase *sched = tcase_create("schedules");
+    tcase_add_test(sched, weekly_across_spring_forward);
+    tcase_add_test(sched, weekly_across_fall_back);
+    tcase_add_test(sched, skipped_and_repeated_hours);
+    tcase_add_test(sched, once_and_first_day_and_lookups);
+    tcase_add_test(sched, local_dates);
+    suite_add_tcase(s, sched);
+    TCase *st = tcase_create("stays");
+    tcase_add_test(st, present_whole_time);
+    tcase_add_test(st, join_before_start);
+    tcase_add_test(st, reconnect_inside_grace);
+    tcase_add_test(st, reconnect_outside_grace);
+    tcase_add_test(st, never_admitted);
+    tcase_add_test(st, excused_wins);
+    tcase_add_test(st, late_threshold);
+    tcase_add_test(st, left_early_and_present_pct);
+    tcase_add_test(st, in_progress_and_open_stays);
+    tcase_add_test(st, host_stopped_stays);
+    tcase_add_test(st, across_midnight_and_dst);
+    tcase_add_test(st, settings_and_names);
+    suite_add_tcase(s, st);
+    return s;
+}
+
+int main(void)
+{
+    /* The clinic's time zone: these tests are about its 2026 daylight-saving changes. */
+    setenv("TZ", "America/New_York", 1);
+    tzset();
+    SRunner *sr = srunner_create(rules_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failures = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failures ? 1 : 0;
+}
