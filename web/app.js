@@ -41,6 +41,7 @@ const tools = createLobbyTools({ refresh: () => refreshSessions({ force: false }
 function setPhase(phase) {
   state.phase = phase;
   ui.showView(phase);
+  viewChanged();
 }
 
 // ---- signing in and out ---------------------------------------------------------------------
@@ -417,10 +418,44 @@ $('alert-dismiss').addEventListener('click', () => ui.clearAlert());
 
 // ---- plugin panels --------------------------------------------------------------------------
 
+// A panel's api: request(obj), on(type, handler), session() (the session's id while in it, else
+// null), user() (the signed-in account or null), leading() (true for the therapist leading the
+// session shown), view() (what onView passes, now), onView(handler) (called with {view, session, user, leading} whenever the view
+// changes, including signing in and out). A panel.js that also exports mountLobby(section, api)
+// gets a section of its own in "Your sessions", below the list.
+const viewWatchers = new Set();
+
+function viewInfo() {
+  return {
+    view: state.phase,
+    session: (state.phase === 'session' || state.phase === 'waiting') && state.session ? state.session.id : null,
+    user: state.user,
+    leading: state.phase === 'session' && leader.leading,
+  };
+}
+
+function viewChanged() {
+  const info = viewInfo();
+  for (const handler of [...viewWatchers]) {
+    try {
+      handler(info);
+    } catch (err) {
+      console.error('carehost: a panel failed to follow the view', err);
+    }
+  }
+}
+
 const panelApi = {
   request: (obj) => conn.request(obj),
   on: (type, handler) => conn.on(type, handler),
   session: () => (state.phase === 'session' && state.session ? state.session.id : null),
+  user: () => state.user,
+  leading: () => state.phase === 'session' && leader.leading,
+  view: () => viewInfo(),
+  onView: (handler) => {
+    viewWatchers.add(handler);
+    return () => viewWatchers.delete(handler);
+  },
 };
 
 function mountPanels(plugins) {
@@ -433,9 +468,10 @@ function mountPanels(plugins) {
       continue;
     }
     import(`/plugins/${plugin.name}/panel.js`)
-      .then((mod) => {
+      .then(async (mod) => {
         if (typeof mod.mount !== 'function') throw new Error('panel.js exports no mount()');
-        return mod.mount(section, panelApi);
+        await mod.mount(section, panelApi);
+        if (typeof mod.mountLobby === 'function') await mod.mountLobby(ui.addLobbySection(plugin), panelApi);
       })
       .catch((err) => {
         console.warn(`carehost: the ${plugin.name} panel failed to load`, err);

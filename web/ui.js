@@ -192,6 +192,16 @@ export function addPanelSection(plugin) {
   return section;
 }
 
+/** A section for one plugin's part of "Your sessions" (a panel.js exporting mountLobby). */
+export function addLobbySection(plugin) {
+  const section = el('section', {
+    class: 'panel card', id: `lobby-panel-${plugin.name}`, 'data-plugin': plugin.name,
+    'aria-label': plugin.description || plugin.name,
+  });
+  $('lobby-panels').append(section);
+  return section;
+}
+
 export function panelFailed(section, plugin) {
   section.replaceChildren(el('p', { class: 'panel-error' },
     `The “${plugin.name}” tool could not be loaded. Everything else still works.`));
