@@ -294,6 +294,27 @@ static int64_t content_length(struct lws *wsi, int *chunked)
     return *end || n < 0 ? -1 : n;
 }
 
+/* The URI arguments, one fragment each, joined by '&' (lws_hdr_copy joins them with ','
+ * in libwebsockets 4.1, which makes "from=...&to=..." one argument). 0, or -1 if too long. */
+static int copy_query(struct lws *wsi, char *out, size_t outlen)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0;; i++) {
+        int flen = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (flen <= 0)
+            return 0;
+        if (used + (i > 0) + (size_t)flen + 1 > outlen)
+            return -1;
+        if (i > 0)
+            out[used++] = '&';
+        int n = lws_hdr_copy_fragment(wsi, out + used, (int)(outlen - used), WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (n < 0)
+            return -1;
+        used += (size_t)n;
+    }
+}
+
 static int on_http(struct lws *wsi, ch_conn *c)
 {
     ch_api_req *old = c->api;
@@ -325,9 +346,7 @@ static int on_http(struct lws *wsi, ch_conn *c)
         r->has_session = 1;
     sodium_memzero(cookie, sizeof cookie);
 
-    int qlen = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
-    if (qlen > 0 && (qlen >= (int)sizeof r->query ||
-                     lws_hdr_copy(wsi, r->query, sizeof r->query, WSI_TOKEN_HTTP_URI_ARGS) < 0))
+    if (copy_query(wsi, r->query, sizeof r->query) != 0)
         reject_later(r, 414, "uri_too_long", "The query string is too long.");
 
     const route *found = NULL;
