@@ -100,6 +100,7 @@ int ctl_cmd_audit_export(ctl_ctx *ctx, int argc, char **argv); /* argv[0] is "ex
 int ctl_cmd_rekey(ctl_ctx *ctx, int argc, char **argv);
 int ctl_cmd_user(ctl_ctx *ctx, int argc, char **argv);    /* cmd_user.c */
 int ctl_cmd_session(ctl_ctx *ctx, int argc, char **argv); /* cmd_session.c */
+int ctl_cmd_attendance(ctl_ctx *ctx, int argc, char **argv); /* cmd_attendance.c */
 
 /* passwords.c. A password read with --password-stdin: one line, the newline
  * dropped, CTL_PASSWORD_MIN characters or more. Returns CTL_EXIT_OK, or prints

@@ -21,6 +21,7 @@ static const command commands[] = {
     {"rekey", ctl_cmd_rekey, "rekey               rotate the data key, re-encrypting every record"},
     {"user", ctl_cmd_user, "user ACTION         manage accounts: add, list, disable, enable, reset"},
     {"session", ctl_cmd_session, "session ACTION      schedule sessions and enrol people: add, list"},
+    {"attendance", ctl_cmd_attendance, "attendance export   write session attendance as CSV (the attendance plugin's export)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
