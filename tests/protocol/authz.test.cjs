@@ -13,7 +13,7 @@
 // open room bench-1, where dr.chen -- a therapist who does not lead it -- can be in a session.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startHost, connectAs, ctl, tmpDir } = require('./harness.cjs');
+const { startHost, connectAs, ctl, tmpDir, post } = require('./harness.cjs');
 
 // The five people whose permissions differ.
 const ROLES = ['admin', 'lead', 'therapist', 'patient', 'family'];
@@ -52,6 +52,22 @@ const TABLE = {
   'echo.load':         [0,    1,   1,        1,      1],
   'echo.list':         [0,    1,   1,        1,      1],
   'echo.delete':       [0,    1,   1,        1,      1],
+  // attendance (plugins/attendance/PROTOCOL.md): a session's therapist its roster and reports; a
+  // therapist their patients' plans and hours; a patient their own history; admins the clinic's
+  // weekly hours and settings. (Which session or patient is the plugin's check: each therapist
+  // here asks about their own.)
+  'attendance.roster':      [0, 1, 1, 0, 0],
+  'attendance.occurrences': [0, 1, 1, 0, 0],
+  'attendance.report':      [0, 1, 1, 0, 0],
+  'attendance.excuse':      [0, 1, 1, 0, 0],
+  'attendance.note':        [0, 1, 1, 0, 0],
+  'attendance.sign':        [0, 1, 1, 0, 0],
+  'attendance.addendum':    [0, 1, 1, 0, 0],
+  'attendance.plan':        [0, 1, 1, 0, 0],
+  'attendance.history':     [0, 1, 1, 1, 0],
+  'attendance.clinic':      [1, 1, 1, 0, 0],
+  'attendance.settings':    [1, 1, 1, 0, 0],
+  'attendance.configure':   [1, 0, 0, 0, 0],
 };
 const allowed = (verb, role) => TABLE[verb][ROLES.indexOf(role)] === 1;
 
@@ -110,6 +126,59 @@ describe('authorization matrix: every role against every verb', () => {
     return r.note;
   }
 
+  // Attendance: each therapist asks about a session they lead and a patient of theirs
+  // (dr.rivera: evening-iop and Jordan; dr.chen: individual-demo and Casey), and signs and amends a
+  // meeting that has ended, in a session scheduled for it (three hours ago, an hour long).
+  const attendanceSession = (role) => (role === 'therapist' ? 'individual-demo' : 'evening-iop');
+  const attendancePatient = (role) => (role === 'therapist' ? casey.user.id : clients.patient.user.id);
+  const pastMeeting = {};
+  async function pastSession(role) {
+    if (!pastMeeting[role]) {
+      const c = clients[role === 'therapist' ? 'therapist' : 'lead'];
+      const start = Date.now() - 3 * 3600 * 1000;
+      const r = await post(host, '/api/sessions', { kind: 'group', title: `Matrix past ${role}`, start, duration: 60,
+        enrol: [role === 'therapist' ? 'casey' : 'jordan'] }, { cookie: c.cookie });
+      assert.equal(r.status, 201, `scheduling a past meeting: ${r.body}`);
+      pastMeeting[role] = { session: r.json.session.id, occurrence: start, signed: false };
+    }
+    return pastMeeting[role];
+  }
+  async function currentMeeting(role) {
+    const c = clients[role === 'therapist' ? 'therapist' : 'lead'];
+    const r = await ok(c, { type: 'attendance.report', session: attendanceSession(role) }, 'attendance.report');
+    return r.report.occurrence.start;
+  }
+  async function buildAttendance(verb, role, may) {
+    const session = attendanceSession(role);
+    const patient = attendancePatient(role);
+    switch (verb) {
+      case 'attendance.roster': case 'attendance.occurrences': case 'attendance.report':
+        return { type: verb, session };
+      case 'attendance.excuse': case 'attendance.note': {
+        const occurrence = may ? await currentMeeting(role) : 0;
+        return verb === 'attendance.excuse'
+          ? { type: verb, session, occurrence, patient, reason: 'A matrix excuse.' }
+          : { type: verb, session, occurrence, patient, text: 'A matrix note.' };
+      }
+      case 'attendance.sign': case 'attendance.addendum': {
+        if (!may) return verb === 'attendance.sign' ? { type: verb, session, occurrence: 0 }
+          : { type: verb, session, occurrence: 0, patient, reason: 'A matrix addendum.' };
+        const m = await pastSession(role);
+        if (verb === 'attendance.addendum' && !m.signed) {
+          await ok(clients[role], { type: 'attendance.sign', session: m.session, occurrence: m.occurrence }, 'sign');
+          m.signed = true;
+        }
+        if (verb === 'attendance.sign') m.signed = true;
+        return verb === 'attendance.sign' ? { type: verb, session: m.session, occurrence: m.occurrence }
+          : { type: verb, session: m.session, occurrence: m.occurrence, patient, reason: 'A matrix addendum.' };
+      }
+      case 'attendance.plan': return { type: verb, patient, hours: 9, population: 'adult' };
+      case 'attendance.history': return role === 'patient' ? { type: verb } : { type: verb, patient };
+      case 'attendance.configure': return { type: verb, present_pct: 75 };
+      default: return { type: verb };
+    }
+  }
+
   // The message for (verb, role), with valid fields, after arranging the state it needs.
   async function build(verb, role) {
     const may = allowed(verb, role);
@@ -141,7 +210,9 @@ describe('authorization matrix: every role against every verb', () => {
       case 'echo.save': return { type: verb, text: 'A note from the authorization test.' };
       case 'echo.load': case 'echo.delete':
         return { type: verb, note: may ? await ownNote(role) : 'matrix-patient-1' };
-      default: return { type: verb };
+      default:
+        if (verb.startsWith('attendance.')) return buildAttendance(verb, role, may);
+        return { type: verb };
     }
   }
 
