@@ -24,9 +24,9 @@ function thisWeekText(w) {
 
 /**
  * api: the panel api; opts: { patient (user id; omit for yourself), therapist (bool: may set the
- * plan), id (element id prefix) }. Returns { node, load() }.
+ * plan), id (element id prefix), onPlan() (after a plan is saved) }. Returns { node, load() }.
  */
-export function createHistory(api, { patient = null, therapist = false, id = 'att-history' } = {}) {
+export function createHistory(api, { patient = null, therapist = false, id = 'att-history', onPlan } = {}) {
   const plan = el('p', { class: 'att-plan-line', 'data-testid': 'att-plan' });
   const week = el('p', { class: 'att-week-line', 'data-testid': 'att-this-week' });
   const chartBox = el('div', { class: 'att-chart-box' });
@@ -62,6 +62,7 @@ export function createHistory(api, { patient = null, therapist = false, id = 'at
         await api.request({ type: 'attendance.plan', patient, hours: n, population: population.value });
         done.textContent = 'Plan saved.';
         await load();
+        if (onPlan) onPlan();
       } catch (err) {
         problem.textContent = problemText(err);
         problem.hidden = false;

@@ -92,6 +92,7 @@ export function createWeekly(api, { role }) {
   let week = null;                    // the Monday shown ("YYYY-MM-DD"); null: this week
   let asked = 0;
   const opened = new Map();           // patient user id -> history (therapists)
+  let made = 0;                       // histories made (their charts' id prefixes)
 
   function render(c) {
     week = c.week;
@@ -144,7 +145,7 @@ export function createWeekly(api, { role }) {
   function toggle(p) {
     if (opened.has(p.user)) opened.delete(p.user);
     else {
-      const h = createHistory(api, { patient: p.user, therapist: true, id: `att-h-${opened.size}-${Date.now()}` });
+      const h = createHistory(api, { patient: p.user, therapist: true, id: `att-h-${++made}`, onPlan: () => load() });
       opened.set(p.user, h);
       h.load();
     }
