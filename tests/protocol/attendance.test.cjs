@@ -1,0 +1,292 @@
+'use strict';
+// The attendance plugin end to end (plugins/attendance/PROTOCOL.md): a one-minute group meeting with
+// eight patients in the clinic's time zone (America/New_York, the host's --timezone and carehostctl's
+// TZ). Before it starts, five patients are let in and one waits and is never let in; one patient never
+// comes. Once it runs, two leave early (one is excused), one drops and is back within the grace period,
+// one drops and is back after it, and one arrives late. The therapist's roster follows live; the
+// report after the end matches the expected table exactly; signing freezes it and later corrections are
+// addenda; the CSV export is the report, refused to patients and family (403) and to nobody signed in
+// (401), audited every time, and carehostctl writes the same bytes. Minutes pass for real (nothing can
+// make a meeting shorter than a minute), so the thresholds are set short: late after 15 s, early by
+// 15 s, reconnects within 3 s.
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startHost, connectAs, connectWith, login, httpRequest, ctl, tmpDir, waitFor, assertReply, assertError } =
+  require('./harness.cjs');
+const { TZ, PASSWORD, PATIENTS, name, prepareAccounts, schedule, until, localIso, localDate, csvObjects } =
+  require('./attendance_clinic.cjs');
+
+process.env.TZ = TZ; // carehostctl (spawned with this environment) reads dates in the clinic's zone
+
+const SECOND = 1000;
+const REASON = 'Medical appointment, told us ahead (fictional)';
+const NOTE = 'Engaged well in the role play (fictional)';
+
+describe('attendance: a group meeting, its report, signing and the export', () => {
+  const dataDir = tmpDir('carehost-attendance-');
+  let host;
+  const clients = [];
+  let therapist, admin, start, end, session;
+  const p = {}; // username -> client
+  let report; // the report after the meeting
+  let passed = 0;
+
+  const as = async (username) => {
+    const c = await connectAs(host, username, PASSWORD);
+    clients.push(c);
+    return c;
+  };
+  const userId = (u) => p[u].user.id;
+  const rosterRow = (m, u) => m.people.find((x) => x.user === userId(u));
+  // The therapist's roster events, until one satisfies pred.
+  const rosterWhere = (pred, what) => therapist.next((m) => m.type === 'attendance.roster' && m.session === session && pred(m),
+    15000, what);
+
+  before(async () => {
+    prepareAccounts(dataDir);
+    host = await startHost({ dataDir, demo: false, args: ['--timezone', TZ] });
+    therapist = await as('dr.ortiz');
+    admin = await as('office');
+    for (const u of PATIENTS) p[u] = await as(u);
+    assertReply(await admin.request({ type: 'attendance.configure', late_after_min: 0.25, early_leave_min: 0.25,
+      present_pct: 75, grace_sec: 3 }), 'configure');
+    // The meeting starts 10 s from now and lasts one minute.
+    start = Date.now() + 10 * SECOND;
+    end = start + 60 * SECOND;
+    session = await schedule(host, therapist, { title: 'Attendance test group', start, duration: 1, enrol: PATIENTS });
+    assertReply(await therapist.request({ type: 'join', session }), 'the therapist joins');
+  });
+
+  after(async () => {
+    for (const c of clients) c.ws.terminate();
+    if (host) {
+      const exit = await host.stop();
+      if (passed === 4) assert.deepEqual(exit, { code: 0, signal: null }, `carehost exited badly:\n${host.stderr().slice(-3000)}`);
+    }
+  });
+
+  async function admit(u) {
+    const r = await p[u].request({ type: 'join', session });
+    assertReply(r, `${u} joins`);
+    assert.equal(r.you.state, 'waiting', `${u} waits first`);
+    assertReply(await therapist.request({ type: 'admit', participant: r.you.participant }), `admit ${u}`);
+    await p[u].next((m) => m.type === 'admitted', 10000, `${u} let in`);
+  }
+
+  // A patient's connection drops; they come back on a new one and go straight in.
+  async function dropAndReturn(u, gapMs) {
+    const signin = { cookie: p[u].cookie, user: p[u].user };
+    p[u].ws.terminate();
+    const gone = Date.now();
+    await therapist.next((m) => m.type === 'presence' && m.event === 'left' && m.participant.name === name(u), 10000,
+      `${u} seen leaving`);
+    if (gapMs) await until(gone + gapMs, `${gapMs} ms after ${u} dropped`);
+    p[u] = await connectWith(host, signin);
+    clients.push(p[u]);
+    const r = await p[u].request({ type: 'join', session });
+    assertReply(r, `${u} rejoins`);
+    assert.equal(r.you.state, 'admitted', `${u} goes straight back in`);
+  }
+
+  it('records the meeting as it happens, and the roster follows live', async () => {
+    const r0 = await therapist.request({ type: 'attendance.roster', session });
+    assertReply(r0, 'roster');
+    assert.equal(r0.occurrence.start, start);
+    assert.equal(r0.occurrence.state, 'upcoming');
+    assert.deepEqual(r0.people.map((x) => x.name), PATIENTS.map(name), 'every enrolled patient, by name');
+    assert.ok(r0.people.every((x) => x.state === 'not_arrived'));
+
+    // Before the start: five let in, gray waits (and is never let in).
+    for (const u of ['ash', 'cameron', 'dana', 'eden', 'harper']) await admit(u);
+    assertReply(await p.gray.request({ type: 'join', session }), 'gray joins');
+    const live = await rosterWhere((m) => rosterRow(m, 'gray').state === 'waiting' && rosterRow(m, 'harper').state === 'in_session',
+      'the roster with gray waiting and harper in');
+    assert.equal(rosterRow(live, 'ash').state, 'in_session');
+    assert.equal(rosterRow(live, 'finley').state, 'not_arrived');
+    assert.ok(Date.now() < start, 'the script reached the start in time (10 s)');
+
+    // After the start: cameron and harper leave early.
+    await until(start + 5 * SECOND, 'start + 5 s');
+    assertReply(await p.cameron.request({ type: 'leave' }), 'cameron leaves');
+    assertReply(await p.harper.request({ type: 'leave' }), 'harper leaves');
+    const left = await rosterWhere((m) => rosterRow(m, 'cameron').state === 'left' && rosterRow(m, 'harper').state === 'left',
+      'the roster with cameron and harper gone');
+    assert.ok(rosterRow(left, 'cameron').since >= start);
+
+    // dana drops and is back at once (one stay); eden is back 4 s later, past the 3 s grace (two stays).
+    await until(start + 8 * SECOND, 'start + 8 s');
+    await dropAndReturn('dana', 0);
+    await dropAndReturn('eden', 4 * SECOND);
+    const back = await rosterWhere((m) => rosterRow(m, 'eden').state === 'in_session' && rosterRow(m, 'eden').stays === 2,
+      'the roster with eden back for a second stay');
+    assert.equal(rosterRow(back, 'dana').stays, 1, 'dana was back within the grace period: one stay');
+
+    // blake arrives 20 s after the start: late (after 15 s).
+    await until(start + 20 * SECOND, 'start + 20 s');
+    await admit('blake');
+    await rosterWhere((m) => rosterRow(m, 'blake').state === 'in_session', 'the roster with blake in');
+
+    // The meeting ends; the therapist ends the session after it (and, out of it, asks for the roster).
+    await until(end + SECOND, 'the end of the meeting');
+    assertReply(await therapist.request({ type: 'end' }), 'end');
+    const last = await waitFor(async () => {
+      const m = await therapist.request({ type: 'attendance.roster', session });
+      assertReply(m, 'roster');
+      return m.occurrence.state === 'ended' && rosterRow(m, 'blake').state === 'left' && rosterRow(m, 'gray').state !== 'waiting' ? m : null;
+    }, 10000, 'the roster after the end');
+    assert.deepEqual(PATIENTS.map((u) => rosterRow(last, u).state),
+      ['left', 'left', 'left', 'left', 'left', 'not_arrived', 'not_arrived', 'left']);
+    assert.deepEqual(PATIENTS.map((u) => rosterRow(last, u).minutes), [1, 0, 0, 1, 0, 0, 0, 0]);
+    passed++;
+  });
+
+  it('the report after the meeting matches the expected table exactly', async () => {
+    // The therapist excuses harper and writes a note about dana before signing.
+    const ex = await therapist.request({ type: 'attendance.excuse', session, occurrence: start, patient: userId('harper'), reason: REASON });
+    assertReply(ex, 'excuse');
+    assertReply(await therapist.request({ type: 'attendance.note', session, occurrence: start, patient: userId('dana'), text: NOTE }), 'note');
+    const r = await therapist.request({ type: 'attendance.report', session, occurrence: start });
+    assertReply(r, 'report');
+    report = r.report;
+    assert.deepEqual(report.occurrence, { start, end, state: 'ended', scheduled_minutes: 1 });
+    assert.equal(report.signed, null);
+    assert.deepEqual(report.therapist, { user: therapist.user.id, name: 'Dr. Ana Ortiz (test)' });
+    assert.deepEqual(report.settings, { late_after_min: 0.25, early_leave_min: 0.25, present_pct: 75, grace_sec: 3 });
+
+    const table = report.rows.map((x) => [x.name, x.status, x.minutes_attended, x.minutes_late, x.left_early, x.stays,
+      x.host_stopped, x.still_in]);
+    assert.deepEqual(table, [
+      // name           status        attended late left_early stays stopped still_in
+      [name('ash'),     'present',    1,       0,   false,     1,    false,  false], // in before the start, to the end
+      [name('blake'),   'late',       0,       0,   false,     1,    false,  false], // came 20 s in: 40 s attended
+      [name('cameron'), 'left_early', 0,       0,   true,      1,    false,  false], // left 5 s in
+      [name('dana'),    'present',    1,       0,   false,     1,    false,  false], // dropped, back at once: one stay
+      [name('eden'),    'present',    0,       0,   false,     2,    false,  false], // back after 4 s: ~55 s, over 75%
+      [name('finley'),  'absent',     0,       null, false,    0,    false,  false], // never came
+      [name('gray'),    'absent',     0,       0,   false,     0,    false,  false], // waited, never let in
+      [name('harper'),  'excused',    0,       0,   true,      1,    false,  false], // left 5 s in, excused
+    ]);
+    const row = (u) => report.rows.find((x) => x.user === userId(u));
+    // Times: arrivals before the start for those let in early; the waiting room is not attendance.
+    for (const u of ['ash', 'cameron', 'dana', 'eden', 'harper']) {
+      assert.ok(row(u).first_arrived < start && row(u).first_admitted < start, `${u} in before the start`);
+    }
+    assert.ok(row('gray').first_arrived < start && row('gray').first_admitted === null);
+    assert.ok(row('blake').first_arrived >= start + 20 * SECOND && row('blake').first_arrived < start + 40 * SECOND);
+    assert.ok(row('cameron').last_left >= start + 5 * SECOND && row('cameron').last_left < start + 15 * SECOND);
+    for (const u of ['ash', 'blake', 'dana', 'eden']) assert.ok(row(u).last_left >= end, `${u} there to the end`);
+    assert.equal(row('finley').first_arrived, null);
+    assert.equal(row('harper').excused.reason, REASON);
+    assert.deepEqual(row('harper').excused.by, { user: therapist.user.id, name: 'Dr. Ana Ortiz (test)' });
+    assert.equal(row('dana').note.text, NOTE);
+    assert.ok(report.rows.filter((x) => x.user !== userId('dana')).every((x) => x.note === null));
+    assert.ok(report.rows.every((x) => x.amended_status === null));
+    assert.deepEqual(report.addenda, []);
+
+    // The patients' own view: their history; ash's week counts the meeting.
+    const h = await p.ash.request({ type: 'attendance.history' });
+    assertReply(h, 'ash history');
+    const occ = h.history.occurrences.find((o) => o.session === session);
+    assert.deepEqual([occ.status, occ.minutes_attended, occ.start], ['present', 1, start]);
+    assert.ok(h.history.weeks.at(-1).minutes >= 1);
+    assertError(await p.ash.request({ type: 'attendance.history', patient: userId('blake') }), 'forbidden');
+    passed++;
+  });
+
+  it('signing freezes the report; corrections after it are addenda; plans and weekly hours', async () => {
+    assertError(await p.ash.request({ type: 'attendance.sign', session, occurrence: start }), 'forbidden');
+    const writesBy = (id) => ctl(['--data-dir', dataDir, 'audit', 'export', '--format', 'jsonl']).stdout.trim().split('\n')
+      .map((l) => JSON.parse(l)).filter((e) => e.action === 'record.write' && e.actor === id && e.outcome === 'ok').length;
+    const before = writesBy(therapist.user.id);
+    const s = await therapist.request({ type: 'attendance.sign', session, occurrence: start });
+    assertReply(s, 'sign');
+    assert.equal(s.report.signed.by.user, therapist.user.id);
+    assert.deepEqual(s.report.rows.map((x) => [x.status, x.minutes_attended]), report.rows.map((x) => [x.status, x.minutes_attended]));
+    assertError(await therapist.request({ type: 'attendance.sign', session, occurrence: start }), 'already_signed');
+    assertError(await therapist.request({ type: 'attendance.excuse', session, occurrence: start, patient: userId('cameron'), reason: 'Late call' }), 'signed');
+    assertError(await therapist.request({ type: 'attendance.note', session, occurrence: start, patient: userId('cameron'), text: 'x' }), 'signed');
+    // Settings changed after signing do not move the frozen rows.
+    assertReply(await admin.request({ type: 'attendance.configure', present_pct: 100 }), 'configure');
+    const a = await therapist.request({ type: 'attendance.addendum', session, occurrence: start, patient: userId('cameron'),
+      status: 'excused', reason: 'Family emergency, confirmed the next day (fictional)' });
+    assertReply(a, 'addendum');
+    const cam = a.report.rows.find((x) => x.user === userId('cameron'));
+    assert.deepEqual([cam.status, cam.amended_status], ['left_early', 'excused'], 'the signed row stays; the addendum is beside it');
+    assert.equal(a.report.rows.find((x) => x.user === userId('eden')).status, 'present', 'frozen under the new 100%');
+    assert.equal(a.report.addenda.length, 1);
+    assert.deepEqual(a.report.settings.present_pct, 75);
+
+    // The signer is in the audit trail: the signed report and the addendum were written with the
+    // therapist as the actor (one record each).
+    assert.equal(writesBy(therapist.user.id), before + 2, 'the signature and the addendum are written by the therapist');
+
+    // Plans: ASAM 2.1 intensive outpatient, 9-20 hours (adults), 6-20 (adolescents).
+    for (const [hours, population] of [[8.5, 'adult'], [21, 'adult'], [5, 'adolescent'], [9, 'child']]) {
+      assertError(await therapist.request({ type: 'attendance.plan', patient: userId('ash'), hours, population }), 'invalid_plan');
+    }
+    const plan = await therapist.request({ type: 'attendance.plan', patient: userId('ash'), hours: 9, population: 'adult' });
+    assertReply(plan, 'plan');
+    assert.equal(plan.plan.hours, 9);
+    assertReply(await therapist.request({ type: 'attendance.plan', patient: userId('blake'), hours: 6, population: 'adolescent' }), 'plan');
+    // The clinic's weekly hours: ash 1 minute of 9 hours: below plan.
+    const c = await admin.request({ type: 'attendance.clinic', week: localDate(start) });
+    assertReply(c, 'clinic');
+    const ash = c.clinic.patients.find((x) => x.user === userId('ash'));
+    assert.deepEqual([ash.minutes, ash.hours, ash.plan_hours, ash.population, ash.below_plan], [1, 0.02, 9, 'adult', true]);
+    const finley = c.clinic.patients.find((x) => x.user === userId('finley'));
+    assert.deepEqual([finley.minutes, finley.plan_hours, finley.below_plan], [0, null, false]);
+    assert.equal(c.clinic.patients.length, PATIENTS.length);
+    // Admins never get reports (notes are clinical): the host refuses the verb.
+    assertError(await admin.request({ type: 'attendance.report', session }), 'forbidden');
+    passed++;
+  });
+
+  it('the CSV export is the report, for therapists and admins only, audited, and carehostctl writes the same bytes', async () => {
+    const day = localDate(start);
+    const path = `/api/attendance.csv?from=${day}&to=${day}`;
+    const t = await httpRequest(host, 'GET', path, { cookie: therapist.cookie });
+    assert.equal(t.status, 200, t.body);
+    assert.match(t.headers['content-type'], /^text\/csv; charset=utf-8/);
+    assert.match(t.headers['content-disposition'] || '', new RegExp(`attendance-${day}-to-${day}\\.csv`));
+    const rows = csvObjects(t.body);
+    assert.equal(rows.length, PATIENTS.length);
+    const signed = (await therapist.request({ type: 'attendance.report', session, occurrence: start })).report;
+    for (const [k, x] of signed.rows.entries()) {
+      const c = rows[k];
+      assert.deepEqual(c, {
+        date: day, start: localIso(start), end: localIso(end), session, title: 'Attendance test group',
+        therapist: 'Dr. Ana Ortiz (test)', person: x.user, name: x.name, role: 'patient', status: x.status,
+        scheduled_minutes: '1', minutes_attended: String(x.minutes_attended),
+        minutes_late: x.minutes_late === null ? '' : String(x.minutes_late), left_early: x.left_early ? 'yes' : 'no',
+        first_arrived: localIso(x.first_arrived), first_admitted: localIso(x.first_admitted), last_left: localIso(x.last_left),
+        host_stopped: 'no', signed_by: 'Dr. Ana Ortiz (test)', signed_at: localIso(signed.signed.at),
+        amended_status: x.amended_status || '',
+      }, `CSV row ${k + 1} is the report's`);
+    }
+    assert.ok(!t.body.includes('fictional'), 'neither notes nor reasons are exported');
+
+    const a = await httpRequest(host, 'GET', path, { cookie: admin.cookie });
+    assert.equal(a.status, 200);
+    assert.equal(a.body, t.body, "the admin's export: the same (one therapist's clinic)");
+    assert.equal((await httpRequest(host, 'GET', path, { cookie: p.ash.cookie })).status, 403);
+    const kin = await login(host, 'kin', PASSWORD);
+    assert.equal((await httpRequest(host, 'GET', path, { cookie: kin.cookie })).status, 403);
+    assert.equal((await httpRequest(host, 'GET', path)).status, 401);
+    assert.equal((await httpRequest(host, 'GET', `/api/attendance.csv?from=${day}`, { cookie: admin.cookie })).status, 400);
+    assert.equal((await httpRequest(host, 'GET', '/api/attendance.csv?from=2026-01-01&to=2027-06-01', { cookie: admin.cookie })).status, 400);
+
+    const out = ctl(['--data-dir', dataDir, 'attendance', 'export', '--from', day, '--to', day]);
+    assert.equal(out.stdout, a.body, "carehostctl's CSV is the HTTP one, byte for byte");
+
+    const audit = ctl(['--data-dir', dataDir, 'audit', 'export', '--format', 'jsonl']).stdout.trim().split('\n')
+      .map((l) => JSON.parse(l)).filter((e) => e.action === 'export.attendance.csv');
+    const seen = audit.map((e) => [e.actor, e.outcome]);
+    for (const [actor, outcome] of [[therapist.user.id, 'ok'], [admin.user.id, 'ok'], [p.ash.user.id, 'forbidden'],
+      [kin.user.id, 'forbidden'], ['carehostctl', 'ok']]) {
+      assert.ok(seen.some(([x, o]) => x === actor && o === outcome), `export by ${actor} audited as ${outcome}: ${JSON.stringify(seen)}`);
+    }
+    assert.ok(audit.some((e) => e.target.includes(`from=${day}`) && e.target.includes(`to=${day}`)), 'the days asked are the target');
+    assert.ok(!host.stderr().includes('fictional'), 'no note or reason in the log');
+    passed++;
+  });
+});
