@@ -220,6 +220,12 @@ static int oldest_first(const void *a, const void *b)
     return rec_age_cmp(((const att_keyed *)a)->rec, ((const att_keyed *)b)->rec, "created");
 }
 
+static void keyed_sort(att_keyed_list *l, int (*cmp)(const void *, const void *))
+{
+    if (l->n) /* qsort's array must not be NULL, even when empty */
+        qsort(l->items, l->n, sizeof *l->items, cmp);
+}
+
 const json_t *att_keyed_find(const att_keyed_list *l, const char *session, int64_t occ,
                              const char *patient)
 {
@@ -342,10 +348,10 @@ att_world *att_world_new(const json_t *sessions, const json_t *people, const jso
     }
     if (build_tracks(w, evs, nev, boots, nboots, live))
         goto fail;
-    qsort(w->excuses.items, w->excuses.n, sizeof(att_keyed), newest_first);
-    qsort(w->notes.items, w->notes.n, sizeof(att_keyed), newest_first);
-    qsort(w->signed_.items, w->signed_.n, sizeof(att_keyed), oldest_first);
-    qsort(w->addenda.items, w->addenda.n, sizeof(att_keyed), oldest_first);
+    keyed_sort(&w->excuses, newest_first);
+    keyed_sort(&w->notes, newest_first);
+    keyed_sort(&w->signed_, oldest_first);
+    keyed_sort(&w->addenda, oldest_first);
     free(evs);
     free(boots);
     return w;
