@@ -1,12 +1,15 @@
 /* test_attendance_rules.c -- the attendance plugin's pure rules (plugins/attendance/rules.h):
  * occurrences in the clinic's local time (America/New_York here, across the 2026 daylight-saving
  * changes on 8 March and 1 November, and across midnight), stay merging with the grace period,
- * and the status of one person for one occurrence. Times are passed in: nothing sleeps. */
+ * and the status of one person for one occurrence; then reports from records (report.h): the CSV's
+ * quoting, a stopped host run's open stays, signed rows. Times are passed in: nothing sleeps. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "report.h"
 #include "rules.h"
 
 #define MIN ATT_MINUTE_MS
@@ -447,6 +450,175 @@ START_TEST(settings_and_names)
 }
 END_TEST
 
+
+/* ---- reports from records (report.h): the CSV, stopped runs, signatures ---------------------- */
+
+/* A once-only 60-minute meeting at T (1 June 2026 18:00 EDT) and two people. */
+static json_t *sessions_json(const char *title)
+{
+    return json_pack("[{s:s, s:s, s:s, s:I, s:i, s:i, s:[s, s]}]", "id", "grp", "title", title, "therapist",
+                     "t1", "start", (json_int_t)T, "duration", 60, "weekdays", 0, "enrolled", "u1", "u2");
+}
+
+static json_t *people_json(const char *name1)
+{
+    return json_pack("{s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}}", "t1", "name", "Dr. Test", "role",
+                     "therapist", "u1", "name", name1, "role", "patient", "u2", "name", "Bo", "role",
+                     "patient");
+}
+
+static int record_seq;
+
+static void add_event(json_t *records, const char *user, const char *e, int64_t t, const char *boot,
+                      int p, int stop)
+{
+    char id[32];
+    snprintf(id, sizeof id, "ev%d", ++record_seq);
+    json_array_append_new(records, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:{s:s, s:I, s:s, s:i, s:i, s:s, s:s, s:b}}",
+                                             "id", id, "owner", user, "session", "grp", "kind", "event",
+                                             "created", (json_int_t)t, "updated", (json_int_t)t, "data",
+                                             "e", e, "t", (json_int_t)t, "boot", boot, "p", p, "n", record_seq,
+                                             "name", "x", "role", "patient", "stop", stop));
+}
+
+static void add_heartbeat(json_t *records, const char *boot, int64_t started, int64_t t)
+{
+    char id[32];
+    snprintf(id, sizeof id, "hb%s", boot);
+    json_array_append_new(records, json_pack("{s:s, s:s, s:s, s:I, s:I, s:{s:s, s:I, s:I, s:i}}", "id", id,
+                                             "owner", "system", "kind", "heartbeat", "created",
+                                             (json_int_t)started, "updated", (json_int_t)t, "data", "boot",
+                                             boot, "started", (json_int_t)started, "t", (json_int_t)t,
+                                             "every", 30000));
+}
+
+START_TEST(csv_quotes_and_formulas)
+{
+    json_t *sessions = sessions_json("Group, \"evening\"");
+    json_t *people = people_json("=HYPERLINK(\"x\")");
+    json_t *records = json_array();
+    add_heartbeat(records, "1", T - 60 * MIN, END + 5 * MIN);
+    add_event(records, "u1", "in", T - MIN, "1", 7, 0);
+    add_event(records, "u1", "out", END + MIN, "1", 7, 0);
+    att_world *w = att_world_new(sessions, people, records, LATER, NULL);
+    ck_assert_ptr_nonnull(w);
+    size_t len;
+    char *csv = att_csv(w, utc(2026, 6, 1, 4, 0), utc(2026, 6, 2, 4, 0), NULL, &len);
+    ck_assert_ptr_nonnull(csv);
+    ck_assert_uint_eq(len, strlen(csv));
+    const char *expected =
+        "date,start,end,session,title,therapist,person,name,role,status,scheduled_minutes,"
+        "minutes_attended,minutes_late,left_early,first_arrived,first_admitted,last_left,"
+        "host_stopped,signed_by,signed_at,amended_status\r\n"
+        /* sorted by name: "=HY..." (guarded with ') before "Bo" */
+        "2026-06-01,2026-06-01T18:00:00-04:00,2026-06-01T19:00:00-04:00,grp,\"Group, \"\"evening\"\"\","
+        "Dr. Test,u1,\"'=HYPERLINK(\"\"x\"\")\",patient,present,60,60,0,no,2026-06-01T17:59:00-04:00,"
+        "2026-06-01T17:59:00-04:00,2026-06-01T19:01:00-04:00,no,,,\r\n"
+        "2026-06-01,2026-06-01T18:00:00-04:00,2026-06-01T19:00:00-04:00,grp,\"Group, \"\"evening\"\"\","
+        "Dr. Test,u2,Bo,patient,absent,60,0,,no,,,,no,,,\r\n";
+    ck_assert_str_eq(csv, expected);
+    free(csv);
+    /* a therapist who leads nothing gets the header only; a day without meetings too */
+    csv = att_csv(w, utc(2026, 6, 1, 4, 0), utc(2026, 6, 2, 4, 0), "t2", &len);
+    ck_assert_ptr_nonnull(strstr(csv, "amended_status\r\n"));
+    ck_assert_uint_eq(strlen(csv), (size_t)(strstr(csv, "\r\n") - csv) + 2);
+    free(csv);
+    att_world_free(w);
+    json_decref(sessions);
+    json_decref(people);
+    json_decref(records);
+}
+END_TEST
+
+START_TEST(stopped_run_and_live_run)
+{
+    json_t *sessions = sessions_json("Group");
+    json_t *people = people_json("Al");
+    json_t *records = json_array();
+    /* run 1 stopped (killed) at T+20 min, its last heartbeat; u1 was in, u2 waiting */
+    add_heartbeat(records, "1", T - 60 * MIN, T + 20 * MIN);
+    add_event(records, "u1", "in", T, "1", 1, 0);
+    add_event(records, "u2", "wait", T + 5 * MIN, "1", 2, 0);
+    /* run 2 (this one, alive): u1 is back at T+21 min, within the 2-minute grace */
+    add_heartbeat(records, "2", T + 21 * MIN, T + 40 * MIN);
+    add_event(records, "u1", "in", T + 21 * MIN, "2", 1, 0);
+    att_world *w = att_world_new(sessions, people, records, T + 40 * MIN, "2");
+    json_t *r = att_report(w, "grp", T, 0);
+    json_t *u1 = json_array_get(json_object_get(r, "rows"), 0), *u2 = json_array_get(json_object_get(r, "rows"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(u1, "name")), "Al");
+    ck_assert_int_eq(json_integer_value(json_object_get(u1, "minutes_attended")), 40);
+    ck_assert_int_eq(json_integer_value(json_object_get(u1, "stays")), 1);
+    ck_assert(json_is_true(json_object_get(u1, "still_in")));
+    ck_assert(json_is_true(json_object_get(u1, "host_stopped")));
+    ck_assert_str_eq(json_string_value(json_object_get(u1, "status")), "in_progress");
+    ck_assert_str_eq(json_string_value(json_object_get(u2, "status")), "absent");
+    json_decref(r);
+    att_world_free(w);
+    /* read later with no live run given (carehostctl): run 2's heartbeat is stale after three
+     * beats, so u1's second stay ends at it too */
+    w = att_world_new(sessions, people, records, T + 40 * MIN + 91000, NULL);
+    r = att_report(w, "grp", T, 0);
+    u1 = json_array_get(json_object_get(r, "rows"), 0);
+    ck_assert(json_is_false(json_object_get(u1, "still_in")));
+    ck_assert_int_eq(json_integer_value(json_object_get(u1, "last_left")), T + 40 * MIN);
+    json_decref(r);
+    att_world_free(w);
+    /* while it is fresh, the newest run is live: open until now */
+    w = att_world_new(sessions, people, records, T + 40 * MIN + 89000, NULL);
+    r = att_report(w, "grp", T, 0);
+    ck_assert(json_is_true(json_object_get(json_array_get(json_object_get(r, "rows"), 0), "still_in")));
+    json_decref(r);
+    att_world_free(w);
+    json_decref(sessions);
+    json_decref(people);
+    json_decref(records);
+}
+END_TEST
+
+START_TEST(signed_rows_are_frozen)
+{
+    json_t *sessions = sessions_json("Group");
+    json_t *people = people_json("Al");
+    json_t *records = json_array();
+    add_event(records, "u1", "in", T, "1", 1, 0);
+    add_event(records, "u1", "out", END, "1", 1, 0);
+    att_world *w = att_world_new(sessions, people, records, LATER, "1");
+    json_t *rows = att_report_rows(w, "grp", T);
+    att_world_free(w);
+    json_array_append_new(records, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:{s:I, s:s, s:s, s:I, s:o, s:o}}",
+                                             "id", "sig", "owner", "t1", "session", "grp", "kind", "signed",
+                                             "created", (json_int_t)LATER, "updated", (json_int_t)LATER,
+                                             "data", "occ", (json_int_t)T, "by", "t1", "by_name", "Dr. Test",
+                                             "at", (json_int_t)LATER, "settings", json_object(), "rows", rows));
+    /* a late event and stricter settings after signing change nothing signed */
+    add_event(records, "u2", "in", T, "1", 2, 0);
+    json_array_append_new(records, json_pack("{s:s, s:s, s:s, s:I, s:I, s:{s:i}}", "id", "set", "owner", "a1",
+                                             "kind", "settings", "created", (json_int_t)LATER, "updated",
+                                             (json_int_t)LATER, "data", "present_pct", 100));
+    json_array_append_new(records, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:{s:I, s:s, s:s, s:s, s:s}}",
+                                             "id", "add", "owner", "u1", "session", "grp", "kind", "addendum",
+                                             "created", (json_int_t)LATER + 1, "updated", (json_int_t)LATER + 1,
+                                             "data", "occ", (json_int_t)T, "patient", "u1", "status", "excused",
+                                             "reason", "r", "by", "t1"));
+    w = att_world_new(sessions, people, records, LATER + 2, "1");
+    ck_assert(att_world_signed(w, "grp", T));
+    json_t *r = att_report(w, "grp", T, 0);
+    json_t *u1 = json_array_get(json_object_get(r, "rows"), 0), *u2 = json_array_get(json_object_get(r, "rows"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(u1, "status")), "present");
+    ck_assert_str_eq(json_string_value(json_object_get(u1, "amended_status")), "excused");
+    ck_assert_str_eq(json_string_value(json_object_get(u2, "status")), "absent");
+    ck_assert_int_eq(json_array_size(json_object_get(r, "addenda")), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(r, "signed"), "by"), "name")),
+                     "Dr. Test");
+    ck_assert_int_eq(att_world_settings(w)->present_pct, 100);
+    json_decref(r);
+    att_world_free(w);
+    json_decref(sessions);
+    json_decref(people);
+    json_decref(records);
+}
+END_TEST
+
 static Suite *rules_suite(void)
 {
     Suite *s = suite_create("attendance_rules");
@@ -471,6 +643,11 @@ static Suite *rules_suite(void)
     tcase_add_test(st, across_midnight_and_dst);
     tcase_add_test(st, settings_and_names);
     suite_add_tcase(s, st);
+    TCase *rep = tcase_create("reports");
+    tcase_add_test(rep, csv_quotes_and_formulas);
+    tcase_add_test(rep, stopped_run_and_live_run);
+    tcase_add_test(rep, signed_rows_are_frozen);
+    suite_add_tcase(s, rep);
     return s;
 }
 
