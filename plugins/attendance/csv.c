@@ -100,10 +100,10 @@ static void report_rows(buf *b, const json_t *r)
         field(b, date, 0, 0);
         time_field(b, json_object_get(occ, "start"));
         time_field(b, json_object_get(occ, "end"));
-        field(b, att_str(r, "session"), 1, 0);
+        field(b, att_str(r, "session"), 0, 0); /* ids: [A-Za-z0-9_-], never a formula */
         field(b, att_str(r, "title"), 1, 0);
         field(b, att_str(json_object_get(r, "therapist"), "name"), 1, 0);
-        field(b, att_str(row, "user"), 1, 0);
+        field(b, att_str(row, "user"), 0, 0);
         field(b, att_str(row, "name"), 1, 0);
         field(b, att_str(row, "role"), 0, 0);
         field(b, att_str(row, "status"), 0, 0);
