@@ -673,8 +673,9 @@ static void warnings(void)
         printf("WARNING: the generator used %.0f%% of its CPU: this result may be the generator's "
                "limit, not the server's\n", gp);
     if (win.srv_wait > 0 && win.srv_wait > (int64_t)(win.dur * 1e9 * 0.01))
-        printf("WARNING: the server's main thread waited %.1f ms for a CPU (something else ran on "
-               "its core): its tail is the machine's\n", (double)win.srv_wait / 1e6);
+        printf("WARNING: the server's main thread waited %.1f ms for a CPU (other processes on its "
+               "core, or its own other threads): part of its tail is waiting, not working\n",
+               (double)win.srv_wait / 1e6);
     if (win.gen_wait > 0 && win.gen_wait > (int64_t)(win.dur * 1e9 * 0.01))
         printf("WARNING: the generator waited %.1f ms for a CPU (something else ran on its core)\n",
                (double)win.gen_wait / 1e6);
