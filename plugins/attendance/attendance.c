@@ -328,12 +328,14 @@ static int att_init(carehost_plugin_ctx *ctx, const carehost_host_api *host)
     att.heartbeats = json_object();
     if (!att.heartbeats || att_verbs_register() != CAREHOST_OK ||
         host->register_export(ctx, ".csv", CAREHOST_ROLE_THERAPIST | CAREHOST_ROLE_ADMIN,
-                              att_export_csv) != CAREHOST_OK)
+                              att_export_csv) != CAREHOST_OK ||
+        !host->timer_start(ctx, att.heartbeat_ms, 1, beat, NULL)) {
+        json_decref(att.heartbeats); /* refused: shutdown() will not be called */
+        att.heartbeats = NULL;
         return -1;
+    }
     /* This run's heartbeat goes first, so every event of this run follows one on disk. */
     beat(ctx, 0, NULL);
-    if (!host->timer_start(ctx, att.heartbeat_ms, 1, beat, NULL))
-        return -1;
     att_query q[] = {{"heartbeat", NULL, NULL, 0}, {"settings", NULL, NULL, 0}};
     if (att_fetch(NULL, q, 2, startup_fetched, NULL) != CAREHOST_OK)
         host->log(ctx, CAREHOST_LOG_ERROR, "could not read attendance records at start");
