@@ -28,6 +28,7 @@ void ch_sessions_free(ch_sessions *all)
     for (size_t i = 0; i < all->count; i++)
         session_free(all->items[i]);
     free(all->items);
+    free(all->index);
     free(all);
 }
 
@@ -50,10 +51,40 @@ static int valid_id(const char *id)
     return 1;
 }
 
+static size_t bucket_of(const ch_sessions *all, const char *id)
+{
+    size_t h = 5381; /* djb2 */
+    for (; *id; id++)
+        h = h * 33 + (unsigned char)*id;
+    return h & (all->nbuckets - 1);
+}
+
+/* Keep the index at most one session per bucket on average. */
+static int index_grow(ch_sessions *all)
+{
+    if (all->count < all->nbuckets)
+        return 0;
+    size_t n = all->nbuckets ? all->nbuckets * 2 : 64;
+    ch_session **index = calloc(n, sizeof *index);
+    if (!index)
+        return -1;
+    free(all->index);
+    all->index = index;
+    all->nbuckets = n;
+    for (size_t i = 0; i < all->count; i++) {
+        size_t b = bucket_of(all, all->items[i]->id);
+        all->items[i]->next_in_bucket = index[b];
+        index[b] = all->items[i];
+    }
+    return 0;
+}
+
 ch_session *ch_sessions_add(ch_sessions *all, const char *id, carehost_session_kind kind,
                             const char *title, unsigned capacity)
 {
     if (!id || !title || !valid_id(id) || ch_sessions_find(all, id) || !ch_session_kind_name(kind))
+        return NULL;
+    if (index_grow(all))
         return NULL;
     if (all->count == all->cap) {
         size_t cap = all->cap ? all->cap * 2 : 8;
@@ -73,14 +104,19 @@ ch_session *ch_sessions_add(ch_sessions *all, const char *id, carehost_session_k
     s->kind = kind;
     s->capacity = capacity;
     all->items[all->count++] = s;
+    size_t b = bucket_of(all, id);
+    s->next_in_bucket = all->index[b];
+    all->index[b] = s;
     return s;
 }
 
 ch_session *ch_sessions_find(ch_sessions *all, const char *id)
 {
-    for (size_t i = 0; all && id && i < all->count; i++)
-        if (strcmp(all->items[i]->id, id) == 0)
-            return all->items[i];
+    if (!all || !id || !all->nbuckets)
+        return NULL;
+    for (ch_session *s = all->index[bucket_of(all, id)]; s; s = s->next_in_bucket)
+        if (strcmp(s->id, id) == 0)
+            return s;
     return NULL;
 }
 

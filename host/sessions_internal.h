@@ -29,6 +29,7 @@ typedef struct id_list {
 
 struct ch_session {
     ch_sessions *all;
+    struct ch_session *next_in_bucket; /* ch_sessions.index */
     char id[SESSION_ID_MAX + 1];
     char *title;
     carehost_session_kind kind;
@@ -51,8 +52,10 @@ struct ch_session {
 };
 
 struct ch_sessions {
-    ch_session **items;
+    ch_session **items;         /* in order added */
     size_t count, cap;
+    ch_session **index;         /* by id: chained hash table, nbuckets a power of two */
+    size_t nbuckets;
     unsigned group_capacity;
 };
 

@@ -697,6 +697,29 @@ START_TEST(leader_ignores_capacity)
 }
 END_TEST
 
+START_TEST(find_among_many)
+{
+    /* The index grows as sessions are added (64, 128, ... buckets): every one stays findable. */
+    ch_sessions *all = ch_sessions_new();
+    char id[32];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(id, sizeof id, "room-%d", i);
+        ck_assert_ptr_nonnull(ch_sessions_add(all, id, CAREHOST_SESSION_GROUP, "Room", 0));
+    }
+    for (int i = 0; i < 1000; i++) {
+        snprintf(id, sizeof id, "room-%d", i);
+        ch_session *s = ch_sessions_find(all, id);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_str_eq(ch_session_id(s), id);
+        ck_assert_ptr_eq(ch_sessions_at(all, (size_t)i), s);
+    }
+    ck_assert_ptr_null(ch_sessions_find(all, "room-1000"));
+    ck_assert_ptr_null(ch_sessions_add(all, "room-500", CAREHOST_SESSION_GROUP, "again", 0));
+    ck_assert_uint_eq(ch_sessions_count(all), 1000);
+    ch_sessions_free(all);
+}
+END_TEST
+
 static Suite *sessions_suite(void)
 {
     Suite *s = suite_create("sessions");
@@ -714,6 +737,7 @@ static Suite *sessions_suite(void)
     tcase_add_test(tc, leave_in_other_session);
     tcase_add_test(tc, chat_seq_per_session);
     tcase_add_test(tc, kind_names);
+    tcase_add_test(tc, find_among_many);
     suite_add_tcase(s, tc);
     TCase *wr = tcase_create("waiting room");
     tcase_add_test(wr, wait_places_in_arrival_order);
