@@ -20,6 +20,7 @@ typedef struct att_state {
     json_t *settings;       /* the newest settings record, or NULL (defaults) */
     json_t *heartbeats;     /* {boot: heartbeat record} of every run, this one kept fresh */
     int shutting_down;
+    json_t *unscheduled;    /* {session id: true} of sessions with no schedule (nothing to attend) */
 } att_state;
 
 extern att_state att;
@@ -51,6 +52,8 @@ int att_fetch(const carehost_peer *actor, const att_query *queries, size_t n, at
 int att_host_directory(json_t **sessions, json_t **people);
 /* A world from fetched records (NULL when out of memory). */
 att_world *att_host_world(const json_t *records);
+/* The same knowing only one session (for its roster). */
+att_world *att_host_world_of(const json_t *records, const char *session);
 /* The session's {id, title, therapist, start, duration, weekdays} from the host (new), or NULL. */
 json_t *att_host_session(const char *id);
 

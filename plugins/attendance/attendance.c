@@ -27,11 +27,13 @@ static void event_saved(carehost_plugin_ctx *ctx, int status, const json_t *rec,
     free(e);
 }
 
-/* Record e ("wait", "unwait", "in", "out") for peer in session, now. */
+/* Record e ("wait", "unwait", "in", "out") for peer in session, now. A session
+ * without a schedule (a benchmark room) has no occurrences to attend: skipped. */
 static void record_event(const carehost_peer *peer, const char *session, const char *e)
 {
     const char *user = CAREHOST_PEER_HAS(peer, user) ? peer->user : NULL;
-    if (!user || !session || strlen(session) >= sizeof ((event_write *)0)->session)
+    if (!user || !session || strlen(session) >= sizeof ((event_write *)0)->session ||
+        json_object_get(att.unscheduled, session))
         return;
     const char *role = peer->role == CAREHOST_ROLE_PATIENT     ? "patient"
                        : peer->role == CAREHOST_ROLE_FAMILY    ? "family"
@@ -54,6 +56,14 @@ static void record_event(const carehost_peer *peer, const char *session, const c
         free(w);
     }
     json_decref(rec);
+}
+
+static void on_opened(carehost_plugin_ctx *ctx, const carehost_session_info *info)
+{
+    (void)ctx;
+    if (!CAREHOST_SESSION_HAS(info, start_ms) || info->start_ms > 0 || !att.unscheduled)
+        return;
+    json_object_set_new(att.unscheduled, info->id, json_true());
 }
 
 static void on_waiting(carehost_plugin_ctx *ctx, const carehost_peer *peer, const char *session,
@@ -326,6 +336,7 @@ static int att_init(carehost_plugin_ctx *ctx, const carehost_host_api *host)
     snprintf(att.boot, sizeof att.boot, "%lld", (long long)att.boot_ms);
     att.heartbeat_ms = heartbeat_setting();
     att.heartbeats = json_object();
+    att.unscheduled = json_object();
     if (!att.heartbeats || att_verbs_register() != CAREHOST_OK ||
         host->register_export(ctx, ".csv", CAREHOST_ROLE_THERAPIST | CAREHOST_ROLE_ADMIN,
                               att_export_csv) != CAREHOST_OK ||
@@ -347,6 +358,8 @@ static void att_shutdown(carehost_plugin_ctx *ctx)
     (void)ctx;
     att.shutting_down = 1;
     att_roster_free();
+    json_decref(att.unscheduled);
+    att.unscheduled = NULL;
     json_decref(att.settings);
     json_decref(att.heartbeats);
     att.settings = att.heartbeats = NULL;
@@ -355,5 +368,6 @@ static void att_shutdown(carehost_plugin_ctx *ctx)
 CAREHOST_PLUGIN_DEFINE(.name = "attendance", .version = "1.0.0",
                        .description = "Attendance: live roster, session reports, weekly hours and exports",
                        .init = att_init, .shutdown = att_shutdown,
+                       .session_opened = on_opened,
                        .participant_joined = on_joined, .participant_left = on_left,
                        .handle_message = att_verbs_handle, .participant_waiting = on_waiting);

@@ -22,7 +22,9 @@ static json_t *session_of(const json_t *s)
                      "weekdays", json_object_get(s, "weekdays"), "enrolled");
 }
 
-int att_host_directory(json_t **sessions_out, json_t **people_out)
+/* The directory of every session, or only of session `only` (a roster needs just its own:
+ * asking the host for everyone's people on every arrival costs a clinic with many rooms dear). */
+static int directory(const char *only, json_t **sessions_out, json_t **people_out)
 {
     json_t *list = att.host->sessions_list(att.ctx);
     json_t *sessions = json_array(), *people = json_object();
@@ -33,6 +35,8 @@ int att_host_directory(json_t **sessions_out, json_t **people_out)
     json_array_foreach(list, i, s) {
         const char *id = json_string_value(json_object_get(s, "id"));
         const char *therapist = json_string_value(json_object_get(s, "therapist"));
+        if (only && (!id || strcmp(id, only) != 0))
+            continue;
         json_t *copy = id ? session_of(s) : NULL;
         if (!copy || json_array_append_new(sessions, copy))
             goto fail;
@@ -61,15 +65,27 @@ fail:
     return -1;
 }
 
-att_world *att_host_world(const json_t *records)
+int att_host_directory(json_t **sessions_out, json_t **people_out)
+{
+    return directory(NULL, sessions_out, people_out);
+}
+
+static att_world *world(const json_t *records, const char *only)
 {
     json_t *sessions, *people;
-    if (att_host_directory(&sessions, &people))
+    if (directory(only, &sessions, &people))
         return NULL;
     att_world *w = att_world_new(sessions, people, records, att_now_ms(), att.boot);
     json_decref(sessions);
     json_decref(people);
     return w;
+}
+
+att_world *att_host_world(const json_t *records) { return world(records, NULL); }
+
+att_world *att_host_world_of(const json_t *records, const char *session)
+{
+    return world(records, session);
 }
 
 json_t *att_host_session(const char *id)

@@ -20,7 +20,7 @@ static void fetched(int status, json_t *records, void *arg)
 {
     refresh *r = arg;
     if (status == CAREHOST_OK && !att.shutting_down) {
-        att_world *w = att_host_world(records);
+        att_world *w = att_host_world_of(records, r->session);
         json_t *roster = w ? att_roster(w, r->session) : NULL;
         if (roster)
             att.host->send_to_session(att.ctx, r->session, CAREHOST_ROLE_THERAPIST, "roster", roster);
@@ -80,7 +80,7 @@ static void asked(int status, json_t *records, void *arg)
     if (status != CAREHOST_OK) {
         att_reply_store_error(a->req, status);
     } else {
-        att_world *w = att_host_world(records);
+        att_world *w = att_host_world_of(records, a->session);
         att_reply_json(a->req, w ? att_roster(w, a->session) : NULL);
         att_world_free(w);
     }
