@@ -18,6 +18,7 @@
 #include "clinic_sync.h"
 #include "demo.h"
 #include "people.h"
+#include "ws_batch.h"
 #include "plugin_exports.h"
 #include "signin_watch.h"
 #include "demo_accounts.h"
@@ -277,6 +278,7 @@ static void teardown(ch_host *h)
     ch_timers_free(h->timers);
     ch_plugin_host_free(h);
     ch_http_free_mounts();
+    ch_ws_batch_free();
     ch_auth_stop(h);
     ch_people_free();
     ch_dispatch_free();

@@ -14,6 +14,7 @@
 #include "plugin_host.h"
 #include "user_cache.h"
 #include "verbs.h"
+#include "ws_batch.h"
 
 _Static_assert(CH_FRAME_HEADROOM >= LWS_PRE, "frames need LWS_PRE bytes of headroom");
 
@@ -123,12 +124,8 @@ static int on_writeable(struct lws *wsi, ch_conn *c)
 {
     if (c->close_sent)
         return 0; /* lws is finishing the closing handshake; nothing more from us */
-    ch_frame *f = ch_outbox_peek(&c->out);
-    if (f) {
-        if (lws_write(wsi, ch_frame_text(f), f->len, LWS_WRITE_TEXT) < (int)f->len)
-            return -1;
-        ch_outbox_pop(&c->out);
-    }
+    if (ch_ws_write_queued(wsi, &c->out) < 0)
+        return -1;
     if (c->out.count) {
         lws_callback_on_writable(wsi);
         return 0;
