@@ -39,7 +39,10 @@ int ch_ws_write_queued(struct lws *wsi, ch_outbox *out)
 {
     if (!out->count)
         return 0;
-    if (out->count == 1 || (!scratch && !(scratch = malloc(LWS_PRE + CH_WS_BATCH_BYTES))))
+    /* Raw bytes are WebSocket frames only on a connection of its own: a WebSocket
+     * carried in an HTTP/2 stream (RFC 8441) needs lws's framing, one frame a time. */
+    if (out->count == 1 || lws_get_network_wsi(wsi) != wsi ||
+        (!scratch && !(scratch = malloc(LWS_PRE + CH_WS_BATCH_BYTES))))
         return write_one(wsi, out);
     /* How many whole frames fit. */
     size_t n = 0, total = 0;

@@ -6,8 +6,9 @@
  * in a busy group), this writes up to CH_WS_BATCH_BYTES of queued frames,
  * each a complete WebSocket text frame (header and payload, server frames are
  * not masked), in one lws_write(LWS_WRITE_RAW): the same frames on the wire,
- * in the same order, with one system call. A single queued frame goes the
- * ordinary way. Loop thread only. */
+ * in the same order, with one system call. A single queued frame, and any
+ * frame of a WebSocket carried inside HTTP/2, goes the ordinary way. Loop
+ * thread only. */
 #ifndef CH_WS_BATCH_H
 #define CH_WS_BATCH_H
 
