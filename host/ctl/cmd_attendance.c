@@ -114,21 +114,6 @@ static json_t *people_of(const json_t *users)
     return people;
 }
 
-static FILE *open_output(const char *path)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return NULL;
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        int saved = errno;
-        close(fd);
-        unlink(path);
-        errno = saved;
-    }
-    return f;
-}
-
 /* The CSV for the days asked, or NULL with the reason in err. */
 static char *build_csv(ch_store *st, const export_args *a, size_t *len, char *err, size_t errlen)
 {
@@ -184,7 +169,7 @@ static int export_cmd(ctl_ctx *ctx, int argc, char **argv)
     if (!csv)
         rc = ctl_fail(cmd, "%s", err);
     FILE *out = stdout;
-    if (csv && a.output && !(out = open_output(a.output))) {
+    if (csv && a.output && !(out = ctl_open_output(a.output))) {
         rc = ctl_fail(cmd, "cannot create %s: %s", a.output,
                       errno == EEXIST ? "it already exists" : strerror(errno));
         free(csv);

@@ -66,21 +66,6 @@ static int own_option(int c, const char *value, void *arg)
     }
 }
 
-static FILE *open_output(const char *path)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return NULL;
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        int saved = errno;
-        close(fd);
-        unlink(path);
-        errno = saved;
-    }
-    return f;
-}
-
 int ctl_cmd_audit_export(ctl_ctx *ctx, int argc, char **argv)
 {
     static const struct option opts[] = {CTL_COMMON_OPTIONS,
@@ -105,7 +90,7 @@ int ctl_cmd_audit_export(ctl_ctx *ctx, int argc, char **argv)
     if ((rc = ctl_open_store(ctx, "audit export", 0, &st)) != CTL_EXIT_OK)
         return rc;
     FILE *out = stdout;
-    if (a.output && !(out = open_output(a.output))) {
+    if (a.output && !(out = ctl_open_output(a.output))) {
         rc = ctl_fail("audit export", "cannot create %s: %s", a.output,
                       errno == EEXIST ? "it already exists" : strerror(errno));
         ch_store_close(st);

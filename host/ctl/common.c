@@ -1,8 +1,11 @@
 /* common.c -- carehostctl's shared plumbing: common options, configuration,
  * opening the store, error lines and audit entries. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 
@@ -165,4 +168,19 @@ int ctl_audit(ch_store *st, const char *cmd, const char *action, const char *tar
         return ctl_fail(cmd, "cannot record the %s in the audit trail: %s", action,
                         ch_store_errmsg(st));
     return CTL_EXIT_OK;
+}
+
+FILE *ctl_open_output(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        int saved = errno;
+        close(fd);
+        unlink(path);
+        errno = saved;
+    }
+    return f;
 }

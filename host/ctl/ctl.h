@@ -129,6 +129,9 @@ int ctl_parse_local_minute(const char *text, int64_t *ms, char *err, size_t errl
 void ctl_format_local_minute(int64_t ms, char *out, size_t outlen);
 /* The wall clock in ms since the epoch. */
 int64_t ctl_now_ms(void);
+/* Create an export file for writing, mode 0600, refusing one that exists (an
+ * export never overwrites). NULL with errno set on failure. */
+FILE *ctl_open_output(const char *path);
 
 /* table.c: a text table (header, rows), columns aligned by characters. */
 typedef struct ctl_table ctl_table;
