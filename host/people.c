@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strhash.h"
+
 typedef struct person {
     char *id, *name, *role;
     struct person *next;
@@ -13,13 +15,7 @@ typedef struct person {
 
 static person *buckets[NBUCKETS];
 
-static size_t bucket_of(const char *id)
-{
-    size_t h = 5381;
-    for (; *id; id++)
-        h = h * 33 + (unsigned char)*id;
-    return h & (NBUCKETS - 1);
-}
+static size_t bucket_of(const char *id) { return ch_strhash(id) & (NBUCKETS - 1); }
 
 static person *find(const char *id)
 {

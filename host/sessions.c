@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strhash.h"
+
 ch_sessions *ch_sessions_new(void)
 {
     ch_sessions *all = calloc(1, sizeof *all);
@@ -53,10 +55,7 @@ static int valid_id(const char *id)
 
 static size_t bucket_of(const ch_sessions *all, const char *id)
 {
-    size_t h = 5381; /* djb2 */
-    for (; *id; id++)
-        h = h * 33 + (unsigned char)*id;
-    return h & (all->nbuckets - 1);
+    return ch_strhash(id) & (all->nbuckets - 1);
 }
 
 /* Keep the index at most one session per bucket on average. */

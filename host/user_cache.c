@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strhash.h"
+
 typedef struct entry {
     ch_auth_user user; /* first: a held pointer is a pointer to the entry */
     unsigned refs;
@@ -15,13 +17,7 @@ typedef struct entry {
 static entry *buckets[NBUCKETS];
 static size_t held;
 
-static size_t bucket_of(const char *id)
-{
-    size_t h = 5381; /* djb2: ids are random already */
-    for (; *id; id++)
-        h = h * 33 + (unsigned char)*id;
-    return h & (NBUCKETS - 1);
-}
+static size_t bucket_of(const char *id) { return ch_strhash(id) & (NBUCKETS - 1); }
 
 const ch_auth_user *ch_user_cache_hold(const ch_auth_user *u)
 {
