@@ -17,6 +17,7 @@
 #include "conn.h"
 #include "clinic_sync.h"
 #include "demo.h"
+#include "event_loop.h"
 #include "people.h"
 #include "ws_batch.h"
 #include "plugin_exports.h"
@@ -173,11 +174,16 @@ static int setup(ch_host *h)
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.fd_limit_per_thread = raise_fd_limit();
     info.server_string = "carehost";
+    if (ch_event_loop_init(&info)) {
+        ch_error("cannot start the event loop");
+        return -1;
+    }
     h->lws = lws_create_context(&info);
     if (!h->lws) {
         ch_error("libwebsockets could not start");
         return -1;
     }
+    ch_event_loop_attach(h->lws);
     ch_timers_set_context(h->timers, h->lws);
     if (ch_auth_start(h) || open_store(h))
         return -1;
@@ -245,15 +251,13 @@ static void drain(ch_host *h)
     h->draining = 1;
     while (h->store && ch_store_worker_outstanding(h->store) && lws_now_usecs() < deadline) {
         lws_sul_schedule(h->lws, 0, &wake_sul, wake, 50 * LWS_US_PER_MS);
-        if (lws_service(h->lws, 0) < 0)
-            break;
+        ch_event_loop_run_once();
     }
     ch_info("shutting down: closing %zu connection%s", n, n == 1 ? "" : "s");
     ch_ws_close_all();
     while (ch_conns_count(h->conns) && lws_now_usecs() < deadline) {
         lws_sul_schedule(h->lws, 0, &wake_sul, wake, 50 * LWS_US_PER_MS);
-        if (lws_service(h->lws, 0) < 0)
-            break;
+        ch_event_loop_run_once();
     }
     lws_sul_cancel(&wake_sul);
 }
@@ -270,6 +274,7 @@ static void teardown(ch_host *h)
         lws_context_destroy(h->lws); /* closes what is left; plugins still hear of it */
         h->lws = NULL;
     }
+    ch_event_loop_finish();
     ch_timers_set_context(h->timers, NULL);
     for (size_t i = 0; h->sessions && h->plugins && i < ch_sessions_count(h->sessions); i++)
         ch_plugin_host_session_closed(h, ch_sessions_at(h->sessions, i));
@@ -303,8 +308,7 @@ int ch_server_run(const ch_config *cfg)
     int status = 0;
     if (setup(&host) == 0) {
         while (!host.stopping)
-            if (lws_service(host.lws, 0) < 0)
-                break;
+            ch_event_loop_run_once();
         drain(&host);
     } else {
         status = 1;
