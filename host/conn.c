@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "protocol.h"
+#include "write_defer.h"
 
 /* Chained hash table keyed by participant id; grows at load factor 1. */
 struct ch_conns {
@@ -122,7 +123,7 @@ int ch_conn_send_frame(ch_conn *c, ch_frame *f)
         ch_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too far behind: messages were not read");
         return -1;
     }
-    lws_callback_on_writable(c->wsi);
+    ch_write_defer(c); /* asked to write after this loop turn, with whatever else comes */
     return 0;
 }
 

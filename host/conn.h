@@ -40,6 +40,7 @@ typedef struct ch_conn {
     int close_code;                /* non-zero: close once the queue is written */
     char close_reason[96];
     int close_sent;                /* the close frame is on its way */
+    unsigned char write_deferred;  /* listed in write_defer.c, not yet asked to write */
     struct ch_conn *next_in_bucket;
     struct ch_api_req *api;        /* HTTP only: the /api request in progress (api_http.c) */
 } ch_conn;
@@ -53,7 +54,8 @@ size_t ch_conns_count(const ch_conns *all);
 /* Call fn for every connection (fn must not add or remove connections). */
 void ch_conns_each(ch_conns *all, void (*fn)(ch_conn *c, void *arg), void *arg);
 
-/* Queue a frame (takes its own reference) and ask to write. A reader too far
+/* Queue a frame (takes its own reference); it is written after this loop turn
+ * (write_defer.h). A reader too far
  * behind is closed with 1008 instead. Returns 0 or -1. */
 int ch_conn_send_frame(ch_conn *c, ch_frame *f);
 /* Serialise and queue one JSON value. */

@@ -10,6 +10,51 @@ static struct ev_loop *loop;
 static void *foreign_loops[1];
 static struct lws_context *context;
 
+/* Busy fraction: time between the end of one wait and the start of the next,
+ * summed over windows of BUSY_WINDOW_US. */
+#define BUSY_WINDOW_US 50000
+static ev_check after_wait;
+static uint64_t wait_started_us, window_start_us, window_waited_us;
+static double busy_fraction;
+static ev_timer wake_timer;
+
+static uint64_t now_us(void) { return (uint64_t)lws_now_usecs(); }
+
+static void on_after_wait(struct ev_loop *l, ev_check *w, int revents)
+{
+    (void)l;
+    (void)w;
+    (void)revents;
+    uint64_t now = now_us();
+    if (wait_started_us)
+        window_waited_us += now - wait_started_us;
+    if (now - window_start_us >= BUSY_WINDOW_US) {
+        uint64_t span = now - window_start_us;
+        busy_fraction = window_waited_us >= span ? 0.0 : 1.0 - (double)window_waited_us / (double)span;
+        window_start_us = now;
+        window_waited_us = 0;
+    }
+}
+
+double ch_event_loop_busy(void) { return busy_fraction; }
+
+static void on_wake(struct ev_loop *l, ev_timer *w, int revents)
+{
+    (void)l;
+    (void)w;
+    (void)revents; /* only ends the wait */
+}
+
+void ch_event_loop_wake_in(uint64_t us)
+{
+    if (ev_is_active(&wake_timer) && ev_timer_remaining(loop, &wake_timer) <= (double)us / 1e6)
+        return;
+    ev_timer_stop(loop, &wake_timer);
+    ev_now_update(loop);
+    ev_timer_set(&wake_timer, (double)us / 1e6, 0.0);
+    ev_timer_start(loop, &wake_timer);
+}
+
 /* lws 4.1's libev glue arms its one ev_timer for the earliest timer ("sul")
  * only when that ev_timer is idle: ev_timer_set/ev_timer_start on an active
  * watcher does nothing. So a timer added while a later one is armed (a
@@ -48,6 +93,7 @@ static void on_before_wait(struct ev_loop *l, ev_prepare *w, int revents)
     (void)l;
     (void)w;
     (void)revents;
+    wait_started_us = now_us();
     lws_usec_t earliest = 0;
     for (int i = 0; i < 2; i++) {
         struct lws_dll2 *head = timer_lists[i] ? lws_dll2_get_head(timer_lists[i]) : NULL;
@@ -103,6 +149,10 @@ void ch_event_loop_attach(struct lws_context *cx)
     ev_timer_init(&nudge, on_nudge, 0.0, 0.0);
     ev_prepare_init(&before_wait, on_before_wait);
     ev_prepare_start(loop, &before_wait);
+    ev_check_init(&after_wait, on_after_wait);
+    ev_check_start(loop, &after_wait);
+    ev_timer_init(&wake_timer, on_wake, 0.0, 0.0);
+    window_start_us = now_us();
 }
 
 void ch_event_loop_run_once(void)
@@ -116,9 +166,12 @@ void ch_event_loop_finish(void)
         return;
     if (context) {
         ev_prepare_stop(loop, &before_wait);
+        ev_check_stop(loop, &after_wait);
         ev_timer_stop(loop, &nudge);
+        ev_timer_stop(loop, &wake_timer);
         context = NULL;
     }
     ev_loop_destroy(loop);
     loop = NULL;
 }
+

@@ -11,6 +11,7 @@
 #ifndef CH_EVENT_LOOP_H
 #define CH_EVENT_LOOP_H
 
+#include <stdint.h>
 #include <libwebsockets.h>
 
 /* Prepare the loop and point the context's creation info at it. */
@@ -21,6 +22,13 @@ void ch_event_loop_attach(struct lws_context *context);
 
 /* Wait for the next events (or lws_cancel_service) and handle them all. */
 void ch_event_loop_run_once(void);
+
+/* How much of the last ~50 ms the loop spent working rather than waiting
+ * for events, 0.0 to 1.0. */
+double ch_event_loop_busy(void);
+
+/* Make the next wait end within us microseconds (an earlier request stands). */
+void ch_event_loop_wake_in(uint64_t us);
 
 /* After lws_context_destroy: stop our watchers and free the loop. */
 void ch_event_loop_finish(void);

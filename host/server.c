@@ -20,6 +20,7 @@
 #include "event_loop.h"
 #include "people.h"
 #include "ws_batch.h"
+#include "write_defer.h"
 #include "plugin_exports.h"
 #include "signin_watch.h"
 #include "demo_accounts.h"
@@ -239,6 +240,15 @@ static int setup(ch_host *h)
     return 0;
 }
 
+/* One turn of the loop, then the writes that are due (write_defer.h). */
+static void serve_turn(ch_host *h)
+{
+    ch_event_loop_run_once();
+    uint64_t due_in = ch_write_defer_turn_done(h, ch_event_loop_busy());
+    if (due_in)
+        ch_event_loop_wake_in(due_in);
+}
+
 /* A timer that only wakes the loop, so the shutdown deadline is checked. */
 static lws_sorted_usec_list_t wake_sul;
 static void wake(lws_sorted_usec_list_t *sul) { (void)sul; }
@@ -251,13 +261,13 @@ static void drain(ch_host *h)
     h->draining = 1;
     while (h->store && ch_store_worker_outstanding(h->store) && lws_now_usecs() < deadline) {
         lws_sul_schedule(h->lws, 0, &wake_sul, wake, 50 * LWS_US_PER_MS);
-        ch_event_loop_run_once();
+        serve_turn(h);
     }
     ch_info("shutting down: closing %zu connection%s", n, n == 1 ? "" : "s");
     ch_ws_close_all();
     while (ch_conns_count(h->conns) && lws_now_usecs() < deadline) {
         lws_sul_schedule(h->lws, 0, &wake_sul, wake, 50 * LWS_US_PER_MS);
-        ch_event_loop_run_once();
+        serve_turn(h);
     }
     lws_sul_cancel(&wake_sul);
 }
@@ -284,6 +294,7 @@ static void teardown(ch_host *h)
     ch_plugin_host_free(h);
     ch_http_free_mounts();
     ch_ws_batch_free();
+    ch_write_defer_free();
     ch_auth_stop(h);
     ch_people_free();
     ch_dispatch_free();
@@ -308,7 +319,7 @@ int ch_server_run(const ch_config *cfg)
     int status = 0;
     if (setup(&host) == 0) {
         while (!host.stopping)
-            ch_event_loop_run_once();
+            serve_turn(&host);
         drain(&host);
     } else {
         status = 1;
