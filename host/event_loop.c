@@ -20,6 +20,15 @@ static ev_timer wake_timer;
 
 static uint64_t now_us(void) { return (uint64_t)lws_now_usecs(); }
 
+/* (Re)start a one-shot timer to expire in us microseconds from now. */
+static void start_timer_in(ev_timer *t, uint64_t us)
+{
+    ev_timer_stop(loop, t);
+    ev_now_update(loop); /* libev measures from its cached "now" */
+    ev_timer_set(t, (double)us / 1e6, 0.0);
+    ev_timer_start(loop, t);
+}
+
 static void on_after_wait(struct ev_loop *l, ev_check *w, int revents)
 {
     (void)l;
@@ -49,10 +58,7 @@ void ch_event_loop_wake_in(uint64_t us)
 {
     if (ev_is_active(&wake_timer) && ev_timer_remaining(loop, &wake_timer) <= (double)us / 1e6)
         return;
-    ev_timer_stop(loop, &wake_timer);
-    ev_now_update(loop);
-    ev_timer_set(&wake_timer, (double)us / 1e6, 0.0);
-    ev_timer_start(loop, &wake_timer);
+    start_timer_in(&wake_timer, us);
 }
 
 /* lws 4.1's libev glue arms its one ev_timer for the earliest timer ("sul")
@@ -70,10 +76,7 @@ static lws_usec_t nudge_at; /* the deadline `nudge` is (or was last) armed for; 
 static void arm_nudge(lws_usec_t at)
 {
     lws_usec_t now = lws_now_usecs();
-    ev_timer_stop(loop, &nudge);
-    ev_now_update(loop); /* libev measures from its cached "now" */
-    ev_timer_set(&nudge, at > now ? (double)(at - now) / 1e6 : 0.0, 0.0);
-    ev_timer_start(loop, &nudge);
+    start_timer_in(&nudge, at > now ? (uint64_t)(at - now) : 0);
 }
 
 static void on_nudge(struct ev_loop *l, ev_timer *w, int revents)
@@ -174,4 +177,3 @@ void ch_event_loop_finish(void)
     ev_loop_destroy(loop);
     loop = NULL;
 }
-
