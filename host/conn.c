@@ -184,6 +184,16 @@ json_t *ch_conn_describe(const ch_conn *c)
                      "role", ch_role_name(c->role));
 }
 
+const ch_frame *ch_conn_description(ch_conn *c)
+{
+    if (!c->description) {
+        json_t *d = ch_conn_describe(c);
+        c->description = d ? ch_frame_from_json(d) : NULL;
+        json_decref(d);
+    }
+    return c->description;
+}
+
 int ch_conn_admitted(const ch_conn *c)
 {
     return c->session && ch_session_is_admitted(c->session, c->participant);
@@ -203,17 +213,24 @@ carehost_peer ch_conn_peer(const ch_conn *c)
     return p;
 }
 
+int ch_send_frame_to_session(ch_host *h, ch_session *s, unsigned roles, uint64_t except,
+                             ch_frame *f)
+{
+    for (size_t i = 0; i < ch_session_size(s); i++) {
+        ch_conn *c = ch_conns_find(h->conns, ch_session_member(s, i));
+        if (c && (c->role & roles) && c->participant != except)
+            ch_conn_send_frame(c, f);
+    }
+    return 0;
+}
+
 int ch_send_to_session(ch_host *h, ch_session *s, unsigned roles, uint64_t except,
                        const json_t *event)
 {
     ch_frame *f = ch_frame_from_json(event);
     if (!f)
         return -1;
-    for (size_t i = 0; i < ch_session_size(s); i++) {
-        ch_conn *c = ch_conns_find(h->conns, ch_session_member(s, i));
-        if (c && (c->role & roles) && c->participant != except)
-            ch_conn_send_frame(c, f);
-    }
+    ch_send_frame_to_session(h, s, roles, except, f);
     ch_frame_unref(f);
     return 0;
 }

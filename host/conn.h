@@ -41,6 +41,7 @@ typedef struct ch_conn {
     char close_reason[96];
     int close_sent;                /* the close frame is on its way */
     unsigned char write_deferred;  /* listed in write_defer.c, not yet asked to write */
+    ch_frame *description;         /* ch_conn_describe written once, for chat (NULL until then) */
     struct ch_conn *next_in_bucket;
     struct ch_api_req *api;        /* HTTP only: the /api request in progress (api_http.c) */
 } ch_conn;
@@ -73,14 +74,20 @@ int ch_conn_admitted(const ch_conn *c);
 
 /* {"participant": id, "name": ..., "role": ...} */
 json_t *ch_conn_describe(const ch_conn *c);
+/* The same, written as a frame on first use and kept with the connection (who
+ * someone is does not change while connected). NULL when out of memory. */
+const ch_frame *ch_conn_description(ch_conn *c);
 const char *ch_role_name(carehost_role role);
 int ch_role_parse(const char *name, carehost_role *out);
 
 /* The peer view a plugin gets of a connection. */
 carehost_peer ch_conn_peer(const ch_conn *c);
 
-/* Send one event to every member of a session whose role is in roles, except
- * the participant `except` (0: nobody), serialised once. */
+/* Send one frame to every member of a session whose role is in roles, except
+ * the participant `except` (0: nobody): each queue takes a reference. */
+int ch_send_frame_to_session(ch_host *h, ch_session *s, unsigned roles, uint64_t except,
+                             ch_frame *f);
+/* The same for one event, serialised once. 0, or -1 if it cannot be serialised. */
 int ch_send_to_session(ch_host *h, ch_session *s, unsigned roles, uint64_t except,
                        const json_t *event);
 

@@ -1,26 +1,21 @@
 /* outbox.c -- refcounted frames and each connection's bounded queue of them. */
 #include "outbox.h"
 
+#include "frame_writer.h"
+
 #include <stdlib.h>
 #include <string.h>
 
+/* Dumped once, straight into the frame (not json_dumpb twice: once for the
+ * size, once for the bytes). */
 ch_frame *ch_frame_from_json(const json_t *value)
 {
-    /* json_dumpb with a NULL buffer returns the size needed. */
-    size_t len = json_dumpb(value, NULL, 0, JSON_COMPACT);
-    if (len == 0)
-        return NULL;
-    ch_frame *f = malloc(sizeof *f + CH_FRAME_HEADROOM + len + 1);
-    if (!f)
-        return NULL;
-    f->refs = 1;
-    f->len = json_dumpb(value, (char *)ch_frame_text(f), len, JSON_COMPACT);
-    if (f->len != len) {
-        free(f);
-        return NULL;
-    }
-    ch_frame_text(f)[len] = '\0';
-    return f;
+    if (!json_is_object(value) && !json_is_array(value))
+        return NULL; /* a frame is always a JSON object or array */
+    ch_frame_writer w;
+    ch_frame_writer_begin(&w, 240); /* a chat event is ~150 bytes */
+    ch_frame_writer_json(&w, value);
+    return ch_frame_writer_finish(&w);
 }
 
 ch_frame *ch_frame_ref(ch_frame *f)

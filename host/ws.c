@@ -144,6 +144,8 @@ static void on_closed(ch_host *h, ch_conn *c)
     ch_plugin_host_forget_participant(h, c->participant);
     ch_conns_remove(h->conns, c);
     ch_outbox_clear(&c->out);
+    ch_frame_unref(c->description);
+    c->description = NULL;
     free(c->rx);
     c->rx = NULL;
     ch_user_cache_release(c->user);
