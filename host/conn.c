@@ -213,15 +213,14 @@ carehost_peer ch_conn_peer(const ch_conn *c)
     return p;
 }
 
-int ch_send_frame_to_session(ch_host *h, ch_session *s, unsigned roles, uint64_t except,
-                             ch_frame *f)
+void ch_send_frame_to_session(ch_host *h, ch_session *s, unsigned roles, uint64_t except,
+                              ch_frame *f)
 {
     for (size_t i = 0; i < ch_session_size(s); i++) {
         ch_conn *c = ch_conns_find(h->conns, ch_session_member(s, i));
         if (c && (c->role & roles) && c->participant != except)
             ch_conn_send_frame(c, f);
     }
-    return 0;
 }
 
 int ch_send_to_session(ch_host *h, ch_session *s, unsigned roles, uint64_t except,

@@ -85,8 +85,8 @@ carehost_peer ch_conn_peer(const ch_conn *c);
 
 /* Send one frame to every member of a session whose role is in roles, except
  * the participant `except` (0: nobody): each queue takes a reference. */
-int ch_send_frame_to_session(ch_host *h, ch_session *s, unsigned roles, uint64_t except,
-                             ch_frame *f);
+void ch_send_frame_to_session(ch_host *h, ch_session *s, unsigned roles, uint64_t except,
+                              ch_frame *f);
 /* The same for one event, serialised once. 0, or -1 if it cannot be serialised. */
 int ch_send_to_session(ch_host *h, ch_session *s, unsigned roles, uint64_t except,
                        const json_t *event);

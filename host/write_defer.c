@@ -6,7 +6,6 @@
 
 #include "write_policy.h"
 
-
 static uint64_t *ids;
 static size_t count, cap;
 static uint64_t oldest_us; /* when the first id of the current list was added */
@@ -31,7 +30,8 @@ void ch_write_defer(ch_conn *c)
     c->write_deferred = 1;
 }
 
-void ch_write_defer_flush(ch_host *h)
+/* Ask for every write held back, now. */
+static void flush(ch_host *h)
 {
     for (size_t i = 0; i < count; i++) {
         ch_conn *c = ch_conns_find(h->conns, ids[i]);
@@ -50,7 +50,7 @@ uint64_t ch_write_defer_turn_done(ch_host *h, double busy)
     if (!count)
         return 0;
     if (!due_in)
-        ch_write_defer_flush(h);
+        flush(h);
     return due_in;
 }
 

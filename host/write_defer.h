@@ -16,7 +16,6 @@
 
 #include "conn.h"
 
-
 /* c has frames queued: ask lws to write them after this turn. */
 void ch_write_defer(ch_conn *c);
 
@@ -24,9 +23,6 @@ void ch_write_defer(ch_conn *c);
  * writes that are due. Returns 0, or the microseconds until the rest are due
  * (the loop must not wait longer than that). */
 uint64_t ch_write_defer_turn_done(ch_host *h, double busy);
-
-/* Ask for every write held back, now. */
-void ch_write_defer_flush(ch_host *h);
 
 /* Free the list (at shutdown). */
 void ch_write_defer_free(void);
