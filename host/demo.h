@@ -3,7 +3,7 @@
 #ifndef CH_DEMO_H
 #define CH_DEMO_H
 
-#include "sessions.h"
+#include "registry/sessions.h"
 
 /* Add open group rooms bench-1..bench-N (sessions.h: any signed-in non-admin
  * goes straight in). For bench/run only. Returns how many were added. */

@@ -10,8 +10,8 @@
 
 #include "carehost/plugin.h"
 #include "config.h"
-#include "plugin_loader.h"
-#include "sessions.h"
+#include "plugins/plugin_loader.h"
+#include "registry/sessions.h"
 
 typedef struct ch_conns ch_conns;
 typedef struct ch_requests ch_requests;

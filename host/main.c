@@ -6,7 +6,7 @@
 #include "autoconfig.h"
 #include "config.h"
 #include "log.h"
-#include "protocol.h"
+#include "net/protocol.h"
 #include "server.h"
 
 int main(int argc, char **argv)

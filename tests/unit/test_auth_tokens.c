@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth_tokens.h"
-#include "origin.h"
+#include "auth/auth_tokens.h"
+#include "net/origin.h"
 
 #define MIN 60000
 #define HOUR (60 * MIN)

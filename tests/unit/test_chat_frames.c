@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chat_frames.h"
-#include "frame_writer.h"
-#include "protocol.h"
+#include "session/chat_frames.h"
+#include "net/frame_writer.h"
+#include "net/protocol.h"
 
 static void assert_frame_text(ch_frame *f, json_t *want_value)
 {

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "plugin_loader.h"
+#include "plugins/plugin_loader.h"
 
 #define PLUGIN(name) TEST_PLUGIN_DIR "/" name ".so"
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "login_throttle.h"
+#include "auth/login_throttle.h"
 
 /* One sequential attempt at now: its delay, then its outcome at now + delay. */
 static int64_t attempt(ch_login_throttle *t, const char *user, const char *addr, int ok, int64_t *now)

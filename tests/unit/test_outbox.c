@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "outbox.h"
+#include "net/outbox.h"
 
 /* The frame's text is exactly what jansson writes for the value, NUL-terminated. */
 static void assert_frame_is_dump(const json_t *v)

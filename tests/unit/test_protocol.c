@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "protocol.h"
+#include "net/protocol.h"
 
 /* Parse a buffer of exactly len bytes; returns the result and fills env/err. */
 static int parse_n(const char *text, size_t len, ch_envelope *env, ch_proto_error *err)

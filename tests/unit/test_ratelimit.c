@@ -2,7 +2,7 @@
  * Time is passed in explicitly: nothing sleeps. */
 #include <check.h>
 
-#include "ratelimit.h"
+#include "net/ratelimit.h"
 
 #define MS(x) ((uint64_t)(x) * 1000u)
 #define SEC(x) ((uint64_t)(x) * 1000000u)

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "record_access.h"
+#include "plugin_api/record_access.h"
 
 static ch_sessions *clinic;
 

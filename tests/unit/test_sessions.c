@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sessions.h"
+#include "registry/sessions.h"
 
 START_TEST(add_find_count_at)
 {

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "workpool.h"
+#include "auth/workpool.h"
 
 static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake_cond = PTHREAD_COND_INITIALIZER;

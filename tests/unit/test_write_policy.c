@@ -2,7 +2,7 @@
  * (host/write_policy.h). Busy fractions and waits are passed in: nothing sleeps. */
 #include <check.h>
 
-#include "write_policy.h"
+#include "net/write_policy.h"
 
 START_TEST(a_quiet_host_holds_nothing_back)
 {

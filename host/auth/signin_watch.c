@@ -1,0 +1,76 @@
+/* signin_watch.c -- close WebSocket connections whose sign-in has ended. */
+#include "signin_watch.h"
+
+#include "signin.h"
+#include "net/conn.h"
+#include "log.h"
+#include "session/verbs.h"
+
+static lws_sorted_usec_list_t watch_sul;
+static int64_t last_look_ms;
+
+typedef struct look {
+    ch_host *h;
+    int64_t now_ms, since_ms;
+    size_t closed;
+} look;
+
+static void look_at(ch_conn *c, void *arg)
+{
+    look *l = arg;
+    if (!c->participant || c->close_code)
+        return;
+    int active = c->session != NULL || c->last_message_ms > l->since_ms;
+    int touch_due = 0;
+    if (ch_auth_tokens_find(l->h->tokens, c->token_hash, l->now_ms, active, NULL, &touch_due) ==
+        CH_AUTH_VALID) {
+        if (touch_due)
+            ch_auth_store_touch(l->h, c->token_hash);
+        return;
+    }
+    ch_conn_close(c, CH_CLOSE_NOT_SIGNED_IN, "your sign-in has ended; please sign in again");
+    l->closed++;
+}
+
+void ch_signin_watch_now(ch_host *h)
+{
+    if (!h->tokens || !h->conns)
+        return;
+    look l = {h, ch_wall_ms(), last_look_ms, 0};
+    ch_conns_each(h->conns, look_at, &l);
+    last_look_ms = l.now_ms;
+    if (l.closed)
+        ch_info("%zu connection%s closed: their sign-in ended", l.closed, l.closed == 1 ? "" : "s");
+}
+
+static void schedule(ch_host *h);
+
+static void tick(lws_sorted_usec_list_t *sul)
+{
+    (void)sul;
+    ch_host *h = ch_the_host;
+    if (h->stopping || h->draining)
+        return;
+    ch_signin_watch_now(h);
+    schedule(h);
+}
+
+static void schedule(ch_host *h)
+{
+    int64_t limit = ch_auth_tokens_idle_ms(h->tokens);
+    if (ch_auth_tokens_max_ms(h->tokens) < limit)
+        limit = ch_auth_tokens_max_ms(h->tokens);
+    int64_t every = limit / 4;
+    if (every > 30000)
+        every = 30000;
+    if (every < 1000)
+        every = 1000;
+    lws_sul_schedule(h->lws, 0, &watch_sul, tick, (lws_usec_t)every * LWS_US_PER_MS);
+}
+
+void ch_signin_watch_start(ch_host *h)
+{
+    last_look_ms = ch_wall_ms();
+    if (h->lws && h->tokens)
+        schedule(h);
+}

@@ -1,0 +1,207 @@
+/* plugin_exports.c -- plugins' HTTP downloads: registry, requests, answers. */
+#include "plugin_exports.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "session/audit_event.h"
+#include "auth/signin.h"
+#include "net/conn.h"
+#include "host.h"
+#include "log.h"
+
+#define EXPORTS_MAX 64
+#define SUFFIX_MAX 33
+#define EXPORT_BODY_MAX ((size_t)64 << 20)
+
+typedef struct export_entry {
+    carehost_plugin_ctx *ctx;
+    char path[CAREHOST_PLUGIN_NAME_MAX + SUFFIX_MAX + 1]; /* "<plugin><suffix>" */
+    unsigned roles;
+    carehost_export_fn fn;
+} export_entry;
+
+/* A download asked for and not yet answered. */
+typedef struct pending_export {
+    uint64_t id;               /* the API request's id */
+    carehost_plugin_ctx *ctx;
+    struct pending_export *next;
+} pending_export;
+
+static export_entry exports[EXPORTS_MAX];
+static size_t nexports;
+static pending_export *pending;
+
+static int valid_suffix(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 2 || n > SUFFIX_MAX || (s[0] != '.' && s[0] != '/'))
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+static const export_entry *find_export(const char *path, size_t len)
+{
+    for (size_t i = 0; i < nexports; i++)
+        if (strlen(exports[i].path) == len && memcmp(exports[i].path, path, len) == 0)
+            return &exports[i];
+    return NULL;
+}
+
+int ch_plugin_export_register(carehost_plugin_ctx *ctx, const char *suffix, unsigned roles,
+                              carehost_export_fn fn)
+{
+    if (!ctx || !fn || !valid_suffix(suffix) || !(roles & CAREHOST_ROLES_ALL) ||
+        (roles & ~(unsigned)CAREHOST_ROLES_ALL))
+        return CAREHOST_EINVAL;
+    if (!ch_plugin_in_init(ctx)) {
+        ch_error("plugin %s: register_export is only allowed during init", ch_plugin_name(ctx));
+        return CAREHOST_ESTATE;
+    }
+    char path[sizeof exports[0].path];
+    snprintf(path, sizeof path, "%s%s", ch_plugin_name(ctx), suffix);
+    if (find_export(path, strlen(path)))
+        return CAREHOST_EEXIST;
+    if (nexports == EXPORTS_MAX)
+        return CAREHOST_ENOMEM;
+    export_entry *e = &exports[nexports++];
+    e->ctx = ctx;
+    snprintf(e->path, sizeof e->path, "%s", path);
+    e->roles = roles;
+    e->fn = fn;
+    return CAREHOST_OK;
+}
+
+int ch_plugin_export_known(const char *uri, int uri_len)
+{
+    static const char prefix[] = "/api/";
+    size_t n = sizeof prefix - 1;
+    return uri_len > (int)n && memcmp(uri, prefix, n) == 0 &&
+           find_export(uri + n, (size_t)uri_len - n) != NULL;
+}
+
+static pending_export *take(uint64_t id, const carehost_plugin_ctx *ctx)
+{
+    for (pending_export **p = &pending; *p; p = &(*p)->next) {
+        if ((*p)->id == id && (!ctx || (*p)->ctx == ctx)) {
+            pending_export *found = *p;
+            *p = found->next;
+            return found;
+        }
+    }
+    return NULL;
+}
+
+static void on_abort(void *arg)
+{
+    free(take((uint64_t)(uintptr_t)arg, NULL));
+}
+
+/* "a=1&b=2" -> {"a": "1", "b": "2"} (an argument without '=' maps to ""). */
+static json_t *parse_query(const char *q)
+{
+    json_t *o = json_object();
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", q ? q : "");
+    char *save = NULL;
+    for (char *arg = strtok_r(buf, "&", &save); o && arg; arg = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(arg, '=');
+        if (eq)
+            *eq = '\0';
+        json_t *v = json_string(eq ? eq + 1 : ""); /* NULL when not UTF-8: skipped */
+        if (v && *arg)
+            json_object_set_new(o, arg, v);
+        else
+            json_decref(v);
+    }
+    return o;
+}
+
+void ch_plugin_export_http(const ch_api_request *r)
+{
+    ch_host *h = ch_the_host;
+    const export_entry *e = find_export(r->rest, strlen(r->rest));
+    if (!e) {
+        ch_api_respond_error(r->id, 404, "not_found", "There is no such API endpoint.");
+        return;
+    }
+    ch_auth_token tok;
+    if (!ch_auth_request_user(r, &tok)) {
+        ch_api_respond_error(r->id, 401, "not_signed_in", "Please sign in first.");
+        return;
+    }
+    char action[sizeof e->path + 8];
+    snprintf(action, sizeof action, "export.%s", e->path);
+    carehost_role role = CAREHOST_ROLE_NONE;
+    int allowed = ch_role_parse(tok.user.role, &role) == 0 && (e->roles & (unsigned)role);
+    ch_audit_record(h, tok.user.id, tok.user.role, action, r->query, allowed ? "ok" : "forbidden",
+                    r->address);
+    if (!allowed) {
+        sodium_memzero(&tok, sizeof tok);
+        ch_api_respond_error(r->id, 403, "forbidden", "Your role may not download this.");
+        return;
+    }
+    pending_export *p = calloc(1, sizeof *p);
+    json_t *query = parse_query(r->query);
+    if (!p || !query) {
+        free(p);
+        json_decref(query);
+        sodium_memzero(&tok, sizeof tok);
+        ch_api_respond_error(r->id, 500, "internal_error", "The server ran out of memory.");
+        return;
+    }
+    p->id = r->id;
+    p->ctx = e->ctx;
+    p->next = pending;
+    pending = p;
+    ch_api_on_abort(r->id, on_abort, (void *)(uintptr_t)r->id);
+    carehost_requester who = {sizeof who, tok.user.id, tok.user.display_name, role};
+    e->fn(e->ctx, r->id, &who, query);
+    json_decref(query);
+    sodium_memzero(&tok, sizeof tok);
+}
+
+int ch_plugin_export_respond(carehost_plugin_ctx *ctx, carehost_export req, int status,
+                             const char *content_type, const char *filename, const char *body,
+                             size_t len)
+{
+    if (!ctx || status < 200 || status > 599 || !content_type || strlen(content_type) >= 64 ||
+        strpbrk(content_type, "\r\n") || (len && !body) || len > EXPORT_BODY_MAX ||
+        (filename && (strlen(filename) > 100 || strpbrk(filename, "\"\\/\r\n"))))
+        return CAREHOST_EINVAL;
+    pending_export *p = take(req, ctx);
+    if (!p)
+        return CAREHOST_ENOENT;
+    free(p);
+    ch_api_on_abort(req, NULL, NULL);
+    ch_api_respond_raw(req, (unsigned)status, content_type, filename, body, len);
+    return CAREHOST_OK;
+}
+
+void ch_plugin_exports_forget(carehost_plugin_ctx *ctx)
+{
+    for (pending_export **p = &pending; *p;) {
+        if ((*p)->ctx == ctx) {
+            pending_export *gone = *p;
+            *p = gone->next;
+            ch_api_on_abort(gone->id, NULL, NULL);
+            ch_api_respond_error(gone->id, 503, "unavailable", "The server is shutting down.");
+            free(gone);
+        } else {
+            p = &(*p)->next;
+        }
+    }
+    for (size_t i = 0; i < nexports;) {
+        if (exports[i].ctx == ctx)
+            exports[i] = exports[--nexports];
+        else
+            i++;
+    }
+}

@@ -1,0 +1,87 @@
+/* plugin_loader.h -- find, dlopen, check and initialise plugins; the registry of
+ * loaded plugins and their declared verbs.
+ *
+ * Every refusal is logged at error level with the file and the reason, and the
+ * host carries on with the other plugins. */
+#ifndef CH_PLUGIN_LOADER_H
+#define CH_PLUGIN_LOADER_H
+
+#include <stddef.h>
+#include "carehost/plugin.h"
+#include "net/protocol.h"
+
+typedef struct ch_plugins ch_plugins;
+
+/* A verb a plugin declared. */
+typedef struct ch_plugin_verb {
+    char name[CAREHOST_PLUGIN_NAME_MAX + 1];  /* without prefix */
+    unsigned roles;
+    unsigned flags;
+    ch_schema *schema;
+} ch_plugin_verb;
+
+/* Why load_file refused a plugin. */
+typedef enum ch_load_result {
+    CH_LOAD_OK = 0,
+    CH_LOAD_DLOPEN_FAILED,   /* not a loadable shared object */
+    CH_LOAD_NO_ENTRY,        /* no carehost_plugin_entry symbol */
+    CH_LOAD_NULL_PLUGIN,     /* entry returned NULL */
+    CH_LOAD_WRONG_ABI,       /* abi_major differs (any minor loads) */
+    CH_LOAD_BAD_SIZE,        /* size smaller than ABI 1.0's struct */
+    CH_LOAD_BAD_NAME,        /* name missing or not [a-z][a-z0-9_]* up to 32 bytes */
+    CH_LOAD_NO_VERSION,      /* version missing */
+    CH_LOAD_MISSING_CALLBACK,/* init or shutdown missing, or verbs without handle_message */
+    CH_LOAD_DUPLICATE_NAME,  /* another loaded plugin has this name */
+    CH_LOAD_INIT_FAILED      /* init returned non-zero (or a register_verb was bad) */
+} ch_load_result;
+
+/* host_api: the function table handed to every plugin's init (its ctx
+ * argument comes from ch_plugins). The table must outlive the registry. */
+ch_plugins *ch_plugins_new(const carehost_host_api *host_api);
+
+/* Called for a plugin whose init ran, just before it is dlclose()d (after its
+ * shutdown, or after a failed init): the host drops its timers and requests. */
+typedef void (*ch_unload_hook)(carehost_plugin_ctx *ctx, void *arg);
+void ch_plugins_set_unload_hook(ch_plugins *all, ch_unload_hook hook, void *arg);
+
+/* Load one file. Returns the result; logs every refusal. */
+ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path);
+
+/* Load every plugin in dir: each "*.so" in it, and, for the uninstalled build
+ * tree, each "<name>/.libs/<name>.so". In name order. Returns how many loaded. */
+size_t ch_plugins_load_dir(ch_plugins *all, const char *dir);
+
+/* Call shutdown on every plugin (in reverse load order), then dlclose all. */
+void ch_plugins_free(ch_plugins *all);
+
+size_t ch_plugins_count(const ch_plugins *all);
+carehost_plugin_ctx *ch_plugins_at(ch_plugins *all, size_t index);
+carehost_plugin_ctx *ch_plugins_find(ch_plugins *all, const char *name);
+
+/* The plugin behind a ctx. */
+const carehost_plugin *ch_plugin_desc(const carehost_plugin_ctx *ctx);
+const char *ch_plugin_name(const carehost_plugin_ctx *ctx);
+const char *ch_plugin_version(const carehost_plugin_ctx *ctx);
+const char *ch_plugin_path(const carehost_plugin_ctx *ctx);
+/* Whether the plugin's init() is running (registrations are allowed only then). */
+int ch_plugin_in_init(const carehost_plugin_ctx *ctx);
+
+/* Verbs: find a declared verb by name (without prefix); NULL if none. */
+const ch_plugin_verb *ch_plugin_find_verb(const carehost_plugin_ctx *ctx, const char *verb);
+size_t ch_plugin_verb_count(const carehost_plugin_ctx *ctx);
+const ch_plugin_verb *ch_plugin_verb_at(const carehost_plugin_ctx *ctx, size_t i);
+
+/* Used by the host API's register_verb (only valid while the plugin is in init). */
+int ch_plugin_register_verb(carehost_plugin_ctx *ctx, const char *verb, unsigned roles,
+                            unsigned flags, const json_t *fields);
+
+/* A plugin-member accessor honouring the plugin's declared size: NULL when the
+ * plugin's struct is too old to have the member. */
+#define CH_PLUGIN_CB(desc, member)                                                          \
+    ((desc)->size >= offsetof(carehost_plugin, member) + sizeof((desc)->member)            \
+         ? (desc)->member                                                                   \
+         : NULL)
+
+const char *ch_load_result_text(ch_load_result r);
+
+#endif

@@ -1,0 +1,34 @@
+/* verbs.h -- the handlers of the host's own verbs. Each runs after dispatch has
+ * checked the envelope, the fields, the role and the session requirement. */
+#ifndef CH_VERBS_H
+#define CH_VERBS_H
+
+#include "net/conn.h"
+#include "host.h"
+#include "net/protocol.h"
+
+void ch_verb_hello(ch_host *h, ch_conn *c, const ch_envelope *env);    /* verb_hello.c */
+void ch_verb_ping(ch_host *h, ch_conn *c, const ch_envelope *env);     /* verb_hello.c */
+void ch_verb_sessions(ch_host *h, ch_conn *c, const ch_envelope *env); /* verb_session.c */
+void ch_verb_join(ch_host *h, ch_conn *c, const ch_envelope *env);     /* verb_session.c */
+void ch_verb_leave(ch_host *h, ch_conn *c, const ch_envelope *env);    /* verb_session.c */
+void ch_verb_chat(ch_host *h, ch_conn *c, const ch_envelope *env);     /* verb_chat.c */
+/* The leading therapist's (verb_waiting.c, verb_moderate.c). */
+void ch_verb_admit(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_admit_all(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_decline(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_waiting_message(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_lock(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_mute(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_move_to_waiting(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_remove(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_end(ch_host *h, ch_conn *c, const ch_envelope *env);
+
+/* Take c out of its session or waiting room because its connection closed
+ * (waiting_room.h: ch_wr_depart). */
+void ch_session_depart(ch_host *h, ch_conn *c);
+
+/* Milliseconds since the epoch, the protocol's clock. */
+int64_t ch_wall_ms(void);
+
+#endif
