@@ -15,7 +15,7 @@
 #include "log.h"
 #include "store/accounts.h"
 #include "store/store_worker.h"
-#include "session/verbs.h"
+#include "lib/clock.h"
 
 #define USERNAME_MAX 64
 #define SESSION_ID_MAX 64

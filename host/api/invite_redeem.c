@@ -26,8 +26,8 @@
 #include "log.h"
 #include "store/accounts.h"
 #include "store/store_worker.h"
-#include "session/verbs.h"
 #include "auth/workpool.h"
+#include "lib/clock.h"
 
 #define DISPLAY_NAME_MAX 64     /* characters, as the store allows */
 #define PASSPHRASE_MIN 10       /* characters */

@@ -20,7 +20,7 @@
 #include "schedule_job.h"
 #include "schedule_view.h"
 #include "store/store_worker.h"
-#include "session/verbs.h"
+#include "lib/clock.h"
 
 #define USERNAME_MAX CH_SCHED_USERNAME_MAX
 #define SESSION_ID_MAX CH_SCHED_SESSION_ID_MAX

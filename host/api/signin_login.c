@@ -22,8 +22,8 @@
 #include "auth/login_throttle.h"
 #include "store/accounts.h"
 #include "store/store_worker.h"
-#include "session/verbs.h"
 #include "auth/workpool.h"
+#include "lib/clock.h"
 
 #define USERNAME_MAX 64
 

@@ -14,7 +14,7 @@
 #include "login_throttle.h"
 #include "store/accounts.h"
 #include "store/store_worker.h"
-#include "session/verbs.h"
+#include "lib/clock.h"
 
 #define THROTTLE_KEYS 20000
 

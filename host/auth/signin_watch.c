@@ -4,7 +4,7 @@
 #include "signin.h"
 #include "net/conn.h"
 #include "log.h"
-#include "session/verbs.h"
+#include "lib/clock.h"
 
 static lws_sorted_usec_list_t watch_sul;
 static int64_t last_look_ms;

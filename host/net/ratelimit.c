@@ -1,8 +1,6 @@
 /* ratelimit.c -- token bucket; time is passed in so tests need no sleeping. */
 #include "ratelimit.h"
 
-#include <time.h>
-
 void ch_ratelimit_init(ch_ratelimit *rl, unsigned per_sec, unsigned burst, uint64_t now_us)
 {
     rl->rate = per_sec;
@@ -27,11 +25,4 @@ int ch_ratelimit_take(ch_ratelimit *rl, uint64_t now_us)
     }
     rl->refused_in_row++;
     return 0;
-}
-
-uint64_t ch_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }

@@ -18,7 +18,4 @@ void ch_ratelimit_init(ch_ratelimit *rl, unsigned per_sec, unsigned burst, uint6
  * message may pass, 0 when it must be refused (and counts the refusal). */
 int ch_ratelimit_take(ch_ratelimit *rl, uint64_t now_us);
 
-/* Monotonic clock in microseconds. */
-uint64_t ch_now_us(void);
-
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "write_policy.h"
+#include "lib/clock.h"
 
 static uint64_t *ids;
 static size_t count, cap;

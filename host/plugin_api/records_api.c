@@ -25,7 +25,7 @@
 #include "store/accounts.h"
 #include "store/store.h"
 #include "store/store_worker.h"
-#include "session/verbs.h"
+#include "lib/clock.h"
 
 typedef enum { OP_PUT, OP_GET, OP_LIST, OP_DELETE } record_op;
 

@@ -7,7 +7,7 @@
 #include "log.h"
 #include "store/store.h"
 #include "store/store_worker.h"
-#include "verbs.h"
+#include "lib/clock.h"
 
 typedef struct audit_job {
     int64_t time_ms;

@@ -13,6 +13,7 @@
 #include "plugins/plugin_calls.h"
 #include "net/protocol.h"
 #include "verbs.h"
+#include "lib/clock.h"
 
 /* Where the sender must be for a verb. */
 typedef enum place_rule {

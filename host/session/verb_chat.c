@@ -3,6 +3,7 @@
 #include "verbs.h"
 
 #include "chat_frames.h"
+#include "lib/clock.h"
 
 void ch_verb_chat(ch_host *h, ch_conn *c, const ch_envelope *env)
 {

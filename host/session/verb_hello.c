@@ -1,18 +1,10 @@
 /* verb_hello.c -- `hello` (protocol and plugin discovery) and `ping`. */
-#include <time.h>
-
 #include "autoconfig.h"
 #include "config.h"
 #include "auth/auth_tokens.h"
 #include "dispatch.h"
 #include "verbs.h"
-
-int64_t ch_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "lib/clock.h"
 
 static json_t *describe_plugin(carehost_plugin_ctx *ctx)
 {

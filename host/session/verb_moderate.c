@@ -5,6 +5,7 @@
 #include "plugins/plugin_calls.h"
 #include "verbs.h"
 #include "waiting_room.h"
+#include "lib/clock.h"
 
 /* The participant named by the message, if they are in c's session proper and
  * are not c (a therapist does not mute, move or remove themselves). */

@@ -10,6 +10,7 @@
 #include "plugins/plugin_calls.h"
 #include "verbs.h"
 #include "waiting_room.h"
+#include "lib/clock.h"
 
 /* Whether c may see (and try to join) s. Admins see every session, to manage them. */
 static int visible(const ch_session *s, const ch_conn *c)

@@ -5,6 +5,7 @@
 #include "plugins/plugin_calls.h"
 #include "verbs.h"
 #include "waiting_room.h"
+#include "lib/clock.h"
 
 /* The participant named by the message, if they are waiting in c's session. */
 static ch_conn *waiting_target(ch_host *h, ch_conn *c, const ch_envelope *env)

@@ -28,7 +28,4 @@ void ch_verb_end(ch_host *h, ch_conn *c, const ch_envelope *env);
  * (waiting_room.h: ch_wr_depart). */
 void ch_session_depart(ch_host *h, ch_conn *c);
 
-/* Milliseconds since the epoch, the protocol's clock. */
-int64_t ch_wall_ms(void);
-
 #endif

@@ -4,7 +4,7 @@
 
 #include "log.h"
 #include "plugins/plugin_calls.h"
-#include "verbs.h"
+#include "lib/clock.h"
 
 json_t *ch_wr_describe(ch_session *s, const ch_conn *c)
 {

@@ -15,6 +15,7 @@
 #include "auth/user_cache.h"
 #include "verbs.h"
 #include "net/ws_batch.h"
+#include "lib/clock.h"
 
 _Static_assert(CH_FRAME_HEADROOM >= LWS_PRE, "frames need LWS_PRE bytes of headroom");
 

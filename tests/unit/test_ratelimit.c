@@ -3,6 +3,7 @@
 #include <check.h>
 
 #include "net/ratelimit.h"
+#include "lib/clock.h"
 
 #define MS(x) ((uint64_t)(x) * 1000u)
 #define SEC(x) ((uint64_t)(x) * 1000000u)
