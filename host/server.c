@@ -28,6 +28,7 @@
 #include "net/http.h"
 #include "log.h"
 #include "plugins/plugin_calls.h"
+#include "plugin_api/host_api.h"
 #include "store/store.h"
 #include "store/store_worker.h"
 #include "plugin_api/timers.h"
@@ -37,6 +38,7 @@
 #define SHUTDOWN_GRACE_US (3 * LWS_US_PER_SEC)
 
 static ch_host host;
+ch_host *ch_the_host = &host;
 
 static void on_signal(int sig)
 {
@@ -156,12 +158,27 @@ static int open_store(ch_host *h)
     return 0;
 }
 
+/* / and every loaded plugin's panel under /plugins/<name>/. */
+static const struct lws_http_mount *plugin_mounts(ch_host *h)
+{
+    size_t n = ch_plugins_count(h->plugins);
+    const char **names = calloc(n ? n : 1, sizeof *names);
+    if (!names)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        names[i] = ch_plugin_name(ch_plugins_at(h->plugins, i));
+    const struct lws_http_mount *m = ch_http_mounts(&h->cfg, names, n);
+    free(names);
+    return m;
+}
+
 static int setup(ch_host *h)
 {
     h->sessions = ch_sessions_new();
     h->conns = ch_conns_new();
     h->timers = ch_timers_new(NULL);
-    if (!h->sessions || !h->conns || !h->timers || ch_plugin_host_init(h) ||
+    ch_host_api_init(h);
+    if (!h->sessions || !h->conns || !h->timers || ch_plugin_calls_init(h) ||
         ch_dispatch_init(&h->cfg))
         return -1;
     ch_sessions_set_group_capacity(h->sessions, h->cfg.group_capacity);
@@ -193,7 +210,7 @@ static int setup(ch_host *h)
         ch_error("cannot start the work threads");
         return -1;
     }
-    ch_auth_resync_start(h);
+    ch_auth_resync_start(h, ch_clinic_sync_refresh);
     ch_signin_watch_start(h);
 
     /* Plugins load before the vhost, which needs their panel mounts. */
@@ -208,7 +225,7 @@ static int setup(ch_host *h)
     info.port = h->cfg.listen_port;
     info.iface = strcmp(h->cfg.listen_host, "localhost") == 0 ? "127.0.0.1" : h->cfg.listen_host;
     info.protocols = protocols;
-    info.mounts = ch_http_mounts(h);
+    info.mounts = plugin_mounts(h);
     info.vhost_name = "carehost";
     info.headers = ch_http_headers();
     if (!info.mounts)
@@ -291,7 +308,7 @@ static void teardown(ch_host *h)
     ch_plugins_free(h->plugins); /* shutdown, then dlclose */
     h->plugins = NULL;
     ch_timers_free(h->timers);
-    ch_plugin_host_free(h);
+    ch_plugin_calls_free(h);
     ch_http_free_mounts();
     ch_ws_batch_free();
     ch_write_defer_free();

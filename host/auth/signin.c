@@ -2,7 +2,6 @@
  * POST /api/logout, and who a request belongs to. POST /api/login is in
  * auth_login.c. */
 #include "signin.h"
-#include "session/clinic_sync.h"
 #include "signin_watch.h"
 
 #include <sodium.h>
@@ -135,6 +134,7 @@ typedef struct resync_job {
 
 static lws_sorted_usec_list_t resync_sul;
 static int resync_pending;
+static void (*after_resync)(ch_host *h);
 
 static int resync_run(ch_store *st, void *arg)
 {
@@ -174,7 +174,8 @@ static void resync_done(void *arg, int status)
     free(hashes);
     json_decref(j->rows);
     free(j);
-    ch_clinic_sync_refresh(h); /* sessions scheduled from outside the daemon, too */
+    if (after_resync)
+        after_resync(h);
     schedule_resync(h);
 }
 
@@ -210,7 +211,11 @@ static void schedule_resync(ch_host *h)
     lws_sul_schedule(h->lws, 0, &resync_sul, resync_now, (lws_usec_t)every * LWS_US_PER_MS);
 }
 
-void ch_auth_resync_start(ch_host *h) { schedule_resync(h); }
+void ch_auth_resync_start(ch_host *h, void (*after)(ch_host *h))
+{
+    after_resync = after;
+    schedule_resync(h);
+}
 
 /* ---- who is asking ------------------------------------------------------------------ */
 

@@ -27,8 +27,10 @@ int ch_auth_start(ch_host *h);
  * revoked there. Call before the storage thread takes the store. */
 int ch_auth_load_tokens(ch_host *h, ch_store *st);
 /* Once serving: drop, every min(idle / 4, 30 s), sessions the store no longer
- * has (carehostctl user disable or reset while the daemon runs). */
-void ch_auth_resync_start(ch_host *h);
+ * has (carehostctl user disable or reset while the daemon runs), then call
+ * after (may be NULL): the server has the clinic's schedule re-read on the same
+ * beat, for sessions scheduled from outside the daemon too. */
+void ch_auth_resync_start(ch_host *h, void (*after)(ch_host *h));
 /* Free the table and the throttle (after lws is gone). */
 void ch_auth_stop(ch_host *h);
 

@@ -6,6 +6,9 @@
 #include "log.h"
 #include "lib/clock.h"
 
+/* A connection keeps its sign-in's hash (net/conn.h), looked up in the token table here. */
+_Static_assert(CH_CONN_TOKEN_HASH_BYTES == CH_AUTH_TOKEN_HASH_BYTES, "conn.h: token hash size");
+
 static lws_sorted_usec_list_t watch_sul;
 static int64_t last_look_ms;
 

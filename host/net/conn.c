@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "protocol.h"
+#include "frame_writer.h"
 #include "write_defer.h"
 
 /* Chained hash table keyed by participant id; grows at load factor 1. */
@@ -197,39 +198,4 @@ const ch_frame *ch_conn_description(ch_conn *c)
 int ch_conn_admitted(const ch_conn *c)
 {
     return c->session && ch_session_is_admitted(c->session, c->participant);
-}
-
-carehost_peer ch_conn_peer(const ch_conn *c)
-{
-    /* Plugins see only the session proper: someone waiting is in none yet. */
-    carehost_peer p = {
-        .size = sizeof p,
-        .participant = c->participant,
-        .session = ch_conn_admitted(c) ? ch_session_id(c->session) : NULL,
-        .name = c->name,
-        .role = c->role,
-        .user = c->user->id,
-    };
-    return p;
-}
-
-void ch_send_frame_to_session(ch_host *h, ch_session *s, unsigned roles, uint64_t except,
-                              ch_frame *f)
-{
-    for (size_t i = 0; i < ch_session_size(s); i++) {
-        ch_conn *c = ch_conns_find(h->conns, ch_session_member(s, i));
-        if (c && (c->role & roles) && c->participant != except)
-            ch_conn_send_frame(c, f);
-    }
-}
-
-int ch_send_to_session(ch_host *h, ch_session *s, unsigned roles, uint64_t except,
-                       const json_t *event)
-{
-    ch_frame *f = ch_frame_from_json(event);
-    if (!f)
-        return -1;
-    ch_send_frame_to_session(h, s, roles, except, f);
-    ch_frame_unref(f);
-    return 0;
 }

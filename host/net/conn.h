@@ -9,7 +9,6 @@
 #include <jansson.h>
 #include <libwebsockets.h>
 
-#include "auth/auth_tokens.h"
 #include "carehost/plugin.h"
 #include "host.h"
 #include "outbox.h"
@@ -20,6 +19,12 @@
 #define CH_CLOSE_NOT_SIGNED_IN 4401 /* no valid sign-in, or it ended (expiry, sign-out, disabled) */
 #define CH_CLOSE_REPLACED 4409      /* the same person joined the session from another connection */
 
+/* Who signed in on a connection is auth's business (auth/auth_tokens.h); the
+ * connection only holds it. The hash's size is checked equal to
+ * CH_AUTH_TOKEN_HASH_BYTES where the two meet (auth/signin.c). */
+typedef struct ch_auth_user ch_auth_user;
+#define CH_CONN_TOKEN_HASH_BYTES 32
+
 #define CH_NAME_MAX_CHARS 64
 #define CH_NAME_MAX_BYTES (CH_NAME_MAX_CHARS * 4)
 
@@ -29,7 +34,7 @@ typedef struct ch_conn {
     const char *name;              /* the account's display name (in *user) */
     carehost_role role;            /* the account's role; NONE on HTTP connections */
     const ch_auth_user *user;      /* who signed in (the upgrade's cookie); shared, user_cache.h */
-    unsigned char token_hash[CH_AUTH_TOKEN_HASH_BYTES]; /* that sign-in, re-checked while open */
+    unsigned char token_hash[CH_CONN_TOKEN_HASH_BYTES]; /* that sign-in, re-checked while open */
     int64_t last_message_ms;       /* when the client last sent a message (sign-in activity) */
     char address[64];              /* the client's address, for the audit trail */
     ch_session *session;           /* NULL when in none; see ch_conn_admitted */
@@ -79,16 +84,5 @@ json_t *ch_conn_describe(const ch_conn *c);
 const ch_frame *ch_conn_description(ch_conn *c);
 const char *ch_role_name(carehost_role role);
 int ch_role_parse(const char *name, carehost_role *out);
-
-/* The peer view a plugin gets of a connection. */
-carehost_peer ch_conn_peer(const ch_conn *c);
-
-/* Send one frame to every member of a session whose role is in roles, except
- * the participant `except` (0: nobody): each queue takes a reference. */
-void ch_send_frame_to_session(ch_host *h, ch_session *s, unsigned roles, uint64_t except,
-                              ch_frame *f);
-/* The same for one event, serialised once. 0, or -1 if it cannot be serialised. */
-int ch_send_to_session(ch_host *h, ch_session *s, unsigned roles, uint64_t except,
-                       const json_t *event);
 
 #endif

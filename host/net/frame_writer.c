@@ -89,3 +89,15 @@ ch_frame *ch_frame_writer_finish(ch_frame_writer *w)
     ch_frame_text(f)[f->len] = '\0';
     return f;
 }
+
+/* Dumped once, straight into the frame (not json_dumpb twice: once for the
+ * size, once for the bytes). */
+ch_frame *ch_frame_from_json(const json_t *value)
+{
+    if (!json_is_object(value) && !json_is_array(value))
+        return NULL; /* a frame is always a JSON object or array */
+    ch_frame_writer w;
+    ch_frame_writer_begin(&w, 240); /* a chat event is ~150 bytes */
+    ch_frame_writer_json(&w, value);
+    return ch_frame_writer_finish(&w);
+}

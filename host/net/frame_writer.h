@@ -41,4 +41,7 @@ void ch_frame_writer_frame(ch_frame_writer *w, const ch_frame *piece);
 /* The finished frame (one reference), or NULL if any step failed or nothing was written. */
 ch_frame *ch_frame_writer_finish(ch_frame_writer *w);
 
+/* Serialise a JSON object or array into a new frame with one reference. NULL on failure. */
+ch_frame *ch_frame_from_json(const json_t *value);
+
 #endif

@@ -72,21 +72,21 @@ static struct lws_http_mount api_mount;
 /* So does /invite/<token>: one page for every token (serve_invite_page). */
 static struct lws_http_mount invite_mount;
 
-const struct lws_http_mount *ch_http_mounts(ch_host *h)
+const struct lws_http_mount *ch_http_mounts(const ch_config *cfg, const char *const *plugins,
+                                           size_t n)
 {
-    size_t n = ch_plugins_count(h->plugins);
     mounts = calloc(n + 1, sizeof *mounts);
     mount_strings = calloc(2 * n + 1, sizeof *mount_strings);
     if (!mounts || !mount_strings)
         return NULL;
     mount_count = n + 1;
-    fill_mount(&mounts[0], "/", h->cfg.web_dir);
+    fill_mount(&mounts[0], "/", cfg->web_dir);
     for (size_t i = 0; i < n; i++) {
-        const char *name = ch_plugin_name(ch_plugins_at(h->plugins, i));
+        const char *name = plugins[i];
         char buf[CH_PATH_MAX + 64];
         snprintf(buf, sizeof buf, "/plugins/%s", name);
         mount_strings[2 * i] = strdup(buf);
-        snprintf(buf, sizeof buf, "%s/%s/web", h->cfg.plugin_web_dir, name);
+        snprintf(buf, sizeof buf, "%s/%s/web", cfg->plugin_web_dir, name);
         mount_strings[2 * i + 1] = strdup(buf);
         if (!mount_strings[2 * i] || !mount_strings[2 * i + 1])
             return NULL;

@@ -6,9 +6,11 @@
 #include <libwebsockets.h>
 #include "host.h"
 
-/* Build the mount list: / -> web dir, /plugins/<name> -> each loaded plugin's
- * panel folder. Valid until ch_http_free_mounts. */
-const struct lws_http_mount *ch_http_mounts(ch_host *h);
+/* Build the mount list: / -> cfg->web_dir, /plugins/<name> -> each of the n
+ * plugins' panel folder (cfg->plugin_web_dir/<name>/web). Valid until
+ * ch_http_free_mounts. */
+const struct lws_http_mount *ch_http_mounts(const ch_config *cfg, const char *const *plugins,
+                                           size_t n);
 void ch_http_free_mounts(void);
 
 /* The security headers every HTTP reply carries (CSP, nosniff, referrer ...). */

@@ -1,22 +1,8 @@
 /* outbox.c -- refcounted frames and each connection's bounded queue of them. */
 #include "outbox.h"
 
-#include "frame_writer.h"
-
 #include <stdlib.h>
 #include <string.h>
-
-/* Dumped once, straight into the frame (not json_dumpb twice: once for the
- * size, once for the bytes). */
-ch_frame *ch_frame_from_json(const json_t *value)
-{
-    if (!json_is_object(value) && !json_is_array(value))
-        return NULL; /* a frame is always a JSON object or array */
-    ch_frame_writer w;
-    ch_frame_writer_begin(&w, 240); /* a chat event is ~150 bytes */
-    ch_frame_writer_json(&w, value);
-    return ch_frame_writer_finish(&w);
-}
 
 ch_frame *ch_frame_ref(ch_frame *f)
 {

@@ -18,8 +18,6 @@ typedef struct ch_frame {
     unsigned char buf[];                     /* CH_FRAME_HEADROOM + len + 1 */
 } ch_frame;
 
-/* Serialise a JSON value into a new frame with one reference. NULL on failure. */
-ch_frame *ch_frame_from_json(const json_t *value);
 ch_frame *ch_frame_ref(ch_frame *f);
 void ch_frame_unref(ch_frame *f);
 static inline unsigned char *ch_frame_text(ch_frame *f) { return f->buf + CH_FRAME_HEADROOM; }

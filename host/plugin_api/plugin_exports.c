@@ -11,6 +11,7 @@
 #include "net/conn.h"
 #include "host.h"
 #include "log.h"
+#include "plugins/plugin_loader.h"
 
 #define EXPORTS_MAX 64
 #define SUFFIX_MAX 33

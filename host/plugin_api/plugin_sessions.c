@@ -1,6 +1,7 @@
 /* plugin_sessions.c -- plugin ABI 1.3: the schedule and who belongs to a session. */
 #include "registry/people.h"
-#include "plugins/plugin_calls.h"
+#include "host_api.h"
+#include "registry/sessions.h"
 
 static json_t *describe(const ch_session *s)
 {

@@ -26,6 +26,8 @@
 #include "store/store.h"
 #include "store/store_worker.h"
 #include "lib/clock.h"
+#include "plugins/plugin_loader.h"
+#include "auth/auth_tokens.h"
 
 typedef enum { OP_PUT, OP_GET, OP_LIST, OP_DELETE } record_op;
 

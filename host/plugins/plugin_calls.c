@@ -1,17 +1,9 @@
-/* plugin_host.c -- what plugins can ask of the host, and what the host tells them. */
+/* plugin_calls.c -- see plugin_calls.h. */
 #include "plugin_calls.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "log.h"
-#include "plugin_api/plugin_exports.h"
-#include "plugin_api/records_api.h"
-#include "plugin_api/timers.h"
-
-ch_host *ch_the_host;
+#include "auth/user_cache.h"
 
 /* A request awaiting its plugin's answer. Kept in a small open-addressing-free
  * table: a singly linked list per bucket, keyed by request id. */
@@ -46,6 +38,19 @@ static pending *take_request(ch_requests *r, const carehost_plugin_ctx *ctx, car
     return NULL;
 }
 
+int ch_plugin_request_take(ch_host *h, const carehost_plugin_ctx *ctx, carehost_request req,
+                           uint64_t *participant, int *has_id, int64_t *msg_id)
+{
+    pending *p = take_request(h->requests, ctx, req);
+    if (!p)
+        return -1;
+    *participant = p->participant;
+    *has_id = p->has_id;
+    *msg_id = p->msg_id;
+    free(p);
+    return 0;
+}
+
 void ch_plugin_host_forget_participant(ch_host *h, uint64_t participant)
 {
     for (size_t i = 0; i < REQUEST_BUCKETS; i++) {
@@ -61,150 +66,13 @@ void ch_plugin_host_forget_participant(ch_host *h, uint64_t participant)
     }
 }
 
-/* An event name or error code: a protocol word of at most 32 bytes. */
-static int valid_word(const char *s)
+int ch_plugin_calls_init(ch_host *h)
 {
-    size_t len = s ? strlen(s) : 0;
-    return len <= CAREHOST_PLUGIN_NAME_MAX && ch_proto_is_word(s, len);
-}
-
-/* --- the function table ---------------------------------------------------- */
-
-static int api_register_verb(carehost_plugin_ctx *ctx, const char *verb, unsigned roles,
-                             unsigned flags, const json_t *fields)
-{
-    return ch_plugin_register_verb(ctx, verb, roles, flags, fields);
-}
-
-static int api_reply(carehost_plugin_ctx *ctx, carehost_request req, const json_t *fields)
-{
-    if (!ctx || (fields && !json_is_object(fields)))
-        return CAREHOST_EINVAL;
-    pending *p = take_request(ch_the_host->requests, ctx, req);
-    if (!p)
-        return CAREHOST_ENOENT;
-    ch_conn *c = ch_conns_find(ch_the_host->conns, p->participant);
-    if (c)
-        ch_conn_reply(c, p->has_id, p->msg_id, fields);
-    free(p);
-    return c ? CAREHOST_OK : CAREHOST_ENOENT;
-}
-
-static int api_reply_error(carehost_plugin_ctx *ctx, carehost_request req, const char *code,
-                           const char *message)
-{
-    if (!ctx || !valid_word(code) || !message)
-        return CAREHOST_EINVAL;
-    pending *p = take_request(ch_the_host->requests, ctx, req);
-    if (!p)
-        return CAREHOST_ENOENT;
-    ch_conn *c = ch_conns_find(ch_the_host->conns, p->participant);
-    if (c)
-        ch_conn_error(c, p->has_id, p->msg_id, code, message);
-    free(p);
-    return c ? CAREHOST_OK : CAREHOST_ENOENT;
-}
-
-/* {"type": "<plugin>.<event>", ...fields}; NULL if the arguments are bad. */
-static json_t *plugin_event(carehost_plugin_ctx *ctx, const char *event, const json_t *fields)
-{
-    if (!ctx || !valid_word(event) || (fields && !json_is_object(fields)))
-        return NULL;
-    char type[2 * CAREHOST_PLUGIN_NAME_MAX + 2];
-    snprintf(type, sizeof type, "%s.%s", ch_plugin_name(ctx), event);
-    json_t *e = json_pack("{s:s}", "type", type);
-    if (e && fields) {
-        const char *key;
-        json_t *v;
-        json_object_foreach((json_t *)fields, key, v) {
-            if (strcmp(key, "type") != 0) /* a plugin cannot pose as another sender */
-                json_object_set(e, key, v);
-        }
-    }
-    return e;
-}
-
-static int api_send_to(carehost_plugin_ctx *ctx, carehost_participant to, const char *event,
-                       const json_t *fields)
-{
-    json_t *e = plugin_event(ctx, event, fields);
-    if (!e)
-        return CAREHOST_EINVAL;
-    ch_conn *c = ch_conns_find(ch_the_host->conns, to);
-    int rc = !c ? CAREHOST_ENOENT : ch_conn_send_json(c, e) ? CAREHOST_ENOMEM : CAREHOST_OK;
-    json_decref(e);
-    return rc;
-}
-
-static int api_send_to_session(carehost_plugin_ctx *ctx, const char *session, unsigned roles,
-                               const char *event, const json_t *fields)
-{
-    if (!session)
-        return CAREHOST_EINVAL;
-    json_t *e = plugin_event(ctx, event, fields);
-    if (!e)
-        return CAREHOST_EINVAL;
-    ch_session *s = ch_sessions_find(ch_the_host->sessions, session);
-    int rc = !s ? CAREHOST_ENOENT
-                : ch_send_to_session(ch_the_host, s, roles, 0, e) ? CAREHOST_ENOMEM : CAREHOST_OK;
-    json_decref(e);
-    return rc;
-}
-
-static void api_log(carehost_plugin_ctx *ctx, carehost_log_level level, const char *fmt, ...)
-{
-    if (!ctx || !fmt)
-        return;
-    char prefix[CAREHOST_PLUGIN_NAME_MAX + 8];
-    snprintf(prefix, sizeof prefix, "plugin %s", ch_plugin_name(ctx));
-    va_list ap;
-    va_start(ap, fmt);
-    ch_logv(level, prefix, fmt, ap);
-    va_end(ap);
-}
-
-static carehost_timer api_timer_start(carehost_plugin_ctx *ctx, uint32_t delay_ms, int repeat,
-                                      carehost_timer_fn fn, void *data)
-{
-    return ch_timers_start(ch_the_host->timers, ctx, delay_ms, repeat, fn, data);
-}
-
-static int api_timer_cancel(carehost_plugin_ctx *ctx, carehost_timer timer)
-{
-    return ch_timers_cancel(ch_the_host->timers, ctx, timer);
-}
-
-int ch_plugin_host_init(ch_host *h)
-{
-    ch_the_host = h;
     h->requests = calloc(1, sizeof *h->requests);
-    if (!h->requests)
-        return -1;
-    h->api = (carehost_host_api){
-        .abi_major = CAREHOST_PLUGIN_ABI_MAJOR,
-        .abi_minor = CAREHOST_PLUGIN_ABI_MINOR,
-        .size = sizeof(carehost_host_api),
-        .register_verb = api_register_verb,
-        .reply = api_reply,
-        .reply_error = api_reply_error,
-        .send_to = api_send_to,
-        .send_to_session = api_send_to_session,
-        .log = api_log,
-        .timer_start = api_timer_start,
-        .timer_cancel = api_timer_cancel,
-        .record_put = ch_records_api_put,
-        .record_get = ch_records_api_get,
-        .record_list = ch_records_api_list,
-        .record_delete = ch_records_api_delete,
-        .sessions_list = ch_plugin_api_sessions_list,
-        .session_people = ch_plugin_api_session_people,
-        .register_export = ch_plugin_export_register,
-        .export_respond = ch_plugin_export_respond,
-    };
-    return 0;
+    return h->requests ? 0 : -1;
 }
 
-void ch_plugin_host_free(ch_host *h)
+void ch_plugin_calls_free(ch_host *h)
 {
     if (!h->requests)
         return;
@@ -216,6 +84,21 @@ void ch_plugin_host_free(ch_host *h)
     }
     free(h->requests);
     h->requests = NULL;
+}
+
+/* What a plugin sees of a connection: only the session proper (someone waiting is
+ * in none yet), and who signed in on it. */
+static carehost_peer peer_of(const ch_conn *c)
+{
+    carehost_peer p = {
+        .size = sizeof p,
+        .participant = c->participant,
+        .session = ch_conn_admitted(c) ? ch_session_id(c->session) : NULL,
+        .name = c->name,
+        .role = c->role,
+        .user = c->user->id,
+    };
+    return p;
 }
 
 /* --- calling plugins ----------------------------------------------------------- */
@@ -236,7 +119,7 @@ void ch_plugin_host_deliver(ch_host *h, carehost_plugin_ctx *ctx, ch_conn *c, co
     pending **b = bucket(h->requests, p->id);
     p->next = *b;
     *b = p;
-    carehost_peer peer = ch_conn_peer(c);
+    carehost_peer peer = peer_of(c);
     ch_plugin_desc(ctx)->handle_message(ctx, &peer, verb, env->msg, p->id);
 }
 
@@ -252,13 +135,13 @@ void ch_plugin_host_deliver(ch_host *h, carehost_plugin_ctx *ctx, ch_conn *c, co
 
 void ch_plugin_host_joined(ch_host *h, const ch_conn *c)
 {
-    carehost_peer peer = ch_conn_peer(c);
+    carehost_peer peer = peer_of(c);
     NOTIFY_PLUGINS(h, participant_joined, &peer);
 }
 
 void ch_plugin_host_left(ch_host *h, const ch_conn *c)
 {
-    carehost_peer peer = ch_conn_peer(c);
+    carehost_peer peer = peer_of(c);
     NOTIFY_PLUGINS(h, participant_left, &peer);
 }
 
@@ -279,7 +162,7 @@ static carehost_session_info session_info(const ch_session *s)
 
 void ch_plugin_host_waiting(ch_host *h, const ch_conn *c, const ch_session *s, int arrived)
 {
-    carehost_peer peer = ch_conn_peer(c);
+    carehost_peer peer = peer_of(c);
     for (size_t i = 0; i < ch_plugins_count(h->plugins); i++) {
         carehost_plugin_ctx *ctx = ch_plugins_at(h->plugins, i);
         __typeof__(ch_plugin_desc(ctx)->participant_waiting) cb =

@@ -1,19 +1,35 @@
-/* plugin_host.h -- the host side of the plugin ABI: the function table plugins
- * call, requests awaiting a plugin's answer, and telling plugins what happens. */
-#ifndef CH_PLUGIN_HOST_H
-#define CH_PLUGIN_HOST_H
+/* plugin_calls.h -- the host calling into plugins.
+ *
+ * A message that dispatch has checked (envelope, fields, the sender's role as the
+ * plugin declared it) is handed to its plugin as a request, which waits here
+ * until the plugin answers it through the host function table
+ * (plugin_api/host_api.h) or its sender leaves. Plugins also hear of
+ * people joining, leaving and waiting, and of sessions opening and closing.
+ * Loop thread only. */
+#ifndef CH_PLUGIN_CALLS_H
+#define CH_PLUGIN_CALLS_H
 
-#include "net/conn.h"
+#include <stdint.h>
+
 #include "host.h"
+#include "net/conn.h"
 #include "net/protocol.h"
+#include "plugin_loader.h"
+#include "registry/sessions.h"
 
-/* Fill h->api and create the request table. Returns 0 or -1. */
-int ch_plugin_host_init(ch_host *h);
-void ch_plugin_host_free(ch_host *h);
+/* Make and free the table of requests awaiting an answer (h->requests). 0 or -1. */
+int ch_plugin_calls_init(ch_host *h);
+void ch_plugin_calls_free(ch_host *h);
 
 /* Hand a checked message to its plugin, with a new request handle. */
 void ch_plugin_host_deliver(ch_host *h, carehost_plugin_ctx *ctx, ch_conn *c, const char *verb,
                             const ch_envelope *env);
+
+/* Take request req of plugin ctx off the table, for its answer: 0, with who sent it
+ * and the id their message carried; -1 when it is not pending (answered already,
+ * its sender left, or another plugin's). */
+int ch_plugin_request_take(ch_host *h, const carehost_plugin_ctx *ctx, carehost_request req,
+                           uint64_t *participant, int *has_id, int64_t *msg_id);
 
 /* Forget every pending request of a participant who left (answers become ENOENT). */
 void ch_plugin_host_forget_participant(ch_host *h, uint64_t participant);
@@ -25,9 +41,5 @@ void ch_plugin_host_left(ch_host *h, const ch_conn *c);
 void ch_plugin_host_waiting(ch_host *h, const ch_conn *c, const ch_session *s, int arrived);
 void ch_plugin_host_session_opened(ch_host *h, const ch_session *s);
 void ch_plugin_host_session_closed(ch_host *h, const ch_session *s);
-
-/* ABI 1.3 schedule and people queries (plugin_sessions.c). */
-json_t *ch_plugin_api_sessions_list(carehost_plugin_ctx *ctx);
-json_t *ch_plugin_api_session_people(carehost_plugin_ctx *ctx, const char *session);
 
 #endif

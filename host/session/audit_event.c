@@ -8,6 +8,7 @@
 #include "store/store.h"
 #include "store/store_worker.h"
 #include "lib/clock.h"
+#include "auth/auth_tokens.h"
 
 typedef struct audit_job {
     int64_t time_ms;

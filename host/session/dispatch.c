@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "audit_event.h"
+#include "auth/auth_tokens.h"
 #include "log.h"
 #include "plugins/plugin_calls.h"
 #include "net/protocol.h"

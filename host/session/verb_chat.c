@@ -1,6 +1,7 @@
 /* verb_chat.c -- `chat`: one message to everyone in the session, in one order.
  * The text is clinical content: it is never logged. */
 #include "verbs.h"
+#include "fanout.h"
 
 #include "chat_frames.h"
 #include "lib/clock.h"

@@ -5,6 +5,7 @@
 #include "dispatch.h"
 #include "verbs.h"
 #include "lib/clock.h"
+#include "plugins/plugin_loader.h"
 
 static json_t *describe_plugin(carehost_plugin_ctx *ctx)
 {

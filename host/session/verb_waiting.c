@@ -2,6 +2,7 @@
  * `admit_all`, `decline`, `waiting_message` and `lock`. Dispatch has checked
  * that the sender leads the session they are in. */
 #include "log.h"
+#include "fanout.h"
 #include "plugins/plugin_calls.h"
 #include "verbs.h"
 #include "waiting_room.h"

@@ -4,6 +4,7 @@
 #define CH_VERBS_H
 
 #include "net/conn.h"
+#include "auth/auth_tokens.h"
 #include "host.h"
 #include "net/protocol.h"
 

@@ -3,8 +3,11 @@
 #include "waiting_room.h"
 
 #include "log.h"
+#include "fanout.h"
+#include "net/frame_writer.h"
 #include "plugins/plugin_calls.h"
 #include "lib/clock.h"
+#include "auth/auth_tokens.h"
 
 json_t *ch_wr_describe(ch_session *s, const ch_conn *c)
 {

@@ -17,6 +17,7 @@
 
 #include "net/conn.h"
 #include "host.h"
+#include "net/protocol.h"
 
 /* How long an admitted person whose connection dropped may come back in
  * without waiting again. */

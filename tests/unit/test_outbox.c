@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/frame_writer.h"
 #include "net/outbox.h"
 
 /* The frame's text is exactly what jansson writes for the value, NUL-terminated. */
