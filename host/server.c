@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "autoconfig.h"
+#include "api/routes.h"
 #include "auth/signin.h"
 #include "net/conn.h"
 #include "session/clinic_sync.h"
@@ -212,6 +213,8 @@ static int setup(ch_host *h)
     }
     ch_auth_resync_start(h, ch_clinic_sync_refresh);
     ch_signin_watch_start(h);
+
+    ch_api_serve(ch_api_routes, ch_api_route_count, CH_SESSION_COOKIE, ch_auth_token_hash);
 
     /* Plugins load before the vhost, which needs their panel mounts. */
     h->plugins = ch_plugins_new(&h->api);

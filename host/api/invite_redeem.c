@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "signin_http.h"
 #include "auth/signin.h"
 #include "session/clinic_sync.h"
 #include "invite_http.h"

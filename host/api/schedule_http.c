@@ -235,14 +235,14 @@ static int read_people(const ch_api_request *r, sched_job *j)
     return 0;
 }
 
-void ch_sessions_http_list(const ch_api_request *r)
+void ch_schedule_http_list(const ch_api_request *r)
 {
     sched_job *j = begin(r, OP_LIST);
     if (j)
         submit(r, j);
 }
 
-void ch_sessions_http_people(const ch_api_request *r)
+void ch_schedule_http_people(const ch_api_request *r)
 {
     sched_job *j = begin(r, OP_PEOPLE);
     if (j && read_people(r, j))
@@ -251,7 +251,7 @@ void ch_sessions_http_people(const ch_api_request *r)
         submit(r, j);
 }
 
-void ch_sessions_http_create(const ch_api_request *r)
+void ch_schedule_http_create(const ch_api_request *r)
 {
     sched_job *j = begin(r, OP_CREATE);
     if (j && read_create(r, j))
@@ -260,7 +260,7 @@ void ch_sessions_http_create(const ch_api_request *r)
         submit(r, j);
 }
 
-void ch_sessions_http_enrol(const ch_api_request *r)
+void ch_schedule_http_enrol(const ch_api_request *r)
 {
     sched_job *j = begin(r, OP_ENROL);
     if (j && read_enrol(r, j))

@@ -30,9 +30,9 @@
 
 #include "net/http_api.h"
 
-void ch_sessions_http_list(const ch_api_request *r);
-void ch_sessions_http_create(const ch_api_request *r);
-void ch_sessions_http_enrol(const ch_api_request *r);
-void ch_sessions_http_people(const ch_api_request *r);
+void ch_schedule_http_list(const ch_api_request *r);
+void ch_schedule_http_create(const ch_api_request *r);
+void ch_schedule_http_enrol(const ch_api_request *r);
+void ch_schedule_http_people(const ch_api_request *r);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "signin_http.h"
 #include "auth/signin.h"
 #include "log.h"
 #include "auth/login_throttle.h"

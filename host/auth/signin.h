@@ -1,25 +1,22 @@
-/* auth_http.h -- sign-in over HTTP, and who a request belongs to.
- *
- *   POST /api/login  {"username","password"} -> 200 {"user": {id, username,
- *        display_name, role}} and the carehost_session cookie; or 401
- *        {"error":"invalid_login", ...}, the same bytes and the same work
- *        whether or not the account exists (auth_login.c).
- *   POST /api/logout -> 200 {"ok":true}; the token is revoked and the cookie
- *        cleared.
- *   GET  /api/me     -> 200 {"user": ...} or 401 {"error":"not_signed_in"}.
+/* signin.h -- the table of sign-ins: its life (start, load, stay in step with
+ * the store, stop), who a request or a WebSocket upgrade belongs to, and the
+ * cookie that carries a sign-in. The endpoints that sign people in and out are
+ * in api/signin_http.h; the watch that closes connections whose sign-in ended is
+ * signin_watch.h.
  *
  * Tokens live in h->tokens (auth_tokens.h), loaded from the store at start and
  * kept in step with it through storage jobs. Loop thread only. */
-#ifndef CH_AUTH_HTTP_H
-#define CH_AUTH_HTTP_H
+#ifndef CH_SIGNIN_H
+#define CH_SIGNIN_H
 
 #include <libwebsockets.h>
 
-#include "net/http_api.h"
 #include "auth_tokens.h"
 #include "host.h"
-#include "store/accounts.h"
+#include "net/http_api.h"
 #include "store/store.h"
+
+#define CH_SESSION_COOKIE "carehost_session"
 
 /* Make the token table and the throttle (from h->cfg). 0 or -1. */
 int ch_auth_start(ch_host *h);
@@ -44,23 +41,6 @@ int ch_auth_identify(struct lws *wsi, ch_auth_token *out);
 /* Who signed in on this API request: 1 and out (optional) filled when its
  * cookie names a valid session (counted as use), else 0. */
 int ch_auth_request_user(const ch_api_request *r, ch_auth_token *out);
-
-/* Signing a person in, shared by POST /api/login and invite acceptance
- * (invite_http.c), so both make the same session and the same cookie: the
- * loop makes a token (ch_auth_token_generate); a storage job saves its hash
- * with ch_auth_session_store, in the same transaction as the change that
- * earned it; after the commit ch_auth_session_answer adds it to the table and
- * answers 200 {"user": ...} with the cookie (0), or answers 500 (-1). */
-int ch_auth_session_store(ch_store *st, const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
-                          const char *user_id, int64_t now_ms);
-int ch_auth_session_answer(uint64_t req_id, const ch_user *user, const char *token,
-                           const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES], int64_t now_ms,
-                           int secure);
-
-/* The endpoints (api_http.c routes to them). */
-void ch_auth_http_login(const ch_api_request *r);
-void ch_auth_http_logout(const ch_api_request *r);
-void ch_auth_http_me(const ch_api_request *r);
 
 /* Cookie values: a new session, and the one that clears it. */
 void ch_auth_session_cookie(char *out, size_t size, const char *token, int secure);

@@ -16,12 +16,6 @@ void ch_http_free_mounts(void);
 /* The security headers every HTTP reply carries (CSP, nosniff, referrer ...). */
 const struct lws_protocol_vhost_options *ch_http_headers(void);
 
-/* 1 when the request's Origin is the origin served (origin.h); a request
- * without Origin gives missing_ok. */
-int ch_http_origin_ok(struct lws *wsi, int missing_ok);
-/* 1 when the browser reached us over https (TLS here, or a TLS proxy). */
-int ch_http_request_is_https(struct lws *wsi);
-
 /* Handle the HTTP-side callback reasons; returns what lws expects. */
 int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                      size_t len);

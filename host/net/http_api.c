@@ -1,4 +1,4 @@
-/* api_http.c -- see api_http.h.
+/* http_api.c -- see http_api.h.
  *
  * A request lives in a ch_api_req hung off the connection's per-session data
  * (ch_conn.api) and listed here by id. Its life: headers (LWS_CALLBACK_HTTP) ->
@@ -8,7 +8,6 @@
  * step for the next request (keep-alive); a body over the limit is answered
  * 413 and the connection closed. */
 #include "http_api.h"
-#include "plugin_api/plugin_exports.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +15,8 @@
 #include <strings.h>
 #include <sodium.h>
 
-#include "auth/signin.h"
-#include "http.h"
-#include "api/invite_http.h"
 #include "log.h"
-#include "api/schedule_http.h"
+#include "request_origin.h"
 
 /* A declared body past this is not read at all: the connection is closed. */
 #define CH_API_DISCARD_MAX (1024 * 1024)
@@ -43,7 +39,7 @@ typedef struct ch_api_req {
     const char *reject_code, *reject_message;
     char address[64];
     int has_session;
-    unsigned char session_hash[CH_AUTH_TOKEN_HASH_BYTES];
+    unsigned char session_hash[CH_API_SESSION_HASH_BYTES];
     int secure;
     char rest[128];             /* see ch_api_request.rest */
     char origin[256];
@@ -63,6 +59,20 @@ typedef struct ch_api_req {
     void *abort_arg;
     struct ch_api_req *prev, *next;
 } ch_api_req;
+
+static const ch_api_route *routes;
+static size_t route_count;
+static const char *cookie_name;
+static int (*hash_cookie)(const char *value, unsigned char hash[CH_API_SESSION_HASH_BYTES]);
+
+void ch_api_serve(const ch_api_route *table, size_t n, const char *cookie,
+                  int (*hash)(const char *value, unsigned char out[CH_API_SESSION_HASH_BYTES]))
+{
+    routes = table;
+    route_count = n;
+    cookie_name = cookie;
+    hash_cookie = hash;
+}
 
 static ch_api_req *pending_head;
 static size_t pending_count;
@@ -183,35 +193,16 @@ void ch_api_respond_error(uint64_t id, unsigned status, const char *code, const 
 
 /* ---- reading the request ---------------------------------------------------- */
 
-typedef struct route {
-    const char *path;
-    ch_api_method method;
-    void (*endpoint)(const ch_api_request *r);
-    int prefix;   /* path ends in '/' and takes whatever follows (ch_api_request.rest) */
-} route;
-
-static const route routes[] = {
-    {"/api/login", CH_API_POST, ch_auth_http_login, 0},
-    {"/api/logout", CH_API_POST, ch_auth_http_logout, 0},
-    {"/api/me", CH_API_GET, ch_auth_http_me, 0},
-    {"/api/invites", CH_API_POST, ch_invite_http_create, 0},
-    {"/api/invites/", CH_API_GET, ch_invite_http_check, 1},
-    {"/api/invites/", CH_API_POST, ch_invite_http_accept, 1},
-    {"/api/sessions", CH_API_GET, ch_sessions_http_list, 0},
-    {"/api/sessions", CH_API_POST, ch_sessions_http_create, 0},
-    {"/api/sessions/enrol", CH_API_POST, ch_sessions_http_enrol, 0},
-    {"/api/people", CH_API_GET, ch_sessions_http_people, 0},
-};
-
-static const route export_route = {"/api/", CH_API_GET, ch_plugin_export_http, 1};
-
 /* A prefix route needs something after the prefix, short enough to keep. */
-static int route_matches(const route *rt, const char *uri, int uri_len, char *rest, size_t rest_size)
+static int route_matches(const ch_api_route *rt, const char *uri, int uri_len, char *rest,
+                         size_t rest_size)
 {
     size_t n = strlen(rt->path);
     if (!rt->prefix)
         return (size_t)uri_len == n && memcmp(uri, rt->path, n) == 0;
     if ((size_t)uri_len <= n || (size_t)uri_len - n >= rest_size || memcmp(uri, rt->path, n) != 0)
+        return 0;
+    if (rt->claims && !rt->claims(uri, uri_len))
         return 0;
     memcpy(rest, uri + n, (size_t)uri_len - n);
     rest[(size_t)uri_len - n] = '\0';
@@ -339,35 +330,25 @@ static int on_http(struct lws *wsi, ch_conn *c)
     lws_get_peer_simple(wsi, r->address, sizeof r->address);
     r->secure = ch_http_request_is_https(wsi);
 
-    char cookie[CH_AUTH_TOKEN_TEXT_LEN + 8];
+    char cookie[64]; /* a sign-in token is 43 characters */
     size_t clen = sizeof cookie;
-    if (lws_http_cookie_get(wsi, CH_SESSION_COOKIE, cookie, &clen) == 0 &&
-        ch_auth_token_hash(cookie, r->session_hash) == 0)
+    if (cookie_name && lws_http_cookie_get(wsi, cookie_name, cookie, &clen) == 0 &&
+        hash_cookie(cookie, r->session_hash) == 0)
         r->has_session = 1;
     sodium_memzero(cookie, sizeof cookie);
 
     if (copy_query(wsi, r->query, sizeof r->query) != 0)
         reject_later(r, 414, "uri_too_long", "The query string is too long.");
 
-    const route *found = NULL;
+    const ch_api_route *found = NULL;
     int path_known = 0;
-    for (size_t i = 0; uri && i < sizeof routes / sizeof routes[0]; i++)
+    for (size_t i = 0; uri && i < route_count && !found; i++)
         if (route_matches(&routes[i], uri, uri_len, r->rest, sizeof r->rest)) {
             path_known = 1;
             r->allow = routes[i].method == CH_API_POST ? "POST" : "GET";
             if (routes[i].method == r->method && (meth == LWSHUMETH_GET || meth == LWSHUMETH_POST))
                 found = &routes[i];
         }
-    if (!path_known && uri && ch_plugin_export_known(uri, uri_len)) {
-        /* A plugin's download (plugin_exports.h): GET only. */
-        path_known = 1;
-        r->allow = "GET";
-        if (meth == LWSHUMETH_GET && (size_t)uri_len - 5 < sizeof r->rest) {
-            memcpy(r->rest, uri + 5, (size_t)uri_len - 5); /* after "/api/" */
-            r->rest[uri_len - 5] = '\0';
-            found = &export_route;
-        }
-    }
     if (!path_known)
         reject_later(r, 404, "not_found", "There is no such API endpoint.");
     else if (!found)

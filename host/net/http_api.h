@@ -1,9 +1,11 @@
-/* api_http.h -- the JSON endpoints under /api: one request at a time per HTTP
- * connection, answered now or later.
+/* http_api.h -- the framework of the JSON endpoints under /api: one request at a
+ * time per HTTP connection, answered now or later.
  *
  * lws hands every /api path to the carehost protocol (a LWSMPRO_CALLBACK mount). This
  * file reads the request (method, path, cookie, client address, a JSON body of
- * at most CH_API_BODY_MAX bytes), enforces the CSRF rule, calls the endpoint,
+ * at most CH_API_BODY_MAX bytes), enforces the CSRF rule, finds the endpoint in
+ * the route table it was handed (api/routes.c: adding an endpoint never edits
+ * this file), calls it,
  * and writes its answer when the endpoint calls ch_api_respond -- possibly
  * after store and pool jobs, long after the callback returned. Requests are
  * named by id, never by pointer: an answer for a request whose connection has
@@ -20,12 +22,11 @@
 #include <libwebsockets.h>
 #include <stdint.h>
 
-#include "auth/auth_tokens.h"
 #include "conn.h"
 
 #define CH_API_BODY_MAX 4096
 #define CH_API_MAX_PENDING 1024   /* requests in progress at once; more get 503 */
-#define CH_SESSION_COOKIE "carehost_session"
+#define CH_API_SESSION_HASH_BYTES 32
 
 typedef enum { CH_API_GET, CH_API_POST } ch_api_method;
 
@@ -35,13 +36,31 @@ typedef struct ch_api_request {
     ch_api_method method;
     const json_t *body;       /* POST: the JSON object sent; GET: NULL */
     const char *address;      /* the client's address */
-    int has_session;          /* a well-formed carehost_session cookie came */
-    unsigned char session_hash[CH_AUTH_TOKEN_HASH_BYTES];
+    int has_session;          /* a well-formed sign-in cookie came (ch_api_serve) */
+    unsigned char session_hash[CH_API_SESSION_HASH_BYTES]; /* its hash */
     int secure;               /* cookies set on the answer need Secure */
     const char *rest;         /* a prefix route: the path after the prefix; else "" */
     const char *origin;       /* POST: the Origin sent (checked equal to the origin served) */
     const char *query;        /* the arguments after '?', URL-decoded, joined by '&'; "" when none */
 } ch_api_request;
+
+/* One endpoint: a method on a path. A prefix route's path ends in '/' and takes
+ * whatever non-empty rest follows (ch_api_request.rest); claims, when set, says
+ * which of those paths it serves (a plugin's downloads), the others falling
+ * through to the routes after it. Routes are tried in order. */
+typedef struct ch_api_route {
+    const char *path;
+    ch_api_method method;
+    void (*endpoint)(const ch_api_request *r);
+    int prefix;
+    int (*claims)(const char *uri, int uri_len);
+} ch_api_route;
+
+/* Serve routes (n of them, kept, not copied). Requests carry the sign-in cookie
+ * cookie_name as the hash hash_cookie makes of its value (0, or -1 for a value
+ * that cannot be a sign-in). Call once, before serving. */
+void ch_api_serve(const ch_api_route *routes, size_t n, const char *cookie_name,
+                  int (*hash_cookie)(const char *value, unsigned char hash[CH_API_SESSION_HASH_BYTES]));
 
 /* Handle the HTTP callback reasons of /api requests; returns what lws expects.
  * Reasons that are not about an /api request go to lws's default handler. */
