@@ -1,9 +1,8 @@
 /* workpool.c -- a few threads for slow pure work, and argon2id on them.
  *
- * One mutex guards two lists: `todo` (loop -> pool) and `done` (pool -> loop).
- * A pool thread takes one job, runs it unlocked, moves it to `done` and wakes
- * the loop; the loop runs the `done`s in ch_workpool_complete. `done` never
- * runs on a pool thread, so job owners need no locks of their own. */
+ * Each pool thread takes one job at a time off the queue (lib/job_queue.h),
+ * runs it and hands it back; the loop runs the `done`s in ch_workpool_complete.
+ * `done` never runs on a pool thread, so job owners need no locks of their own. */
 #include "workpool.h"
 
 #include <pthread.h>
@@ -13,53 +12,24 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "lib/job_queue.h"
+
 #define DEFAULT_THREADS 2
 #define MAX_THREADS 64
 #define POOL_NICE 10
 
 typedef struct job {
+    ch_job link; /* first: a job is its queue entry */
     ch_work_fn work;
     ch_work_done_fn done;
     void *arg;
-    struct job *next;
 } job;
 
-typedef struct job_list {
-    job *head, *tail;
-} job_list;
-
 struct ch_workpool {
-    pthread_mutex_t lock;
-    pthread_cond_t wakeup;
-    job_list todo, done;
-    int stopping;
+    ch_job_queue queue;
     unsigned nthreads;
     pthread_t *threads;
-    void (*wake)(void *);
-    void *wake_arg;
 };
-
-static void list_append(job_list *l, job *j)
-{
-    j->next = NULL;
-    if (l->tail)
-        l->tail->next = j;
-    else
-        l->head = j;
-    l->tail = j;
-}
-
-static job *list_pop(job_list *l)
-{
-    job *j = l->head;
-    if (j) {
-        l->head = j->next;
-        if (!l->head)
-            l->tail = NULL;
-        j->next = NULL;
-    }
-    return j;
-}
 
 static void *pool_thread(void *arg)
 {
@@ -67,24 +37,14 @@ static void *pool_thread(void *arg)
     /* Below everything else in the process: a sign-in may wait a little, a live
      * session must not (on Linux a thread has its own nice value). */
     (void)setpriority(PRIO_PROCESS, (id_t)gettid(), POOL_NICE);
-    pthread_mutex_lock(&p->lock);
     for (;;) {
-        while (!p->todo.head && !p->stopping)
-            pthread_cond_wait(&p->wakeup, &p->lock);
-        job *j = list_pop(&p->todo);
-        if (!j)
-            break; /* stopping, and nothing left to do */
-        pthread_mutex_unlock(&p->lock);
+        ch_job_list one = ch_job_queue_take(&p->queue, 0);
+        if (!one.head)
+            return NULL; /* stopping, and nothing left to do */
+        job *j = (job *)one.head;
         j->work(j->arg);
-        pthread_mutex_lock(&p->lock);
-        list_append(&p->done, j);
-        pthread_mutex_unlock(&p->lock);
-        if (p->wake)
-            p->wake(p->wake_arg);
-        pthread_mutex_lock(&p->lock);
+        ch_job_queue_finish(&p->queue, &one);
     }
-    pthread_mutex_unlock(&p->lock);
-    return NULL;
 }
 
 ch_workpool *ch_workpool_start(unsigned threads, void (*wake)(void *), void *wake_arg)
@@ -97,19 +57,11 @@ ch_workpool *ch_workpool_start(unsigned threads, void (*wake)(void *), void *wak
     if (!p)
         return NULL;
     p->threads = calloc(threads, sizeof *p->threads);
-    if (!p->threads || pthread_mutex_init(&p->lock, NULL)) {
+    if (!p->threads || ch_job_queue_init(&p->queue, wake, wake_arg)) {
         free(p->threads);
         free(p);
         return NULL;
     }
-    if (pthread_cond_init(&p->wakeup, NULL)) {
-        pthread_mutex_destroy(&p->lock);
-        free(p->threads);
-        free(p);
-        return NULL;
-    }
-    p->wake = wake;
-    p->wake_arg = wake_arg;
     for (unsigned i = 0; i < threads; i++) {
         if (pthread_create(&p->threads[i], NULL, pool_thread, p))
             break;
@@ -132,15 +84,10 @@ int ch_workpool_submit(ch_workpool *p, ch_work_fn work, ch_work_done_fn done, vo
     j->work = work;
     j->done = done;
     j->arg = arg;
-    pthread_mutex_lock(&p->lock);
-    if (p->stopping) {
-        pthread_mutex_unlock(&p->lock);
+    if (ch_job_queue_push(&p->queue, &j->link)) {
         free(j);
         return -1;
     }
-    list_append(&p->todo, j);
-    pthread_cond_signal(&p->wakeup);
-    pthread_mutex_unlock(&p->lock);
     return 0;
 }
 
@@ -148,13 +95,9 @@ size_t ch_workpool_complete(ch_workpool *p)
 {
     if (!p)
         return 0;
-    pthread_mutex_lock(&p->lock);
-    job_list finished = p->done;
-    p->done.head = p->done.tail = NULL;
-    pthread_mutex_unlock(&p->lock);
+    ch_job_list finished = ch_job_queue_collect(&p->queue);
     size_t n = 0;
-    job *j;
-    while ((j = list_pop(&finished))) {
+    for (job *j; (j = (job *)ch_job_list_pop(&finished));) {
         j->done(j->arg); /* may submit more work: the lock is not held */
         free(j);
         n++;
@@ -166,17 +109,13 @@ void ch_workpool_stop(ch_workpool *p)
 {
     if (!p)
         return;
-    pthread_mutex_lock(&p->lock);
-    p->stopping = 1;
-    pthread_cond_broadcast(&p->wakeup);
-    pthread_mutex_unlock(&p->lock);
+    ch_job_queue_stop(&p->queue);
     for (unsigned i = 0; i < p->nthreads; i++)
         pthread_join(p->threads[i], NULL);
     /* Every queued job has run; answer them. A `done` submitting more work now
      * gets -1 and must clean up after itself. */
     ch_workpool_complete(p);
-    pthread_cond_destroy(&p->wakeup);
-    pthread_mutex_destroy(&p->lock);
+    ch_job_queue_destroy(&p->queue);
     free(p->threads);
     free(p);
 }
