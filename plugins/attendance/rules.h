@@ -12,6 +12,13 @@
 #define ATT_MINUTE_MS ((int64_t)60000)
 #define ATT_DAY_MS ((int64_t)86400000)
 
+/* ---- the clock -------------------------------------------------------------- */
+
+/* real_ms, moved by the test clock: when CAREHOST_ATTENDANCE_CLOCK_FILE names a file holding
+ * an integer (ms), it is added (read on each call; missing or unreadable adds nothing). For
+ * tests only: they move attendance's "now" across a meeting without waiting. */
+int64_t att_clock(int64_t real_ms);
+
 /* ---- schedules ------------------------------------------------------------- */
 
 /* A session's schedule: the first occurrence, minutes per occurrence, and the
