@@ -293,7 +293,7 @@ int att_settings_check(const att_settings *s)
 }
 
 static const char *const status_names[] = {"upcoming", "excused", "absent", "in_progress",
-                                           "late", "left_early", "present"};
+                                           "late", "left_early", "present", "not_arrived"};
 
 const char *att_status_name(att_status s)
 {
@@ -310,6 +310,11 @@ int att_status_parse(const char *name, att_status *out)
         }
     }
     return -1;
+}
+
+int64_t att_round_minutes(int64_t ms)
+{
+    return ms >= 0 ? (ms + ATT_MINUTE_MS / 2) / ATT_MINUTE_MS : -((-ms + ATT_MINUTE_MS / 2) / ATT_MINUTE_MS);
 }
 
 static int64_t minutes_ms(double min)
@@ -368,6 +373,8 @@ void att_evaluate(int64_t start, int64_t end, const att_span *stays, size_t nsta
         o->status = ATT_UPCOMING;
     else if (excused)
         o->status = ATT_EXCUSED;
+    else if ((!o->admitted || o->attended_ms == 0) && now < end)
+        o->status = ATT_NOT_ARRIVED; /* nobody is absent before the end: they may still come */
     else if (!o->admitted || o->attended_ms == 0)
         o->status = ATT_ABSENT;
     else if (now < end)

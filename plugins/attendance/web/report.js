@@ -6,7 +6,7 @@ import { el, minutesText, timeText, dayText, whenText, problemText } from './uti
 
 export const STATUS_TEXT = {
   present: 'Present', late: 'Late', left_early: 'Left early', absent: 'Absent', excused: 'Excused',
-  in_progress: 'In progress', upcoming: 'Not started',
+  in_progress: 'In progress', upcoming: 'Not started', not_arrived: 'Not arrived yet',
 };
 const CORRECTABLE = ['present', 'late', 'left_early', 'absent', 'excused'];
 
