@@ -360,7 +360,8 @@ void att_evaluate(int64_t start, int64_t end, const att_span *stays, size_t nsta
         if (b > a)
             o->attended_ms += b - a;
     }
-    o->minutes_attended = (int)(o->attended_ms / ATT_MINUTE_MS);
+    /* Kept in ms until here: rounding each meeting down lost up to a minute per person. */
+    o->minutes_attended = (int)att_round_minutes(o->attended_ms);
     if (o->arrived) {
         int64_t late_ms = o->first_arrived > start ? o->first_arrived - start : 0;
         o->minutes_late = (int)(late_ms / ATT_MINUTE_MS);

@@ -45,6 +45,9 @@ export function createRoster(api) {
     const occ = roster.occurrence;
     const now = Math.min(Date.now() + skew, occ.end);
     const from = Math.max(roster.now, occ.start);
+    // Count on from the host's ms and round once, as the host does.
+    const ms = Number(p.attended_ms);
+    if (Number.isFinite(ms)) return Math.round((ms + Math.max(0, now - from)) / 60000);
     return (Number(p.minutes) || 0) + Math.max(0, Math.floor((now - from) / 60000));
   }
 
