@@ -30,7 +30,8 @@ function timesText(row) {
 
 /**
  * api: the panel api; where: { session, occurrence? }. onChange(report) is called after each answer
- * (for lists showing whether a meeting is signed). Returns { node, load() }.
+ * (for lists showing whether a meeting is signed). Returns { node, load(), heading, changed() }:
+ * call changed() when attendance changed (it loads again, or once an open form is done).
  */
 export function createReport(api, where, { onChange } = {}) {
   const heading = el('h3', { class: 'att-report-title', tabindex: '-1' }, 'Attendance report');
@@ -53,6 +54,18 @@ export function createReport(api, where, { onChange } = {}) {
   let report = null;
   let busy = false;
   const openForms = new Map();        // user -> which form is open ('excuse' | 'note' | 'addendum')
+  let asked = 0;                      // the newest load's number: older answers are dropped
+  let stale = false;                  // a change came while a form was open: load once it closes
+
+  /** Load again if nothing the therapist is doing would be lost; else once it is done. */
+  function reloadWhenFree() {
+    if (busy || openForms.size) {
+      stale = true;
+      return;
+    }
+    stale = false;
+    load();
+  }
 
   function fail(err) {
     problem.textContent = problemText(err);
@@ -74,6 +87,7 @@ export function createReport(api, where, { onChange } = {}) {
     } finally {
       busy = false;
       if (button && button.isConnected) button.disabled = false;
+      if (stale) reloadWhenFree();
     }
   }
 
@@ -94,7 +108,11 @@ export function createReport(api, where, { onChange } = {}) {
       openForms.delete(user);
       if (!(await send(obj, ok))) openForms.set(user, kind);
     });
-    cancel.addEventListener('click', () => { openForms.delete(user); render(); });
+    cancel.addEventListener('click', () => {
+      openForms.delete(user);
+      render();
+      if (stale) reloadWhenFree();
+    });
     return form;
   }
 
@@ -246,18 +264,26 @@ export function createReport(api, where, { onChange } = {}) {
   refresh.addEventListener('click', () => load());
 
   async function load() {
+    const mine = ++asked;
     problem.hidden = true;
     const obj = { type: 'attendance.report', session: where.session };
     if (where.occurrence) obj.occurrence = where.occurrence;
     try {
       const reply = await api.request(obj);
+      if (mine !== asked) return;
       where.occurrence = reply.report && reply.report.occurrence ? reply.report.occurrence.start : where.occurrence;
       show(reply.report);
     } catch (err) {
-      fail(err);
+      if (mine === asked) fail(err);
     }
   }
 
+  /** Someone arrived, was let in or left (the host's attendance.roster): a report not yet signed
+   * follows, as the roster does. */
+  function changed() {
+    if (report && !report.signed) reloadWhenFree();
+  }
+
   signedLine.setAttribute('tabindex', '-1');
-  return { node, load, heading };
+  return { node, load, heading, changed };
 }
