@@ -5,7 +5,7 @@
 //    and recent sessions); a therapist's session reports to correct and sign, and the weekly hours
 //    of their patients with the CSV export; an admin's weekly hours of the clinic and the export.
 // Family members see nothing of it. All text goes in as text, never as markup.
-import { el } from './util.js';
+import { el } from '/ui.js'; // the client's own helper (same origin)
 import { createRoster } from './roster.js';
 import { createReport } from './report.js';
 import { createHistory } from './history.js';

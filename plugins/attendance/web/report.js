@@ -2,7 +2,8 @@
 // person's status and minutes, which they can correct before signing (excuse with a reason, a note);
 // signing freezes it (shown as signed by whom, when) and later corrections are addenda, listed
 // under the table, never silent edits. Notes are clinical: they are shown here and nowhere else.
-import { el, minutesText, timeText, dayText, whenText, problemText } from './util.js';
+import { el } from '/ui.js'; // the client's own helper (same origin)
+import { minutesText, timeText, dayText, whenText, problemText } from './util.js';
 
 export const STATUS_TEXT = {
   present: 'Present', late: 'Late', left_early: 'Left early', absent: 'Absent', excused: 'Excused',

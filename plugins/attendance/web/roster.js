@@ -2,7 +2,8 @@
 // member) with where they are now (in session, waiting, not arrived, left) and the minutes they have
 // attended so far in this meeting. The host sends `attendance.roster` whenever someone arrives, is let
 // in or leaves; between events the minutes of those in the session count up here.
-import { el, minutesText, timeText, dayText, problemText } from './util.js';
+import { el } from '/ui.js'; // the client's own helper (same origin)
+import { minutesText, timeText, dayText, problemText } from './util.js';
 
 const TICK_MS = 15000;
 const STATE = {
