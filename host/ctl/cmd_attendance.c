@@ -125,7 +125,7 @@ static char *build_csv(ch_store *st, const export_args *a, size_t *len, char *er
         goto done;
     }
     people = people_of(users);
-    att_world *w = people ? att_world_new(sessions, people, records, ctl_now_ms(), NULL) : NULL;
+    att_world *w = people ? att_world_new(sessions, people, records, att_clock(ctl_now_ms()), NULL) : NULL;
     csv = w ? att_csv(w, a->from_ms, att_next_midnight(a->to_day_ms), NULL, len) : NULL;
     att_world_free(w);
     if (!csv)

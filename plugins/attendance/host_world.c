@@ -11,7 +11,7 @@ int64_t att_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return att_clock((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 static json_t *session_of(const json_t *s)

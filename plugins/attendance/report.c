@@ -34,12 +34,12 @@ static json_t *row_json(const att_world *w, const char *session, int64_t occ, co
     att_outcome o;
     att_world_evaluate(w, session, occ, user, &o);
     json_t *row = json_pack(
-        "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:i, s:i, s:o, s:b, s:b, s:o}", "user", user,
+        "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:i, s:i, s:I, s:o, s:b, s:b, s:o}", "user", user,
         "name", att_str(person, "name"), "role", att_str(person, "role"), "status",
         att_status_name(o.status), "first_arrived", att_time_or_null(o.arrived, o.first_arrived),
         "first_admitted", att_time_or_null(o.admitted, o.first_admitted), "last_left",
         att_time_or_null(o.has_left, o.last_left), "still_in", o.still_in, "stays", o.stays,
-        "minutes_attended", o.minutes_attended, "minutes_late",
+        "minutes_attended", o.minutes_attended, "attended_ms", (json_int_t)o.attended_ms, "minutes_late",
         o.minutes_late < 0 ? json_null() : json_integer(o.minutes_late), "left_early", o.left_early,
         "host_stopped", o.host_stopped, "excused",
         excuse_json(w, att_keyed_find(&w->excuses, session, occ, user)));
@@ -213,9 +213,10 @@ static json_t *roster_person(const att_world *w, const char *session, int64_t oc
             }
         }
     }
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:i, s:b}", "user", user, "name",
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:I, s:o, s:i, s:b}", "user", user, "name",
                      att_str(person, "name"), "role", att_str(person, "role"), "state", state,
-                     "since", since, "minutes", o.minutes_attended, "first_arrived",
+                     "since", since, "minutes", o.minutes_attended, "attended_ms",
+                     (json_int_t)o.attended_ms, "first_arrived",
                      att_time_or_null(o.arrived, o.first_arrived), "stays", o.stays, "excused",
                      is_excused(w, session, occ, user));
 }

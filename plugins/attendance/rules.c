@@ -7,6 +7,21 @@
 #include <string.h>
 #include <time.h>
 
+/* ---- the clock ---------------------------------------------------------------- */
+
+int64_t att_clock(int64_t real_ms)
+{
+    const char *path = getenv("CAREHOST_ATTENDANCE_CLOCK_FILE");
+    FILE *f = path && *path ? fopen(path, "r") : NULL;
+    long long offset = 0;
+    if (f) {
+        if (fscanf(f, "%lld", &offset) != 1)
+            offset = 0;
+        fclose(f);
+    }
+    return real_ms + (int64_t)offset;
+}
+
 /* ---- local dates ------------------------------------------------------------ */
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -278,7 +293,7 @@ int att_settings_check(const att_settings *s)
 }
 
 static const char *const status_names[] = {"upcoming", "excused", "absent", "in_progress",
-                                           "late", "left_early", "present"};
+                                           "late", "left_early", "present", "not_arrived"};
 
 const char *att_status_name(att_status s)
 {
@@ -295,6 +310,11 @@ int att_status_parse(const char *name, att_status *out)
         }
     }
     return -1;
+}
+
+int64_t att_round_minutes(int64_t ms)
+{
+    return ms >= 0 ? (ms + ATT_MINUTE_MS / 2) / ATT_MINUTE_MS : -((-ms + ATT_MINUTE_MS / 2) / ATT_MINUTE_MS);
 }
 
 static int64_t minutes_ms(double min)
@@ -340,7 +360,8 @@ void att_evaluate(int64_t start, int64_t end, const att_span *stays, size_t nsta
         if (b > a)
             o->attended_ms += b - a;
     }
-    o->minutes_attended = (int)(o->attended_ms / ATT_MINUTE_MS);
+    /* Kept in ms until here: rounding each meeting down lost up to a minute per person. */
+    o->minutes_attended = (int)att_round_minutes(o->attended_ms);
     if (o->arrived) {
         int64_t late_ms = o->first_arrived > start ? o->first_arrived - start : 0;
         o->minutes_late = (int)(late_ms / ATT_MINUTE_MS);
@@ -353,6 +374,8 @@ void att_evaluate(int64_t start, int64_t end, const att_span *stays, size_t nsta
         o->status = ATT_UPCOMING;
     else if (excused)
         o->status = ATT_EXCUSED;
+    else if ((!o->admitted || o->attended_ms == 0) && now < end)
+        o->status = ATT_NOT_ARRIVED; /* nobody is absent before the end: they may still come */
     else if (!o->admitted || o->attended_ms == 0)
         o->status = ATT_ABSENT;
     else if (now < end)

@@ -12,6 +12,13 @@
 #define ATT_MINUTE_MS ((int64_t)60000)
 #define ATT_DAY_MS ((int64_t)86400000)
 
+/* ---- the clock -------------------------------------------------------------- */
+
+/* real_ms, moved by the test clock: when CAREHOST_ATTENDANCE_CLOCK_FILE names a file holding
+ * an integer (ms), it is added (read on each call; missing or unreadable adds nothing). For
+ * tests only: they move attendance's "now" across a meeting without waiting. */
+int64_t att_clock(int64_t real_ms);
+
 /* ---- schedules ------------------------------------------------------------- */
 
 /* A session's schedule: the first occurrence, minutes per occurrence, and the
@@ -94,6 +101,9 @@ typedef struct att_settings {
 } att_settings;
 
 void att_settings_default(att_settings *s);
+
+/* ms in minutes, rounded to the nearest (half up): the one rounding, for display. */
+int64_t att_round_minutes(int64_t ms);
 /* 0 if every value is in range (PROTOCOL.md "Settings"), else -1. */
 int att_settings_check(const att_settings *s);
 
@@ -104,7 +114,8 @@ typedef enum att_status {
     ATT_IN_PROGRESS,
     ATT_LATE,
     ATT_LEFT_EARLY,
-    ATT_PRESENT
+    ATT_PRESENT,
+    ATT_NOT_ARRIVED /* not (yet) admitted while the occurrence is still going on */
 } att_status;
 
 const char *att_status_name(att_status s);
@@ -122,7 +133,7 @@ typedef struct att_outcome {
     int still_in;           /* the last such stay is open */
     int stays;              /* merged stays overlapping [start, end) */
     int64_t attended_ms;    /* stay time inside [start, min(end, now)) */
-    int minutes_attended;   /* attended_ms in whole minutes, rounded down */
+    int minutes_attended;   /* attended_ms in minutes, rounded to the nearest (for display) */
     int minutes_late;       /* whole minutes from start to first_arrived (0 if early); -1 never arrived */
     int late;
     int left_early;

@@ -28,11 +28,26 @@ static double plan_hours(const att_world *w, const char *patient, int *has)
     return *has ? json_number_value(json_object_get(d, "hours")) : 0;
 }
 
-/* minutes / 60, rounded to 2 decimals */
-static json_t *hours_json(int64_t minutes)
+/* ms in hours, rounded to 2 decimals */
+static json_t *hours_json(int64_t ms)
 {
-    int64_t cents = (minutes * 100 + 30) / 60;
+    int64_t cents = (ms * 100 + 1800000) / 3600000;
     return json_real((double)cents / 100.0);
+}
+
+/* A row's attended time in ms. A report signed before ms were kept froze whole minutes only:
+ * those are read as they are. */
+static int64_t row_ms(const json_t *row)
+{
+    const json_t *ms = json_object_get(row, "attended_ms");
+    return json_is_integer(ms) ? (int64_t)json_integer_value(ms)
+                               : att_int(row, "minutes_attended") * ATT_MINUTE_MS;
+}
+
+/* Whether ms attended is under a plan of `hours` a week. */
+static int below(int64_t ms, double hours)
+{
+    return (double)ms < hours * 3600000.0;
 }
 
 static const json_t *row_of(const json_t *report, const char *user)
@@ -77,7 +92,7 @@ json_t *att_history(const att_world *w, const char *patient, int weeks)
         weeks = 1;
     if (weeks > HISTORY_WEEKS_MAX)
         weeks = HISTORY_WEEKS_MAX;
-    int64_t starts[HISTORY_WEEKS_MAX], after, minutes[HISTORY_WEEKS_MAX] = {0};
+    int64_t starts[HISTORY_WEEKS_MAX], after, ms[HISTORY_WEEKS_MAX] = {0}; /* summed in ms */
     week_starts(w->now, weeks, starts, &after);
     int64_t until = after < w->now + 1 ? after : w->now + 1;
     json_t *found = json_array();
@@ -95,19 +110,21 @@ json_t *att_history(const att_world *w, const char *patient, int weeks)
             json_t *report = att_report(w, sid, occ[k], 0);
             const json_t *row = report ? row_of(report, patient) : NULL;
             if (row) {
-                int mins = (int)att_int(row, "minutes_attended");
+                int64_t row_attended = row_ms(row);
                 json_array_append_new(
-                    found, json_pack("{s:s, s:s, s:I, s:I, s:s, s:i, s:O, s:O, s:i}", "session", sid,
+                    found, json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:I, s:O, s:O, s:i}", "session", sid,
                                      "title", att_str(s, "title") ? att_str(s, "title") : sid,
                                      "start", (json_int_t)occ[k], "end",
                                      (json_int_t)att_occurrence_end(&sch, occ[k]), "status",
-                                     effective_status(row), "minutes_attended", mins,
+                                     effective_status(row), "minutes_attended",
+                                     (json_int_t)att_int(row, "minutes_attended"), "attended_ms",
+                                     (json_int_t)row_attended,
                                      "minutes_late", json_object_get(row, "minutes_late"),
                                      "left_early", json_object_get(row, "left_early"),
                                      "scheduled_minutes", (int)sch.duration_min));
                 for (int wk = weeks - 1; wk >= 0; wk--) {
                     if (occ[k] >= starts[wk]) {
-                        minutes[wk] += mins;
+                        ms[wk] += row_attended;
                         break;
                     }
                 }
@@ -138,11 +155,12 @@ json_t *att_history(const att_world *w, const char *patient, int weeks)
         att_format_date(starts[k], date, sizeof date);
         json_array_append_new(
             weeks_json,
-            json_pack("{s:s, s:I, s:I, s:b, s:I, s:o, s:o, s:b}", "week", date, "start",
+            json_pack("{s:s, s:I, s:I, s:b, s:I, s:I, s:o, s:o, s:b}", "week", date, "start",
                       (json_int_t)starts[k], "end", (json_int_t)end, "complete", end <= w->now,
-                      "minutes", (json_int_t)minutes[k], "hours", hours_json(minutes[k]),
-                      "plan_hours", has_plan ? json_real(plan) : json_null(), "below_plan",
-                      has_plan && (double)minutes[k] < plan * 60.0));
+                      "minutes", (json_int_t)att_round_minutes(ms[k]), "attended_ms",
+                      (json_int_t)ms[k], "hours", hours_json(ms[k]), "plan_hours",
+                      has_plan ? json_real(plan) : json_null(), "below_plan",
+                      has_plan && below(ms[k], plan)));
     }
     return json_pack("{s:{s:s, s:s}, s:o, s:o, s:o}", "patient", "user", patient, "name",
                      att_world_name(w, patient), "plan", att_plan(w, patient), "weeks", weeks_json,
@@ -167,7 +185,7 @@ json_t *att_clinic(const att_world *w, int64_t week_start, const char *therapist
     int64_t ws = att_week_start(week_start);
     int64_t we = att_week_start(ws + 8 * ATT_DAY_MS);
     int64_t until = we < w->now + 1 ? we : w->now + 1;
-    json_t *acc = json_object(); /* user -> {minutes, scheduled, occurrences} */
+    json_t *acc = json_object(); /* user -> {ms, scheduled, occurrences} */
     size_t i, j;
     json_t *s, *u;
     if (!acc)
@@ -179,7 +197,7 @@ json_t *att_clinic(const att_world *w, int64_t week_start, const char *therapist
         json_array_foreach(json_object_get(s, "enrolled"), j, u) {
             const char *user = json_string_value(u);
             if (user && is_patient(w, user) && !json_object_get(acc, user))
-                json_object_set_new(acc, user, json_pack("{s:I, s:I, s:I}", "minutes", (json_int_t)0,
+                json_object_set_new(acc, user, json_pack("{s:I, s:I, s:I}", "ms", (json_int_t)0,
                                                          "scheduled", (json_int_t)0, "occurrences",
                                                          (json_int_t)0));
         }
@@ -198,8 +216,8 @@ json_t *att_clinic(const att_world *w, int64_t week_start, const char *therapist
                 json_t *a = json_object_get(acc, att_str(row, "user") ? att_str(row, "user") : "");
                 if (!a)
                     continue;
-                json_object_set_new(a, "minutes", json_integer(json_integer_value(json_object_get(a, "minutes")) +
-                                                               att_int(row, "minutes_attended")));
+                json_object_set_new(a, "ms", json_integer(json_integer_value(json_object_get(a, "ms")) +
+                                                          row_ms(row)));
                 json_object_set_new(a, "scheduled", json_integer(json_integer_value(json_object_get(a, "scheduled")) +
                                                                  sch.duration_min));
                 json_object_set_new(a, "occurrences",
@@ -215,17 +233,17 @@ json_t *att_clinic(const att_world *w, int64_t week_start, const char *therapist
     json_object_foreach(acc, user, a) {
         int has_plan;
         double plan = plan_hours(w, user, &has_plan);
-        int64_t minutes = att_int(a, "minutes");
+        int64_t ms = att_int(a, "ms");
         const json_t *pd = json_object_get(json_object_get(w->plans, user), "data");
-        json_t *p = json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:o, s:o, s:b}", "user", user, "name",
-                              att_world_name(w, user), "minutes", (json_int_t)minutes, "hours",
-                              hours_json(minutes), "scheduled_minutes",
+        json_t *p = json_pack("{s:s, s:s, s:I, s:I, s:o, s:I, s:I, s:o, s:o, s:b}", "user", user, "name",
+                              att_world_name(w, user), "minutes", (json_int_t)att_round_minutes(ms),
+                              "attended_ms", (json_int_t)ms, "hours", hours_json(ms), "scheduled_minutes",
                               (json_int_t)att_int(a, "scheduled"), "occurrences",
                               (json_int_t)att_int(a, "occurrences"), "plan_hours",
                               has_plan ? json_real(plan) : json_null(), "population",
                               has_plan && att_str(pd, "population") ? json_string(att_str(pd, "population"))
                                                                     : json_null(),
-                              "below_plan", has_plan && (double)minutes < plan * 60.0);
+                              "below_plan", has_plan && below(ms, plan));
         if (items && p)
             items[k++] = p;
         else

@@ -235,7 +235,7 @@ START_TEST(reconnect_outside_grace)
     att_outcome o = eval(stays, 2, NULL, 0, 0, &set, LATER);
     ck_assert_int_eq(o.stays, 2);
     ck_assert_int_eq(o.attended_ms, 58 * MIN - 1000);
-    ck_assert_int_eq(o.minutes_attended, 57);
+    ck_assert_int_eq(o.minutes_attended, 58); /* 57 min 59 s, to the nearest minute */
     ck_assert_int_eq(o.status, ATT_PRESENT); /* 95% of the time, on time, stayed to the end */
     /* away half the time: under 75%, though on time and there at the end */
     att_span gap[] = {{T, T + 20 * MIN, 0}, {T + 50 * MIN, END, 0}};
@@ -364,9 +364,15 @@ START_TEST(in_progress_and_open_stays)
     ck_assert(o.still_in);
     ck_assert(!o.has_left);
     ck_assert(!o.left_early);
-    /* not yet admitted while it runs: absent so far */
+    /* not yet admitted while it runs: not arrived (yet), never absent before the end */
     o = eval(NULL, 0, NULL, 0, 0, &set, T + 30 * MIN);
-    ck_assert_int_eq(o.status, ATT_ABSENT);
+    ck_assert_str_eq(att_status_name(o.status), "not_arrived");
+    att_span waiting[] = {{T + 2 * MIN, T + 30 * MIN, ATT_SPAN_OPEN}};
+    o = eval(NULL, 0, waiting, 1, 0, &set, END - 1);
+    ck_assert_str_eq(att_status_name(o.status), "not_arrived");
+    /* from the end on, absent */
+    o = eval(NULL, 0, NULL, 0, 0, &set, END);
+    ck_assert_str_eq(att_status_name(o.status), "absent");
     /* an open stay that merged with an earlier one stays open */
     att_span m[] = {{T, T + 10 * MIN, 0}, {T + 11 * MIN, T + 30 * MIN, ATT_SPAN_OPEN}};
     ck_assert_uint_eq(att_merge(m, 2, 120000), 1);
@@ -427,6 +433,28 @@ START_TEST(across_midnight_and_dst)
     ck_assert_int_eq(o.minutes_attended, 150);
     ck_assert_int_eq(o.minutes_late, 30);
     ck_assert_int_eq(o.status, ATT_LATE);
+}
+END_TEST
+
+START_TEST(seconds_kept_until_display)
+{
+    /* 18:00-21:00; admitted at 18:02:00.3 and there to the end: 177 min 59.7 s, shown as 178 */
+    att_settings set = defaults();
+    int64_t start = T, end = T + 180 * MIN;
+    att_span st[] = {{start + 2 * MIN + 300, end + 5 * MIN, 0}};
+    att_outcome o;
+    att_evaluate(start, end, st, 1, st, 1, 0, &set, end + MIN, &o);
+    ck_assert_int_eq(o.attended_ms, 177 * MIN + 59700);
+    ck_assert_int_eq(o.minutes_attended, 178);
+    /* two stays of 40 s (a reconnect after the grace period): 80 s, one minute, not zero */
+    att_span two[] = {{T, T + 40000, 0}, {T + 10 * MIN, T + 10 * MIN + 40000, 0}};
+    o = eval(two, 2, NULL, 0, 0, &set, LATER);
+    ck_assert_int_eq(o.stays, 2);
+    ck_assert_int_eq(o.minutes_attended, 1);
+    /* the one rounding: to the nearest minute, half up */
+    ck_assert_int_eq(att_round_minutes(29999), 0);
+    ck_assert_int_eq(att_round_minutes(30000), 1);
+    ck_assert_int_eq(att_round_minutes(0), 0);
 }
 END_TEST
 
@@ -551,7 +579,7 @@ START_TEST(stopped_run_and_live_run)
     ck_assert(json_is_true(json_object_get(u1, "still_in")));
     ck_assert(json_is_true(json_object_get(u1, "host_stopped")));
     ck_assert_str_eq(json_string_value(json_object_get(u1, "status")), "in_progress");
-    ck_assert_str_eq(json_string_value(json_object_get(u2, "status")), "absent");
+    ck_assert_str_eq(json_string_value(json_object_get(u2, "status")), "not_arrived"); /* it still runs */
     json_decref(r);
     att_world_free(w);
     /* read later with no live run given (carehostctl): run 2's heartbeat is stale after three
@@ -619,6 +647,69 @@ START_TEST(signed_rows_are_frozen)
 }
 END_TEST
 
+static double hours_of(const json_t *obj)
+{
+    return json_number_value(json_object_get(obj, "hours"));
+}
+
+START_TEST(weekly_hours_from_ms)
+{
+    /* Mon-Wed 18:00-21:00 from 1 June 2026; u1 let in at 18:02:00.3 each day, there to the end:
+     * 177 min 59.7 s a day. Three days are 533 min 59.1 s: 534 minutes, 8.90 hours (rounding
+     * each meeting down first made 531). */
+    json_t *sessions = json_pack("[{s:s, s:s, s:s, s:I, s:i, s:i, s:[s, s]}]", "id", "grp", "title", "Group",
+                                 "therapist", "t1", "start", (json_int_t)T, "duration", 180, "weekdays", 0x07,
+                                 "enrolled", "u1", "u2");
+    json_t *people = people_json("Al");
+    json_t *records = json_array();
+    for (int d = 0; d < 3; d++) {
+        int64_t occ = T + d * ATT_DAY_MS;
+        add_event(records, "u1", "in", occ + 2 * MIN + 300, "1", 10 + d, 0);
+        add_event(records, "u1", "out", occ + 181 * MIN, "1", 10 + d, 0);
+    }
+    int64_t now = T + 2 * ATT_DAY_MS + 240 * MIN;
+    att_world *w = att_world_new(sessions, people, records, now, "1");
+    json_t *r = att_report(w, "grp", T, 0);
+    json_t *row = json_array_get(json_object_get(r, "rows"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(row, "minutes_attended")), 178);
+    ck_assert_int_eq(json_integer_value(json_object_get(row, "attended_ms")), 177 * MIN + 59700);
+    json_decref(r);
+    json_t *h = att_history(w, "u1", 1);
+    json_t *week = json_array_get(json_object_get(h, "weeks"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(week, "minutes")), 534);
+    ck_assert_int_eq(json_integer_value(json_object_get(week, "attended_ms")), 3 * (177 * MIN + 59700));
+    ck_assert(hours_of(week) > 8.8999 && hours_of(week) < 8.9001);
+    json_t *occ0 = json_array_get(json_object_get(h, "occurrences"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(occ0, "minutes_attended")), 178);
+    json_decref(h);
+    json_t *c = att_clinic(w, T, NULL);
+    json_t *al = json_array_get(json_object_get(c, "patients"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(al, "user")), "u1");
+    ck_assert_int_eq(json_integer_value(json_object_get(al, "minutes")), 534);
+    ck_assert(hours_of(al) > 8.8999 && hours_of(al) < 8.9001);
+    json_decref(c);
+    att_world_free(w);
+
+    /* A report signed before seconds were kept holds whole minutes only: still read, as minutes. */
+    json_array_append_new(records, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:{s:I, s:s, s:s, s:I, s:{}, s:[{s:s, s:s, s:s, s:s, s:i}]}}",
+                                             "id", "sig", "owner", "t1", "session", "grp", "kind", "signed",
+                                             "created", (json_int_t)now, "updated", (json_int_t)now, "data",
+                                             "occ", (json_int_t)T, "by", "t1", "by_name", "Dr. Test", "at",
+                                             (json_int_t)now, "settings", "rows", "user", "u1", "name", "Al",
+                                             "role", "patient", "status", "present", "minutes_attended", 177));
+    w = att_world_new(sessions, people, records, now, "1");
+    h = att_history(w, "u1", 1);
+    week = json_array_get(json_object_get(h, "weeks"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(week, "attended_ms")), 177 * MIN + 2 * (177 * MIN + 59700));
+    ck_assert_int_eq(json_integer_value(json_object_get(week, "minutes")), 533);
+    json_decref(h);
+    att_world_free(w);
+    json_decref(sessions);
+    json_decref(people);
+    json_decref(records);
+}
+END_TEST
+
 static Suite *rules_suite(void)
 {
     Suite *s = suite_create("attendance_rules");
@@ -641,12 +732,14 @@ static Suite *rules_suite(void)
     tcase_add_test(st, in_progress_and_open_stays);
     tcase_add_test(st, host_stopped_stays);
     tcase_add_test(st, across_midnight_and_dst);
+    tcase_add_test(st, seconds_kept_until_display);
     tcase_add_test(st, settings_and_names);
     suite_add_tcase(s, st);
     TCase *rep = tcase_create("reports");
     tcase_add_test(rep, csv_quotes_and_formulas);
     tcase_add_test(rep, stopped_run_and_live_run);
     tcase_add_test(rep, signed_rows_are_frozen);
+    tcase_add_test(rep, weekly_hours_from_ms);
     suite_add_tcase(s, rep);
     return s;
 }

@@ -2,7 +2,8 @@
 // the same numbers as a table for screen readers. Colours come from
 // panel.css classes (the CSP allows no inline style); a week below plan is marked by more than
 // colour: a hatched bar and the words "below plan" in the table.
-import { el, hoursText, minutesText } from './util.js';
+import { el } from '/ui.js'; // the client's own helper (same origin)
+import { hoursText, minutesText } from './util.js';
 
 /** A bar's label: "2.5 h", or minutes when under six of them would round to nothing. */
 function barLabel(w) {

@@ -2,7 +2,8 @@
 // table for screen readers), and their recent meetings with status and minutes. A patient sees
 // their own; a therapist sees their patients' and can set the plan (ASAM level 2.1: at least 9 hours
 // a week for adults, 6 for adolescents, at most 20).
-import { el, minutesText, hoursText, dayText, timeText, shortDateText, longDateText, problemText } from './util.js';
+import { el } from '/ui.js'; // the client's own helper (same origin)
+import { minutesText, hoursText, dayText, timeText, shortDateText, longDateText, problemText } from './util.js';
 import { weeklyChart } from './chart.js';
 import { statusText } from './report.js';
 

@@ -5,7 +5,7 @@
 //    and recent sessions); a therapist's session reports to correct and sign, and the weekly hours
 //    of their patients with the CSV export; an admin's weekly hours of the clinic and the export.
 // Family members see nothing of it. All text goes in as text, never as markup.
-import { el } from './util.js';
+import { el } from '/ui.js'; // the client's own helper (same origin)
 import { createRoster } from './roster.js';
 import { createReport } from './report.js';
 import { createHistory } from './history.js';
@@ -31,16 +31,24 @@ export function mount(container, api) {
 
   let session = null;
   let lastLed = null;                 // the session this therapist last led (for the lobby's reports)
+  let report = null;                  // this meeting's report while it is open
+
+  // The host pushes attendance.roster to the session's therapists once an arrival or a leave is on
+  // disk: the open report follows it too, without Refresh.
+  api.on('attendance.roster', (ev) => {
+    if (report && session && ev.session === session && !reportBox.hidden) report.changed();
+  });
 
   toggle.addEventListener('click', () => {
     const open = reportBox.hidden;
     reportBox.hidden = !open;
     toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
     if (open && session) {
-      const r = createReport(api, { session });
-      reportBox.replaceChildren(r.node);
-      r.load();
+      report = createReport(api, { session });
+      reportBox.replaceChildren(report.node);
+      report.load();
     } else {
+      report = null;
       reportBox.replaceChildren();
     }
   });
@@ -51,6 +59,7 @@ export function mount(container, api) {
       if (session !== v.session) {
         reportBox.hidden = true;
         reportBox.replaceChildren();
+        report = null;
         toggle.setAttribute('aria-expanded', 'false');
       }
       session = v.session;
@@ -61,6 +70,7 @@ export function mount(container, api) {
       roster.hide();
       reportBox.hidden = true;
       reportBox.replaceChildren();
+      report = null;
       toggle.setAttribute('aria-expanded', 'false');
     }
     container.hidden = !show;

@@ -2,11 +2,12 @@
 // person's status and minutes, which they can correct before signing (excuse with a reason, a note);
 // signing freezes it (shown as signed by whom, when) and later corrections are addenda, listed
 // under the table, never silent edits. Notes are clinical: they are shown here and nowhere else.
-import { el, minutesText, timeText, dayText, whenText, problemText } from './util.js';
+import { el } from '/ui.js'; // the client's own helper (same origin)
+import { minutesText, timeText, dayText, whenText, problemText } from './util.js';
 
 export const STATUS_TEXT = {
   present: 'Present', late: 'Late', left_early: 'Left early', absent: 'Absent', excused: 'Excused',
-  in_progress: 'In progress', upcoming: 'Not started',
+  in_progress: 'In progress', upcoming: 'Not started', not_arrived: 'Not arrived yet',
 };
 const CORRECTABLE = ['present', 'late', 'left_early', 'absent', 'excused'];
 
@@ -30,7 +31,8 @@ function timesText(row) {
 
 /**
  * api: the panel api; where: { session, occurrence? }. onChange(report) is called after each answer
- * (for lists showing whether a meeting is signed). Returns { node, load() }.
+ * (for lists showing whether a meeting is signed). Returns { node, load(), heading, changed() }:
+ * call changed() when attendance changed (it loads again, or once an open form is done).
  */
 export function createReport(api, where, { onChange } = {}) {
   const heading = el('h3', { class: 'att-report-title', tabindex: '-1' }, 'Attendance report');
@@ -53,6 +55,18 @@ export function createReport(api, where, { onChange } = {}) {
   let report = null;
   let busy = false;
   const openForms = new Map();        // user -> which form is open ('excuse' | 'note' | 'addendum')
+  let asked = 0;                      // the newest load's number: older answers are dropped
+  let stale = false;                  // a change came while a form was open: load once it closes
+
+  /** Load again if nothing the therapist is doing would be lost; else once it is done. */
+  function reloadWhenFree() {
+    if (busy || openForms.size) {
+      stale = true;
+      return;
+    }
+    stale = false;
+    load();
+  }
 
   function fail(err) {
     problem.textContent = problemText(err);
@@ -74,6 +88,7 @@ export function createReport(api, where, { onChange } = {}) {
     } finally {
       busy = false;
       if (button && button.isConnected) button.disabled = false;
+      if (stale) reloadWhenFree();
     }
   }
 
@@ -94,7 +109,11 @@ export function createReport(api, where, { onChange } = {}) {
       openForms.delete(user);
       if (!(await send(obj, ok))) openForms.set(user, kind);
     });
-    cancel.addEventListener('click', () => { openForms.delete(user); render(); });
+    cancel.addEventListener('click', () => {
+      openForms.delete(user);
+      render();
+      if (stale) reloadWhenFree();
+    });
     return form;
   }
 
@@ -246,18 +265,26 @@ export function createReport(api, where, { onChange } = {}) {
   refresh.addEventListener('click', () => load());
 
   async function load() {
+    const mine = ++asked;
     problem.hidden = true;
     const obj = { type: 'attendance.report', session: where.session };
     if (where.occurrence) obj.occurrence = where.occurrence;
     try {
       const reply = await api.request(obj);
+      if (mine !== asked) return;
       where.occurrence = reply.report && reply.report.occurrence ? reply.report.occurrence.start : where.occurrence;
       show(reply.report);
     } catch (err) {
-      fail(err);
+      if (mine === asked) fail(err);
     }
   }
 
+  /** Someone arrived, was let in or left (the host's attendance.roster): a report not yet signed
+   * follows, as the roster does. */
+  function changed() {
+    if (report && !report.signed) reloadWhenFree();
+  }
+
   signedLine.setAttribute('tabindex', '-1');
-  return { node, load, heading };
+  return { node, load, heading, changed };
 }

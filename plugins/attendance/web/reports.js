@@ -1,7 +1,8 @@
 // reports.js -- "Session reports" in the lobby of a therapist: the sessions they lead, each
 // meeting of the chosen one (newest first, whether signed), and the chosen meeting's report
 // (report.js) to correct and sign. After a session the therapist led, its latest meeting opens.
-import { el, dayText, timeText, problemText } from './util.js';
+import { el } from '/ui.js'; // the client's own helper (same origin)
+import { dayText, timeText, problemText } from './util.js';
 import { createReport } from './report.js';
 
 const STATE_TEXT = { upcoming: 'upcoming', in_progress: 'in progress', ended: 'ended' };

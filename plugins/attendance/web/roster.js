@@ -2,7 +2,8 @@
 // member) with where they are now (in session, waiting, not arrived, left) and the minutes they have
 // attended so far in this meeting. The host sends `attendance.roster` whenever someone arrives, is let
 // in or leaves; between events the minutes of those in the session count up here.
-import { el, minutesText, timeText, dayText, problemText } from './util.js';
+import { el } from '/ui.js'; // the client's own helper (same origin)
+import { minutesText, timeText, dayText, problemText } from './util.js';
 
 const TICK_MS = 15000;
 const STATE = {
@@ -45,6 +46,9 @@ export function createRoster(api) {
     const occ = roster.occurrence;
     const now = Math.min(Date.now() + skew, occ.end);
     const from = Math.max(roster.now, occ.start);
+    // Count on from the host's ms and round once, as the host does.
+    const ms = Number(p.attended_ms);
+    if (Number.isFinite(ms)) return Math.round((ms + Math.max(0, now - from)) / 60000);
     return (Number(p.minutes) || 0) + Math.max(0, Math.floor((now - from) / 60000));
   }
 

@@ -1,20 +1,6 @@
-// util.js -- small helpers for the attendance panels: making elements (text always as text, never
-// markup) and putting minutes, hours and dates into words in the reader's language.
-
-/** el('p', { class: 'x', 'data-testid': 'y' }, 'text', childNode, ...) */
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (key === 'class') node.className = value;
-    else node.setAttribute(key, value === true ? '' : String(value));
-  }
-  for (const child of children) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
+// util.js -- small helpers for the attendance panels: putting minutes, hours and dates into words in
+// the reader's language. Elements are made with the web client's el() (/ui.js: text always as text,
+// never markup), imported from where the client serves it, not copied here.
 
 /** 0 -> "0 min", 95 -> "1 h 35 min". */
 export function minutesText(minutes) {

@@ -2,7 +2,8 @@
 // their plan, with those below plan flagged (in words, not only colour); a therapist sees the
 // patients of the sessions they lead and can open one patient's history to set their plan; an admin
 // sees every patient. Below it, a link to download the attendance CSV for a range of dates.
-import { el, minutesText, hoursText, longDateText, dateValue, problemText } from './util.js';
+import { el } from '/ui.js'; // the client's own helper (same origin)
+import { minutesText, hoursText, longDateText, dateValue, problemText } from './util.js';
 import { createHistory } from './history.js';
 
 const DAY_MS = 86400000;
