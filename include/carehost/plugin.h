@@ -30,8 +30,12 @@
  *         .init = hi_init, .shutdown = hi_shutdown, .handle_message = hi_message);
  *
  * ---------------------------------------------------------------------------
- * Why the interface looks like this (see also notes/plugin-abi-lessons.md)
+ * Why the interface looks like this
  * ---------------------------------------------------------------------------
+ *
+ * It was designed after what the plugin interfaces of Janus, Redis,
+ * libwebsockets and nginx cost their users; each choice below names the
+ * lesson it keeps.
  *
  * Compatibility. Every struct that crosses the boundary starts with the same
  * three fields -- abi_major, abi_minor, size -- and they never move (libwebsockets
@@ -79,9 +83,26 @@
  * caller still owns its reference. Strings in carehost_peer are valid only
  * during the callback; copy them to keep them.
  *
+ * Loading. The host dlopen()s every .so in its plugin folder with RTLD_NOW |
+ * RTLD_LOCAL, so a missing symbol fails at load, not in the middle of a
+ * session, and plugins cannot see one another's symbols. Before it calls
+ * anything it checks the entry symbol, the major version, the struct size and
+ * the name and version, and the mandatory callbacks (init, shutdown); a plugin
+ * that fails a check, or whose init() returns non-zero, is refused with one
+ * line at error level naming the file and the reason, and the host serves on
+ * without it (libwebsockets logged such refusals at info level, where nobody
+ * saw them).
+ *
  * Lifetime. The host never dlclose()s a plugin while the process serves
  * clients: plugins are unloaded only after shutdown() at process exit, when
- * every session, timer and request has ended.
+ * every session, timer and request has ended (Redis crashed later when a
+ * module was unloaded with clients still live).
+ *
+ * Crashes. A plugin runs inside the daemon: a crash in it ends the whole
+ * process. The defence is that what the host acknowledged is already durable
+ * (records are answered only after their commit), the service manager restarts
+ * the daemon at once, and clients reconnect by themselves. Test a plugin under
+ * AddressSanitizer before a clinic runs it.
  */
 #ifndef CAREHOST_PLUGIN_H
 #define CAREHOST_PLUGIN_H
