@@ -87,7 +87,8 @@
  * RTLD_LOCAL, so a missing symbol fails at load, not in the middle of a
  * session, and plugins cannot see one another's symbols. Before it calls
  * anything it checks the entry symbol, the major version, the struct size and
- * the name and version, and the mandatory callbacks (init, shutdown); a plugin
+ * the name and version, and the mandatory callbacks (init and shutdown, and
+ * handle_message once it declares a verb); a plugin
  * that fails a check, or whose init() returns non-zero, is refused with one
  * line at error level naming the file and the reason, and the host serves on
  * without it (libwebsockets logged such refusals at info level, where nobody
