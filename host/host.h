@@ -34,7 +34,7 @@ typedef struct ch_host {
     ch_timers *timers;        /* plugin timers */
     ch_store_worker *store;   /* the storage thread, owner of the clinical store */
     ch_workpool *work;        /* threads for slow pure work (argon2id) */
-    ch_auth_tokens *tokens;   /* signed-in browsers, by token hash (auth_http.c) */
+    ch_auth_tokens *tokens;   /* signed-in browsers, by token hash (auth/signin.h) */
     ch_login_throttle *throttle; /* failed sign-ins per username and address */
     carehost_host_api api;    /* the table handed to plugins */
     uint64_t next_participant;

@@ -11,7 +11,7 @@
  *           "invite.redeem" (and "session.enrol") -- one transaction: all of it
  *           or none; then the schedule as it now stands
  *     loop: put the schedule in the session registry, so the person can join
- *           at once; sign them in (auth_login.c's ch_auth_session_answer).
+ *           at once; sign them in (signin_login.c's ch_auth_session_answer).
  *
  * The people opening these links are patients and families, often anxious:
  * every refusal carries a plain sentence the page shows as it is. */

@@ -1,7 +1,7 @@
-/* sessions_http.c -- the scheduling endpoints (sessions_http.h).
+/* schedule_http.c -- the scheduling endpoints (schedule_http.h).
  *
  *   loop: who asks (a therapist or an admin), the fields' shapes
- *   storage thread (sessions_run.c): look people up, apply the store's rules,
+ *   storage thread (schedule_run.c): look people up, apply the store's rules,
  *         audit, read the schedule back -- one job, one savepoint: a refusal
  *         changes nothing
  *   loop: put the schedule in the session registry, then answer. */

@@ -1,4 +1,4 @@
-/* sessions_http.h -- the clinic's schedule over HTTP: therapists (and admins)
+/* schedule_http.h -- the clinic's schedule over HTTP: therapists (and admins)
  * see and make sessions and enrol people in them from the browser.
  *
  *   GET  /api/sessions -> 200 {"sessions": [session...]}: a therapist's own

@@ -1,5 +1,5 @@
-/* sessions_job.h -- what the scheduling endpoints (sessions_http.c, on the loop)
- * hand the storage thread (sessions_run.c): one job per request, owned by whoever
+/* schedule_job.h -- what the scheduling endpoints (schedule_http.c, on the loop)
+ * hand the storage thread (schedule_run.c): one job per request, owned by whoever
  * holds it -- the loop until submitted, then the storage thread, then the loop. */
 #ifndef CH_SESSIONS_JOB_H
 #define CH_SESSIONS_JOB_H

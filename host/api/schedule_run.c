@@ -1,5 +1,5 @@
-/* sessions_run.c -- the storage-thread half of the scheduling endpoints
- * (sessions_job.h): look people up, apply the store's rules (accounts.h), audit
+/* schedule_run.c -- the storage-thread half of the scheduling endpoints
+ * (schedule_job.h): look people up, apply the store's rules (accounts.h), audit
  * in the same savepoint, and read the schedule back for the answer and the
  * session registry. People are named by username in every message. */
 #include "schedule_job.h"

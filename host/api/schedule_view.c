@@ -1,4 +1,4 @@
-/* sessions_view.c -- see sessions_view.h. */
+/* schedule_view.c -- see schedule_view.h. */
 #include "schedule_view.h"
 
 #include <stdio.h>

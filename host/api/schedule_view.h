@@ -1,4 +1,4 @@
-/* sessions_view.h -- the schedule as the HTTP API shows it (sessions_http.h):
+/* schedule_view.h -- the schedule as the HTTP API shows it (schedule_http.h):
  * store rows (user ids) turned into people a therapist can read. Pure JSON
  * work: called on the storage thread with what the store returned. */
 #ifndef CH_SESSIONS_VIEW_H

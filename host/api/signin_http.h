@@ -31,7 +31,7 @@ int ch_auth_session_answer(uint64_t req_id, const ch_user *user, const char *tok
                            const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES], int64_t now_ms,
                            int secure);
 
-/* The endpoints (api_http.c routes to them). */
+/* The endpoints (routes.c). */
 void ch_auth_http_login(const ch_api_request *r);
 void ch_auth_http_logout(const ch_api_request *r);
 void ch_auth_http_me(const ch_api_request *r);

@@ -1,4 +1,4 @@
-/* auth_login.c -- POST /api/login, as a chain of steps that never block the loop:
+/* signin_login.c -- POST /api/login, as a chain of steps that never block the loop:
  *
  *   loop: check the body; ask the throttle how long to wait (an lws timer)
  *   storage thread: ch_users_get_by_username

@@ -48,7 +48,7 @@ typedef struct ch_conn {
     unsigned char write_deferred;  /* listed in write_defer.c, not yet asked to write */
     ch_frame *description;         /* ch_conn_describe written once, for chat (NULL until then) */
     struct ch_conn *next_in_bucket;
-    struct ch_api_req *api;        /* HTTP only: the /api request in progress (api_http.c) */
+    struct ch_api_req *api;        /* HTTP only: the /api request in progress (http_api.c) */
 } ch_conn;
 
 ch_conns *ch_conns_new(void);

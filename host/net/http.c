@@ -67,7 +67,7 @@ static void fill_mount(struct lws_http_mount *m, const char *mountpoint, const c
     m->cache_intermediaries = 0;
 }
 
-/* Every /api path goes to the carehost protocol's callback (api_http.c), not to files. */
+/* Every /api path goes to the carehost protocol's callback (http_api.c), not to files. */
 static struct lws_http_mount api_mount;
 /* So does /invite/<token>: one page for every token (serve_invite_page). */
 static struct lws_http_mount invite_mount;

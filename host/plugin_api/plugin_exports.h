@@ -21,7 +21,7 @@ int ch_plugin_export_respond(carehost_plugin_ctx *ctx, carehost_export req, int 
                              size_t len);
 /* Whether uri (uri_len bytes, e.g. "/api/attendance.csv") is a registered export. */
 int ch_plugin_export_known(const char *uri, int uri_len);
-/* The endpoint (api_http.c): r->rest is the path after "/api/". */
+/* The endpoint (api/routes.c routes to it): r->rest is the path after "/api/". */
 void ch_plugin_export_http(const ch_api_request *r);
 /* Forget a plugin's exports and answer its pending ones 503 (before unloading it). */
 void ch_plugin_exports_forget(carehost_plugin_ctx *ctx);
