@@ -6,10 +6,10 @@
 // sleeps a fixed time.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startHost, leaderIn, post } = require('../protocol/harness.cjs');
+const { leaderIn, post } = require('../protocol/harness.cjs');
 const {
-  launchBrowser, openPage, screenshot, waitText, waitConnected, waitView, signInPage, unexpected, POLL,
-  PHONE, DESKTOP,
+  startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, waitText, waitConnected, waitView,
+  signInPage, unexpected, POLL, PHONE, DESKTOP,
 } = require('./harness.cjs');
 
 const SESSION = 'evening-iop';
@@ -20,29 +20,18 @@ const WRONG = 'That username and passphrase did not match. Please check them and
 const SIGN_IN_401S = [[401, '/api/me'], [401, '/api/login']];
 
 describe('browser client', { timeout: 180000 }, () => {
+  let env;
   let host;
   let browser;
 
   before(async () => {
-    host = await startHost();
-    browser = await launchBrowser();
+    env = await startHostAndBrowser();
+    ({ host, browser } = env);
   });
 
-  after(async () => {
-    // The browser first: a page left open would log its reconnect attempts to a stopped host.
-    if (browser) await browser.close().catch(() => {});
-    if (host) await host.stop();
-  });
+  after(() => stopHostAndBrowser(env));
 
-  /** Run fn; on failure add the end of the daemon's log to the error. */
-  async function withHostLog(fn) {
-    try {
-      await fn();
-    } catch (err) {
-      err.message += `\n--- carehost stderr (end) ---\n${host ? host.stderr().slice(-4000) : '(no host)'}`;
-      throw err;
-    }
-  }
+  const withHostLog = (fn) => env.withHostLog(fn);
 
   it('signs in on a phone, waits, is let in, and shows chat text as text, never as HTML', () => withHostLog(async () => {
     const therapist = await leaderIn(host, SESSION); // a protocol client: lets the patient in

@@ -5,8 +5,9 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
-const { startHost } = require('../protocol/harness.cjs');
-const { launchBrowser, openPage, screenshot, waitView, waitConnected, PHONE } = require('./harness.cjs');
+const {
+  startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, waitView, waitConnected, PHONE,
+} = require('./harness.cjs');
 
 /** A JSON POST from the served origin; resolves {status, json, cookie}. */
 function post(host, path, body, cookie) {
@@ -33,13 +34,14 @@ function post(host, path, body, cookie) {
 const expected410 = (p) => /Failed to load resource: the server responded with a status of 410/.test(p);
 
 describe('the invite page', { timeout: 120000 }, () => {
+  let env;
   let host;
   let browser;
   let link;
 
   before(async () => {
-    host = await startHost();
-    browser = await launchBrowser();
+    env = await startHostAndBrowser();
+    ({ host, browser } = env);
     const signedIn = await post(host, '/api/login', { username: 'dr.rivera', password: 'demo-therapist-pass' });
     assert.equal(signedIn.status, 200);
     const made = await post(host, '/api/invites', { username: 'robin', role: 'patient' }, signedIn.cookie);
@@ -47,10 +49,7 @@ describe('the invite page', { timeout: 120000 }, () => {
     link = made.json.link;
   });
 
-  after(async () => {
-    if (browser) await browser.close().catch(() => {});
-    if (host) await host.stop();
-  });
+  after(() => stopHostAndBrowser(env));
 
   it('accepts the invitation on a phone and signs the person in', async () => {
     const { context, page, problems } = await openPage(browser, { viewport: PHONE });

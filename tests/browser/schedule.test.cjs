@@ -7,9 +7,10 @@
 // the form. Every wait polls with a deadline; nothing sleeps a fixed time.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startHost, login, httpRequest } = require('../protocol/harness.cjs');
+const { login, httpRequest } = require('../protocol/harness.cjs');
 const {
-  launchBrowser, openPage, screenshot, waitText, waitView, signInPage, unexpected, PHONE, DESKTOP,
+  startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, waitText, waitView, signInPage, unexpected,
+  PHONE, DESKTOP,
 } = require('./harness.cjs');
 
 const TITLE = 'Coping skills group';
@@ -17,30 +18,19 @@ const ME_401 = [[401, '/api/me']]; // every page asks who is signed in before an
 const squash = (s) => String(s).replace(/\s+/g, ' ').trim();
 
 describe('scheduling and inviting from the lobby', { timeout: 240000 }, () => {
+  let env;
   let host;
   let browser;
   let sessionId = null;
 
   before(async () => {
-    host = await startHost();
-    browser = await launchBrowser();
+    env = await startHostAndBrowser();
+    ({ host, browser } = env);
   });
 
-  after(async () => {
-    // The browser first: a page left open would log its reconnect attempts to a stopped host.
-    if (browser) await browser.close().catch(() => {});
-    if (host) await host.stop();
-  });
+  after(() => stopHostAndBrowser(env));
 
-  /** Run fn; on failure add the end of the daemon's log to the error. */
-  async function withHostLog(fn) {
-    try {
-      await fn();
-    } catch (err) {
-      err.message += `\n--- carehost stderr (end) ---\n${host ? host.stderr().slice(-4000) : '(no host)'}`;
-      throw err;
-    }
-  }
+  const withHostLog = (fn) => env.withHostLog(fn);
 
   /** What GET /api/sessions says about a session, asked as dr.rivera outside the browser. */
   async function sessionAsStored(id) {

@@ -5,10 +5,10 @@
 // each as the patient sees it. Every wait polls with a deadline; nothing sleeps a fixed time.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startHost, connectAs } = require('../protocol/harness.cjs');
+const { connectAs } = require('../protocol/harness.cjs');
 const {
-  launchBrowser, openPage, screenshot, waitText, waitConnected, waitView, signInPage, unexpected, POLL,
-  PHONE, DESKTOP,
+  startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, waitText, waitConnected, waitView,
+  signInPage, unexpected, POLL, PHONE, DESKTOP,
 } = require('./harness.cjs');
 
 const SESSION = 'evening-iop';
@@ -19,29 +19,18 @@ const ME_401 = [[401, '/api/me']];
 const squash = (s) => String(s).replace(/\s+/g, ' ').trim();
 
 describe('the waiting room', { timeout: 180000 }, () => {
+  let env;
   let host;
   let browser;
 
   before(async () => {
-    host = await startHost();
-    browser = await launchBrowser();
+    env = await startHostAndBrowser();
+    ({ host, browser } = env);
   });
 
-  after(async () => {
-    // The browser first: a page left open would log its reconnect attempts to a stopped host.
-    if (browser) await browser.close().catch(() => {});
-    if (host) await host.stop();
-  });
+  after(() => stopHostAndBrowser(env));
 
-  /** Run fn; on failure add the end of the daemon's log to the error. */
-  async function withHostLog(fn) {
-    try {
-      await fn();
-    } catch (err) {
-      err.message += `\n--- carehost stderr (end) ---\n${host ? host.stderr().slice(-4000) : '(no host)'}`;
-      throw err;
-    }
-  }
+  const withHostLog = (fn) => env.withHostLog(fn);
 
   /** The therapist signs in through the sign-in screen and opens the evening group. */
   async function therapistIn(page) {
