@@ -134,5 +134,8 @@ export function weeklyChart(weeks, { id, caption }) {
         el('td', {}, plan > 0 ? hoursText(plan) : '—'),
         el('td', {}, plan > 0 ? (short ? `below plan by ${minutesText(Math.max(0, plan * 60 - minutesOf(w)))}` : 'met') : 'no plan set'));
     })));
-  return el('figure', { class: 'att-figure' }, chart, legend, el('div', { class: 'visually-hidden' }, table));
+  // Its own heading: the part's heading is an h2, and what follows the chart (recent sessions) an h4.
+  return el('figure', { class: 'att-figure', 'aria-labelledby': `${id}-heading` },
+    el('h3', { class: 'att-chart-heading', id: `${id}-heading` }, 'Hours each week'),
+    chart, legend, el('div', { class: 'visually-hidden' }, table));
 }
