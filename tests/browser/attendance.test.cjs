@@ -10,8 +10,8 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { login, post, httpRequest } = require('../protocol/harness.cjs');
 const {
-  startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, waitText, waitView, signInPage, unexpected,
-  POLL, PHONE, DESKTOP,
+  startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, expectGoodScreen, waitText, waitView,
+  signInPage, unexpected, POLL, PHONE, DESKTOP,
 } = require('./harness.cjs');
 
 const ME_401 = [[401, '/api/me']]; // every page asks who is signed in before anyone is
@@ -88,6 +88,7 @@ describe('attendance panels', { timeout: 300000 }, () => {
     await waitRoster(t.page, 'Casey', 'In session');
     assert.match(squash(await t.page.getByTestId('att-roster-counts').textContent()), /^1 in session · 0 waiting · 1 not arrived/);
     assert.equal(await p.page.locator('[data-testid="att-roster-box"]').isVisible(), false, 'Casey sees no roster');
+    await expectGoodScreen(t.page, 'attendance: attendance roster therapist');
     await screenshot(t.page, 'attendance-roster-therapist.png');
 
     // A minute in the session shows as a minute (the host counts whole minutes).
@@ -149,6 +150,7 @@ describe('attendance panels', { timeout: 300000 }, () => {
     assert.match(csv.type, /^text\/csv/);
     assert.match(csv.text, /^date,start,end,session,/);
     assert.match(csv.text, /Afternoon skills group/);
+    await expectGoodScreen(t.page, 'attendance: attendance weekly therapist');
     await screenshot(t.page, 'attendance-weekly-therapist.png');
 
     // Casey's lobby (reload: her page shows the lobby as it is now).
@@ -174,6 +176,7 @@ describe('attendance panels', { timeout: 300000 }, () => {
     const lastRow = squash(await table.locator('tbody tr').last().textContent());
     assert.match(lastRow, /1 min\s*9 hours\s*below plan by 8 h 59 min/);
     assert.match(squash(await p.page.getByTestId('att-recent').textContent()), /Afternoon skills group/);
+    await expectGoodScreen(p.page, 'attendance: attendance history phone');
     await screenshot(p.page, 'attendance-history-phone.png');
 
     // The clinic's admin sees every patient's week, Casey flagged, and the export; no reports.
@@ -240,6 +243,7 @@ describe('attendance panels', { timeout: 300000 }, () => {
     assert.equal(await row('Casey').getAttribute('data-status'), 'absent', 'the signed row is not edited');
     assert.match(squash(await row('Casey').getByTestId('att-amended').textContent()), /→ Excused \(corrected\)/);
     assert.match(squash(await report.getByTestId('att-addenda').textContent()), /Casey: status excused\. Reason: A doctor's letter arrived\. — Dr\. Sam Rivera/);
+    await expectGoodScreen(t.page, 'attendance: attendance report signed');
     await screenshot(t.page, 'attendance-report-signed.png');
 
     // Still signed after a reload: it is the host's record, not the page's.

@@ -24,11 +24,11 @@ async function launchBrowser() {
 }
 
 /**
- * A new context and page that records console errors, page errors and dialogs in `problems`.
- * Returns { context, page, problems }.
+ * A new context and page that records console errors, page errors and dialogs in `problems`;
+ * colorScheme: 'light' (default) or 'dark', as the phone's setting. Returns { context, page, problems }.
  */
-async function openPage(browser, { viewport = DESKTOP, timeoutMs = 10000 } = {}) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+async function openPage(browser, { viewport = DESKTOP, timeoutMs = 10000, colorScheme = 'light' } = {}) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, colorScheme });
   const page = await context.newPage();
   page.setDefaultTimeout(timeoutMs);
   const problems = [];
@@ -206,8 +206,11 @@ async function expectNoSideScroll(page, where = 'this screen') {
     const out = [];
     for (const n of document.body.querySelectorAll('*')) {
       const b = n.getBoundingClientRect();
-      if ((b.width || b.height) && b.right + window.scrollX > width + 0.5) {
-        out.push({ node: n, text: `${name(n)} (right edge at ${Math.round(b.right + window.scrollX)} px)` });
+      // Text that does not fit its box spills out of it (a scroll box keeps its own).
+      const spill = getComputedStyle(n).overflowX === 'visible' ? b.left + n.scrollWidth : 0;
+      const right = Math.max(b.right, spill) + window.scrollX;
+      if ((b.width || b.height) && right > width + 0.5) {
+        out.push({ node: n, text: `${name(n)} (right edge at ${Math.round(right)} px)` });
       }
     }
     // The outermost (where it shows) and the innermost (what pushes it out).
@@ -222,6 +225,45 @@ async function expectNoSideScroll(page, where = 'this screen') {
   }
 }
 
+/**
+ * Fail unless Tab alone reaches every visible, enabled control on the page (links, buttons, fields,
+ * <summary>, anything with tabindex >= 0; of a group of radio buttons, one is enough: arrows move
+ * within it). Presses Tab from the top until every control was focused or far more presses than
+ * there are controls, and lists the controls never reached.
+ */
+async function expectKeyboardReachable(page, where) {
+  const count = await page.evaluate(() => {
+    // Controls count even with tabindex="-1" (that is what would take them out of reach); other
+    // elements count when they ask to be in the tab order.
+    const SEL = 'a[href], button, input:not([type="hidden"]), select, textarea, summary, [tabindex]:not([tabindex^="-"])';
+    const shown = (n) => n.getClientRects().length > 0 && getComputedStyle(n).visibility !== 'hidden'
+      && !n.closest('[inert]') && !(n.closest('details:not([open])') && n.tagName !== 'SUMMARY');
+    const controls = [...document.querySelectorAll(SEL)].filter((n) => !n.disabled && shown(n));
+    window.kbCheck = { controls, reached: new Set() };
+    if (!window.kbListening) {
+      document.addEventListener('focusin', (e) => window.kbCheck.reached.add(e.target), true);
+      window.kbListening = true;
+    }
+    if (document.activeElement) document.activeElement.blur();
+    window.scrollTo(0, 0);
+    return controls.length;
+  });
+  const missing = async () => page.evaluate(() => {
+    const { controls, reached } = window.kbCheck;
+    const done = (n) => reached.has(n) || (n.type === 'radio' && n.name
+      && controls.some((o) => o.type === 'radio' && o.name === n.name && o.form === n.form && reached.has(o)));
+    return controls.filter((n) => !done(n)).map((n) => `${n.tagName.toLowerCase()}${n.id ? `#${n.id}` : ''}`
+      + `${n.dataset.testid ? `[data-testid=${n.dataset.testid}]` : ''} "${(n.textContent || n.value || '').trim().slice(0, 40)}"`);
+  });
+  let left = await missing();
+  for (let i = 0; i < count * 3 + 20 && left.length; i += 1) {
+    await page.keyboard.press('Tab');
+    if (i % 10 === 9) left = await missing();
+  }
+  left = await missing();
+  if (left.length) throw new Error(`on ${where}, Tab never reaches ${left.length} of ${count} controls:\n  ${left.join('\n  ')}`);
+}
+
 /** Both checks: no sideways scrolling and no serious or critical axe violation (opts: strict). */
 async function expectGoodScreen(page, where, opts) {
   await expectNoSideScroll(page, where);
@@ -231,5 +273,6 @@ async function expectGoodScreen(page, where, opts) {
 module.exports = {
   launchBrowser, openPage, screenshot, screenshotPath, waitText, waitConnected, waitView, signInPage,
   unexpected, startHostAndBrowser, stopHostAndBrowser, expectAccessible, expectNoSideScroll, expectGoodScreen,
+  expectKeyboardReachable,
   POLL, PHONE, SMALL_PHONE, DESKTOP,
 };

@@ -6,7 +6,8 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const {
-  startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, waitView, waitConnected, PHONE,
+  startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, expectGoodScreen, waitView, waitConnected,
+  PHONE,
 } = require('./harness.cjs');
 
 /** A JSON POST from the served origin; resolves {status, json, cookie}. */
@@ -73,6 +74,7 @@ describe('the invite page', { timeout: 120000 }, () => {
       assert.match(await page.getByTestId('invite-done').textContent(), /Robin/);
       assert.equal(await page.getByTestId('continue').getAttribute('href'), '/');
       assert.equal(await page.getByTestId('invite-form').isVisible(), false);
+      await expectGoodScreen(page, 'invite: invite done');
       await screenshot(page, 'invite-done.png');
 
       // Signed in: the cookie came with the answer, and /api/me knows who this is.
@@ -103,6 +105,7 @@ describe('the invite page', { timeout: 120000 }, () => {
       assert.equal(text, 'This invitation has already been used. If you need help signing in, please contact your clinic.');
       assert.equal(await page.getByTestId('invite-form').isVisible(), false);
       assert.equal(await page.getByTestId('invite-loading').isVisible(), false);
+      await expectGoodScreen(page, 'invite: invite used');
       await screenshot(page, 'invite-used.png');
       assert.deepEqual(problems.filter((p) => !expected410(p)), []);
     } finally {
