@@ -124,6 +124,9 @@ for (const colorScheme of ['light', 'dark']) describe(`every screen on a 360 px 
       await t.page.getByTestId('att-week-table').waitFor({ state: 'visible' });
       await t.page.getByTestId(`join-${live}`).waitFor();
       await check(t.page, 'the therapist lobby', colorScheme);
+      // Beside "Dr. Sam Rivera" the top bar is tight: "Sign out" stays one line (the name wraps).
+      const signOut = await t.page.getByTestId('sign-out').boundingBox();
+      assert.ok(signOut.height <= 48, `"Sign out" is on one line: ${signOut.height} px tall`);
       await t.page.getByTestId('schedule-open').click();
       await t.page.getByTestId('enrol-casey').waitFor();
       await check(t.page, 'the therapist lobby with the schedule form', colorScheme);
