@@ -45,12 +45,15 @@ export function createLeaderTools(api) {
 
   // ---- the waiting list --------------------------------------------------------------------
 
-  function inlineForm({ label, placeholder, submit, submitClass, onSubmit, maxlength = 500, list }) {
+  // A short placeholder: on a phone the box is narrow, and a longer one would be cut off mid-word
+  // (an example, if any, goes in a line of its own under the label).
+  function inlineForm({ label, example, placeholder, submit, submitClass, onSubmit, maxlength = 500, list }) {
     const input = el('input', { type: 'text', maxlength, placeholder, 'aria-label': label, list, autocomplete: 'off' });
     const ok = el('button', { type: 'submit', class: `${submitClass} small` }, submit);
     const cancel = el('button', { type: 'button', class: 'secondary small' }, 'Cancel');
     const form = el('form', { class: 'inline-form', novalidate: true },
-      el('p', { class: 'hint inline-label' }, label), input, el('div', { class: 'button-row' }, ok, cancel));
+      el('p', { class: 'hint inline-label' }, label), example ? el('p', { class: 'hint inline-label' }, example) : null,
+      input, el('div', { class: 'button-row' }, ok, cancel));
     form.hidden = true;
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
@@ -71,7 +74,8 @@ export function createLeaderTools(api) {
     const messageBtn = el('button', { type: 'button', class: 'secondary small', 'data-testid': 'message' }, 'Message');
     const declineBtn = el('button', { type: 'button', class: 'secondary small', 'data-testid': 'decline' }, 'Decline');
     const message = inlineForm({
-      label: `A message to ${w.name} while they wait`, placeholder: 'For example: I will let you in shortly.',
+      label: `A message to ${w.name} while they wait`, example: 'For example: “I will let you in shortly.”',
+      placeholder: 'Your message',
       submit: 'Send', submitClass: 'primary', list: 'waiting-suggestions',
       onSubmit: async (text, button) => {
         if (!text) return false;

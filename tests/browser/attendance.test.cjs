@@ -8,9 +8,10 @@
 // errors under the CSP. Every wait polls with a deadline; nothing sleeps a fixed time.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startHost, login, post, httpRequest } = require('../protocol/harness.cjs');
+const { login, post, httpRequest } = require('../protocol/harness.cjs');
 const {
-  launchBrowser, openPage, screenshot, waitText, waitView, signInPage, unexpected, POLL, PHONE, DESKTOP,
+  startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, expectGoodScreen, waitText, waitView,
+  signInPage, unexpected, POLL, PHONE, DESKTOP,
 } = require('./harness.cjs');
 
 const ME_401 = [[401, '/api/me']]; // every page asks who is signed in before anyone is
@@ -18,6 +19,7 @@ const squash = (s) => String(s).replace(/\s+/g, ' ').trim();
 const MINUTE = 60000;
 
 describe('attendance panels', { timeout: 300000 }, () => {
+  let env;
   let host;
   let browser;
   let live;          // a group in progress: started 5 minutes ago, 2 hours long, Casey and Riley
@@ -26,8 +28,8 @@ describe('attendance panels', { timeout: 300000 }, () => {
   let p;             // Casey's page
 
   before(async () => {
-    host = await startHost();
-    browser = await launchBrowser();
+    env = await startHostAndBrowser();
+    ({ host, browser } = env);
     const { cookie } = await login(host, 'dr.rivera');
     const make = async (body) => {
       const r = await post(host, '/api/sessions', { kind: 'group', enrol: ['casey', 'riley'], ...body }, { cookie });
@@ -42,21 +44,9 @@ describe('attendance panels', { timeout: 300000 }, () => {
     past = await make({ title: 'Morning check-in', start: now - 2 * 60 * MINUTE, duration: 60 });
   });
 
-  after(async () => {
-    // The browser first: a page left open would log its reconnect attempts to a stopped host.
-    if (browser) await browser.close().catch(() => {});
-    if (host) await host.stop();
-  });
+  after(() => stopHostAndBrowser(env));
 
-  /** Run fn; on failure add the end of the daemon's log to the error. */
-  async function withHostLog(fn) {
-    try {
-      await fn();
-    } catch (err) {
-      err.message += `\n--- carehost stderr (end) ---\n${host ? host.stderr().slice(-4000) : '(no host)'}`;
-      throw err;
-    }
-  }
+  const withHostLog = (fn) => env.withHostLog(fn);
 
   const rosterRow = (page, name) => page.locator('[data-testid="att-roster-row"]', { hasText: name });
   const rowState = (page, name) => rosterRow(page, name).getByTestId('att-state').textContent();
@@ -98,6 +88,7 @@ describe('attendance panels', { timeout: 300000 }, () => {
     await waitRoster(t.page, 'Casey', 'In session');
     assert.match(squash(await t.page.getByTestId('att-roster-counts').textContent()), /^1 in session · 0 waiting · 1 not arrived/);
     assert.equal(await p.page.locator('[data-testid="att-roster-box"]').isVisible(), false, 'Casey sees no roster');
+    await expectGoodScreen(t.page, 'attendance: attendance roster therapist');
     await screenshot(t.page, 'attendance-roster-therapist.png');
 
     // A minute in the session shows as a minute (the host counts whole minutes).
@@ -159,6 +150,7 @@ describe('attendance panels', { timeout: 300000 }, () => {
     assert.match(csv.type, /^text\/csv/);
     assert.match(csv.text, /^date,start,end,session,/);
     assert.match(csv.text, /Afternoon skills group/);
+    await expectGoodScreen(t.page, 'attendance: attendance weekly therapist');
     await screenshot(t.page, 'attendance-weekly-therapist.png');
 
     // Casey's lobby (reload: her page shows the lobby as it is now).
@@ -184,6 +176,7 @@ describe('attendance panels', { timeout: 300000 }, () => {
     const lastRow = squash(await table.locator('tbody tr').last().textContent());
     assert.match(lastRow, /1 min\s*9 hours\s*below plan by 8 h 59 min/);
     assert.match(squash(await p.page.getByTestId('att-recent').textContent()), /Afternoon skills group/);
+    await expectGoodScreen(p.page, 'attendance: attendance history phone');
     await screenshot(p.page, 'attendance-history-phone.png');
 
     // The clinic's admin sees every patient's week, Casey flagged, and the export; no reports.
@@ -250,6 +243,7 @@ describe('attendance panels', { timeout: 300000 }, () => {
     assert.equal(await row('Casey').getAttribute('data-status'), 'absent', 'the signed row is not edited');
     assert.match(squash(await row('Casey').getByTestId('att-amended').textContent()), /→ Excused \(corrected\)/);
     assert.match(squash(await report.getByTestId('att-addenda').textContent()), /Casey: status excused\. Reason: A doctor's letter arrived\. — Dr\. Sam Rivera/);
+    await expectGoodScreen(t.page, 'attendance: attendance report signed');
     await screenshot(t.page, 'attendance-report-signed.png');
 
     // Still signed after a reload: it is the host's record, not the page's.

@@ -6,10 +6,10 @@
 // sleeps a fixed time.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startHost, leaderIn, post } = require('../protocol/harness.cjs');
+const { leaderIn, post } = require('../protocol/harness.cjs');
 const {
-  launchBrowser, openPage, screenshot, waitText, waitConnected, waitView, signInPage, unexpected, POLL,
-  PHONE, DESKTOP,
+  startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, expectGoodScreen, waitText, waitConnected,
+  waitView, signInPage, unexpected, POLL, PHONE, DESKTOP,
 } = require('./harness.cjs');
 
 const SESSION = 'evening-iop';
@@ -20,29 +20,18 @@ const WRONG = 'That username and passphrase did not match. Please check them and
 const SIGN_IN_401S = [[401, '/api/me'], [401, '/api/login']];
 
 describe('browser client', { timeout: 180000 }, () => {
+  let env;
   let host;
   let browser;
 
   before(async () => {
-    host = await startHost();
-    browser = await launchBrowser();
+    env = await startHostAndBrowser();
+    ({ host, browser } = env);
   });
 
-  after(async () => {
-    // The browser first: a page left open would log its reconnect attempts to a stopped host.
-    if (browser) await browser.close().catch(() => {});
-    if (host) await host.stop();
-  });
+  after(() => stopHostAndBrowser(env));
 
-  /** Run fn; on failure add the end of the daemon's log to the error. */
-  async function withHostLog(fn) {
-    try {
-      await fn();
-    } catch (err) {
-      err.message += `\n--- carehost stderr (end) ---\n${host ? host.stderr().slice(-4000) : '(no host)'}`;
-      throw err;
-    }
-  }
+  const withHostLog = (fn) => env.withHostLog(fn);
 
   it('signs in on a phone, waits, is let in, and shows chat text as text, never as HTML', () => withHostLog(async () => {
     const therapist = await leaderIn(host, SESSION); // a protocol client: lets the patient in
@@ -51,6 +40,7 @@ describe('browser client', { timeout: 180000 }, () => {
       await page.goto(`${host.url}/`);
       await waitView(page, 'signin');
       assert.equal(await page.locator('#status').isVisible(), false, 'no connection status before signing in');
+      await expectGoodScreen(page, 'chat: signin phone');
       await screenshot(page, 'browser-signin-phone.png');
 
       // A wrong passphrase and an unknown username get the same kind sentence.
@@ -67,6 +57,7 @@ describe('browser client', { timeout: 180000 }, () => {
       await page.waitForFunction(() => document.getElementById('signin-button').textContent === 'Sign in'
         && !document.getElementById('signin-error').hidden, null, POLL);
       assert.equal(await page.getByTestId('signin-error').textContent(), WRONG);
+      await expectGoodScreen(page, 'chat: signin refused');
       await screenshot(page, 'browser-signin-refused.png');
 
       await page.getByTestId('username').fill('jordan');
@@ -83,6 +74,7 @@ describe('browser client', { timeout: 180000 }, () => {
       assert.match(await page.getByTestId(`schedule-${SESSION}`).textContent(), /^Mon, Wed, Thu .+, 3 hours$/);
       assert.equal(await page.locator('li[data-session="individual-demo"]').count(), 0,
         'a session Jordan is not enrolled in is not listed');
+      await expectGoodScreen(page, 'chat: lobby phone');
       await screenshot(page, 'browser-lobby-phone.png');
 
       // Join: the waiting room, until the therapist lets Jordan in.
@@ -126,12 +118,14 @@ describe('browser client', { timeout: 180000 }, () => {
         /Your therapist has paused chat messages from you for now/);
       assert.equal(await page.locator('#chat-input').isDisabled(), true);
       assert.equal(await page.locator('#chat-send').isDisabled(), true);
+      await expectGoodScreen(page, 'chat: muted phone');
       await screenshot(page, 'browser-muted-phone.png');
       assert.equal((await therapist.request({ type: 'mute', participant: me, muted: false })).type, 'reply');
       await page.getByTestId('chat-muted').waitFor({ state: 'hidden' });
       assert.equal(await page.locator('#chat-input').isDisabled(), false);
       assert.equal(await page.locator('#chat-send').isDisabled(), false);
 
+      await expectGoodScreen(page, 'chat: session phone');
       await screenshot(page, 'browser-session-phone.png');
       assert.deepEqual(unexpected(problems, SIGN_IN_401S), [], 'no console errors, page errors or dialogs');
     } finally {
@@ -194,7 +188,9 @@ describe('browser client', { timeout: 180000 }, () => {
       assert.ok(Number(shown) >= 1, `count after a click: ${shown}`);
       await a.page.waitForFunction(([sel, n]) => document.querySelector(sel)?.textContent === n, [count, shown], POLL);
 
+      await expectGoodScreen(a.page, 'chat: session desktop');
       await screenshot(a.page, 'browser-session-desktop.png');
+      await expectGoodScreen(b.page, 'chat: session phone 2');
       await screenshot(b.page, 'browser-session-phone-2.png');
 
       // The patient's connection drops: the client reconnects and is back in the session, not
@@ -254,6 +250,7 @@ describe('browser client', { timeout: 180000 }, () => {
       await waitView(second, 'waiting');
       await waitView(page, 'notice');
       assert.equal(await page.getByTestId('notice-title').textContent(), 'Open in another window');
+      await expectGoodScreen(page, 'chat: replaced phone');
       await screenshot(page, 'browser-replaced-phone.png');
       await page.getByTestId('notice-retry').click();
       await waitView(page, 'waiting');
@@ -273,6 +270,7 @@ describe('browser client', { timeout: 180000 }, () => {
       await waitView(page, 'signin');
       assert.match(await page.getByTestId('signin-note').textContent(), /Your sign-in has ended/);
       assert.equal(await page.getByTestId('account-name').isVisible(), false);
+      await expectGoodScreen(page, 'chat: signin ended');
       await screenshot(page, 'browser-signin-ended.png');
 
       // Sign in again, then sign out with the button.

@@ -1,13 +1,17 @@
 'use strict';
-// Browser helpers for the browser tests: Debian's Chromium driven by playwright-core.
+// Browser helpers for the browser tests: Debian's Chromium driven by playwright-core, the daemon
+// started and stopped around them (startHostAndBrowser / stopHostAndBrowser), and the checks every
+// screen must pass: axe-core (expectAccessible) and no sideways scrolling (expectNoSideScroll).
 // Never downloads a browser; CHROMIUM overrides the path.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
+const { startHost, login } = require('../protocol/harness.cjs');
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const PHONE = { width: 390, height: 844 };
+const SMALL_PHONE = { width: 360, height: 740 }; // the narrowest screen every page must fit
 const DESKTOP = { width: 1280, height: 860 };
 
 async function launchBrowser() {
@@ -20,11 +24,11 @@ async function launchBrowser() {
 }
 
 /**
- * A new context and page that records console errors, page errors and dialogs in `problems`.
- * Returns { context, page, problems }.
+ * A new context and page that records console errors, page errors and dialogs in `problems`;
+ * colorScheme: 'light' (default) or 'dark', as the phone's setting. Returns { context, page, problems }.
  */
-async function openPage(browser, { viewport = DESKTOP, timeoutMs = 10000 } = {}) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+async function openPage(browser, { viewport = DESKTOP, timeoutMs = 10000, colorScheme = 'light' } = {}) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, colorScheme });
   const page = await context.newPage();
   page.setDefaultTimeout(timeoutMs);
   const problems = [];
@@ -94,7 +98,181 @@ function unexpected(problems, allowed = []) {
     p.includes(`the server responded with a status of ${status}`) && p.includes(`${path}]`)));
 }
 
+// ---- the daemon and the browser, started and stopped once per test file ----------------------
+
+/** Last resort: a daemon still running when Node exits (a test killed mid-way) is killed too. */
+const running = new Set();
+process.on('exit', () => {
+  for (const proc of running) {
+    try { proc.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
+/**
+ * Start the daemon (demo clinic, listening on a free port; hostOpts go to startHost) and Chromium.
+ * Returns env: { host, browser, url, login(username), withHostLog(fn) }. Always pair it with
+ * stopHostAndBrowser(env) in an after() hook; if starting fails half-way, what did start is stopped
+ * here before the error is thrown.
+ */
+async function startHostAndBrowser(hostOpts = {}) {
+  const env = {
+    host: null,
+    browser: null,
+    get url() { return env.host.url; },
+    /** Sign in over HTTP (not in the browser): { cookie, ... } from the protocol harness. */
+    login: (username) => login(env.host, username),
+    /** Run fn; on failure add the end of the daemon's log to the error. */
+    async withHostLog(fn) {
+      try {
+        await fn();
+      } catch (err) {
+        err.message += `\n--- carehost stderr (end) ---\n${env.host ? env.host.stderr().slice(-4000) : '(no host)'}`;
+        throw err;
+      }
+    },
+  };
+  try {
+    env.host = await startHost(hostOpts);
+    running.add(env.host.proc);
+    env.host.exited.then(() => running.delete(env.host.proc));
+    env.browser = await launchBrowser();
+  } catch (err) {
+    await stopHostAndBrowser(env);
+    throw err;
+  }
+  return env;
+}
+
+/**
+ * Stop what startHostAndBrowser started: the browser first (a page left open would log its
+ * reconnect attempts to a stopped host), then the daemon. Safe with a half-started or missing env,
+ * and never throws, so every after() hook can call it.
+ */
+async function stopHostAndBrowser(env) {
+  if (!env) return;
+  if (env.browser) {
+    await env.browser.close().catch(() => {});
+    env.browser = null;
+  }
+  if (env.host) {
+    await env.host.stop().catch(() => { try { env.host.proc.kill('SIGKILL'); } catch { /* gone */ } });
+  }
+}
+
+// ---- accessibility and phone width checks ----------------------------------------------------
+
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_SERIOUS = new Set(['serious', 'critical']);
+
+/**
+ * Run axe-core on the page as it is now and fail, listing each serious or critical violation (its
+ * rule, the elements and axe's help text), if there are any; with strict, any violation at all
+ * (minor and moderate ones too, such as heading-order). The page's CSP forbids injected <script>
+ * tags, so the source is evaluated through the DevTools protocol (page.evaluate), which the CSP does
+ * not govern; the check below makes sure axe really loaded.
+ */
+async function expectAccessible(page, where, { strict = false } = {}) {
+  const loaded = await page.evaluate(() => typeof window.axe === 'object' && typeof window.axe.run === 'function');
+  if (!loaded) await page.evaluate(AXE_SOURCE);
+  const results = await page.evaluate(async () => {
+    if (typeof window.axe !== 'object') return null;
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map((n) => ({ impact: n.impact, target: n.target.join(' '), summary: n.failureSummary })),
+    }));
+  });
+  if (results === null) throw new Error(`axe-core did not load on ${where}`);
+  const bad = results.filter((v) => strict || AXE_SERIOUS.has(v.impact));
+  if (bad.length) {
+    const lines = bad.flatMap((v) => [`${v.id} (${v.impact}): ${v.help}`,
+      ...v.nodes.map((n) => `    ${n.target}${n.summary ? ` -- ${n.summary.replace(/\s+/g, ' ')}` : ''}`)]);
+    const what = `${strict ? '' : 'serious or critical '}${bad.length === 1 ? 'violation' : 'violations'}`;
+    throw new Error(`axe: ${bad.length} ${what} on ${where}:\n  ${lines.join('\n  ')}`);
+  }
+}
+
+/**
+ * Fail if the page scrolls sideways (document wider than the window), naming the elements that
+ * stick out past the right edge (the outermost few) to show where to look.
+ */
+async function expectNoSideScroll(page, where = 'this screen') {
+  const r = await page.evaluate(() => {
+    const root = document.documentElement;
+    const width = root.clientWidth;
+    const name = (n) => `${n.tagName.toLowerCase()}${n.id ? `#${n.id}` : ''}`
+      + `${n.classList.length ? `.${[...n.classList].join('.')}` : ''}`
+      + `${n.dataset && n.dataset.testid ? `[data-testid=${n.dataset.testid}]` : ''}`;
+    const out = [];
+    for (const n of document.body.querySelectorAll('*')) {
+      const b = n.getBoundingClientRect();
+      // Text that does not fit its box spills out of it (a scroll box keeps its own).
+      const spill = getComputedStyle(n).overflowX === 'visible' ? b.left + n.scrollWidth : 0;
+      const right = Math.max(b.right, spill) + window.scrollX;
+      if ((b.width || b.height) && right > width + 0.5) {
+        out.push({ node: n, text: `${name(n)} (right edge at ${Math.round(right)} px)` });
+      }
+    }
+    // The outermost (where it shows) and the innermost (what pushes it out).
+    const outer = out.filter((o) => !out.some((p) => p !== o && p.node.contains(o.node)));
+    const inner = out.filter((o) => !out.some((p) => p !== o && o.node.contains(p.node)));
+    const wide = [...new Set([...outer.slice(0, 4), ...inner.slice(0, 6)])].map((o) => o.text);
+    return { scroll: root.scrollWidth, width, wide };
+  });
+  if (r.scroll > r.width) {
+    throw new Error(`${where} scrolls sideways: ${r.scroll} px wide in a ${r.width} px window; sticking out:\n  `
+      + `${r.wide.join('\n  ') || '(nothing found)'}`);
+  }
+}
+
+/**
+ * Fail unless Tab alone reaches every visible, enabled control on the page (links, buttons, fields,
+ * <summary>, anything with tabindex >= 0; of a group of radio buttons, one is enough: arrows move
+ * within it). Presses Tab from the top until every control was focused or far more presses than
+ * there are controls, and lists the controls never reached.
+ */
+async function expectKeyboardReachable(page, where) {
+  const count = await page.evaluate(() => {
+    // Controls count even with tabindex="-1" (that is what would take them out of reach); other
+    // elements count when they ask to be in the tab order.
+    const SEL = 'a[href], button, input:not([type="hidden"]), select, textarea, summary, [tabindex]:not([tabindex^="-"])';
+    const shown = (n) => n.getClientRects().length > 0 && getComputedStyle(n).visibility !== 'hidden'
+      && !n.closest('[inert]') && !(n.closest('details:not([open])') && n.tagName !== 'SUMMARY');
+    const controls = [...document.querySelectorAll(SEL)].filter((n) => !n.disabled && shown(n));
+    window.kbCheck = { controls, reached: new Set() };
+    if (!window.kbListening) {
+      document.addEventListener('focusin', (e) => window.kbCheck.reached.add(e.target), true);
+      window.kbListening = true;
+    }
+    if (document.activeElement) document.activeElement.blur();
+    window.scrollTo(0, 0);
+    return controls.length;
+  });
+  const missing = async () => page.evaluate(() => {
+    const { controls, reached } = window.kbCheck;
+    const done = (n) => reached.has(n) || (n.type === 'radio' && n.name
+      && controls.some((o) => o.type === 'radio' && o.name === n.name && o.form === n.form && reached.has(o)));
+    return controls.filter((n) => !done(n)).map((n) => `${n.tagName.toLowerCase()}${n.id ? `#${n.id}` : ''}`
+      + `${n.dataset.testid ? `[data-testid=${n.dataset.testid}]` : ''} "${(n.textContent || n.value || '').trim().slice(0, 40)}"`);
+  });
+  let left = await missing();
+  for (let i = 0; i < count * 3 + 20 && left.length; i += 1) {
+    await page.keyboard.press('Tab');
+    if (i % 10 === 9) left = await missing();
+  }
+  left = await missing();
+  if (left.length) throw new Error(`on ${where}, Tab never reaches ${left.length} of ${count} controls:\n  ${left.join('\n  ')}`);
+}
+
+/** Both checks: no sideways scrolling and no serious or critical axe violation (opts: strict). */
+async function expectGoodScreen(page, where, opts) {
+  await expectNoSideScroll(page, where);
+  await expectAccessible(page, where, opts);
+}
+
 module.exports = {
   launchBrowser, openPage, screenshot, screenshotPath, waitText, waitConnected, waitView, signInPage,
-  unexpected, POLL, PHONE, DESKTOP,
+  unexpected, startHostAndBrowser, stopHostAndBrowser, expectAccessible, expectNoSideScroll, expectGoodScreen,
+  expectKeyboardReachable,
+  POLL, PHONE, SMALL_PHONE, DESKTOP,
 };

@@ -5,8 +5,10 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
-const { startHost } = require('../protocol/harness.cjs');
-const { launchBrowser, openPage, screenshot, waitView, waitConnected, PHONE } = require('./harness.cjs');
+const {
+  startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, expectGoodScreen, waitView, waitConnected,
+  PHONE,
+} = require('./harness.cjs');
 
 /** A JSON POST from the served origin; resolves {status, json, cookie}. */
 function post(host, path, body, cookie) {
@@ -33,13 +35,14 @@ function post(host, path, body, cookie) {
 const expected410 = (p) => /Failed to load resource: the server responded with a status of 410/.test(p);
 
 describe('the invite page', { timeout: 120000 }, () => {
+  let env;
   let host;
   let browser;
   let link;
 
   before(async () => {
-    host = await startHost();
-    browser = await launchBrowser();
+    env = await startHostAndBrowser();
+    ({ host, browser } = env);
     const signedIn = await post(host, '/api/login', { username: 'dr.rivera', password: 'demo-therapist-pass' });
     assert.equal(signedIn.status, 200);
     const made = await post(host, '/api/invites', { username: 'robin', role: 'patient' }, signedIn.cookie);
@@ -47,10 +50,7 @@ describe('the invite page', { timeout: 120000 }, () => {
     link = made.json.link;
   });
 
-  after(async () => {
-    if (browser) await browser.close().catch(() => {});
-    if (host) await host.stop();
-  });
+  after(() => stopHostAndBrowser(env));
 
   it('accepts the invitation on a phone and signs the person in', async () => {
     const { context, page, problems } = await openPage(browser, { viewport: PHONE });
@@ -74,6 +74,7 @@ describe('the invite page', { timeout: 120000 }, () => {
       assert.match(await page.getByTestId('invite-done').textContent(), /Robin/);
       assert.equal(await page.getByTestId('continue').getAttribute('href'), '/');
       assert.equal(await page.getByTestId('invite-form').isVisible(), false);
+      await expectGoodScreen(page, 'invite: invite done');
       await screenshot(page, 'invite-done.png');
 
       // Signed in: the cookie came with the answer, and /api/me knows who this is.
@@ -104,6 +105,7 @@ describe('the invite page', { timeout: 120000 }, () => {
       assert.equal(text, 'This invitation has already been used. If you need help signing in, please contact your clinic.');
       assert.equal(await page.getByTestId('invite-form').isVisible(), false);
       assert.equal(await page.getByTestId('invite-loading').isVisible(), false);
+      await expectGoodScreen(page, 'invite: invite used');
       await screenshot(page, 'invite-used.png');
       assert.deepEqual(problems.filter((p) => !expected410(p)), []);
     } finally {

@@ -7,9 +7,10 @@
 // the form. Every wait polls with a deadline; nothing sleeps a fixed time.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startHost, login, httpRequest } = require('../protocol/harness.cjs');
+const { login, httpRequest } = require('../protocol/harness.cjs');
 const {
-  launchBrowser, openPage, screenshot, waitText, waitView, signInPage, unexpected, PHONE, DESKTOP,
+  startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, expectGoodScreen, waitText, waitView,
+  signInPage, unexpected, PHONE, DESKTOP,
 } = require('./harness.cjs');
 
 const TITLE = 'Coping skills group';
@@ -17,30 +18,19 @@ const ME_401 = [[401, '/api/me']]; // every page asks who is signed in before an
 const squash = (s) => String(s).replace(/\s+/g, ' ').trim();
 
 describe('scheduling and inviting from the lobby', { timeout: 240000 }, () => {
+  let env;
   let host;
   let browser;
   let sessionId = null;
 
   before(async () => {
-    host = await startHost();
-    browser = await launchBrowser();
+    env = await startHostAndBrowser();
+    ({ host, browser } = env);
   });
 
-  after(async () => {
-    // The browser first: a page left open would log its reconnect attempts to a stopped host.
-    if (browser) await browser.close().catch(() => {});
-    if (host) await host.stop();
-  });
+  after(() => stopHostAndBrowser(env));
 
-  /** Run fn; on failure add the end of the daemon's log to the error. */
-  async function withHostLog(fn) {
-    try {
-      await fn();
-    } catch (err) {
-      err.message += `\n--- carehost stderr (end) ---\n${host ? host.stderr().slice(-4000) : '(no host)'}`;
-      throw err;
-    }
-  }
+  const withHostLog = (fn) => env.withHostLog(fn);
 
   /** What GET /api/sessions says about a session, asked as dr.rivera outside the browser. */
   async function sessionAsStored(id) {
@@ -92,6 +82,7 @@ describe('scheduling and inviting from the lobby', { timeout: 240000 }, () => {
         await t.page.getByTestId('enrol-casey').check();
         const words = `Mon, Wed ${first.time}, 1 hour 30 minutes`;
         await waitText(t.page, '[data-testid="schedule-preview"]', words);
+        await expectGoodScreen(t.page, 'schedule: schedule form');
         await screenshot(t.page, 'schedule-form.png');
         await t.page.getByTestId('schedule-submit').click();
 
@@ -108,6 +99,7 @@ describe('scheduling and inviting from the lobby', { timeout: 240000 }, () => {
         assert.match(await row.textContent(), /You lead this session/);
         await waitText(t.page, `[data-testid="enrolled-${sessionId}"]`, 'Casey');
         assert.match(squash(await t.page.getByTestId(`roster-${sessionId}`).textContent()), /Enrolled \(1\)/);
+        await expectGoodScreen(t.page, 'schedule: schedule listed');
         await screenshot(t.page, 'schedule-listed.png');
 
         // What was stored is what was typed, read in the clinic's local time.
@@ -130,6 +122,7 @@ describe('scheduling and inviting from the lobby', { timeout: 240000 }, () => {
         await waitView(p.page, 'waiting');
         assert.equal(await p.page.getByTestId('waiting-session').textContent(), TITLE);
         assert.equal(await p.page.getByTestId('waiting-place').textContent(), 'You are first in line.');
+        await expectGoodScreen(p.page, 'schedule: schedule casey waiting phone');
         await screenshot(p.page, 'schedule-casey-waiting-phone.png');
 
         // Riley is in the evening group but not in this one: it is not in her list.
@@ -188,6 +181,7 @@ describe('scheduling and inviting from the lobby', { timeout: 240000 }, () => {
       await t.page.getByTestId('invite-copy').click();
       await waitText(t.page, '[data-testid="invite-copied"]', 'Copied.');
       assert.equal(await t.page.evaluate(() => navigator.clipboard.readText()), link);
+      await expectGoodScreen(t.page, 'schedule: schedule invite link');
       await screenshot(t.page, 'schedule-invite-link.png');
 
       // The person opens the link on a phone, sets up the account, and finds the session.
@@ -206,6 +200,7 @@ describe('scheduling and inviting from the lobby', { timeout: 240000 }, () => {
       await n.page.getByTestId(`join-${sessionId}`).click();
       await waitView(n.page, 'waiting');
       assert.equal(await n.page.getByTestId('waiting-session').textContent(), TITLE);
+      await expectGoodScreen(n.page, 'schedule: schedule invited waiting phone');
       await screenshot(n.page, 'schedule-invited-waiting-phone.png');
 
       // Back in the therapist's list (asked again), Sky is enrolled.
@@ -277,6 +272,7 @@ describe('scheduling and inviting from the lobby', { timeout: 240000 }, () => {
       await a.page.getByTestId('schedule-submit').click();
       await waitText(a.page, '[data-testid="schedule-error"]', 'casey is not a therapist: a therapist leads a session.');
       assert.equal(await a.page.getByTestId('schedule-title').inputValue(), 'Check-in with Avery', 'nothing typed is lost');
+      await expectGoodScreen(a.page, 'schedule: schedule refused phone');
       await screenshot(a.page, 'schedule-refused-phone.png');
 
       await a.page.getByTestId('schedule-therapist').fill('dr.chen');

@@ -5,10 +5,10 @@
 // each as the patient sees it. Every wait polls with a deadline; nothing sleeps a fixed time.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startHost, connectAs } = require('../protocol/harness.cjs');
+const { connectAs } = require('../protocol/harness.cjs');
 const {
-  launchBrowser, openPage, screenshot, waitText, waitConnected, waitView, signInPage, unexpected, POLL,
-  PHONE, DESKTOP,
+  startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, expectGoodScreen, waitText, waitConnected,
+  waitView, signInPage, unexpected, POLL, PHONE, DESKTOP,
 } = require('./harness.cjs');
 
 const SESSION = 'evening-iop';
@@ -19,29 +19,18 @@ const ME_401 = [[401, '/api/me']];
 const squash = (s) => String(s).replace(/\s+/g, ' ').trim();
 
 describe('the waiting room', { timeout: 180000 }, () => {
+  let env;
   let host;
   let browser;
 
   before(async () => {
-    host = await startHost();
-    browser = await launchBrowser();
+    env = await startHostAndBrowser();
+    ({ host, browser } = env);
   });
 
-  after(async () => {
-    // The browser first: a page left open would log its reconnect attempts to a stopped host.
-    if (browser) await browser.close().catch(() => {});
-    if (host) await host.stop();
-  });
+  after(() => stopHostAndBrowser(env));
 
-  /** Run fn; on failure add the end of the daemon's log to the error. */
-  async function withHostLog(fn) {
-    try {
-      await fn();
-    } catch (err) {
-      err.message += `\n--- carehost stderr (end) ---\n${host ? host.stderr().slice(-4000) : '(no host)'}`;
-      throw err;
-    }
-  }
+  const withHostLog = (fn) => env.withHostLog(fn);
 
   /** The therapist signs in through the sign-in screen and opens the evening group. */
   async function therapistIn(page) {
@@ -104,6 +93,7 @@ describe('the waiting room', { timeout: 180000 }, () => {
       assert.equal(await p.page.getByTestId('waiting-place').textContent(), 'You are first in line.');
       assert.equal(await p.page.getByTestId('waiting-place').getAttribute('aria-live'), 'polite');
       assert.equal(await p.page.locator('#chat-input').isVisible(), false, 'no chat while waiting');
+      await expectGoodScreen(p.page, 'waiting room: waiting room phone');
       await screenshot(p.page, 'waiting-room-phone.png');
 
       // The therapist sees them waiting, with a visual cue, and the waiting time counting up.
@@ -121,6 +111,7 @@ describe('the waiting room', { timeout: 180000 }, () => {
         const node = document.querySelector('[data-testid="waiter"] [data-testid="waited"]');
         return node && node.textContent !== was;
       }, first, { polling: 100, timeout: 5000 });
+      await expectGoodScreen(t.page, 'waiting room: waiting room therapist');
       await screenshot(t.page, 'waiting-room-therapist.png');
 
       // Admitted: the patient's screen changes to the session.
@@ -132,6 +123,7 @@ describe('the waiting room', { timeout: 180000 }, () => {
       await waitText(t.page, '#participants', 'Morgan');
       await row.waitFor({ state: 'detached' });
       assert.equal(await t.page.getByTestId('waiting-jump').isVisible(), false);
+      await expectGoodScreen(p.page, 'waiting room: waiting room admitted phone');
       await screenshot(p.page, 'waiting-room-admitted-phone.png');
 
       // Moved back: the patient's screen shows the waiting room again, and says why.
@@ -144,6 +136,7 @@ describe('the waiting room', { timeout: 180000 }, () => {
       assert.equal(await p.page.getByTestId('waiting-place').textContent(), 'You are first in line.');
       await waitText(t.page, '#participants', 'Morgan', { absent: true });
       await waiterRow(t.page, 'Morgan').waitFor();
+      await expectGoodScreen(p.page, 'waiting room: waiting room moved back phone');
       await screenshot(p.page, 'waiting-room-moved-back-phone.png');
 
       assert.deepEqual(unexpected(t.problems, ME_401), [], 'no console errors, page errors or dialogs (therapist)');
@@ -192,6 +185,7 @@ describe('the waiting room', { timeout: 180000 }, () => {
       await waitView(p.page, 'notice');
       assert.equal(await p.page.getByTestId('notice-title').textContent(), 'You were not let in this time');
       assert.match(await p.page.getByTestId('notice-message').textContent(), /Let us talk at your next appointment\./);
+      await expectGoodScreen(p.page, 'waiting room: waiting room declined phone');
       await screenshot(p.page, 'waiting-room-declined-phone.png');
       await row.waitFor({ state: 'detached' });
 
@@ -205,6 +199,7 @@ describe('the waiting room', { timeout: 180000 }, () => {
       await waitView(p.page, 'notice');
       assert.equal(await p.page.getByTestId('notice-title').textContent(), 'This session is closed to new arrivals');
       assert.equal(await p.page.getByTestId('notice-message').isVisible(), false);
+      await expectGoodScreen(p.page, 'waiting room: waiting room locked phone');
       await screenshot(p.page, 'waiting-room-locked-phone.png');
       await t.page.getByTestId('lock-toggle').click();
       await t.page.waitForFunction(() => document.querySelector('[data-testid="lock-toggle"]')
@@ -242,6 +237,7 @@ describe('the waiting room', { timeout: 180000 }, () => {
       await waitView(p.page, 'session');
       await t.page.getByTestId('end-session').click();
       await t.page.getByTestId('end-confirm').waitFor({ state: 'visible' });
+      await expectGoodScreen(t.page, 'waiting room: waiting room end confirm');
       await screenshot(t.page, 'waiting-room-end-confirm.png');
       await t.page.getByTestId('end-no').click();
       await t.page.getByTestId('end-confirm').waitFor({ state: 'hidden' });
@@ -253,6 +249,7 @@ describe('the waiting room', { timeout: 180000 }, () => {
       await casey.next((m) => m.type === 'session_ended');
       await waitView(t.page, 'lobby');
       assert.match(await t.page.getByTestId('alert').textContent(), /You ended the session for everyone/);
+      await expectGoodScreen(p.page, 'waiting room: waiting room ended phone');
       await screenshot(p.page, 'waiting-room-ended-phone.png');
 
       assert.deepEqual(unexpected(t.problems, ME_401), [], 'no console errors, page errors or dialogs (therapist)');

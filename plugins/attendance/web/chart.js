@@ -23,6 +23,9 @@ const SVG = 'http://www.w3.org/2000/svg';
 const narrow = () => typeof matchMedia === 'function' && matchMedia('(max-width: 30rem)').matches;
 const H = 240;
 const PAD = { left: 40, right: 8, top: 24, bottom: 30 };
+// On a phone a week's label ("Nov 16") is as wide as its slot: it goes on two lines ("Nov" over "16"),
+// and the text is drawn larger (panel.css, .att-chart-narrow) as the chart is scaled down to fit.
+const PAD_NARROW = { ...PAD, bottom: 44 };
 
 function svg(tag, attrs = {}, text) {
   const node = document.createElementNS(SVG, tag);
@@ -43,13 +46,15 @@ function step(max) {
  * oldest first. id: a prefix for element ids. Returns a <figure>.
  */
 export function weeklyChart(weeks, { id, caption }) {
-  const W = narrow() ? 360 : 560;
+  const small = narrow();
+  const W = small ? 360 : 560;
+  const pad = small ? PAD_NARROW : PAD;
   const top = Math.max(1, ...weeks.map((w) => Number(w.hours) || 0), ...weeks.map((w) => Number(w.plan) || 0));
   const s = step(top);
   const max = Math.ceil((top * 1.1) / s) * s;
-  const plotW = W - PAD.left - PAD.right;
-  const plotH = H - PAD.top - PAD.bottom;
-  const y = (h) => PAD.top + plotH - (Math.max(0, h) / max) * plotH;
+  const plotW = W - pad.left - pad.right;
+  const plotH = H - pad.top - pad.bottom;
+  const y = (h) => pad.top + plotH - (Math.max(0, h) / max) * plotH;
   const slot = plotW / Math.max(1, weeks.length);
   const barW = Math.min(48, slot * 0.6);
 
@@ -62,7 +67,7 @@ export function weeklyChart(weeks, { id, caption }) {
     : 'No weeks to show yet.';
 
   const chart = svg('svg', {
-    viewBox: `0 0 ${W} ${H}`, class: 'att-chart', role: 'img', 'aria-labelledby': `${id}-title`,
+    viewBox: `0 0 ${W} ${H}`, class: `att-chart${small ? ' att-chart-narrow' : ''}`, role: 'img', 'aria-labelledby': `${id}-title`,
     'data-testid': 'attendance-chart', preserveAspectRatio: 'xMidYMid meet',
   });
   chart.append(svg('title', { id: `${id}-title` }, summary));
@@ -75,12 +80,12 @@ export function weeklyChart(weeks, { id, caption }) {
   chart.append(defs);
 
   for (let v = 0; v <= max; v += s) {
-    chart.append(svg('line', { x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v), class: 'att-grid' }));
-    chart.append(svg('text', { x: PAD.left - 6, y: y(v) + 4, class: 'att-axis', 'text-anchor': 'end' }, `${v} h`));
+    chart.append(svg('line', { x1: pad.left, x2: W - pad.right, y1: y(v), y2: y(v), class: 'att-grid' }));
+    chart.append(svg('text', { x: pad.left - 6, y: y(v) + 4, class: 'att-axis', 'text-anchor': 'end' }, `${v} h`));
   }
 
   weeks.forEach((w, i) => {
-    const cx = PAD.left + slot * i + slot / 2;
+    const cx = pad.left + slot * i + slot / 2;
     const hours = Number(w.hours) || 0;
     const plan = Number(w.plan) || 0;
     const short = isBelow(w);
@@ -96,7 +101,15 @@ export function weeklyChart(weeks, { id, caption }) {
     }
     g.append(svg('text', { x: cx, y: barTop - 6, class: 'att-value', 'text-anchor': 'middle' },
       barLabel(w)));
-    g.append(svg('text', { x: cx, y: H - PAD.bottom + 18, class: 'att-axis att-x', 'text-anchor': 'middle' }, w.label));
+    const label = svg('text', { x: cx, y: H - pad.bottom + 18, class: 'att-axis att-x', 'text-anchor': 'middle' });
+    const words = String(w.label || '').split(/\s+/).filter(Boolean);
+    if (small && words.length > 1) {
+      const [first, ...rest] = words;
+      label.append(svg('tspan', { x: cx }, first), svg('tspan', { x: cx, dy: 16 }, rest.join(' ')));
+    } else {
+      label.textContent = w.label;
+    }
+    g.append(label);
     chart.append(g);
   });
 
@@ -106,7 +119,9 @@ export function weeklyChart(weeks, { id, caption }) {
     el('span', { class: 'att-key att-key-below' }), ' below plan');
 
   // The numbers for screen readers (the bars carry their values for everyone else).
-  const table = el('table', { class: 'visually-hidden', 'data-testid': 'attendance-chart-table' },
+  // It sits in a clipped box: a table is never narrower than its text, and on its own it would
+  // make a phone's page scroll sideways even while hidden.
+  const table = el('table', { 'data-testid': 'attendance-chart-table' },
     el('caption', {}, caption),
     el('thead', {}, el('tr', {},
       el('th', { scope: 'col' }, 'Week'), el('th', { scope: 'col' }, 'Hours attended'),
@@ -120,5 +135,8 @@ export function weeklyChart(weeks, { id, caption }) {
         el('td', {}, plan > 0 ? hoursText(plan) : '—'),
         el('td', {}, plan > 0 ? (short ? `below plan by ${minutesText(Math.max(0, plan * 60 - minutesOf(w)))}` : 'met') : 'no plan set'));
     })));
-  return el('figure', { class: 'att-figure' }, chart, legend, table);
+  // Its own heading: the part's heading is an h2, and what follows the chart (recent sessions) an h4.
+  return el('figure', { class: 'att-figure', 'aria-labelledby': `${id}-heading` },
+    el('h3', { class: 'att-chart-heading', id: `${id}-heading` }, 'Hours each week'),
+    chart, legend, el('div', { class: 'visually-hidden' }, table));
 }
