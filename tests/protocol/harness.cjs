@@ -143,23 +143,27 @@ async function connect(wsUrl, wsOpts = {}) {
   return client;
 }
 
-/** One HTTP request; resolves {status, headers, body (text), json}. */
-function httpRequest(host, method, path, { body, headers = {}, cookie } = {}) {
+/**
+ * One HTTP request; resolves {status, headers, body (text), json, ms (time to the whole answer)}.
+ * signal (an AbortSignal, optional) lets a test leave before the answer; the promise then rejects.
+ */
+function httpRequest(host, method, path, { body, headers = {}, cookie, signal } = {}) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body));
     const h = { ...headers };
     if (cookie) h.Cookie = cookie;
     if (data !== undefined) h['Content-Length'] = Buffer.byteLength(data);
     const tls = host.url.startsWith('https:');
+    const started = Date.now();
     const req = (tls ? https : http).request({ host: '127.0.0.1', port: host.port, method, path, headers: h,
-      agent: false, rejectUnauthorized: false }, (res) => {
+      agent: false, rejectUnauthorized: false, signal }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         let json = null;
         try { json = JSON.parse(text); } catch { /* not JSON */ }
-        resolve({ status: res.statusCode, headers: res.headers, body: text, json });
+        resolve({ status: res.statusCode, headers: res.headers, body: text, json, ms: Date.now() - started });
       });
     });
     req.setTimeout(90000, () => req.destroy(new Error(`${method} ${path}: no answer in 90 s`)));
@@ -170,9 +174,9 @@ function httpRequest(host, method, path, { body, headers = {}, cookie } = {}) {
 }
 
 /** A POST as the browser client sends it: JSON, from the served origin. */
-function post(host, path, body, { cookie, headers = {} } = {}) {
+function post(host, path, body, { cookie, headers = {}, signal } = {}) {
   return httpRequest(host, 'POST', path, {
-    body, cookie, headers: { 'Content-Type': 'application/json', Origin: host.url, ...headers },
+    body, cookie, signal, headers: { 'Content-Type': 'application/json', Origin: host.url, ...headers },
   });
 }
 
