@@ -40,20 +40,20 @@ function tmpDir(prefix = 'carehost-test-') {
 /**
  * Start the daemon. opts.args are extra arguments; opts.demo (default true) adds --demo;
  * opts.listen overrides the address (default 127.0.0.1:0, the kernel picks the port).
- * Returns { port, url, wsUrl, proc, stderr(), stop(signal), exited }.
+ * Returns { port, url, wsUrl, proc, stderr(), stdout(), stop(signal), exited }.
  */
 async function startHost(opts = {}) {
   // opts.dataDir reuses a store across restarts; the port file lives beside it.
   const dir = opts.dataDir || tmpDir();
   const portFile = path.join(dir, 'port');
   try { fs.unlinkSync(portFile); } catch { /* first start */ }
+  // opts.asBuilt leaves out --plugins, --plugin-web and --web: the build tree's defaults, as
+  // scripts/run-demo starts it.
   const args = [
     '--listen', opts.listen || '127.0.0.1:0',
     '--port-file', portFile,
     '--data-dir', dir,
-    '--plugins', opts.plugins || PLUGINS,
-    '--plugin-web', PLUGIN_WEB,
-    '--web', WEB,
+    ...(opts.asBuilt ? [] : ['--plugins', opts.plugins || PLUGINS, '--plugin-web', PLUGIN_WEB, '--web', WEB]),
     '--log-level', opts.logLevel || 'info',
   ];
   if (opts.demo !== false) args.push('--demo');
