@@ -32,17 +32,28 @@ static const struct {
 };
 enum { NPEOPLE = sizeof people / sizeof people[0] };
 
-/* Today at hh:mm local time, in ms since the epoch. */
-static int64_t today_at(int hour, int minute)
+/* The first meeting, in ms since the epoch, of a weekly session at hh:mm local time for
+ * duration_min minutes on the weekdays given (CH_WEEKDAY_*, Monday bit 0): today's if today is one of
+ * them and that meeting has not ended, else the next such day's. A session's start is its first
+ * meeting, so it must fall on one of its days. */
+static int64_t first_meeting(int hour, int minute, int duration_min, unsigned weekdays)
 {
     time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    tm.tm_sec = 0;
-    tm.tm_isdst = -1;
-    return (int64_t)mktime(&tm) * 1000;
+    struct tm today;
+    localtime_r(&now, &today);
+    for (int day = 0; day <= 7; day++) {
+        struct tm tm = today;
+        tm.tm_mday += day;
+        tm.tm_hour = hour;
+        tm.tm_min = minute;
+        tm.tm_sec = 0;
+        tm.tm_isdst = -1;
+        time_t start = mktime(&tm); /* normalises the date and sets tm_wday */
+        unsigned bit = 1u << ((tm.tm_wday + 6) % 7);
+        if ((weekdays & bit) && start + (time_t)duration_min * 60 > now)
+            return (int64_t)start * 1000;
+    }
+    return (int64_t)now * 1000; /* no weekday given: not a weekly session */
 }
 
 int ch_demo_accounts_seed(ch_store *st, char *err, size_t errlen)
@@ -80,18 +91,19 @@ int ch_demo_accounts_seed(ch_store *st, char *err, size_t errlen)
     const char *group[] = {id[3], id[4], id[5], id[6], id[7], id[8], NULL};
     const char *individual[] = {id[4], NULL};
     const char *family[] = {id[3], id[9], NULL};
+    enum { GROUP_DAYS = CH_WEEKDAY_MON | CH_WEEKDAY_WED | CH_WEEKDAY_THU };
     const struct {
         ch_clinic_session s;
         const char *const *enrolled;
     } sessions[] = {
         {{"evening-iop", "group", "Evening IOP group \xe2\x80\x94 Mon/Wed/Thu 18:00\xe2\x80\x93" "21:00",
-          id[1], today_at(18, 0), 180, CH_WEEKDAY_MON | CH_WEEKDAY_WED | CH_WEEKDAY_THU, 0},
+          id[1], first_meeting(18, 0, 180, GROUP_DAYS), 180, GROUP_DAYS, 0},
          group},
         {{"individual-demo", "individual", "Individual session \xe2\x80\x94 Dr. Chen and Casey",
-          id[2], today_at(16, 0), 50, CH_WEEKDAY_TUE, 0},
+          id[2], first_meeting(16, 0, 50, CH_WEEKDAY_TUE), 50, CH_WEEKDAY_TUE, 0},
          individual},
-        {{"family-demo", "family", "Family session \xe2\x80\x94 Jordan and Pat", id[1], today_at(17, 0),
-          60, CH_WEEKDAY_FRI, 0},
+        {{"family-demo", "family", "Family session \xe2\x80\x94 Jordan and Pat", id[1],
+          first_meeting(17, 0, 60, CH_WEEKDAY_FRI), 60, CH_WEEKDAY_FRI, 0},
          family},
     };
     for (size_t i = 0; rc == 0 && i < sizeof sessions / sizeof sessions[0]; i++)
