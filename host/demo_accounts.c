@@ -10,27 +10,34 @@
 
 #include "store/accounts.h"
 
-/* crypto_pwhash_str (argon2id, OPSLIMIT/MEMLIMIT_INTERACTIVE) of the README's demo passwords. */
+/* crypto_pwhash_str (argon2id, OPSLIMIT/MEMLIMIT_INTERACTIVE) of the demo passphrases below. */
 #define HASH_ADMIN "$argon2id$v=19$m=65536,t=2,p=1$Kwkizl142P+VQ9Q0hfZ6eQ$+SIv/6NqeVu7A3M0F+WyP2W70/m8W4jrZE9uXKeE1PE"
 #define HASH_THERAPIST "$argon2id$v=19$m=65536,t=2,p=1$w842FLjRvTfaoKduZTRT8A$967h1qmSXuP/62CaaVzvbb0ywDSahnjhslzo2B2uU4I"
 #define HASH_PATIENT "$argon2id$v=19$m=65536,t=2,p=1$FaJ0wlhWpkSpmeuEl64sYA$SWlt6um1Xi0HidMbtpK1kOIajmhYAE38y9Bgy6WLCrg"
 #define HASH_FAMILY "$argon2id$v=19$m=65536,t=2,p=1$B50cv+kUFCOb9DldZm+FFQ$QDC4Y4k9QLLMyb2obQs6qDRugqBFFkeeNU9eHNMUDTc"
 
+#define PASS_ADMIN "demo-admin-pass"
+#define PASS_THERAPIST "demo-therapist-pass"
+#define PASS_PATIENT "demo-patient-pass"
+#define PASS_FAMILY "demo-family-pass"
+
 static const struct {
-    const char *username, *name, *role, *hash;
+    const char *username, *name, *role, *hash, *passphrase;
 } people[] = {
-    {"admin", "Morgan Lee (clinic admin)", "admin", HASH_ADMIN},
-    {"dr.rivera", "Dr. Sam Rivera", "therapist", HASH_THERAPIST},
-    {"dr.chen", "Dr. Alex Chen", "therapist", HASH_THERAPIST},
-    {"jordan", "Jordan", "patient", HASH_PATIENT},
-    {"casey", "Casey", "patient", HASH_PATIENT},
-    {"riley", "Riley", "patient", HASH_PATIENT},
-    {"avery", "Avery", "patient", HASH_PATIENT},
-    {"quinn", "Quinn", "patient", HASH_PATIENT},
-    {"taylor", "Taylor", "patient", HASH_PATIENT},
-    {"pat", "Pat (Jordan's parent)", "family", HASH_FAMILY},
+    {"admin", "Morgan Lee (clinic admin)", "admin", HASH_ADMIN, PASS_ADMIN},
+    {"dr.rivera", "Dr. Sam Rivera", "therapist", HASH_THERAPIST, PASS_THERAPIST},
+    {"dr.chen", "Dr. Alex Chen", "therapist", HASH_THERAPIST, PASS_THERAPIST},
+    {"jordan", "Jordan", "patient", HASH_PATIENT, PASS_PATIENT},
+    {"casey", "Casey", "patient", HASH_PATIENT, PASS_PATIENT},
+    {"riley", "Riley", "patient", HASH_PATIENT, PASS_PATIENT},
+    {"avery", "Avery", "patient", HASH_PATIENT, PASS_PATIENT},
+    {"quinn", "Quinn", "patient", HASH_PATIENT, PASS_PATIENT},
+    {"taylor", "Taylor", "patient", HASH_PATIENT, PASS_PATIENT},
+    {"pat", "Pat (Jordan's parent)", "family", HASH_FAMILY, PASS_FAMILY},
 };
 enum { NPEOPLE = sizeof people / sizeof people[0] };
+
+static int seeded_now; /* this run added the clinic (ch_demo_accounts_announce) */
 
 /* The first meeting, in ms since the epoch, of a weekly session at hh:mm local time for
  * duration_min minutes on the weekdays given (CH_WEEKDAY_*, Monday bit 0): today's if today is one of
@@ -111,6 +118,7 @@ int ch_demo_accounts_seed(ch_store *st, char *err, size_t errlen)
             rc = -1;
     if (rc == 0)
         rc = ch_store_commit(st) == CH_STORE_OK ? 0 : -1;
+    seeded_now = rc == 0;
     if (rc != 0) {
         snprintf(err, errlen, "demo: %s", ch_store_errmsg(st));
         ch_store_rollback(st);
@@ -118,4 +126,29 @@ int ch_demo_accounts_seed(ch_store *st, char *err, size_t errlen)
     for (int i = 0; i < NPEOPLE; i++)
         free(id[i]);
     return rc;
+}
+
+void ch_demo_accounts_announce(FILE *out, int tls, const char *host, int port)
+{
+    /* A wildcard address is reached through loopback. */
+    if (strcmp(host, "0.0.0.0") == 0)
+        host = "127.0.0.1";
+    else if (strcmp(host, "::") == 0)
+        host = "::1";
+    int v6 = strchr(host, ':') != NULL;
+    fprintf(out, "carehost: open %s://%s%s%s:%d/\n", tls ? "https" : "http", v6 ? "[" : "", host,
+            v6 ? "]" : "", port);
+    if (!seeded_now) {
+        fputs("carehost: --demo added no one: this store already had accounts (the demo clinic's logins "
+              "are in README.md, \"Demo clinic\")\n", out);
+    } else {
+        fputs("carehost: the fictional demo clinic is ready; sign in as one of (shown once, and in README.md):\n",
+              out);
+        fprintf(out, "  %-10s  %-20s  %s\n", "username", "passphrase", "role");
+        for (int i = 0; i < NPEOPLE; i++)
+            fprintf(out, "  %-10s  %-20s  %s\n", people[i].username, people[i].passphrase, people[i].role);
+        fputs("carehost: a second window of the same browser shares its sign-in: sign in as someone "
+              "else in a private window or another browser\n", out);
+    }
+    fflush(out);
 }
