@@ -60,7 +60,8 @@ void ch_config_defaults(ch_config *cfg)
     snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
     cfg->listen_port = 8080;
     if (running_from_build_tree()) {
-        snprintf(cfg->plugins_dir, sizeof cfg->plugins_dir, "%s/plugins", CH_BUILDDIR);
+        /* Links to the installable plugins only (Makefile.am): no echo test plugin. */
+        snprintf(cfg->plugins_dir, sizeof cfg->plugins_dir, "%s/plugins/.installable", CH_BUILDDIR);
         snprintf(cfg->plugin_web_dir, sizeof cfg->plugin_web_dir, "%s/plugins", CH_SRCDIR);
         snprintf(cfg->web_dir, sizeof cfg->web_dir, "%s/web", CH_SRCDIR);
         snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s/data", CH_BUILDDIR);

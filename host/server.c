@@ -253,6 +253,8 @@ static int setup(ch_host *h)
     ch_info("carehost %s listening on %s://%s%s%s:%d/", PACKAGE_VERSION,
             h->cfg.tls_cert[0] ? "https" : "http", strchr(info.iface, ':') ? "[" : "", info.iface,
             strchr(info.iface, ':') ? "]" : "", port);
+    if (h->cfg.demo)
+        ch_demo_accounts_announce(stdout, h->cfg.tls_cert[0] != '\0', info.iface, port);
     if (h->cfg.port_file[0] && write_port_file(h->cfg.port_file, port)) {
         ch_error("cannot write the port file %s: %s", h->cfg.port_file, strerror(errno));
         return -1;

@@ -3,27 +3,12 @@
 // sign in with the listed passwords, and its schedule is the evening IOP track.
 const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
-const http = require('node:http');
 const { spawnSync } = require('node:child_process');
-const { startHost, tmpDir } = require('../protocol/harness.cjs');
+const { startHost, tmpDir, post } = require('../protocol/harness.cjs');
 
 const CTL = process.env.CAREHOSTCTL_BIN;
 
-function login(host, username, password) {
-  const body = JSON.stringify({ username, password });
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${host.url}/api/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: host.url, 'content-length': Buffer.byteLength(body) },
-    }, (res) => {
-      let data = '';
-      res.on('data', (d) => { data += d; });
-      res.on('end', () => resolve({ status: res.statusCode, body: data ? JSON.parse(data) : null }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const login = (host, username, password) => post(host, '/api/login', { username, password });
 
 const DEMO = [
   ['admin', 'demo-admin-pass', 'admin'],
@@ -47,8 +32,8 @@ describe('the demo clinic', () => {
     host = await startHost({ dataDir, args: ['--demo'] });
     for (const [username, password, role] of DEMO) {
       const r = await login(host, username, password);
-      assert.equal(r.status, 200, `${username}: ${JSON.stringify(r.body)}`);
-      assert.equal(r.body.user.role, role);
+      assert.equal(r.status, 200, `${username}: ${r.body}`);
+      assert.equal(r.json.user.role, role);
     }
     const wrong = await login(host, 'jordan', 'demo-therapist-pass');
     assert.equal(wrong.status, 401);

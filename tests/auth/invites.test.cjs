@@ -7,9 +7,10 @@
 // every step and never the token. Every wait has a deadline.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const http = require('node:http');
 const { spawnSync } = require('node:child_process');
-const { startHost, waitFor, connect, connectAs } = require('../protocol/harness.cjs');
+const {
+  startHost, waitFor, connect, connectAs, login, httpRequest, post: harnessPost,
+} = require('../protocol/harness.cjs');
 
 const CTL = process.env.CAREHOSTCTL_BIN;
 if (!CTL) throw new Error('CAREHOSTCTL_BIN is not set: run the tests with make check');
@@ -18,34 +19,9 @@ function ctl(args) {
   return spawnSync(CTL, args, { encoding: 'utf8', timeout: 60000 });
 }
 
-/** One HTTP request; resolves {status, headers, body (text), json}. */
-function request(host, method, path, { body, headers = {}, cookie } = {}) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const h = { ...headers };
-    if (cookie) h.Cookie = cookie;
-    if (data !== undefined) h['Content-Length'] = Buffer.byteLength(data);
-    const req = http.request({ host: '127.0.0.1', port: host.port, method, path, headers: h, agent: false }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json = null;
-        try { json = JSON.parse(text); } catch { /* not JSON */ }
-        resolve({ status: res.statusCode, headers: res.headers, body: text, json });
-      });
-    });
-    req.setTimeout(60000, () => req.destroy(new Error(`${method} ${path}: no answer in 60 s`)));
-    req.on('error', reject);
-    if (data !== undefined) req.write(data);
-    req.end();
-  });
-}
-
-/** A POST as the browser page sends it: JSON, from the served origin. */
-const post = (host, path, body, cookie) => request(host, 'POST', path, {
-  body, cookie, headers: { 'Content-Type': 'application/json', Origin: host.url },
-});
+const request = httpRequest;
+/** A POST as the browser page sends it (harness post), with this sign-in's cookie. */
+const post = (host, path, body, cookie) => harnessPost(host, path, body, { cookie });
 
 function cookieOf(res) {
   const line = (res.headers['set-cookie'] || []).find((c) => c.startsWith('carehost_session='));
@@ -53,11 +29,8 @@ function cookieOf(res) {
   return { pair: line.split(';')[0], line };
 }
 
-async function signIn(host, username, password) {
-  const r = await post(host, '/api/login', { username, password });
-  assert.equal(r.status, 200, r.body);
-  return cookieOf(r).pair;
-}
+/** Sign in; resolves the "carehost_session=..." cookie. */
+const signIn = async (host, username, password) => (await login(host, username, password)).cookie;
 
 /** Stop the daemon and insist on a clean exit (under ASan, a leak makes it non-zero). */
 async function stopCleanly(host) {

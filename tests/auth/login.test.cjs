@@ -5,12 +5,12 @@
 // loop (chat latency while 20 sign-ins run), and the audit trail. Every wait has a deadline.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const http = require('node:http');
-const https = require('node:https');
 const pathLib = require('node:path');
 const { spawnSync } = require('node:child_process');
 const WebSocket = require('ws');
-const { startHost, connect, joinAdmitted, waitFor, tmpDir } = require('../protocol/harness.cjs');
+const {
+  startHost, connect, joinAdmitted, waitFor, tmpDir, httpRequest: request, post,
+} = require('../protocol/harness.cjs');
 
 const CTL = process.env.CAREHOSTCTL_BIN;
 if (!CTL) throw new Error('CAREHOSTCTL_BIN is not set: run the tests with make check');
@@ -32,42 +32,6 @@ function storeWith(users) {
     if (u.disabled) ctl(['user', 'disable', u.username, '--data-dir', dir]);
   }
   return dir;
-}
-
-/** One HTTP request; resolves {status, headers, body (text), json, ms}. */
-function request(host, method, path, { body, headers = {}, cookie } = {}) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body));
-    const h = { ...headers };
-    if (cookie) h.Cookie = cookie;
-    if (data !== undefined) h['Content-Length'] = Buffer.byteLength(data);
-    const started = Date.now();
-    const tls = host.url.startsWith('https:');
-    const req = (tls ? https : http).request({ host: '127.0.0.1', port: host.port, method, path, headers: h,
-      agent: false, rejectUnauthorized: false }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json = null;
-        try { json = JSON.parse(text); } catch { /* not JSON */ }
-        resolve({ status: res.statusCode, headers: res.headers, body: text, json, ms: Date.now() - started });
-      });
-    });
-    req.setTimeout(90000, () => req.destroy(new Error(`${method} ${path}: no answer in 90 s`)));
-    req.on('error', reject);
-    if (data !== undefined) req.write(data);
-    req.end();
-  });
-}
-
-/** A POST as the browser client sends it: JSON, from the served origin. */
-function post(host, path, body, extra = {}) {
-  return request(host, 'POST', path, {
-    body,
-    headers: { 'Content-Type': 'application/json', Origin: host.url, ...(extra.headers || {}) },
-    cookie: extra.cookie,
-  });
 }
 
 const login = (host, username, password) => post(host, '/api/login', { username, password });
@@ -403,16 +367,14 @@ describe('failed sign-ins are throttled', () => {
 
   it('a client leaving while it waits, and a shutdown during sign-ins, leave nothing behind', async () => {
     // This address is throttled by now: this attempt waits seconds; leave before it is checked.
-    const body = JSON.stringify({ username: 'frank', password: 'the right one' });
-    const req = http.request({ host: '127.0.0.1', port: host.port, method: 'POST', path: '/api/login', agent: false,
-      headers: { 'Content-Type': 'application/json', Origin: host.url, 'Content-Length': Buffer.byteLength(body) } });
-    const gone = new Promise((resolve) => { req.on('error', resolve); req.on('close', resolve); });
     const waits = () => host.stderr().split('\n').filter((l) => l.includes(' throttled for ')).length;
     const before = waits();
-    req.end(body);
+    const leave = new AbortController();
+    const gone = post(host, '/api/login', { username: 'frank', password: 'the right one' }, { signal: leave.signal })
+      .then((r) => { throw new Error(`answered before the client left: ${r.status}`); }, (e) => e);
     await waitFor(() => waits() > before, 10000, 'the attempt to be throttled');
-    req.destroy();
-    await gone;
+    leave.abort();
+    assert.equal((await gone).name, 'AbortError');
     // The daemon still answers; then stop it with sign-ins waiting.
     assert.equal((await request(host, 'GET', '/api/me')).status, 401);
     const pending = [login(host, 'frank', 'x1'), login(host, 'nobody', 'x2')].map((p) => p.catch((e) => e));

@@ -40,20 +40,20 @@ function tmpDir(prefix = 'carehost-test-') {
 /**
  * Start the daemon. opts.args are extra arguments; opts.demo (default true) adds --demo;
  * opts.listen overrides the address (default 127.0.0.1:0, the kernel picks the port).
- * Returns { port, url, wsUrl, proc, stderr(), stop(signal), exited }.
+ * Returns { port, url, wsUrl, proc, stderr(), stdout(), stop(signal), exited }.
  */
 async function startHost(opts = {}) {
   // opts.dataDir reuses a store across restarts; the port file lives beside it.
   const dir = opts.dataDir || tmpDir();
   const portFile = path.join(dir, 'port');
   try { fs.unlinkSync(portFile); } catch { /* first start */ }
+  // opts.asBuilt leaves out --plugins, --plugin-web and --web: the build tree's defaults, as
+  // scripts/run-demo starts it.
   const args = [
     '--listen', opts.listen || '127.0.0.1:0',
     '--port-file', portFile,
     '--data-dir', dir,
-    '--plugins', opts.plugins || PLUGINS,
-    '--plugin-web', PLUGIN_WEB,
-    '--web', WEB,
+    ...(opts.asBuilt ? [] : ['--plugins', opts.plugins || PLUGINS, '--plugin-web', PLUGIN_WEB, '--web', WEB]),
     '--log-level', opts.logLevel || 'info',
   ];
   if (opts.demo !== false) args.push('--demo');
@@ -143,23 +143,27 @@ async function connect(wsUrl, wsOpts = {}) {
   return client;
 }
 
-/** One HTTP request; resolves {status, headers, body (text), json}. */
-function httpRequest(host, method, path, { body, headers = {}, cookie } = {}) {
+/**
+ * One HTTP request; resolves {status, headers, body (text), json, ms (time to the whole answer)}.
+ * signal (an AbortSignal, optional) lets a test leave before the answer; the promise then rejects.
+ */
+function httpRequest(host, method, path, { body, headers = {}, cookie, signal } = {}) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body));
     const h = { ...headers };
     if (cookie) h.Cookie = cookie;
     if (data !== undefined) h['Content-Length'] = Buffer.byteLength(data);
     const tls = host.url.startsWith('https:');
+    const started = Date.now();
     const req = (tls ? https : http).request({ host: '127.0.0.1', port: host.port, method, path, headers: h,
-      agent: false, rejectUnauthorized: false }, (res) => {
+      agent: false, rejectUnauthorized: false, signal }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         let json = null;
         try { json = JSON.parse(text); } catch { /* not JSON */ }
-        resolve({ status: res.statusCode, headers: res.headers, body: text, json });
+        resolve({ status: res.statusCode, headers: res.headers, body: text, json, ms: Date.now() - started });
       });
     });
     req.setTimeout(90000, () => req.destroy(new Error(`${method} ${path}: no answer in 90 s`)));
@@ -170,9 +174,9 @@ function httpRequest(host, method, path, { body, headers = {}, cookie } = {}) {
 }
 
 /** A POST as the browser client sends it: JSON, from the served origin. */
-function post(host, path, body, { cookie, headers = {} } = {}) {
+function post(host, path, body, { cookie, headers = {}, signal } = {}) {
   return httpRequest(host, 'POST', path, {
-    body, cookie, headers: { 'Content-Type': 'application/json', Origin: host.url, ...headers },
+    body, cookie, signal, headers: { 'Content-Type': 'application/json', Origin: host.url, ...headers },
   });
 }
 

@@ -82,8 +82,8 @@ describe('sessions', () => {
     for (const x of r.sessions) {
       assert.equal(x.participants, 0, `${x.id} starts empty`);
       assert.ok(Number.isInteger(x.capacity) && x.capacity > 0, `${x.id} has a capacity`);
-      assert.ok(Number.isInteger(x.start) && Math.abs(x.start - Date.now()) < 2 * 86400000,
-        `${x.id} starts at a time in ms (today in the demo): ${x.start}`);
+      assert.ok(Number.isInteger(x.start) && Math.abs(x.start - Date.now()) < 8 * 86400000,
+        `${x.id} starts at a time in ms (in the demo its first meeting, within a week): ${x.start}`);
       assert.equal(x.leading, false, 'the admin leads nothing');
       assert.equal(x.locked, false);
     }
