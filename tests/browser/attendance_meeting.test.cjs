@@ -12,9 +12,11 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startHost, login, post, ctl, tmpDir } = require('../protocol/harness.cjs');
+const { post, ctl, tmpDir } = require('../protocol/harness.cjs');
 const { csvObjects } = require('../protocol/attendance_clinic.cjs');
-const { launchBrowser, openPage, waitView, signInPage, unexpected, POLL, PHONE, DESKTOP } = require('./harness.cjs');
+const {
+  startHostAndBrowser, stopHostAndBrowser, openPage, waitView, signInPage, unexpected, POLL, PHONE, DESKTOP,
+} = require('./harness.cjs');
 
 const ME_401 = [[401, '/api/me']];
 const MINUTE = 60000;
@@ -44,6 +46,7 @@ function localDay(ms) {
 }
 
 describe('attendance of a meeting', { timeout: 300000 }, () => {
+  let env;
   let host;
   let browser;
   let cookie;
@@ -51,14 +54,13 @@ describe('attendance of a meeting', { timeout: 300000 }, () => {
 
   before(async () => {
     clockReal();
-    host = await startHost();
-    browser = await launchBrowser();
-    ({ cookie } = await login(host, 'dr.rivera'));
+    env = await startHostAndBrowser();
+    ({ host, browser } = env);
+    ({ cookie } = await env.login('dr.rivera'));
   });
 
   after(async () => {
-    if (browser) await browser.close().catch(() => {});
-    if (host) await host.stop();
+    await stopHostAndBrowser(env);
     clockReal();
   });
 
