@@ -1,6 +1,6 @@
 'use strict';
 // A recipient that falls behind (a phone on a slow network) gets everything, whole and in order, when it
-// catches up. The host then writes several queued frames per system call (host/ws_batch.c): this checks
+// catches up. The host then writes several queued frames per system call (host/net/ws_batch.c): this checks
 // the frames stay valid WebSocket frames (the ws client rejects a malformed one and closes) of every size.
 const { describe, it, before } = require('node:test');
 const assert = require('node:assert/strict');
