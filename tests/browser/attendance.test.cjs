@@ -6,9 +6,17 @@
 // chart with a table for screen readers; the report of a meeting that has ended is corrected
 // (excuse, note), signed (frozen, signed by whom) and corrected again by an addendum. No console
 // errors under the CSP. Every wait polls with a deadline; nothing sleeps a fixed time.
+// Casey's minute in the session is not waited for: attendance's test clock
+// (CAREHOST_ATTENDANCE_CLOCK_FILE, read by the plugin and carehostctl) and the therapist's page
+// (Playwright's clock, installed before the page loads; it runs in real time until moved) both move a
+// minute on, so the roster counts up to the minute in the page and the host records the minute. Only ever
+// forward. The host's own clock is not moved; nothing here needs it: the waiting room and admitting do not
+// depend on the schedule, and nobody waits after the therapist's page has moved on (its waiting-room
+// times, timed by the host's clock, would be a minute off).
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { login, post, httpRequest } = require('../protocol/harness.cjs');
+const { attendanceClock } = require('../protocol/attendance_clinic.cjs');
 const {
   startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, expectGoodScreen, waitText, waitView,
   signInPage, unexpected, POLL, PHONE, DESKTOP,
@@ -17,6 +25,7 @@ const {
 const ME_401 = [[401, '/api/me']]; // every page asks who is signed in before anyone is
 const squash = (s) => String(s).replace(/\s+/g, ' ').trim();
 const MINUTE = 60000;
+const clock = attendanceClock(); // before the host starts: it reads the file the test writes
 
 describe('attendance panels', { timeout: 300000 }, () => {
   let env;
@@ -63,6 +72,7 @@ describe('attendance panels', { timeout: 300000 }, () => {
 
   it('the therapist\'s roster updates live as Casey waits, is admitted and leaves', () => withHostLog(async () => {
     t = await openPage(browser, { viewport: DESKTOP });
+    await t.context.clock.install(); // before the page loads: the therapist's page time, moved below
     p = await openPage(browser, { viewport: PHONE });
 
     await signInPage(t.page, `${host.url}/`, 'dr.rivera', 'demo-therapist-pass');
@@ -91,11 +101,15 @@ describe('attendance panels', { timeout: 300000 }, () => {
     await expectGoodScreen(t.page, 'attendance: attendance roster therapist');
     await screenshot(t.page, 'attendance-roster-therapist.png');
 
-    // A minute in the session shows as a minute (the host counts whole minutes).
+    // A minute in the session shows as a minute. Attendance's clock and the therapist's page move a
+    // minute on together; no roster event comes (nobody arrives or leaves), so the page's own count
+    // shows it, from the host's ms (the host keeps milliseconds and rounds once, for display).
+    clock.advance(MINUTE);
+    await t.page.clock.fastForward(MINUTE); // runs the roster's 15 s tick
     await t.page.waitForFunction(() => {
       const row = [...document.querySelectorAll('[data-testid="att-roster-row"]')].find((r) => r.textContent.includes('Casey'));
       return row && row.querySelector('[data-testid="att-minutes"]').textContent === '1 min so far';
-    }, null, { polling: 250, timeout: 100000 });
+    }, null, { polling: 250, timeout: 10000 });
 
     // This meeting's report, from the session: in progress, so not yet signable.
     await t.page.getByTestId('att-report-open').click();
@@ -104,7 +118,8 @@ describe('attendance panels', { timeout: 300000 }, () => {
     await waitText(t.page, '#panel-attendance [data-testid="att-report-table"]', 'In progress');
     assert.equal(await report.getByTestId('att-sign').isDisabled(), true, 'a meeting still going cannot be signed');
 
-    // Casey leaves: left, with her minute.
+    // Casey leaves: left, with her minute (as the host recorded it: a minute and the few seconds of real
+    // time this test took, rounded once).
     await p.page.getByTestId('leave').click();
     await waitView(p.page, 'lobby');
     await waitRoster(t.page, 'Casey', 'Left', '1 min so far');

@@ -1,24 +1,33 @@
 'use strict';
-// The attendance plugin end to end (plugins/attendance/PROTOCOL.md): a one-minute group meeting with
-// eight patients in the clinic's time zone (America/New_York, the host's --timezone and carehostctl's
-// TZ). Before it starts, five patients are let in and one waits and is never let in; one patient never
-// comes. Once it runs, two leave early (one is excused), one drops and is back within the grace period,
-// one drops and is back after it, and one arrives late. The therapist's roster follows live; the
-// report after the end matches the expected table exactly; signing freezes it and later corrections are
-// addenda; the CSV export is the report, refused to patients and family (403) and to nobody signed in
-// (401), audited every time, and carehostctl writes the same bytes. Minutes pass for real (nothing can
-// make a meeting shorter than a minute), so the thresholds are set short: late after 15 s, early by
-// 15 s, reconnects within 3 s.
+// The attendance plugin end to end (plugins/attendance/PROTOCOL.md): a three-hour evening group,
+// 18:00-21:00 tomorrow, with eight patients in the clinic's time zone (America/New_York, the host's
+// --timezone and carehostctl's TZ). Before it starts, five patients are let in and one waits and is
+// never let in; one patient never comes. Once it runs, two leave early (one is excused), one drops and
+// is back within the grace period, one drops and is back after it, and one arrives late. The
+// therapist's roster follows live; the report after the end matches the expected table exactly; signing
+// freezes it and later corrections are addenda; the CSV export is the report, refused to patients and
+// family (403) and to nobody signed in (401), audited every time, and carehostctl writes the same bytes.
+// Nothing waits for the meeting: attendance's test clock (CAREHOST_ATTENDANCE_CLOCK_FILE) is moved to
+// each moment of the script (17:50, 18:20, 18:25, 18:40, 19:00, 21:01) once what happened before it is
+// on disk (the roster event says so), and only ever forward. The host's own clock is not moved, and
+// nothing here needs it to be: joining, the waiting room and admitting do not depend on the schedule, and
+// the host's two-minute rejoin window (real time) holds both returns, as it would for real (30 s and
+// 100 s). Every wait polls with a deadline; nothing sleeps a fixed time.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startHost, connectAs, connectWith, login, httpRequest, ctl, tmpDir, waitFor, assertReply, assertError } =
   require('./harness.cjs');
-const { TZ, PASSWORD, PATIENTS, name, prepareAccounts, schedule, until, localIso, localDate, csvObjects } =
+const { TZ, PASSWORD, PATIENTS, name, prepareAccounts, schedule, attendanceClock, localIso, localDate, csvObjects } =
   require('./attendance_clinic.cjs');
 
-process.env.TZ = TZ; // carehostctl (spawned with this environment) reads dates in the clinic's zone
+process.env.TZ = TZ; // carehostctl (spawned with this environment) reads dates in the clinic's zone, as do we
+const clock = attendanceClock(); // before the host starts: it and carehostctl read the same file
 
 const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+// The clinic's settings (none of them the default, so configuring is seen to apply): late after 7.5 min,
+// early by more than 15 min, present from 80 %, reconnects within 60 s.
+const SETTINGS = { late_after_min: 7.5, early_leave_min: 15, present_pct: 80, grace_sec: 60 };
 const REASON = 'Medical appointment, told us ahead (fictional)';
 const NOTE = 'Engaged well in the role play (fictional)';
 
@@ -48,12 +57,13 @@ describe('attendance: a group meeting, its report, signing and the export', () =
     therapist = await as('dr.ortiz');
     admin = await as('office');
     for (const u of PATIENTS) p[u] = await as(u);
-    assertReply(await admin.request({ type: 'attendance.configure', late_after_min: 0.25, early_leave_min: 0.25,
-      present_pct: 75, grace_sec: 3 }), 'configure');
-    // The meeting starts 10 s from now and lasts one minute.
-    start = Date.now() + 10 * SECOND;
-    end = start + 60 * SECOND;
-    session = await schedule(host, therapist, { title: 'Attendance test group', start, duration: 1, enrol: PATIENTS });
+    assertReply(await admin.request({ type: 'attendance.configure', ...SETTINGS }), 'configure');
+    // Tomorrow 18:00-21:00 in the clinic's zone (a day away: attendance's clock crosses it).
+    const today = new Date();
+    start = new Date(today.getFullYear(), today.getMonth(), today.getDate() + 1, 18, 0, 0, 0).getTime();
+    end = start + 180 * MINUTE;
+    session = await schedule(host, therapist, { title: 'Attendance test group', start, duration: 180, enrol: PATIENTS });
+    clock.at(start - 10 * MINUTE, '17:50'); // ten minutes before it starts
     assertReply(await therapist.request({ type: 'join', session }), 'the therapist joins');
   });
 
@@ -73,19 +83,24 @@ describe('attendance: a group meeting, its report, signing and the export', () =
     await p[u].next((m) => m.type === 'admitted', 10000, `${u} let in`);
   }
 
-  // A patient's connection drops; they come back on a new one and go straight in.
-  async function dropAndReturn(u, gapMs) {
+  // A patient's connection drops at attendance's `at`; they come back on a new one `gapMs` later (by
+  // attendance's clock; at once by the host's, within its two-minute rejoin window) and go straight in.
+  // Resolves the first roster made after the return.
+  async function dropAndReturn(u, at, gapMs) {
     const signin = { cookie: p[u].cookie, user: p[u].user };
+    clock.at(at, `${u} drops`);
     p[u].ws.terminate();
-    const gone = Date.now();
     await therapist.next((m) => m.type === 'presence' && m.event === 'left' && m.participant.name === name(u), 10000,
       `${u} seen leaving`);
-    if (gapMs) await until(gone + gapMs, `${gapMs} ms after ${u} dropped`);
+    await rosterWhere((m) => rosterRow(m, u).state === 'left', `the roster with ${u} gone (on disk)`);
+    clock.at(at + gapMs, `${gapMs} ms after ${u} dropped`);
     p[u] = await connectWith(host, signin);
     clients.push(p[u]);
     const r = await p[u].request({ type: 'join', session });
     assertReply(r, `${u} rejoins`);
     assert.equal(r.you.state, 'admitted', `${u} goes straight back in`);
+    // On disk before the clock moves on: a roster made after the return shows them in (returned).
+    return rosterWhere((m) => m.now >= at + gapMs && rosterRow(m, u).state === 'in_session', `the roster with ${u} back`);
   }
 
   it('records the meeting as it happens, and the roster follows live', async () => {
@@ -103,31 +118,35 @@ describe('attendance: a group meeting, its report, signing and the export', () =
       'the roster with gray waiting and harper in');
     assert.equal(rosterRow(live, 'ash').state, 'in_session');
     assert.equal(rosterRow(live, 'finley').state, 'not_arrived');
-    assert.ok(Date.now() < start, 'the script reached the start in time (10 s)');
+    assert.ok(live.now < start && live.occurrence.state === 'upcoming', `still before the start: ${localIso(live.now)}`);
 
-    // After the start: cameron and harper leave early.
-    await until(start + 5 * SECOND, 'start + 5 s');
+    // 18:20: cameron and harper leave early (more than 15 minutes before the end).
+    clock.at(start + 20 * MINUTE, '18:20');
     assertReply(await p.cameron.request({ type: 'leave' }), 'cameron leaves');
     assertReply(await p.harper.request({ type: 'leave' }), 'harper leaves');
     const left = await rosterWhere((m) => rosterRow(m, 'cameron').state === 'left' && rosterRow(m, 'harper').state === 'left',
       'the roster with cameron and harper gone');
-    assert.ok(rosterRow(left, 'cameron').since >= start);
+    assert.equal(left.occurrence.state, 'in_progress');
+    assert.ok(rosterRow(left, 'cameron').since >= start + 20 * MINUTE && rosterRow(left, 'cameron').since < start + 21 * MINUTE,
+      `cameron left at 18:20: ${localIso(rosterRow(left, 'cameron').since)}`);
+    assert.equal(rosterRow(left, 'cameron').minutes, 20, 'cameron attended 18:00-18:20');
 
-    // dana drops and is back at once (one stay); eden is back 4 s later, past the 3 s grace (two stays).
-    await until(start + 8 * SECOND, 'start + 8 s');
-    await dropAndReturn('dana', 0);
-    await dropAndReturn('eden', 4 * SECOND);
-    const back = await rosterWhere((m) => rosterRow(m, 'eden').state === 'in_session' && rosterRow(m, 'eden').stays === 2,
-      'the roster with eden back for a second stay');
-    assert.equal(rosterRow(back, 'dana').stays, 1, 'dana was back within the grace period: one stay');
-
-    // blake arrives 20 s after the start: late (after 15 s).
-    await until(start + 20 * SECOND, 'start + 20 s');
+    // 18:25: blake arrives: late (after 7.5 minutes), 25 minutes late.
+    clock.at(start + 25 * MINUTE, '18:25');
     await admit('blake');
     await rosterWhere((m) => rosterRow(m, 'blake').state === 'in_session', 'the roster with blake in');
 
-    // The meeting ends; the therapist ends the session after it (and, out of it, asks for the roster).
-    await until(end + SECOND, 'the end of the meeting');
+    // dana drops at 18:40 and is back 30 s later, within the 60 s grace (one stay); eden drops at 19:00
+    // and is back 100 s later, past it (two stays).
+    const dana = await dropAndReturn('dana', start + 40 * MINUTE, 30 * SECOND);
+    assert.equal(rosterRow(dana, 'dana').stays, 1, 'dana was back within the grace period: one stay');
+    const back = await dropAndReturn('eden', start + 60 * MINUTE, 100 * SECOND);
+    assert.equal(rosterRow(back, 'eden').stays, 2, 'eden was back after the grace period: a second stay');
+    assert.equal(rosterRow(back, 'dana').stays, 1, 'dana still has one stay');
+
+    // 21:01: the meeting has ended; the therapist ends the session after it (and, out of it, asks for
+    // the roster).
+    clock.at(end + MINUTE, '21:01');
     assertReply(await therapist.request({ type: 'end' }), 'end');
     const last = await waitFor(async () => {
       const m = await therapist.request({ type: 'attendance.roster', session });
@@ -136,8 +155,8 @@ describe('attendance: a group meeting, its report, signing and the export', () =
     }, 10000, 'the roster after the end');
     assert.deepEqual(PATIENTS.map((u) => rosterRow(last, u).state),
       ['left', 'left', 'left', 'left', 'left', 'not_arrived', 'not_arrived', 'left']);
-    // Minutes to the nearest: blake's ~40 s and eden's ~55 s are a minute each.
-    assert.deepEqual(PATIENTS.map((u) => rosterRow(last, u).minutes), [1, 1, 0, 1, 1, 0, 0, 0]);
+    // Minutes to the nearest: blake 18:25-21:00; eden 180 less her 100 s away (178 min 20 s).
+    assert.deepEqual(PATIENTS.map((u) => rosterRow(last, u).minutes), [180, 155, 20, 180, 178, 0, 0, 20]);
     passed++;
   });
 
@@ -149,35 +168,39 @@ describe('attendance: a group meeting, its report, signing and the export', () =
     const r = await therapist.request({ type: 'attendance.report', session, occurrence: start });
     assertReply(r, 'report');
     report = r.report;
-    assert.deepEqual(report.occurrence, { start, end, state: 'ended', scheduled_minutes: 1 });
+    assert.deepEqual(report.occurrence, { start, end, state: 'ended', scheduled_minutes: 180 });
     assert.equal(report.signed, null);
     assert.deepEqual(report.therapist, { user: therapist.user.id, name: 'Dr. Ana Ortiz (test)' });
-    assert.deepEqual(report.settings, { late_after_min: 0.25, early_leave_min: 0.25, present_pct: 75, grace_sec: 3 });
+    assert.deepEqual(report.settings, SETTINGS);
 
     const table = report.rows.map((x) => [x.name, x.status, x.minutes_attended, x.minutes_late, x.left_early, x.stays,
       x.host_stopped, x.still_in]);
     assert.deepEqual(table, [
       // name           status        attended late left_early stays stopped still_in
-      [name('ash'),     'present',    1,       0,   false,     1,    false,  false], // in before the start, to the end
-      [name('blake'),   'late',       1,       0,   false,     1,    false,  false], // came 20 s in: 40 s attended
-      [name('cameron'), 'left_early', 0,       0,   true,      1,    false,  false], // left 5 s in
-      [name('dana'),    'present',    1,       0,   false,     1,    false,  false], // dropped, back at once: one stay
-      [name('eden'),    'present',    1,       0,   false,     2,    false,  false], // back after 4 s: ~55 s, over 75%
+      [name('ash'),     'present',    180,     0,   false,     1,    false,  false], // in before the start, to the end
+      [name('blake'),   'late',       155,     25,  false,     1,    false,  false], // came at 18:25: 155 min attended
+      [name('cameron'), 'left_early', 20,      0,   true,      1,    false,  false], // left at 18:20
+      [name('dana'),    'present',    180,     0,   false,     1,    false,  false], // away 30 s, within grace: one stay
+      [name('eden'),    'present',    178,     0,   false,     2,    false,  false], // away 100 s: 178 min, over 80%
       [name('finley'),  'absent',     0,       null, false,    0,    false,  false], // never came
       [name('gray'),    'absent',     0,       0,   false,     0,    false,  false], // waited, never let in
-      [name('harper'),  'excused',    0,       0,   true,      1,    false,  false], // left 5 s in, excused
+      [name('harper'),  'excused',    20,      0,   true,      1,    false,  false], // left at 18:20, excused
     ]);
     const row = (u) => report.rows.find((x) => x.user === userId(u));
     // The ms are kept; the minutes are them rounded once, to the nearest.
     for (const x of report.rows) assert.equal(x.minutes_attended, Math.round(x.attended_ms / 60000), `${x.name}: ${x.attended_ms} ms`);
-    assert.ok(row('blake').attended_ms > 30 * SECOND && row('blake').attended_ms <= 40 * SECOND, `blake ${row('blake').attended_ms} ms`);
+    // In before the start and out after the end, dana's 30 s away counted (a reconnect): the whole
+    // 3 hours, to the millisecond.
+    for (const u of ['ash', 'dana']) assert.equal(row(u).attended_ms, 180 * MINUTE, `${u} attended the whole meeting`);
+    assert.ok(row('blake').attended_ms > 154.5 * MINUTE && row('blake').attended_ms <= 155 * MINUTE, `blake ${row('blake').attended_ms} ms`);
+    assert.ok(row('eden').attended_ms > 178 * MINUTE && row('eden').attended_ms < 178.5 * MINUTE, `eden ${row('eden').attended_ms} ms`);
     // Times: arrivals before the start for those let in early; the waiting room is not attendance.
     for (const u of ['ash', 'cameron', 'dana', 'eden', 'harper']) {
       assert.ok(row(u).first_arrived < start && row(u).first_admitted < start, `${u} in before the start`);
     }
     assert.ok(row('gray').first_arrived < start && row('gray').first_admitted === null);
-    assert.ok(row('blake').first_arrived >= start + 20 * SECOND && row('blake').first_arrived < start + 40 * SECOND);
-    assert.ok(row('cameron').last_left >= start + 5 * SECOND && row('cameron').last_left < start + 15 * SECOND);
+    assert.ok(row('blake').first_arrived >= start + 25 * MINUTE && row('blake').first_arrived < start + 26 * MINUTE);
+    assert.ok(row('cameron').last_left >= start + 20 * MINUTE && row('cameron').last_left < start + 21 * MINUTE);
     for (const u of ['ash', 'blake', 'dana', 'eden']) assert.ok(row(u).last_left >= end, `${u} there to the end`);
     assert.equal(row('finley').first_arrived, null);
     assert.equal(row('harper').excused.reason, REASON);
@@ -191,8 +214,8 @@ describe('attendance: a group meeting, its report, signing and the export', () =
     const h = await p.ash.request({ type: 'attendance.history' });
     assertReply(h, 'ash history');
     const occ = h.history.occurrences.find((o) => o.session === session);
-    assert.deepEqual([occ.status, occ.minutes_attended, occ.start], ['present', 1, start]);
-    assert.ok(h.history.weeks.at(-1).minutes >= 1);
+    assert.deepEqual([occ.status, occ.minutes_attended, occ.start], ['present', 180, start]);
+    assert.equal(h.history.weeks.at(-1).minutes, 180, "this week (attendance's) holds the meeting, ash's only one");
     assertError(await p.ash.request({ type: 'attendance.history', patient: userId('blake') }), 'forbidden');
     passed++;
   });
@@ -218,7 +241,7 @@ describe('attendance: a group meeting, its report, signing and the export', () =
     assert.deepEqual([cam.status, cam.amended_status], ['left_early', 'excused'], 'the signed row stays; the addendum is beside it');
     assert.equal(a.report.rows.find((x) => x.user === userId('eden')).status, 'present', 'frozen under the new 100%');
     assert.equal(a.report.addenda.length, 1);
-    assert.deepEqual(a.report.settings.present_pct, 75);
+    assert.deepEqual(a.report.settings.present_pct, 80);
 
     // The signer is in the audit trail: the signed report and the addendum were written with the
     // therapist as the actor (one record each).
@@ -232,11 +255,11 @@ describe('attendance: a group meeting, its report, signing and the export', () =
     assertReply(plan, 'plan');
     assert.equal(plan.plan.hours, 9);
     assertReply(await therapist.request({ type: 'attendance.plan', patient: userId('blake'), hours: 6, population: 'adolescent' }), 'plan');
-    // The clinic's weekly hours: ash 1 minute of 9 hours: below plan.
+    // The clinic's weekly hours: ash 3 hours of 9: below plan.
     const c = await admin.request({ type: 'attendance.clinic', week: localDate(start) });
     assertReply(c, 'clinic');
     const ash = c.clinic.patients.find((x) => x.user === userId('ash'));
-    assert.deepEqual([ash.minutes, ash.hours, ash.plan_hours, ash.population, ash.below_plan], [1, 0.02, 9, 'adult', true]);
+    assert.deepEqual([ash.minutes, ash.hours, ash.plan_hours, ash.population, ash.below_plan], [180, 3, 9, 'adult', true]);
     const finley = c.clinic.patients.find((x) => x.user === userId('finley'));
     assert.deepEqual([finley.minutes, finley.plan_hours, finley.below_plan], [0, null, false]);
     assert.equal(c.clinic.patients.length, PATIENTS.length);
@@ -260,7 +283,7 @@ describe('attendance: a group meeting, its report, signing and the export', () =
       assert.deepEqual(c, {
         date: day, start: localIso(start), end: localIso(end), session, title: 'Attendance test group',
         therapist: 'Dr. Ana Ortiz (test)', person: x.user, name: x.name, role: 'patient', status: x.status,
-        scheduled_minutes: '1', minutes_attended: String(x.minutes_attended),
+        scheduled_minutes: '180', minutes_attended: String(x.minutes_attended),
         minutes_late: x.minutes_late === null ? '' : String(x.minutes_late), left_early: x.left_early ? 'yes' : 'no',
         first_arrived: localIso(x.first_arrived), first_admitted: localIso(x.first_admitted), last_left: localIso(x.last_left),
         host_stopped: 'no', signed_by: 'Dr. Ana Ortiz (test)', signed_at: localIso(signed.signed.at),

@@ -1,8 +1,11 @@
 'use strict';
 // What the attendance tests share: a fictional clinic in the clinic's time zone, a meeting
-// scheduled to the millisecond, and reading the CSV export (plugins/attendance/PROTOCOL.md).
+// scheduled to the millisecond, attendance's test clock, and reading the CSV export
+// (plugins/attendance/PROTOCOL.md).
 const assert = require('node:assert/strict');
-const { prepareClinic, post, waitFor } = require('./harness.cjs');
+const fs = require('node:fs');
+const path = require('node:path');
+const { prepareClinic, post, tmpDir } = require('./harness.cjs');
 
 const TZ = 'America/New_York';
 const PASSWORD = 'attendance-test-pass';
@@ -30,9 +33,39 @@ async function schedule(host, therapist, { title, start, duration, enrol }) {
   return r.json.session.id;
 }
 
-/** Resolve once the clock reaches t (ms since the epoch): the only way to let minutes pass. */
-function until(t, what) {
-  return waitFor(() => Date.now() >= t, Math.max(0, t - Date.now()) + 5000, what || `time ${t}`);
+/**
+ * Attendance's test clock (CAREHOST_ATTENDANCE_CLOCK_FILE): a file holding an offset in ms that the
+ * plugin and carehostctl's export add to the real time, read on every call, so a test moves attendance's
+ * "now" across a meeting instead of waiting for it. Call it before the host starts: the host and
+ * carehostctl (spawned from the test) inherit the variable. Only attendance's time moves; the host's own
+ * (its waiting room, its two-minute rejoin window, sign-ins, audit times) stays the real one.
+ */
+function attendanceClock() {
+  const file = path.join(tmpDir('carehost-att-clock-'), 'offset');
+  process.env.CAREHOST_ATTENDANCE_CLOCK_FILE = file;
+  let offset = 0;
+  const write = (ms) => {
+    offset = ms;
+    fs.writeFileSync(`${file}.tmp`, String(ms));
+    fs.renameSync(`${file}.tmp`, file); // never half a number
+  };
+  write(0);
+  return {
+    /** Attendance's now (ms since the epoch), as the plugin reads it at this moment. */
+    now: () => Date.now() + offset,
+    /** Move attendance's now to t (ms); it runs on in real time from there. Forward only: events are
+     * recorded at attendance's now, and a clock turned back would record them out of order. */
+    at(t, what = new Date(t).toISOString()) {
+      const o = t - Date.now();
+      assert.ok(o >= offset, `attendance's clock moves forward only, not back to ${what}`);
+      write(o);
+    },
+    /** Move attendance's now forward by ms. */
+    advance(ms) {
+      assert.ok(ms >= 0, 'attendance\'s clock moves forward only');
+      write(offset + ms);
+    },
+  };
 }
 
 const parts = new Intl.DateTimeFormat('en-US', {
@@ -77,4 +110,4 @@ function csvObjects(text) {
   });
 }
 
-module.exports = { TZ, PASSWORD, PATIENTS, name, prepareAccounts, schedule, until, localIso, localDate, parseCsv, csvObjects };
+module.exports = { TZ, PASSWORD, PATIENTS, name, prepareAccounts, schedule, attendanceClock, localIso, localDate, parseCsv, csvObjects };
