@@ -214,10 +214,11 @@ void ch_auth_resync_start(ch_host *h) { schedule_resync(h); }
 
 /* ---- who is asking ------------------------------------------------------------------ */
 
-static ch_auth_lookup lookup_session(ch_host *h, const unsigned char *hash, ch_auth_token *out)
+static ch_auth_lookup lookup_session(ch_host *h, const unsigned char *hash, int64_t now, int touch,
+                                     ch_auth_token *out)
 {
     int touch_due = 0;
-    ch_auth_lookup found = ch_auth_tokens_find(h->tokens, hash, ch_wall_ms(), 1, out, &touch_due);
+    ch_auth_lookup found = ch_auth_tokens_find(h->tokens, hash, now, touch, out, &touch_due);
     if (touch_due)
         ch_auth_store_touch(h, hash);
     return found;
@@ -230,7 +231,8 @@ int ch_auth_identify(struct lws *wsi, ch_auth_token *out)
     size_t len = sizeof cookie;
     unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES];
     int ok = h->tokens && lws_http_cookie_get(wsi, CH_SESSION_COOKIE, cookie, &len) == 0 &&
-             ch_auth_token_hash(cookie, hash) == 0 && lookup_session(h, hash, out) == CH_AUTH_VALID;
+             ch_auth_token_hash(cookie, hash) == 0 &&
+             lookup_session(h, hash, ch_wall_ms(), 1, out) == CH_AUTH_VALID;
     sodium_memzero(cookie, sizeof cookie);
     sodium_memzero(hash, sizeof hash);
     return ok;
@@ -239,23 +241,48 @@ int ch_auth_identify(struct lws *wsi, ch_auth_token *out)
 int ch_auth_request_user(const ch_api_request *r, ch_auth_token *out)
 {
     ch_host *h = ch_the_host;
-    return h->tokens && r->has_session && lookup_session(h, r->session_hash, out) == CH_AUTH_VALID;
+    return h->tokens && r->has_session &&
+           lookup_session(h, r->session_hash, ch_wall_ms(), 1, out) == CH_AUTH_VALID;
 }
 
+/* GET /api/me's question: none (0), or ?peek=1 (1); anything else is answered 400 (-1). */
+static int me_query(const ch_api_request *r)
+{
+    const char *q = r->query ? r->query : "";
+    if (!*q)
+        return 0;
+    if (strcmp(q, "peek=1") == 0)
+        return 1;
+    ch_api_respond_error(r->id, 400, "bad_request",
+                         "The only question this answers is ?peek=1: how long the sign-in has left, "
+                         "without counting as use.");
+    return -1;
+}
+
+/* Not being signed in is a normal state, not an error: 200 {"user": null} (a 4xx
+ * would be logged as an error by every browser's console on every signed-out
+ * page load). Endpoints that need a sign-in still answer 401. */
 void ch_auth_http_me(const ch_api_request *r)
 {
+    int peek = me_query(r);
+    if (peek < 0)
+        return;
+    ch_host *h = ch_the_host;
+    int64_t now = ch_wall_ms();
     ch_auth_token tok;
-    if (ch_auth_request_user(r, &tok)) {
-        ch_api_respond(r->id, 200, json_pack("{s:o}", "user", ch_auth_user_json(&tok.user)), NULL);
+    if (h->tokens && r->has_session &&
+        lookup_session(h, r->session_hash, now, !peek, &tok) == CH_AUTH_VALID) {
+        ch_api_respond(r->id, 200,
+                       json_pack("{s:o, s:o}", "user", ch_auth_user_json(&tok.user), "signin",
+                                 ch_auth_signin_json(h->tokens, &tok, now)),
+                       NULL);
         sodium_memzero(&tok, sizeof tok);
         return;
     }
     char clear[128] = "";
     if (r->has_session) /* an ended session: let the browser forget it */
         ch_auth_clearing_cookie(clear, sizeof clear, r->secure);
-    ch_api_respond(r->id, 401,
-                   json_pack("{s:s, s:s}", "error", "not_signed_in", "message", "Sign in first."),
-                   clear[0] ? clear : NULL);
+    ch_api_respond(r->id, 200, json_pack("{s:n}", "user"), clear[0] ? clear : NULL);
 }
 
 /* ---- POST /api/logout ------------------------------------------------------------------- */

@@ -345,3 +345,11 @@ json_t *ch_auth_user_json(const ch_auth_user *u)
     return json_pack("{s:s, s:s, s:s, s:s}", "id", u->id, "username", u->username, "display_name",
                      u->display_name, "role", u->role);
 }
+
+json_t *ch_auth_signin_json(const ch_auth_tokens *t, const ch_auth_token *k, int64_t now_ms)
+{
+    int64_t idle_left = k->last_seen_ms + t->idle_ms - now_ms, left = k->expires_ms - now_ms;
+    return json_pack("{s:I, s:I, s:I, s:I}", "idle_left_ms", (json_int_t)(idle_left > 0 ? idle_left : 0),
+                     "left_ms", (json_int_t)(left > 0 ? left : 0), "idle_ms", (json_int_t)t->idle_ms,
+                     "max_ms", (json_int_t)t->max_ms);
+}

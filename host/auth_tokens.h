@@ -101,4 +101,10 @@ size_t ch_auth_tokens_count(const ch_auth_tokens *t);
 /* {"id","username","display_name","role"} (new reference). */
 json_t *ch_auth_user_json(const ch_auth_user *u);
 
+/* How long k has left at now_ms, as durations (never clock values, so a
+ * browser with a wrong clock can count them down): {"idle_left_ms" (until the
+ * idle limit, unless used before), "left_ms" (until the absolute limit, however
+ * busy), "idle_ms", "max_ms" (the limits)}; each left is at least 0. New reference. */
+json_t *ch_auth_signin_json(const ch_auth_tokens *t, const ch_auth_token *k, int64_t now_ms);
+
 #endif

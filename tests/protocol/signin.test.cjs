@@ -16,6 +16,14 @@ function assertEnded(ci, what) {
   assert.deepEqual(ci, { code: 4401, reason: ENDED }, `${what}: closed 4401 because the sign-in ended`);
 }
 
+/** GET /api/me?peek=1 (not counted as use): {status, user: username or null, signin}. */
+async function whoIs(host, cookie, { withTimes = false } = {}) {
+  const r = await httpRequest(host, 'GET', '/api/me?peek=1', { cookie });
+  const out = { status: r.status, user: r.json && r.json.user ? r.json.user.username : null };
+  if (withTimes) out.signin = r.json && r.json.signin;
+  return out;
+}
+
 /** Start a host, run fn(host, track), and always stop it and every client tracked. */
 async function withHost(opts, fn) {
   const host = await startHost(opts);
@@ -110,7 +118,7 @@ describe('the sign-in ends', () => {
     }
     // The ended cookie opens nothing more.
     assert.deepEqual(await refusedWith(host, a1.cookie), { code: 4401, reason: 'sign in first' });
-    assert.equal((await httpRequest(host, 'GET', '/api/me', { cookie: a1.cookie })).status, 401);
+    assert.deepEqual(await whoIs(host, a1.cookie), { status: 200, user: null });
   }));
 
   it('carehostctl user disable closes every connection of that person within the watch period', () => withHost(
@@ -182,7 +190,7 @@ describe('the sign-in ends', () => {
       console.log(`absolute expiry: closed ${closedAt - t0} ms after signing in (limit ${max} ms), ${pinger.replies} pings answered`);
       assertReply(await later.request({ type: 'ping' }), 'Riley still answered');
       assert.equal(later.closeInfo(), null, 'Riley still open');
-      assert.equal((await httpRequest(host, 'GET', '/api/me', { cookie: j.cookie })).status, 401);
+      assert.deepEqual(await whoIs(host, j.cookie), { status: 200, user: null });
       // Signing in again gives a new sign-in with its own time.
       const again = track(await connectAs(host, 'jordan'));
       assertReply(await again.request({ type: 'ping' }), 'ping after signing in again');
@@ -217,6 +225,14 @@ describe('the sign-in ends', () => {
           assertReply(await c.request({ type: 'ping' }), `${who} still answered`);
         }
         assert.ok(pinger.replies > 0);
+        // What the browser is told: a connection in a session (waiting or admitted) and one that
+        // talks keep their sign-in's idle time topped up; a silent one outside got none.
+        for (const [who, c] of [['the therapist', t], ['Jordan waiting', w], ['Taylor pinging', p]]) {
+          const me = await whoIs(host, c.cookie, { withTimes: true });
+          assert.ok(me.user, `${who} is still signed in`);
+          assert.ok(me.signin.idle_left_ms > 0 && me.signin.idle_left_ms <= idle, `${who}: ${JSON.stringify(me)}`);
+        }
+        assert.deepEqual(await whoIs(host, e.cookie), { status: 200, user: null }, 'the silent one is signed out');
       } finally {
         await pinger.stop();
       }
