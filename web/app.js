@@ -54,11 +54,11 @@ function showSignIn(note) {
   clearSessions();
   ui.showAccount(null);
   ui.clearAlert();
-  resetSignIn();
+  resetSignIn(); // the username too: the next person on a shared device must not find it
   setSignInNote(note || '');
   ui.setTitle('Sign in');
   setPhase('signin');
-  ($('username').value ? $('password') : $('username')).focus();
+  $('username').focus();
 }
 
 function signedIn(user) {
