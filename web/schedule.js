@@ -12,6 +12,9 @@ function dayNames() {
   return Array.from({ length: 7 }, (_, i) => f.format(new Date(2024, 0, 1 + i)));
 }
 
+/** "6:00 PM" (or "18:00"), in the reader's language; when: a Date or ms since the epoch. */
+const timeText = (when) => new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' }).format(new Date(when));
+
 export function durationText(minutes) {
   const m = Math.round(Number(minutes));
   if (!Number.isFinite(m) || m <= 0) return '';
@@ -25,7 +28,7 @@ export function durationText(minutes) {
 
 export function scheduleText({ start, duration, weekdays } = {}) {
   const when = Number(start) > 0 ? new Date(Number(start)) : null;
-  const time = when ? new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' }).format(when) : '';
+  const time = when ? timeText(when) : '';
   const bits = Number(weekdays) & WEEKDAYS;
   let days = '';
   if (bits === WEEKDAYS) {
@@ -43,7 +46,6 @@ export function scheduleText({ start, duration, weekdays } = {}) {
   return [head, durationText(duration)].filter(Boolean).join(', ');
 }
 
-const timeText = (ms) => new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' }).format(new Date(ms));
 
 /**
  * When a session meets today (now: a Date, the browser's -- the clinic's -- local time): "Today: opens

@@ -14,6 +14,7 @@
 // The lead scales down for short limits (half the limit at most), so a test need not wait minutes.
 import { el } from './ui.js';
 import { whoAmI } from './http.js';
+import { durationText } from './schedule.js';
 
 const IDLE_LEAD_MS = 3 * 60 * 1000;     // warn this long before an idle sign-out (at most)
 const MAX_LEAD_MS = 5 * 60 * 1000;      // and before the absolute limit
@@ -25,16 +26,11 @@ const RECHECK_MS = 15000;               // while warning, ask again this often
 /** How long before a limit to warn: a few minutes, or half the limit when it is short. */
 export const leadFor = (limitMs, most) => Math.max(0, Math.min(most, limitMs / 2));
 
-/** A duration in words: "30 minutes", "12 hours", "1 hour 30 minutes", "15 seconds". */
+/** A duration in words: "15 seconds", "30 minutes", "12 hours", "1 hour 30 minutes". */
 export function durationWords(ms) {
   const s = Math.round(Number(ms) / 1000);
   if (!Number.isFinite(s) || s <= 0) return '';
-  const plural = (n, unit) => `${n} ${unit}${n === 1 ? '' : 's'}`;
-  if (s < 60) return plural(s, 'second');
-  const m = Math.round(s / 60);
-  const h = Math.floor(m / 60);
-  if (!h) return plural(m, 'minute');
-  return m % 60 ? `${plural(h, 'hour')} ${plural(m % 60, 'minute')}` : plural(h, 'hour');
+  return s < 60 ? `${s} second${s === 1 ? '' : 's'}` : durationText(s / 60);
 }
 
 /** "2:05" */
