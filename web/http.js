@@ -34,11 +34,5 @@ export async function whoAmI({ peek = false } = {}) {
   return undefined;
 }
 
-/** The signed-in user, null when not signed in, undefined when unknown. */
-export async function currentUser() {
-  const who = await whoAmI();
-  return who ? who.user : undefined;
-}
-
 export const signIn = (username, password) => callApi('/api/login', { username, password });
 export const signOut = () => callApi('/api/logout', {});

@@ -21,14 +21,12 @@ export function setSignInNote(text) {
 }
 
 /**
- * Empty the form: username too, not just the passphrase. On a shared family device the next person
- * must not find the last one's username (it says who uses a therapy service), nor be offered it.
+ * Empty the form: the username too, not just the passphrase. On a shared family device the next
+ * person must not find the last one's username (it tells who uses a therapy service).
  */
 export function resetSignIn() {
   problem('');
   $('signin-form').reset();
-  $('username').value = '';
-  $('password').value = '';
 }
 
 /**
