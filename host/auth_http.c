@@ -217,6 +217,11 @@ void ch_auth_resync_start(ch_host *h) { schedule_resync(h); }
 static ch_auth_lookup lookup_session(ch_host *h, const unsigned char *hash, int64_t now, int touch,
                                      ch_auth_token *out)
 {
+    /* Past its idle limit by the table: first let the sign-in watch count what this
+     * sign-in's WebSocket connections sent since it last looked (at most once per
+     * sign-in: after the look it is either in use again or gone). */
+    if (ch_auth_tokens_idle_passed(h->tokens, hash, now))
+        ch_signin_watch_now(h);
     int touch_due = 0;
     ch_auth_lookup found = ch_auth_tokens_find(h->tokens, hash, now, touch, out, &touch_due);
     if (touch_due)

@@ -274,6 +274,13 @@ ch_auth_lookup ch_auth_tokens_find(ch_auth_tokens *t,
     return CH_AUTH_VALID;
 }
 
+int ch_auth_tokens_idle_passed(ch_auth_tokens *t, const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
+                               int64_t now_ms)
+{
+    node **pp = t && hash ? slot_of(t, hash) : NULL;
+    return pp && *pp && now_ms < (*pp)->tok.expires_ms && now_ms - (*pp)->tok.last_seen_ms >= t->idle_ms;
+}
+
 int ch_auth_tokens_remove(ch_auth_tokens *t, const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
                           ch_auth_token *out)
 {

@@ -219,6 +219,27 @@ describe('the sign-in ends', () => {
     },
   ));
 
+  it('an HTTP look just past the idle limit counts a message the watch has not seen yet', () => withHost(
+    // 0.05 min = 3 s; the watch looks every second. A ping 2.9 s after the last use, then GET
+    // /api/me?peek=1 at 3.1 s: most of the time no look has come between the two, so only the
+    // daemon's counting the unseen message keeps the sign-in. Three times.
+    { args: ['--session-idle-minutes', '0.05'] },
+    async (host, track) => {
+      const c = track(await connectAs(host, 'taylor')); // outside any session: only its messages count
+      for (let i = 0; i < 3; i++) {
+        const m0 = Date.now();
+        assertReply(await c.request({ type: 'ping' }), `ping ${i + 1}`);
+        await waitFor(() => Date.now() >= m0 + 2900, 5000, 'just before the idle limit');
+        assertReply(await c.request({ type: 'ping' }), `the ping just before the limit (${i + 1})`);
+        await waitFor(() => Date.now() >= m0 + 3100, 5000, 'just past the limit from the first ping');
+        const me = await whoIs(host, c.cookie, { withTimes: true });
+        assert.equal(me.user, 'taylor', `round ${i + 1}: still signed in: ${JSON.stringify(me)}`);
+        assert.ok(me.signin.idle_left_ms > 2000, `round ${i + 1}: the late ping counted: ${JSON.stringify(me)}`);
+        assert.equal(c.closeInfo(), null);
+      }
+    },
+  ));
+
   it('idle expiry spares connections in a session (waiting or admitted) and closes a silent one outside', () => withHost(
     // 0.05 min = 3 s; the watch looks every second.
     { args: ['--session-idle-minutes', '0.05'] },
