@@ -2,7 +2,7 @@
 // (chat, presence, plugin panels) and, for the therapist who leads it, the waiting list and the
 // room's controls. Each screen's details live in its own module; this file moves between them.
 import { Connection } from './connection.js';
-import { currentUser, signOut } from './http.js';
+import { whoAmI, signOut } from './http.js';
 import * as ui from './ui.js';
 import { initSignIn, setSignInNote, resetSignIn } from './signin.js';
 import { renderSessions, clearSessions, setSessionsNote, setJoinBusy } from './lobby.js';
@@ -10,6 +10,8 @@ import { showWaiting, setPlace, addMessage } from './waiting.js';
 import { showNotice } from './notice.js';
 import { createLeaderTools } from './therapist.js';
 import { createLobbyTools } from './lobby_tools.js';
+import { createSigninTimer } from './signin_timer.js';
+import { todayText } from './schedule.js';
 
 const $ = (id) => document.getElementById(id);
 const SESSIONS_REFRESH_MS = 20000;
@@ -28,6 +30,9 @@ const state = {
   mounted: new Set(),          // plugin names whose panel is mounted
   joining: false,
 };
+// The lobby's list as last asked (drawn again between asks), when it was asked, and when the page
+// was last used (a tap, a click or a key): see the 20-second refresh below.
+const lobbyList = { sessions: null, askedAt: 0, usedAt: 0 };
 
 const leader = createLeaderTools({
   request: (obj) => conn.request(obj),
@@ -38,6 +43,22 @@ const leader = createLeaderTools({
 // Therapists and admins: schedule, invite, who is enrolled. After a change the list is asked again.
 const tools = createLobbyTools({ refresh: () => refreshSessions({ force: false }) });
 
+// The styles of what this client adds from JS (the sign-in warning, "Today: opens at").
+document.head.append(ui.el('link', { rel: 'stylesheet', href: '/time_notes.css' }));
+
+// A warning before the sign-in ends on its own; when it does, back to sign-in saying why.
+const signinTimer = createSigninTimer({
+  onEnded: (note) => {
+    state.lastUserId = state.user ? state.user.id : null;
+    showSignIn(note);
+  },
+  onSignOut: () => {
+    signinTimer.stop();
+    $('sign-out').click();
+  },
+  inSession: () => !!state.session,
+});
+
 function setPhase(phase) {
   state.phase = phase;
   ui.showView(phase);
@@ -47,21 +68,25 @@ function setPhase(phase) {
 // ---- signing in and out ---------------------------------------------------------------------
 
 function showSignIn(note) {
+  signinTimer.stop();
   conn.stop({ state: 'idle' });
   leaveLocally();
   state.user = null;
   tools.setUser(null);
   clearSessions();
+  lobbyList.sessions = null; // the next person must not see it, not even redrawn
   ui.showAccount(null);
   ui.clearAlert();
-  resetSignIn();
+  resetSignIn(); // the username too: the next person on a shared device must not find it
   setSignInNote(note || '');
   ui.setTitle('Sign in');
   setPhase('signin');
-  ($('username').value ? $('password') : $('username')).focus();
+  $('username').focus();
 }
 
-function signedIn(user) {
+/** signin: how long the sign-in has left (GET /api/me's "signin"), for the warning before it ends. */
+function signedIn(user, signin) {
+  signinTimer.start(signin);
   state.user = user;
   tools.setUser(user);
   ui.showAccount(user);
@@ -70,10 +95,10 @@ function signedIn(user) {
   conn.start();
 }
 
-initSignIn((user) => {
+initSignIn((user, signin) => {
   // Only the person whose sign-in ended goes back to their session; anyone else starts afresh.
   if (state.lastUserId !== user.id) conn.joinParams = null;
-  signedIn(user);
+  signedIn(user, signin);
 });
 
 $('sign-out').addEventListener('click', async () => {
@@ -91,10 +116,12 @@ conn.on(':signed-out', ({ reason }) => {
   state.lastUserId = state.user ? state.user.id : null;
   const ended = /ended/.test(reason || '');
   const inSession = !!state.session;
-  showSignIn(ended
+  // Ended at its idle or absolute limit (the warning said so): say that, calmly.
+  const timedOut = ended ? signinTimer.endedNote() : null;
+  showSignIn(timedOut || (ended
     ? `Your sign-in has ended, so we closed the connection.${inSession
       ? ' Sign in again and we will take you back to your session.' : ' Please sign in again.'}`
-    : 'Please sign in to continue.');
+    : 'Please sign in to continue.'));
 });
 
 // ---- connection -----------------------------------------------------------------------------
@@ -216,6 +243,7 @@ conn.on('session_ended', (ev) => {
 
 /** force: also ask who is enrolled (therapists, admins) even if what we have is recent. */
 async function refreshSessions({ force = true } = {}) {
+  lobbyList.askedAt = Date.now();
   let list;
   try {
     const reply = await conn.request({ type: 'sessions' });
@@ -224,12 +252,36 @@ async function refreshSessions({ force = true } = {}) {
     if (err.code !== 'offline' && err.code !== 'disconnected') setSessionsNote(err.message);
     return;
   }
-  renderSessions(list, state.user, join, tools.extra);
-  if (await tools.sync(list, { force }) && state.phase === 'lobby') renderSessions(list, state.user, join, tools.extra);
+  lobbyList.sessions = list;
+  renderSessions(list, state.user, join, cardExtra);
+  if (await tools.sync(list, { force }) && state.phase === 'lobby') renderSessions(list, state.user, join, cardExtra);
+}
+
+// The list is asked again every 20 s only while someone is using the page (a tap, a click or a key
+// since it was last asked): the host counts every message as use of the sign-in, and a lobby left
+// alone must still reach its idle sign-out, with the warning first, like any page nobody uses. In
+// between, the list shown is drawn again from what we have, so "Today: opens at ... (in 5 minutes)"
+// stays true.
+for (const type of ['pointerdown', 'keydown', 'touchstart']) {
+  window.addEventListener(type, () => { lobbyList.usedAt = Date.now(); }, { capture: true, passive: true });
+}
+
+/** Under a session's card: when it opens if it meets today, and the lobby tools' part. */
+function cardExtra(s) {
+  const text = todayText(s);
+  const more = tools.extra(s);
+  if (!text) return more;
+  const today = ui.el('p', { class: 'today-line', 'data-testid': `today-${s.id}` }, text);
+  if (!more) return today;
+  const both = document.createDocumentFragment();
+  both.append(today, more);
+  return both;
 }
 
 setInterval(() => {
-  if (state.phase === 'lobby' && conn.connected && !document.hidden) refreshSessions({ force: false });
+  if (state.phase !== 'lobby' || !conn.connected || document.hidden) return;
+  if (lobbyList.usedAt > lobbyList.askedAt) refreshSessions({ force: false });
+  else if (lobbyList.sessions) renderSessions(lobbyList.sessions, state.user, join, cardExtra);
 }, SESSIONS_REFRESH_MS);
 
 $('sessions-refresh').addEventListener('click', () => { ui.clearAlert(); refreshSessions(); });
@@ -485,9 +537,9 @@ function mountPanels(plugins) {
 async function startUp() {
   ui.showView('starting');
   ui.showStatus('idle');
-  const user = await currentUser();
-  if (user) signedIn(user);
-  else if (user === null) showSignIn('');
+  const who = await whoAmI();
+  if (who && who.user) signedIn(who.user, who.signin);
+  else if (who) showSignIn('');
   else showSignIn('We could not reach carehost just now. Please check your connection and sign in.');
 }
 

@@ -18,11 +18,20 @@ export async function callApi(path, body) {
   return { status: res.status, json: json || {} };
 }
 
-/** The signed-in user ({id, username, display_name, role}), null when not signed in, undefined when unknown. */
-export async function currentUser() {
-  const r = await callApi('/api/me');
-  if (r.status === 200 && r.json.user) return r.json.user;
-  return r.status === 401 ? null : undefined;
+/**
+ * Who is signed in: { user ({id, username, display_name, role}, or null when nobody is), signin
+ * ({idle_left_ms, left_ms, idle_ms, max_ms}: how long the sign-in has left, as durations; null when
+ * nobody is) }, or undefined when the host could not say (offline). Not being signed in is a normal
+ * 200 {"user": null}. peek: ask without it counting as use of the sign-in (GET /api/me?peek=1).
+ */
+export async function whoAmI({ peek = false } = {}) {
+  const r = await callApi(peek ? '/api/me?peek=1' : '/api/me');
+  if (r.status === 200 && 'user' in r.json) {
+    const user = r.json.user && typeof r.json.user === 'object' ? r.json.user : null;
+    const signin = user && r.json.signin && typeof r.json.signin === 'object' ? r.json.signin : null;
+    return { user, signin };
+  }
+  return undefined;
 }
 
 export const signIn = (username, password) => callApi('/api/login', { username, password });

@@ -5,6 +5,7 @@
 import { el } from './ui.js';
 import { scheduleText } from './schedule.js';
 import { createInvite, dayBits, expiryText, personName } from './clinic.js';
+import { handleSubmit } from './form_submit.js';
 
 const $ = (id) => document.getElementById(id);
 const USERNAME = /^[A-Za-z0-9._-]{3,64}$/;
@@ -15,23 +16,20 @@ const USERNAME = /^[A-Za-z0-9._-]{3,64}$/;
  */
 export function createInviteForm(ctx) {
   const form = $('invite-form');
-  const error = $('invite-error');
-  const submit = $('invite-submit');
   let patients = [];             // [person] a family member may be invited for
-  let busy = false;
 
   const role = () => form.querySelector('input[name="inv-role"]:checked')?.value || 'patient';
 
-  function showError(text, field) {
-    error.textContent = text;
-    error.hidden = !text;
-    for (const f of form.querySelectorAll('[aria-invalid]')) f.removeAttribute('aria-invalid');
-    if (field) {
-      field.setAttribute('aria-invalid', 'true');
-      field.focus();
-    }
-    if (text) error.scrollIntoView({ block: 'nearest' });
-  }
+  const { showError } = handleSubmit({
+    form,
+    error: $('invite-error'),
+    submit: $('invite-submit'),
+    busyText: 'Making the link…',
+    read: () => read(),
+    send: createInvite,
+    accepted: (r) => r.ok && typeof r.json.link === 'string',
+    done: (r, body) => showResult(body, r.json),
+  });
 
   function fillPatients() {
     const select = $('inv-patient');
@@ -105,23 +103,6 @@ export function createInviteForm(ctx) {
     $('invite-result').hidden = false;
     $('invite-ready').focus();
   }
-
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    if (busy) return;
-    showError('');
-    const body = read();
-    if (!body) return;
-    busy = true;
-    submit.disabled = true;
-    submit.textContent = 'Making the link…';
-    const r = await createInvite(body);
-    busy = false;
-    submit.disabled = false;
-    submit.textContent = 'Make the invite link';
-    if (r.ok && typeof r.json.link === 'string') showResult(body, r.json);
-    else showError(r.message);
-  });
 
   for (const radio of form.querySelectorAll('input[name="inv-role"]')) radio.addEventListener('change', roleChanged);
   $('inv-patient').addEventListener('change', fillSessions);

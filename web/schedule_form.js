@@ -6,6 +6,7 @@ import { el } from './ui.js';
 import { scheduleText, durationText } from './schedule.js';
 import { DAY_KEYS, createSession, localStart, todayValue, weekdayIndex } from './clinic.js';
 import { createPeoplePick } from './people_pick.js';
+import { handleSubmit } from './form_submit.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -27,10 +28,7 @@ function whole(input) {
  */
 export function createScheduleForm(ctx) {
   const form = $('schedule-form');
-  const error = $('schedule-error');
-  const submit = $('schedule-submit');
   const pick = createPeoplePick($('sched-people'), 'sched-enrol');
-  let busy = false;
 
   const short = dayNames('short');
   const long = dayNames('long');
@@ -43,16 +41,19 @@ export function createScheduleForm(ctx) {
   const kind = () => form.querySelector('input[name="sched-kind"]:checked')?.value || 'group';
   const days = () => dayBoxes.filter((b) => b.checked).map((b) => b.value);
 
-  function showError(text, field) {
-    error.textContent = text;
-    error.hidden = !text;
-    for (const f of form.querySelectorAll('[aria-invalid]')) f.removeAttribute('aria-invalid');
-    if (field) {
-      field.setAttribute('aria-invalid', 'true');
-      field.focus();
-    }
-    if (text) error.scrollIntoView({ block: 'nearest' });
-  }
+  const { showError } = handleSubmit({
+    form,
+    error: $('schedule-error'),
+    submit: $('schedule-submit'),
+    busyText: 'Scheduling…',
+    read: () => read(),
+    send: createSession,
+    accepted: (r) => r.ok && !!r.json.session,
+    done: (r) => {
+      reset();
+      ctx.scheduled(r.json.session);
+    },
+  });
 
   /** "In the list it will read: Mon, Wed 6:00 PM, 1 hour 30 minutes, from Monday 6 January." */
   function preview() {
@@ -138,27 +139,6 @@ export function createScheduleForm(ctx) {
   for (const radio of form.querySelectorAll('input[name="sched-kind"]')) {
     radio.addEventListener('change', () => pick.setKind(kind()));
   }
-
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    if (busy) return;
-    showError('');
-    const body = read();
-    if (!body) return;
-    busy = true;
-    submit.disabled = true;
-    submit.textContent = 'Scheduling…';
-    const r = await createSession(body);
-    busy = false;
-    submit.disabled = false;
-    submit.textContent = 'Schedule it';
-    if (r.ok && r.json.session) {
-      reset();
-      ctx.scheduled(r.json.session);
-    } else {
-      showError(r.message);
-    }
-  });
 
   function reset() {
     form.reset();

@@ -20,13 +20,30 @@ export function setSignInNote(text) {
   $('signin-note').hidden = !text;
 }
 
+/**
+ * Empty the form: the username too, not just the passphrase. On a shared family device the next
+ * person must not find the last one's username (it tells who uses a therapy service).
+ */
 export function resetSignIn() {
   problem('');
-  $('password').value = '';
+  $('signin-form').reset();
 }
 
-/** onSignedIn(user) is called after a successful sign-in. */
+/**
+ * The browser keeps a page's form in its memory (reload, Back) and puts what was typed back; the form
+ * is emptied whenever the sign-in screen is shown, and again when a page comes back from the
+ * back/forward cache. autocomplete="username" / "current-password" stay (the person's own password
+ * manager fills them only when asked, and WCAG 1.3.5 wants the purpose named).
+ */
+function guardForm() {
+  window.addEventListener('pageshow', (ev) => {
+    if (ev.persisted && document.body.dataset.view === 'signin') resetSignIn();
+  });
+}
+
+/** onSignedIn(user, signin) is called after a successful sign-in (signin: what GET /api/me says). */
 export function initSignIn(onSignedIn) {
+  guardForm();
   const form = $('signin-form');
   const button = $('signin-button');
   let busy = false;
@@ -49,9 +66,9 @@ export function initSignIn(onSignedIn) {
     button.disabled = false;
     button.textContent = 'Sign in';
     if (r.status === 200 && r.json.user) {
-      $('password').value = '';
+      resetSignIn();
       setSignInNote('');
-      onSignedIn(r.json.user);
+      onSignedIn(r.json.user, r.json.signin || null);
       return;
     }
     problem(r.status === 401 || r.status === 400 ? WRONG : (r.json.message || TRY_LATER));

@@ -4,10 +4,17 @@
 
 const $ = (id) => document.getElementById(id);
 
-/** Make an element: el('p', { class: 'x', 'data-testid': 'y' }, 'text', childNode, ...). */
+/**
+ * The client's one helper for making elements (web/ and plugin panels import it from /ui.js):
+ *   el('p', { class: 'x', 'data-testid': 'y', hidden: true }, 'text', childNode, ...)
+ * attrs: `class` sets className; any other key is set as an attribute (true: present and empty;
+ * false, null or undefined: left out). children: nodes are appended as they are, anything else as
+ * text (never parsed as markup); null, undefined and false are skipped. No inline styles or event
+ * attributes: the CSP forbids both (use classes and addEventListener).
+ */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
+  for (const [key, value] of Object.entries(attrs || {})) {
     if (value === false || value === null || value === undefined) continue;
     if (key === 'class') node.className = value;
     else node.setAttribute(key, value === true ? '' : String(value));

@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "auth/signin.h"
 #include "auth/signin_watch.h"
@@ -12,20 +13,42 @@
 #include "log.h"
 #include "store/store_worker.h"
 
+/* GET /api/me's question: none (0), or ?peek=1 (1); anything else is answered 400 (-1). */
+static int me_query(const ch_api_request *r)
+{
+    const char *q = r->query ? r->query : "";
+    if (!*q)
+        return 0;
+    if (strcmp(q, "peek=1") == 0)
+        return 1;
+    ch_api_respond_error(r->id, 400, "bad_request",
+                         "The only question this answers is ?peek=1: how long the sign-in has left, "
+                         "without counting as use.");
+    return -1;
+}
+
+/* Not being signed in is a normal state, not an error: 200 {"user": null} (a 4xx
+ * would be logged as an error by every browser's console on every signed-out
+ * page load). Endpoints that need a sign-in still answer 401. */
 void ch_auth_http_me(const ch_api_request *r)
 {
+    int peek = me_query(r);
+    if (peek < 0)
+        return;
+    int64_t now = ch_wall_ms();
     ch_auth_token tok;
-    if (ch_auth_request_user(r, &tok)) {
-        ch_api_respond(r->id, 200, json_pack("{s:o}", "user", ch_auth_user_json(&tok.user)), NULL);
+    if (ch_auth_request_lookup(r, now, !peek, &tok)) {
+        ch_api_respond(r->id, 200,
+                       json_pack("{s:o, s:o}", "user", ch_auth_user_json(&tok.user), "signin",
+                                 ch_auth_signin_json(ch_the_host->tokens, &tok, now)),
+                       NULL);
         sodium_memzero(&tok, sizeof tok);
         return;
     }
     char clear[128] = "";
     if (r->has_session) /* an ended session: let the browser forget it */
         ch_auth_clearing_cookie(clear, sizeof clear, r->secure);
-    ch_api_respond(r->id, 401,
-                   json_pack("{s:s, s:s}", "error", "not_signed_in", "message", "Sign in first."),
-                   clear[0] ? clear : NULL);
+    ch_api_respond(r->id, 200, json_pack("{s:n}", "user"), clear[0] ? clear : NULL);
 }
 
 /* ---- POST /api/logout ------------------------------------------------------------------- */

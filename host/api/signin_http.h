@@ -6,7 +6,11 @@
  *        whether or not the account exists (signin_login.c).
  *   POST /api/logout -> 200 {"ok":true}; the token is revoked and the cookie
  *        cleared.
- *   GET  /api/me     -> 200 {"user": ...} or 401 {"error":"not_signed_in"}.
+ *   GET  /api/me     -> 200 {"user": ..., "signin": {"idle_left_ms", "left_ms",
+ *        "idle_ms", "max_ms"}} (counted as use), or 200 {"user": null} when
+ *        not signed in (a normal state, not an error). GET /api/me?peek=1
+ *        answers the same without counting as use (the browser's countdown
+ *        to an idle sign-out asks with it); any other query is 400.
  *
  * Loop thread only. */
 #ifndef CH_SIGNIN_HTTP_H
@@ -24,7 +28,8 @@
  * loop makes a token (ch_auth_token_generate); a storage job saves its hash
  * with ch_auth_session_store, in the same transaction as the change that
  * earned it; after the commit ch_auth_session_answer adds it to the table and
- * answers 200 {"user": ...} with the cookie (0), or answers 500 (-1). */
+ * answers 200 {"user": ..., "signin": ...} (as GET /api/me) with the cookie
+ * (0), or answers 500 (-1). */
 int ch_auth_session_store(ch_store *st, const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
                           const char *user_id, int64_t now_ms);
 int ch_auth_session_answer(uint64_t req_id, const ch_user *user, const char *token,

@@ -105,7 +105,13 @@ int ch_auth_session_answer(uint64_t req_id, const ch_user *user, const char *tok
     ch_auth_tokens_sweep(h->tokens, now_ms);
     char cookie[160];
     ch_auth_session_cookie(cookie, sizeof cookie, token, secure);
-    ch_api_respond(req_id, 200, json_pack("{s:o}", "user", ch_auth_user_json(&u)), cookie);
+    ch_auth_token k;
+    json_t *signin = ch_auth_tokens_find(h->tokens, hash, now_ms, 0, &k, NULL) == CH_AUTH_VALID
+                         ? ch_auth_signin_json(h->tokens, &k, now_ms)
+                         : json_null();
+    sodium_memzero(&k, sizeof k);
+    ch_api_respond(req_id, 200, json_pack("{s:o, s:o}", "user", ch_auth_user_json(&u), "signin", signin),
+                   cookie);
     sodium_memzero(cookie, sizeof cookie);
     return 0;
 }

@@ -274,6 +274,13 @@ ch_auth_lookup ch_auth_tokens_find(ch_auth_tokens *t,
     return CH_AUTH_VALID;
 }
 
+int ch_auth_tokens_idle_passed(ch_auth_tokens *t, const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
+                               int64_t now_ms)
+{
+    node **pp = t && hash ? slot_of(t, hash) : NULL;
+    return pp && *pp && now_ms < (*pp)->tok.expires_ms && now_ms - (*pp)->tok.last_seen_ms >= t->idle_ms;
+}
+
 int ch_auth_tokens_remove(ch_auth_tokens *t, const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
                           ch_auth_token *out)
 {
@@ -344,4 +351,12 @@ json_t *ch_auth_user_json(const ch_auth_user *u)
 {
     return json_pack("{s:s, s:s, s:s, s:s}", "id", u->id, "username", u->username, "display_name",
                      u->display_name, "role", u->role);
+}
+
+json_t *ch_auth_signin_json(const ch_auth_tokens *t, const ch_auth_token *k, int64_t now_ms)
+{
+    int64_t idle_left = k->last_seen_ms + t->idle_ms - now_ms, left = k->expires_ms - now_ms;
+    return json_pack("{s:I, s:I, s:I, s:I}", "idle_left_ms", (json_int_t)(idle_left > 0 ? idle_left : 0),
+                     "left_ms", (json_int_t)(left > 0 ? left : 0), "idle_ms", (json_int_t)t->idle_ms,
+                     "max_ms", (json_int_t)t->max_ms);
 }

@@ -83,6 +83,12 @@ ch_auth_lookup ch_auth_tokens_find(ch_auth_tokens *t,
                                    int64_t now_ms, int touch, ch_auth_token *out,
                                    int *store_touch_due);
 
+/* 1 when the token is in the table, within its absolute limit, but past its
+ * idle limit at now_ms: use not yet counted (a WebSocket message the sign-in
+ * watch has not seen yet) may still keep it, so look there first. Changes nothing. */
+int ch_auth_tokens_idle_passed(ch_auth_tokens *t, const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
+                               int64_t now_ms);
+
 /* Remove a token (sign-out). Returns 1 if it was there. out (optional) gets it. */
 int ch_auth_tokens_remove(ch_auth_tokens *t, const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
                           ch_auth_token *out);
@@ -100,5 +106,11 @@ size_t ch_auth_tokens_count(const ch_auth_tokens *t);
 
 /* {"id","username","display_name","role"} (new reference). */
 json_t *ch_auth_user_json(const ch_auth_user *u);
+
+/* How long k has left at now_ms, as durations (never clock values, so a
+ * browser with a wrong clock can count them down): {"idle_left_ms" (until the
+ * idle limit, unless used before), "left_ms" (until the absolute limit, however
+ * busy), "idle_ms", "max_ms" (the limits)}; each left is at least 0. New reference. */
+json_t *ch_auth_signin_json(const ch_auth_tokens *t, const ch_auth_token *k, int64_t now_ms);
 
 #endif

@@ -220,10 +220,16 @@ void ch_auth_resync_start(ch_host *h, void (*after)(ch_host *h))
 
 /* ---- who is asking ------------------------------------------------------------------ */
 
-static ch_auth_lookup lookup_session(ch_host *h, const unsigned char *hash, ch_auth_token *out)
+static ch_auth_lookup lookup_session(ch_host *h, const unsigned char *hash, int64_t now, int touch,
+                                     ch_auth_token *out)
 {
+    /* Past its idle limit by the table: first let the sign-in watch count what this
+     * sign-in's WebSocket connections sent since it last looked (at most once per
+     * sign-in: after the look it is either in use again or gone). */
+    if (ch_auth_tokens_idle_passed(h->tokens, hash, now))
+        ch_signin_watch_now(h);
     int touch_due = 0;
-    ch_auth_lookup found = ch_auth_tokens_find(h->tokens, hash, ch_wall_ms(), 1, out, &touch_due);
+    ch_auth_lookup found = ch_auth_tokens_find(h->tokens, hash, now, touch, out, &touch_due);
     if (touch_due)
         ch_auth_store_touch(h, hash);
     return found;
@@ -236,14 +242,21 @@ int ch_auth_identify(struct lws *wsi, ch_auth_token *out)
     size_t len = sizeof cookie;
     unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES];
     int ok = h->tokens && lws_http_cookie_get(wsi, CH_SESSION_COOKIE, cookie, &len) == 0 &&
-             ch_auth_token_hash(cookie, hash) == 0 && lookup_session(h, hash, out) == CH_AUTH_VALID;
+             ch_auth_token_hash(cookie, hash) == 0 &&
+             lookup_session(h, hash, ch_wall_ms(), 1, out) == CH_AUTH_VALID;
     sodium_memzero(cookie, sizeof cookie);
     sodium_memzero(hash, sizeof hash);
     return ok;
 }
 
-int ch_auth_request_user(const ch_api_request *r, ch_auth_token *out)
+int ch_auth_request_lookup(const ch_api_request *r, int64_t now_ms, int use, ch_auth_token *out)
 {
     ch_host *h = ch_the_host;
-    return h->tokens && r->has_session && lookup_session(h, r->session_hash, out) == CH_AUTH_VALID;
+    return h->tokens && r->has_session &&
+           lookup_session(h, r->session_hash, now_ms, use, out) == CH_AUTH_VALID;
+}
+
+int ch_auth_request_user(const ch_api_request *r, ch_auth_token *out)
+{
+    return ch_auth_request_lookup(r, ch_wall_ms(), 1, out);
 }

@@ -41,6 +41,9 @@ int ch_auth_identify(struct lws *wsi, ch_auth_token *out);
 /* Who signed in on this API request: 1 and out (optional) filled when its
  * cookie names a valid session (counted as use), else 0. */
 int ch_auth_request_user(const ch_api_request *r, ch_auth_token *out);
+/* The same at now_ms, counted as use only when use is 1 (GET /api/me?peek=1
+ * asks how long a sign-in has left without extending it). */
+int ch_auth_request_lookup(const ch_api_request *r, int64_t now_ms, int use, ch_auth_token *out);
 
 /* Cookie values: a new session, and the one that clears it. */
 void ch_auth_session_cookie(char *out, size_t size, const char *token, int secure);

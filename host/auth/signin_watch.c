@@ -23,11 +23,14 @@ static void look_at(ch_conn *c, void *arg)
     look *l = arg;
     if (!c->participant || c->close_code)
         return;
-    int active = c->session != NULL || c->last_message_ms > l->since_ms;
-    int touch_due = 0;
-    if (ch_auth_tokens_find(l->h->tokens, c->token_hash, l->now_ms, active, NULL, &touch_due) ==
+    int touch_due = 0, due = 0;
+    /* A message counts as use when it was sent, not when we look: one sent just
+     * before the idle limit keeps the sign-in though this look comes after it. */
+    if (c->last_message_ms > l->since_ms)
+        ch_auth_tokens_find(l->h->tokens, c->token_hash, c->last_message_ms, 1, NULL, &touch_due);
+    if (ch_auth_tokens_find(l->h->tokens, c->token_hash, l->now_ms, c->session != NULL, NULL, &due) ==
         CH_AUTH_VALID) {
-        if (touch_due)
+        if (touch_due || due)
             ch_auth_store_touch(l->h, c->token_hash);
         return;
     }

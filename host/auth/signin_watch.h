@@ -6,7 +6,9 @@
  * one that is gone (signed out, revoked by carehostctl, past a limit) closes
  * the connection with 4401. A connection in a session, or one that sent a
  * message since the last look, counts as use of its sign-in (idle expiry
- * restarts): a patient sitting quietly in a three-hour group is not idle.
+ * restarts; a message as of when it was sent, so one sent just before the idle
+ * limit counts though the look comes after it): a patient sitting quietly in a
+ * three-hour group is not idle.
  * Loop thread only. */
 #ifndef CH_SIGNIN_WATCH_H
 #define CH_SIGNIN_WATCH_H

@@ -44,6 +44,13 @@ function sessionCookie(res) {
   return { pair: line.split(';')[0], line, attrs: line.split(';').slice(1).map((s) => s.trim()) };
 }
 
+/** Who /api/me says this cookie signs in (null: nobody). Always a 200 now. */
+async function whoIs(host, cookie, path = '/api/me') {
+  const me = await request(host, 'GET', path, { cookie });
+  assert.equal(me.status, 200, me.body);
+  return me.json.user;
+}
+
 async function stopCleanly(host) {
   const e = await host.stop();
   assert.equal(e.code, 0, `carehost exited ${JSON.stringify(e)}:\n${host.stderr()}`);
@@ -88,29 +95,70 @@ describe('signing in, out, and who am I', () => {
     assert.notEqual(sessionCookie(upper).pair, c.pair, 'every sign-in gets its own token');
   });
 
-  it('/api/me without a session, or with a made-up one, is 401', async () => {
+  it('/api/me without a session, or with a made-up one, is 200 {"user": null}: not an error', async () => {
     const none = await request(host, 'GET', '/api/me');
-    assert.equal(none.status, 401);
-    assert.equal(none.json.error, 'not_signed_in');
+    assert.equal(none.status, 200, none.body);
+    assert.deepEqual(none.json, { user: null });
+    assert.equal(none.headers['set-cookie'], undefined, 'no cookie to clear');
     const forged = await request(host, 'GET', '/api/me', { cookie: `carehost_session=${'A'.repeat(43)}` });
-    assert.equal(forged.status, 401);
+    assert.equal(forged.status, 200, forged.body);
+    assert.deepEqual(forged.json, { user: null });
+    assert.equal(sessionCookie(forged).pair, 'carehost_session=', 'an unknown session cookie is cleared');
     const junk = await request(host, 'GET', '/api/me', { cookie: 'carehost_session=<script>; other=1' });
-    assert.equal(junk.status, 401);
+    assert.equal(junk.status, 200, junk.body);
+    assert.deepEqual(junk.json, { user: null });
+    // Endpoints that need a sign-in still answer 401.
+    const invite = await post(host, '/api/invites', { username: 'someone', role: 'patient' });
+    assert.equal(invite.status, 401, invite.body);
+    assert.equal(invite.json.error, 'not_signed_in');
+  });
+
+  it('/api/me says how long the sign-in has left, as durations; ?peek=1 asks without counting as use', async () => {
+    const r = await login(host, 'alice', 'correct horse battery');
+    assert.equal(r.status, 200, r.body);
+    const { pair } = sessionCookie(r);
+    const idle = 30 * 60 * 1000;
+    const max = 12 * 3600 * 1000;
+    assert.deepEqual(Object.keys(r.json.signin).sort(), ['idle_left_ms', 'idle_ms', 'left_ms', 'max_ms']);
+    assert.equal(r.json.signin.idle_ms, idle);
+    assert.equal(r.json.signin.max_ms, max);
+    assert.equal(r.json.signin.idle_left_ms, idle, 'just signed in: the whole idle limit');
+    assert.equal(r.json.signin.left_ms, max);
+    const me = await request(host, 'GET', '/api/me', { cookie: pair });
+    assert.equal(me.status, 200, me.body);
+    assert.equal(me.json.user.username, 'alice');
+    assert.equal(me.json.signin.idle_left_ms, idle, '/api/me counts as use');
+    assert.ok(me.json.signin.left_ms > max - 10000 && me.json.signin.left_ms <= max, me.body);
+    const peek = await request(host, 'GET', '/api/me?peek=1', { cookie: pair });
+    assert.equal(peek.status, 200, peek.body);
+    assert.equal(peek.json.user.username, 'alice');
+    assert.ok(Number.isInteger(peek.json.signin.idle_left_ms) && peek.json.signin.idle_left_ms <= idle, peek.body);
+    assert.ok(peek.json.signin.left_ms <= me.json.signin.left_ms, peek.body);
+    assert.deepEqual(Object.keys(peek.json).sort(), ['signin', 'user']);
+    // Signed out, a peek is the same 200 {"user": null}.
+    assert.deepEqual((await request(host, 'GET', '/api/me?peek=1')).json, { user: null });
+    // Any other question is a clear 400.
+    for (const q of ['peek=0', 'peek=yes', 'who=1', 'peek=1&x=2']) {
+      const bad = await request(host, 'GET', `/api/me?${q}`, { cookie: pair });
+      assert.equal(bad.status, 400, `${q}: ${bad.body}`);
+      assert.equal(bad.json.error, 'bad_request');
+      assert.match(bad.json.message, /peek=1/);
+    }
+    assert.equal((await request(host, 'GET', '/api/me', { cookie: pair })).json.user.username, 'alice');
   });
 
   it('logout revokes the token: the old cookie is refused afterwards', async () => {
     const r = await login(host, 'bruno', 'therapist pass 1');
     assert.equal(r.status, 200, r.body);
     const { pair } = sessionCookie(r);
-    assert.equal((await request(host, 'GET', '/api/me', { cookie: pair })).status, 200);
+    assert.equal((await whoIs(host, pair)).username, 'bruno');
     const out = await post(host, '/api/logout', undefined, { cookie: pair });
     assert.equal(out.status, 200, out.body);
     assert.deepEqual(out.json, { ok: true });
     const cleared = sessionCookie(out);
     assert.equal(cleared.pair, 'carehost_session=');
     assert.ok(cleared.attrs.includes('Max-Age=0'), cleared.line);
-    const after = await request(host, 'GET', '/api/me', { cookie: pair });
-    assert.equal(after.status, 401, after.body);
+    assert.equal(await whoIs(host, pair), null, 'signed out');
     // Logging out twice is harmless.
     assert.equal((await post(host, '/api/logout', {}, { cookie: pair })).status, 200);
   });
@@ -140,7 +188,7 @@ describe('signing in, out, and who am I', () => {
     const forcedOut = await request(host, 'POST', '/api/logout',
       { body: '{}', cookie: pair, headers: { 'Content-Type': 'application/json', Origin: 'http://evil.example' } });
     assert.equal(forcedOut.status, 403);
-    assert.equal((await request(host, 'GET', '/api/me', { cookie: pair })).status, 200);
+    assert.equal((await whoIs(host, pair)).username, 'alice');
   });
 
   it('bad requests get a clear error and the connection keeps serving', async () => {
@@ -251,7 +299,7 @@ describe('under TLS', () => {
     const c = sessionCookie(r);
     assert.ok(c.attrs.includes('Secure'), c.line);
     assert.ok(c.attrs.includes('HttpOnly') && c.attrs.includes('SameSite=Strict'), c.line);
-    assert.equal((await request(host, 'GET', '/api/me', { cookie: c.pair })).status, 200);
+    assert.equal((await whoIs(host, c.pair)).username, 'hana');
     const plainOrigin = await post(host, '/api/login', { username: 'hana', password: 'secure channel' },
       { headers: { Origin: `http://127.0.0.1:${host.port}` } });
     assert.equal(plainOrigin.status, 403);
@@ -280,8 +328,29 @@ describe('sessions expire', () => {
     // that plus the idle limit (a condition on time, not a guess), then ask once.
     const lastUse = Date.now();
     await waitFor(() => Date.now() > lastUse + IDLE_MS + 200, 10000, 'the idle limit to pass');
-    const late = await request(host, 'GET', '/api/me', { cookie: pair });
-    assert.equal(late.status, 401, late.body);
+    assert.equal(await whoIs(host, pair), null, 'ended after the idle limit');
+  });
+
+  it('asking with ?peek=1 does not count as use: the sign-in still ends at the idle limit', async () => {
+    const r = await login(host, 'erin', 'expiring pass');
+    assert.equal(r.status, 200, r.body);
+    const { pair } = sessionCookie(r);
+    const signedIn = Date.now();
+    const seen = [];
+    // Peek every 100 ms: were a peek use, this would never end (the deadline would fail it).
+    await waitFor(async () => {
+      const me = await request(host, 'GET', '/api/me?peek=1', { cookie: pair });
+      assert.equal(me.status, 200, me.body);
+      if (!me.json.user) return true;
+      seen.push(me.json.signin.idle_left_ms);
+      await new Promise((res) => setTimeout(res, 100));
+      return false;
+    }, 10000, 'the sign-in to end while only peeked at');
+    const took = Date.now() - signedIn;
+    assert.ok(took < IDLE_MS + 1000, `ended ${took} ms after signing in (idle limit ${IDLE_MS} ms)`);
+    assert.ok(seen.length >= 3, `peeked ${seen.length} times`);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i] <= seen[i - 1], `idle_left_ms went down: ${seen}`);
+    assert.ok(seen.every((ms) => ms > 0 && ms <= IDLE_MS), `${seen}`);
   });
 
   it('after session-max-hours however busy', async () => {
@@ -296,12 +365,12 @@ describe('sessions expire', () => {
     await waitFor(async () => {
       const askedAt = Date.now();
       const me = await request(host, 'GET', '/api/me', { cookie: pair });
-      if (me.status === 200) {
+      assert.equal(me.status, 200, me.body);
+      if (me.json.user) {
         lastOk = askedAt;
         await new Promise((res) => setTimeout(res, 250));
         return false;
       }
-      assert.equal(me.status, 401, me.body);
       firstRefusedAt = Date.now();
       return true;
     }, 15000, 'the absolute limit to end the session');
@@ -325,9 +394,9 @@ describe('sessions ended from outside the daemon', () => {
     const r = await login(host, 'gail', 'to be disabled');
     assert.equal(r.status, 200, r.body);
     const { pair } = sessionCookie(r);
-    assert.equal((await request(host, 'GET', '/api/me', { cookie: pair })).status, 200);
+    assert.equal((await whoIs(host, pair)).username, 'gail');
     ctl(['user', 'disable', 'gail', '--data-dir', dataDir]);
-    await waitFor(async () => (await request(host, 'GET', '/api/me', { cookie: pair })).status === 401,
+    await waitFor(async () => (await whoIs(host, pair)) === null,
       10000, 'the disabled account\'s session to end');
     const again = await login(host, 'gail', 'to be disabled');
     assert.equal(again.status, 401);
@@ -376,7 +445,7 @@ describe('failed sign-ins are throttled', () => {
     leave.abort();
     assert.equal((await gone).name, 'AbortError');
     // The daemon still answers; then stop it with sign-ins waiting.
-    assert.equal((await request(host, 'GET', '/api/me')).status, 401);
+    assert.equal(await whoIs(host, undefined), null);
     const pending = [login(host, 'frank', 'x1'), login(host, 'nobody', 'x2')].map((p) => p.catch((e) => e));
     await waitFor(() => waits() >= before + 3, 10000, 'the sign-ins to be throttled');
     await stopCleanly(host); // exit 0, and under the sanitizers no leak

@@ -89,8 +89,9 @@ async function signInPage(page, url, username, password) {
 }
 
 /**
- * Chromium logs every 4xx answer to fetch as a console error. A page asking GET /api/me before
- * anyone signed in (401), or a sign-in refused on purpose (401), is expected; `allowed` lists
+ * Chromium logs every 4xx answer to fetch as a console error, so a page that works as it should
+ * logs none (GET /api/me answers 200 {"user": null} when nobody is signed in). A sign-in refused on
+ * purpose (401) and the like are expected by the test that causes them: `allowed` lists
  * [status, path] pairs that may appear. Returns the other problems.
  */
 function unexpected(problems, allowed = []) {

@@ -14,7 +14,6 @@ const {
 } = require('./harness.cjs');
 
 const TITLE = 'Coping skills group';
-const ME_401 = [[401, '/api/me']]; // every page asks who is signed in before anyone is
 const squash = (s) => String(s).replace(/\s+/g, ' ').trim();
 
 describe('scheduling and inviting from the lobby', { timeout: 240000 }, () => {
@@ -131,9 +130,9 @@ describe('scheduling and inviting from the lobby', { timeout: 240000 }, () => {
         assert.equal(await card(r.page, sessionId).count(), 0);
         assert.doesNotMatch(await r.page.getByTestId('sessions').textContent(), new RegExp(TITLE));
 
-        assert.deepEqual(unexpected(t.problems, ME_401), [], 'no console errors, page errors or dialogs (therapist)');
-        assert.deepEqual(unexpected(p.problems, ME_401), [], 'no console errors, page errors or dialogs (Casey)');
-        assert.deepEqual(unexpected(r.problems, ME_401), [], 'no console errors, page errors or dialogs (Riley)');
+        assert.deepEqual(unexpected(t.problems), [], 'no console errors, page errors or dialogs (therapist)');
+        assert.deepEqual(unexpected(p.problems), [], 'no console errors, page errors or dialogs (Casey)');
+        assert.deepEqual(unexpected(r.problems), [], 'no console errors, page errors or dialogs (Riley)');
       } finally {
         await t.context.close();
         await p.context.close();
@@ -209,9 +208,9 @@ describe('scheduling and inviting from the lobby', { timeout: 240000 }, () => {
       await t.page.locator('#sessions-refresh').click();
       await waitText(t.page, `[data-testid="enrolled-${sessionId}"]`, 'Sky');
 
-      assert.deepEqual(unexpected(t.problems, [...ME_401, [409, '/api/invites']]), [],
+      assert.deepEqual(unexpected(t.problems, [[409, '/api/invites']]), [],
         'no console errors, page errors or dialogs (therapist) beyond the refused invite');
-      assert.deepEqual(unexpected(n.problems, ME_401), [], 'no console errors, page errors or dialogs (new patient)');
+      assert.deepEqual(unexpected(n.problems), [], 'no console errors, page errors or dialogs (new patient)');
     } finally {
       await t.context.close();
       await n.context.close();
@@ -243,8 +242,8 @@ describe('scheduling and inviting from the lobby', { timeout: 240000 }, () => {
       await waitView(r.page, 'waiting');
       assert.equal(await r.page.getByTestId('waiting-session').textContent(), TITLE);
 
-      assert.deepEqual(unexpected(t.problems, ME_401), [], 'no console errors, page errors or dialogs (therapist)');
-      assert.deepEqual(unexpected(r.problems, ME_401), [], 'no console errors, page errors or dialogs (Riley)');
+      assert.deepEqual(unexpected(t.problems), [], 'no console errors, page errors or dialogs (therapist)');
+      assert.deepEqual(unexpected(r.problems), [], 'no console errors, page errors or dialogs (Riley)');
     } finally {
       await t.context.close();
       await r.context.close();
@@ -285,7 +284,7 @@ describe('scheduling and inviting from the lobby', { timeout: 240000 }, () => {
       await waitText(a.page, `[data-testid="enrolled-${id}"]`, 'Avery');
       assert.equal(await a.page.getByTestId(`join-${id}`).count(), 0, 'admins do not join sessions');
 
-      assert.deepEqual(unexpected(a.problems, [...ME_401, [400, '/api/sessions']]), [],
+      assert.deepEqual(unexpected(a.problems, [[400, '/api/sessions']]), [],
         'no console errors, page errors or dialogs beyond the refused schedule');
     } finally {
       await a.context.close();

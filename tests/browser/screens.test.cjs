@@ -15,7 +15,7 @@ const {
   expectGoodScreen, expectKeyboardReachable, screenshot, POLL, SMALL_PHONE,
 } = require('./harness.cjs');
 
-const ME_401 = [[401, '/api/me'], [401, '/api/login']]; // asked before signing in; a refused sign-in
+const LOGIN_401 = [[401, '/api/login']]; // a refused sign-in
 // A used invite link is asked about on purpose, and answered 410.
 const gone410 = (p) => /the server responded with a status of 410/.test(p);
 const MINUTE = 60000;
@@ -109,7 +109,7 @@ for (const colorScheme of ['light', 'dark']) describe(`every screen on a 360 px 
         return Math.min(px('text.att-x'), px('text.att-value'));
       });
       assert.ok(size >= 11, `the chart's labels are ${size.toFixed(1)} px on a phone`);
-      assert.deepEqual(unexpected(problems, ME_401), []);
+      assert.deepEqual(unexpected(problems, LOGIN_401), []);
     } finally {
       await context.close();
     }
@@ -195,8 +195,8 @@ for (const colorScheme of ['light', 'dark']) describe(`every screen on a 360 px 
       await waitView(p.page, 'lobby');
       await check(p.page, 'the patient lobby after a session', colorScheme);
 
-      assert.deepEqual(unexpected(t.problems, ME_401), []);
-      assert.deepEqual(unexpected(p.problems, ME_401), []);
+      assert.deepEqual(unexpected(t.problems, LOGIN_401), []);
+      assert.deepEqual(unexpected(p.problems, LOGIN_401), []);
     } finally {
       await t.context.close();
       await p.context.close();
@@ -223,7 +223,7 @@ for (const colorScheme of ['light', 'dark']) describe(`every screen on a 360 px 
       await again.goto(link);
       await again.getByTestId('invite-unusable').waitFor({ state: 'visible' });
       await check(again, 'the invite page, the link already used', colorScheme);
-      assert.deepEqual(unexpected(problems, ME_401).filter((x) => !gone410(x)), []);
+      assert.deepEqual(unexpected(problems, LOGIN_401).filter((x) => !gone410(x)), []);
     } finally {
       await context.close();
     }

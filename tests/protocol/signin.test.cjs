@@ -16,6 +16,14 @@ function assertEnded(ci, what) {
   assert.deepEqual(ci, { code: 4401, reason: ENDED }, `${what}: closed 4401 because the sign-in ended`);
 }
 
+/** GET /api/me?peek=1 (not counted as use): {status, user: username or null, signin}. */
+async function whoIs(host, cookie, { withTimes = false } = {}) {
+  const r = await httpRequest(host, 'GET', '/api/me?peek=1', { cookie });
+  const out = { status: r.status, user: r.json && r.json.user ? r.json.user.username : null };
+  if (withTimes) out.signin = r.json && r.json.signin;
+  return out;
+}
+
 /** Start a host, run fn(host, track), and always stop it and every client tracked. */
 async function withHost(opts, fn) {
   const host = await startHost(opts);
@@ -110,7 +118,7 @@ describe('the sign-in ends', () => {
     }
     // The ended cookie opens nothing more.
     assert.deepEqual(await refusedWith(host, a1.cookie), { code: 4401, reason: 'sign in first' });
-    assert.equal((await httpRequest(host, 'GET', '/api/me', { cookie: a1.cookie })).status, 401);
+    assert.deepEqual(await whoIs(host, a1.cookie), { status: 200, user: null });
   }));
 
   it('carehostctl user disable closes every connection of that person within the watch period', () => withHost(
@@ -182,10 +190,53 @@ describe('the sign-in ends', () => {
       console.log(`absolute expiry: closed ${closedAt - t0} ms after signing in (limit ${max} ms), ${pinger.replies} pings answered`);
       assertReply(await later.request({ type: 'ping' }), 'Riley still answered');
       assert.equal(later.closeInfo(), null, 'Riley still open');
-      assert.equal((await httpRequest(host, 'GET', '/api/me', { cookie: j.cookie })).status, 401);
+      assert.deepEqual(await whoIs(host, j.cookie), { status: 200, user: null });
       // Signing in again gives a new sign-in with its own time.
       const again = track(await connectAs(host, 'jordan'));
       assertReply(await again.request({ type: 'ping' }), 'ping after signing in again');
+    },
+  ));
+
+  it('a message sent shortly before the idle limit counts, though the watch looks only after the limit', () => withHost(
+    // 0.05 min = 3 s; the watch looks every second. A message every 2.25 s: each inside the limit,
+    // but the look that sees it may come up to a second later, past the limit counted from the last.
+    { args: ['--session-idle-minutes', '0.05'] },
+    async (host, track) => {
+      const c = track(await connectAs(host, 'taylor')); // outside any session: only its messages count
+      let sentAt = Date.now();
+      for (let i = 0; i < 10; i++) {
+        const due = sentAt + 2250;
+        await waitFor(() => Date.now() >= due || c.closeInfo(), 5000, 'the time for the next message');
+        assert.equal(c.closeInfo(), null, `still open before message ${i + 1}`);
+        sentAt = Date.now();
+        assertReply(await c.request({ type: 'ping' }), `ping ${i + 1}`);
+      }
+      assert.equal(c.closeInfo(), null, 'ten messages, each inside the idle limit, kept it open');
+      const me = await whoIs(host, c.cookie, { withTimes: true });
+      assert.equal(me.user, 'taylor');
+      // Silent from now on: it ends.
+      assertEnded(await closedWithin(c, 3000 + 3000), 'silent after its last message');
+    },
+  ));
+
+  it('an HTTP look just past the idle limit counts a message the watch has not seen yet', () => withHost(
+    // 0.05 min = 3 s; the watch looks every second. A ping 2.9 s after the last use, then GET
+    // /api/me?peek=1 at 3.1 s: most of the time no look has come between the two, so only the
+    // daemon's counting the unseen message keeps the sign-in. Three times.
+    { args: ['--session-idle-minutes', '0.05'] },
+    async (host, track) => {
+      const c = track(await connectAs(host, 'taylor')); // outside any session: only its messages count
+      for (let i = 0; i < 3; i++) {
+        const m0 = Date.now();
+        assertReply(await c.request({ type: 'ping' }), `ping ${i + 1}`);
+        await waitFor(() => Date.now() >= m0 + 2900, 5000, 'just before the idle limit');
+        assertReply(await c.request({ type: 'ping' }), `the ping just before the limit (${i + 1})`);
+        await waitFor(() => Date.now() >= m0 + 3100, 5000, 'just past the limit from the first ping');
+        const me = await whoIs(host, c.cookie, { withTimes: true });
+        assert.equal(me.user, 'taylor', `round ${i + 1}: still signed in: ${JSON.stringify(me)}`);
+        assert.ok(me.signin.idle_left_ms > 2000, `round ${i + 1}: the late ping counted: ${JSON.stringify(me)}`);
+        assert.equal(c.closeInfo(), null);
+      }
     },
   ));
 
@@ -217,6 +268,14 @@ describe('the sign-in ends', () => {
           assertReply(await c.request({ type: 'ping' }), `${who} still answered`);
         }
         assert.ok(pinger.replies > 0);
+        // What the browser is told: a connection in a session (waiting or admitted) and one that
+        // talks keep their sign-in's idle time topped up; a silent one outside got none.
+        for (const [who, c] of [['the therapist', t], ['Jordan waiting', w], ['Taylor pinging', p]]) {
+          const me = await whoIs(host, c.cookie, { withTimes: true });
+          assert.ok(me.user, `${who} is still signed in`);
+          assert.ok(me.signin.idle_left_ms > 0 && me.signin.idle_left_ms <= idle, `${who}: ${JSON.stringify(me)}`);
+        }
+        assert.deepEqual(await whoIs(host, e.cookie), { status: 200, user: null }, 'the silent one is signed out');
       } finally {
         await pinger.stop();
       }

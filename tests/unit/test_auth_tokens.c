@@ -264,6 +264,43 @@ START_TEST(keep_only_what_the_store_still_has)
 }
 END_TEST
 
+START_TEST(signin_json_says_what_is_left_as_durations)
+{
+    ch_auth_tokens *t = ch_auth_tokens_new(30 * MIN, 2 * HOUR);
+    unsigned char h[32];
+    char text[44];
+    ch_auth_token_generate(text, h);
+    ch_auth_user u = user_named("u9");
+    ck_assert_int_eq(ch_auth_tokens_add(t, h, &u, 5000, NULL, NULL), 0);
+    ch_auth_token k;
+    /* Looked at (not used) 10 minutes later: 20 minutes of idle time, 1 h 50 in all. */
+    ck_assert_int_eq(ch_auth_tokens_find(t, h, 5000 + 10 * MIN, 0, &k, NULL), CH_AUTH_VALID);
+    json_t *j = ch_auth_signin_json(t, &k, 5000 + 10 * MIN);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "idle_left_ms")), 20 * MIN);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "left_ms")), 110 * MIN);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "idle_ms")), 30 * MIN);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "max_ms")), 2 * HOUR);
+    ck_assert_uint_eq(json_object_size(j), 4);
+    json_decref(j);
+    /* Used 1 h 45 in: the idle time is full, but only 15 minutes are left in all. */
+    ck_assert_int_eq(ch_auth_tokens_find(t, h, 5000 + 105 * MIN, 1, &k, NULL), CH_AUTH_EXPIRED);
+    ck_assert_int_eq(ch_auth_tokens_add(t, h, &u, 0, NULL, NULL), 0);
+    for (int64_t now = 0; now <= 105 * MIN; now += 15 * MIN)
+        ck_assert_int_eq(ch_auth_tokens_find(t, h, now, 1, &k, NULL), CH_AUTH_VALID);
+    j = ch_auth_signin_json(t, &k, 105 * MIN);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "idle_left_ms")), 30 * MIN);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "left_ms")), 15 * MIN);
+    json_decref(j);
+    /* A time past both limits never goes below 0. */
+    j = ch_auth_signin_json(t, &k, 3 * HOUR);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "idle_left_ms")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "left_ms")), 0);
+    json_decref(j);
+    ch_auth_tokens_free(t);
+}
+END_TEST
+
 START_TEST(user_json_has_no_secrets)
 {
     ch_auth_user u = user_named("u5");
@@ -317,6 +354,7 @@ static Suite *tokens_suite(void)
     tcase_add_test(tc, rows_from_the_store_load_or_come_back_stale);
     tcase_add_test(tc, keep_only_what_the_store_still_has);
     tcase_add_test(tc, user_json_has_no_secrets);
+    tcase_add_test(tc, signin_json_says_what_is_left_as_durations);
     suite_add_tcase(s, tc);
     TCase *oc = tcase_create("origin");
     tcase_add_test(oc, origin_must_name_the_served_host);
