@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -81,6 +83,8 @@ void ch_config_defaults(ch_config *cfg)
     cfg->session_idle_ms = 30 * 60 * 1000;
     cfg->session_max_ms = 12 * 60 * 60 * 1000;
     cfg->invite_ms = 72ull * 60 * 60 * 1000;
+    cfg->turn_ttl_ms = 60 * 60 * 1000;
+    cfg->mesh_video_max = 6;
 }
 
 int ch_config_is_loopback(const char *host)
@@ -215,7 +219,42 @@ static int set_timezone(ch_config *cfg, const char *value, char *err, size_t err
     return 0;
 }
 
-typedef enum { K_LISTEN, K_PATH, K_BOOL, K_UINT, K_SIZE, K_LOGLEVEL, K_DURATION, K_TIMEZONE } key_kind;
+/* --stun / --turn: comma-separated URLs of the key's schemes ("stun:"/"stuns:",
+ * "turn:"/"turns:"), kept without the spaces around commas. */
+static int set_ice_urls(char *dst, const char *key, const char *value, char *err, size_t errlen)
+{
+    char out[CH_ICE_URLS_MAX] = "";
+    size_t n = 0;
+    const char *p = value;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t len = strcspn(p, ",");
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        size_t scheme = strncmp(p, key, 4) != 0 ? 0 : p[4] == ':' ? 5 : p[4] == 's' && p[5] == ':' ? 6 : 0;
+        int ok = scheme && len > scheme && p[scheme] != ':' && p[scheme] != '?' && p[scheme] != '/';
+        for (size_t i = 0; ok && i < len; i++)
+            ok = p[i] > ' ' && p[i] < 127 && !strchr("\"\\<>'`", p[i]);
+        if (!ok) {
+            set_err(err, errlen, "--%s %s: expected %s:HOST[:PORT] or %ss:HOST[:PORT] URLs, "
+                    "comma-separated (e.g. %s:%s.example.org:3478)", key, value, key, key, key, key);
+            return -1;
+        }
+        if (n + len + 2 > sizeof out) {
+            set_err(err, errlen, "--%s: longer than %d bytes in all", key, CH_ICE_URLS_MAX - 1);
+            return -1;
+        }
+        n += (size_t)snprintf(out + n, sizeof out - n, "%s%.*s", n ? "," : "", (int)len, p);
+        p += strcspn(p, ",");
+        if (!*p++)
+            break;
+    }
+    snprintf(dst, CH_ICE_URLS_MAX, "%s", out);
+    return 0;
+}
+
+typedef enum { K_LISTEN, K_PATH, K_BOOL, K_UINT, K_SIZE, K_LOGLEVEL, K_DURATION, K_TIMEZONE, K_ICE } key_kind;
 
 typedef struct key_spec {
     const char *name;
@@ -253,6 +292,11 @@ static const key_spec keys[] = {
     {"invite-seconds", K_DURATION, OFF(invite_ms), 1000, 90ull * 24 * 3600 * 1000, "SECONDS    the same as --invite-hours, in seconds (for tests)"},
     /* Benchmarking aid only (bench/run): open group rooms bench-1..bench-N. */
     {"bench-rooms", K_UINT, OFF(bench_rooms), 0, 100000, "N          open group rooms bench-1..bench-N, no enrolment or waiting room (benchmarks only)"},
+    {"stun", K_ICE, OFF(stun_urls), 0, 0, "URL,...    STUN servers (stun: or stuns:), comma-separated"},
+    {"turn", K_ICE, OFF(turn_urls), 0, 0, "URL,...    coturn TURN servers (turn: or turns:), comma-separated"},
+    {"turn-secret-file", K_PATH, OFF(turn_secret_file), 0, 0, "FILE       coturn's static-auth-secret (mode 0600)"},
+    {"turn-ttl-minutes", K_DURATION, OFF(turn_ttl_ms), 60000, 7ull * 24 * 3600 * 1000, "MINUTES    TURN credentials work this long (default 60; decimals allowed)"},
+    {"mesh-video-max", K_UINT, OFF(mesh_video_max), 2, 50, "N          mesh video up to this many in a session (default 6)"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -315,6 +359,8 @@ int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err,
         return parse_duration(k, value, (uint64_t *)(base + k->offset), err, errlen);
     case K_TIMEZONE:
         return set_timezone(cfg, value, err, errlen);
+    case K_ICE:
+        return set_ice_urls(base + k->offset, key, value, err, errlen);
     case K_LOGLEVEL:
         if (ch_log_level_parse(value, &cfg->log_level)) {
             set_err(err, errlen, "--log-level %s: expected error, warn, info or debug", value);
@@ -397,7 +443,49 @@ int ch_config_check(const ch_config *cfg, char *err, size_t errlen)
                 cfg->listen_host);
         return -1;
     }
+    if (!cfg->turn_urls[0] != !cfg->turn_secret_file[0]) {
+        set_err(err, errlen, cfg->turn_urls[0] ? "--turn needs --turn-secret-file (coturn's static-auth-secret)"
+                                               : "--turn-secret-file is only used with --turn");
+        return -1;
+    }
     return 0;
+}
+
+int ch_config_load_turn_secret(ch_config *cfg, char *err, size_t errlen)
+{
+    const char *path = cfg->turn_secret_file;
+    memset(cfg->turn_secret, 0, sizeof cfg->turn_secret);
+    if (!path[0])
+        return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        set_err(err, errlen, "--turn-secret-file %s: %s", path, fd < 0 ? strerror(errno) : "not a regular file");
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        set_err(err, errlen, "--turn-secret-file %s may be accessed by group or others (mode %04o); run: chmod 600 %s",
+                path, (unsigned)(st.st_mode & 07777), path);
+        close(fd);
+        return -1;
+    }
+    char buf[CH_TURN_SECRET_MAX + 2];
+    ssize_t got = read(fd, buf, sizeof buf - 1);
+    int e = errno;
+    close(fd);
+    buf[got > 0 ? got : 0] = '\0';
+    size_t n = strcspn(buf, "\r\n");
+    while (n && isspace((unsigned char)buf[n - 1]))
+        n--;
+    if (got < 0 || n == 0 || n >= CH_TURN_SECRET_MAX)
+        set_err(err, errlen, "--turn-secret-file %s: %s", path, got < 0 ? strerror(e)
+                : n == 0 ? "empty (expected the secret on its first line)" : "the secret is too long");
+    else
+        memcpy(cfg->turn_secret, buf, n);
+    explicit_bzero(buf, sizeof buf);
+    return got < 0 || n == 0 || n >= CH_TURN_SECRET_MAX ? -1 : 0;
 }
 
 const char *ch_config_usage(void)
@@ -473,7 +561,7 @@ ch_config_action ch_config_parse_args(ch_config *cfg, int argc, char **argv, cha
         if (ch_config_set(cfg, k->name, value, err, errlen))
             return CH_CONFIG_ERROR;
     }
-    if (ch_config_check(cfg, err, errlen))
+    if (ch_config_check(cfg, err, errlen) || ch_config_load_turn_secret(cfg, err, errlen))
         return CH_CONFIG_ERROR;
     return CH_CONFIG_RUN;
 }

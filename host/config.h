@@ -7,6 +7,8 @@
 #include "carehost/plugin.h"
 
 #define CH_PATH_MAX 1024
+#define CH_ICE_URLS_MAX 1024    /* --stun / --turn: comma-separated URLs, this many bytes in all */
+#define CH_TURN_SECRET_MAX 512  /* longest coturn static-auth-secret read from --turn-secret-file */
 
 typedef struct ch_config {
     char listen_host[256];      /* address to bind, e.g. "127.0.0.1" or "::1" */
@@ -33,6 +35,12 @@ typedef struct ch_config {
     uint64_t invite_ms;         /* an invite link works this long (default 72 h) */
     unsigned bench_rooms;       /* benchmarks only: open group rooms bench-1..bench-N */
     char timezone[64];          /* the clinic's time zone (IANA name); "" : the machine's */
+    char stun_urls[CH_ICE_URLS_MAX]; /* "stun:a:3478,stuns:b" (checked, no spaces); "" : none */
+    char turn_urls[CH_ICE_URLS_MAX]; /* "turn:a:3478?transport=udp,turns:a:5349"; "" : none */
+    char turn_secret_file[CH_PATH_MAX]; /* coturn's static-auth-secret, mode 0600 */
+    char turn_secret[CH_TURN_SECRET_MAX]; /* its text, read by ch_config_parse_args; never logged */
+    uint64_t turn_ttl_ms;       /* TURN credentials handed out work this long (default 60 min) */
+    unsigned mesh_video_max;    /* a session meshes video up to this many participants (default 6) */
 } ch_config;
 
 typedef enum ch_config_action {
@@ -50,7 +58,8 @@ void ch_config_defaults(ch_config *cfg);
  * "tls-cert", "tls-key", "port-file", "demo", "insecure", "max-message-bytes",
  * "rate-limit", "rate-burst", "group-capacity", "chat-max-chars",
  * "outbox-max-bytes", "session-idle-minutes", "session-max-hours", "invite-hours",
- * "invite-seconds", "bench-rooms") from text. Boolean keys take "true"/"false"/"yes"/"no"/"1"/"0".
+ * "invite-seconds", "bench-rooms", "stun", "turn", "turn-secret-file", "turn-ttl-minutes",
+ * "mesh-video-max") from text. Boolean keys take "true"/"false"/"yes"/"no"/"1"/"0".
  * Returns 0, or -1 with a one-line message in err. */
 int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err, size_t errlen);
 
@@ -59,12 +68,18 @@ int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err,
 int ch_config_load_file(ch_config *cfg, const char *path, char *err, size_t errlen);
 
 /* Parse argv: --config FILE is read first, then the other options override it.
- * Finally checks the whole (ch_config_check). */
+ * Finally checks the whole (ch_config_check) and reads the TURN secret. */
 ch_config_action ch_config_parse_args(ch_config *cfg, int argc, char **argv, char *err,
                                       size_t errlen);
 
-/* Cross-field checks: TLS cert and key together; non-loopback needs TLS or insecure. */
+/* Cross-field checks: TLS cert and key together; non-loopback needs TLS or insecure;
+ * --turn and --turn-secret-file together. */
 int ch_config_check(const ch_config *cfg, char *err, size_t errlen);
+
+/* Read cfg->turn_secret from cfg->turn_secret_file (when set): a regular file no
+ * group or other may access, its first line, trailing white space dropped, not
+ * empty. 0, or -1 with a line in err (which never holds the secret). */
+int ch_config_load_turn_secret(ch_config *cfg, char *err, size_t errlen);
 
 /* 1 if host is a loopback address (127.0.0.0/8, ::1, "localhost"). */
 int ch_config_is_loopback(const char *host);
