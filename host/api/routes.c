@@ -2,6 +2,7 @@
  * they can never shadow the host's own endpoints. */
 #include "routes.h"
 
+#include "ice_http.h"
 #include "invite_http.h"
 #include "plugin_api/plugin_exports.h"
 #include "schedule_http.h"
@@ -18,6 +19,7 @@ const ch_api_route ch_api_routes[] = {
     {"/api/sessions", CH_API_POST, ch_schedule_http_create, 0, NULL},
     {"/api/sessions/enrol", CH_API_POST, ch_schedule_http_enrol, 0, NULL},
     {"/api/people", CH_API_GET, ch_schedule_http_people, 0, NULL},
+    {"/api/ice", CH_API_GET, ch_ice_http_get, 0, NULL},
     /* GET /api/<plugin><suffix>: what a plugin registered (plugin_exports.h). */
     {"/api/", CH_API_GET, ch_plugin_export_http, 1, ch_plugin_export_known},
 };
