@@ -269,6 +269,93 @@ START_TEST(session_limits)
 }
 END_TEST
 
+/* --stun / --turn: comma-separated URLs of their own schemes, kept without spaces. */
+START_TEST(ice_urls)
+{
+    ch_config cfg;
+    char *d[] = {"carehost"};
+    ck_assert_int_eq(parse(&cfg, ARGC(d), d), CH_CONFIG_RUN);
+    ck_assert_str_eq(cfg.stun_urls, "");
+    ck_assert_str_eq(cfg.turn_urls, "");
+    ck_assert_str_eq(cfg.turn_secret, "");
+    ck_assert_uint_eq(cfg.turn_ttl_ms, 60u * 60 * 1000);
+    ck_assert_uint_eq(cfg.mesh_video_max, 6);
+    char *a[] = {"carehost", "--stun", "stun:stun.example.org:3478, stuns:[2001:db8::1]:5349",
+                 "--mesh-video-max", "4", "--turn-ttl-minutes=0.5"};
+    ck_assert_int_eq(parse(&cfg, ARGC(a), a), CH_CONFIG_RUN);
+    ck_assert_str_eq(cfg.stun_urls, "stun:stun.example.org:3478,stuns:[2001:db8::1]:5349");
+    ck_assert_uint_eq(cfg.mesh_video_max, 4);
+    ck_assert_uint_eq(cfg.turn_ttl_ms, 30000);
+    ck_assert_int_eq(ch_config_set(&cfg, "turn", "turn:t.example.org:3478?transport=udp,turns:t.example.org",
+                                   err, sizeof err), 0);
+    ck_assert_str_eq(cfg.turn_urls, "turn:t.example.org:3478?transport=udp,turns:t.example.org");
+    static const char *bad_stun[] = {"", "turn:t.example.org", "http://x", "stun:", "stun:a,,stun:b",
+                                     "stun:a,", "stun:a b", "stun:\"a\"", "STUN:a", "stunx:a", "stun::3478"};
+    for (size_t i = 0; i < sizeof bad_stun / sizeof bad_stun[0]; i++) {
+        char *b[] = {"carehost", "--stun", (char *)bad_stun[i]};
+        expect_error(ARGC(b), b, bad_stun[i]);
+        ck_assert_ptr_nonnull(strstr(err, "--stun"));
+    }
+    char *t[] = {"carehost", "--turn", "stun:a", "--turn-secret-file", "/nonexistent"};
+    expect_error(ARGC(t), t, "--turn stun:a");
+    ck_assert_ptr_nonnull(strstr(err, "--turn stun:a"));
+    static const char *bad_mesh[] = {"0", "1", "51", "x"};
+    for (size_t i = 0; i < sizeof bad_mesh / sizeof bad_mesh[0]; i++) {
+        char *b[] = {"carehost", "--mesh-video-max", (char *)bad_mesh[i]};
+        expect_error(ARGC(b), b, bad_mesh[i]);
+    }
+    char *ttl[] = {"carehost", "--turn-ttl-minutes", "0"};
+    expect_error(ARGC(ttl), ttl, "--turn-ttl-minutes 0");
+}
+END_TEST
+
+/* The secret comes from a file only the daemon's user may read, never the command line. */
+START_TEST(turn_secret_file)
+{
+    ch_config cfg;
+    const char *good = write_tmp("turn-secret", "  s3cret with spaces \t\n# not read\n");
+    chmod(good, 0600);
+    char *a[] = {"carehost", "--turn", "turn:t.example.org", "--turn-secret-file", (char *)good};
+    ck_assert_int_eq(parse(&cfg, ARGC(a), a), CH_CONFIG_RUN);
+    ck_assert_str_eq(cfg.turn_secret, "  s3cret with spaces");
+    /* Each without the other. */
+    char *b[] = {"carehost", "--turn", "turn:t.example.org"};
+    expect_error(ARGC(b), b, "--turn alone");
+    ck_assert_ptr_nonnull(strstr(err, "--turn-secret-file"));
+    char *c[] = {"carehost", "--turn-secret-file", (char *)good};
+    expect_error(ARGC(c), c, "--turn-secret-file alone");
+    /* Group or others may read it: refused, and the message holds the path, not the secret. */
+    chmod(good, 0640);
+    expect_error(ARGC(a), a, "mode 0640");
+    ck_assert_ptr_nonnull(strstr(err, "chmod 600"));
+    ck_assert_ptr_null(strstr(err, "s3cret"));
+    chmod(good, 0604);
+    expect_error(ARGC(a), a, "mode 0604");
+    const char *empty = write_tmp("turn-empty", "\n");
+    chmod(empty, 0600);
+    char *e[] = {"carehost", "--turn", "turn:t", "--turn-secret-file", (char *)empty};
+    expect_error(ARGC(e), e, "empty secret file");
+    ck_assert_ptr_nonnull(strstr(err, "empty"));
+    char *m[] = {"carehost", "--turn", "turn:t", "--turn-secret-file", TEST_TMPDIR "/no-such-secret"};
+    expect_error(ARGC(m), m, "missing secret file");
+    char *dir[] = {"carehost", "--turn", "turn:t", "--turn-secret-file", TEST_TMPDIR};
+    expect_error(ARGC(dir), dir, "a folder");
+    /* The same keys in a config file. */
+    char text[CH_PATH_MAX + 200];
+    chmod(good, 0600);
+    snprintf(text, sizeof text, "stun = stun:s.example.org\nturn = turns:t.example.org:5349\n"
+             "turn-secret-file = %s\nturn-ttl-minutes = 90\nmesh-video-max = 3\n", good);
+    const char *conf = write_tmp("ice.conf", text);
+    char *f[] = {"carehost", "--config", (char *)conf};
+    ck_assert_int_eq(parse(&cfg, ARGC(f), f), CH_CONFIG_RUN);
+    ck_assert_str_eq(cfg.stun_urls, "stun:s.example.org");
+    ck_assert_str_eq(cfg.turn_urls, "turns:t.example.org:5349");
+    ck_assert_str_eq(cfg.turn_secret, "  s3cret with spaces");
+    ck_assert_uint_eq(cfg.turn_ttl_ms, 90u * 60 * 1000);
+    ck_assert_uint_eq(cfg.mesh_video_max, 3);
+}
+END_TEST
+
 START_TEST(help_and_version)
 {
     ch_config cfg;
@@ -522,6 +609,8 @@ static Suite *config_suite(void)
     tcase_add_test(tc, command_line_overrides_file);
     tcase_add_test(tc, bad_config_file_through_args);
     tcase_add_test(tc, session_limits);
+    tcase_add_test(tc, ice_urls);
+    tcase_add_test(tc, turn_secret_file);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("loopback");
