@@ -9,7 +9,7 @@
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  startHost, connectAs, ctl, tmpDir, waitFor, DEFAULT_TIMEOUT, assertReply, assertError,
+  startHost, connectAs, ctl, post, tmpDir, waitFor, DEFAULT_TIMEOUT, assertReply, assertError,
 } = require('./harness.cjs');
 
 const GROUP = 'evening-iop';
@@ -189,9 +189,9 @@ describe('rtc.* and the waiting room, other sessions, and the audit trail', () =
 });
 
 describe('losing one\'s place ends one\'s media at once', () => {
-  it('moved to the waiting room, removed, left or dropped: the others get presence "left" within 1 s', async () => {
+  it('moved to the waiting room, removed, left, dropped or signed out: the others get presence "left" within 1 s', async () => {
     await withHost({}, async (host, as) => {
-      const [rivera, jordan, casey, riley, avery] = await call(as, ['jordan', 'casey', 'riley', 'avery']);
+      const [rivera, jordan, casey, riley, avery, quinn] = await call(as, ['jordan', 'casey', 'riley', 'avery', 'quinn']);
       const leftWithin1s = async (c, who, what) => {
         const t0 = Date.now();
         await c.next((m) => m.type === 'presence' && m.event === 'left' && m.participant.participant === who.id,
@@ -216,8 +216,13 @@ describe('losing one\'s place ends one\'s media at once', () => {
       assertReply(await avery.request({ type: 'leave' }), 'avery leaves');
       await leftWithin1s(casey, avery, 'left');
 
-      casey.ws.terminate(); // dropped (a sign-out closes the socket the same way, 4401)
+      casey.ws.terminate(); // dropped
       await leftWithin1s(rivera, casey, 'dropped');
+      await leftWithin1s(quinn, casey, 'dropped');
+
+      assert.equal((await post(host, '/api/logout', {}, { cookie: quinn.cookie })).status, 200);
+      await leftWithin1s(rivera, quinn, 'signed out');
+      assert.equal((await quinn.closed).code, 4401);
     });
   });
 });
