@@ -3,8 +3,8 @@
  * Order: parse (UTF-8, JSON, object, type, id), rate limit (rtc.* signalling has its
  * own bucket, rtc.h), find the verb (the host's first, even dotted ones like
  * rtc.offer; then the plugin owning the prefix), role, session requirement,
- * fields; only then the handler. A plugin
- * therefore never sees a message its declaration would refuse. */
+ * fields; only then the handler. A plugin therefore never sees a message its
+ * declaration would refuse. */
 #include "dispatch.h"
 
 #include <stdio.h>
