@@ -39,6 +39,7 @@ typedef struct ch_conn {
     char address[64];              /* the client's address, for the audit trail */
     ch_session *session;           /* NULL when in none; see ch_conn_admitted */
     ch_ratelimit rate;
+    ch_ratelimit rtc_rate;         /* rtc.* signalling only (session/rtc.h): its own bucket */
     ch_outbox out;
     char *rx;                      /* the message being reassembled */
     size_t rx_len, rx_cap;

@@ -139,6 +139,13 @@ ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path)
     }
     if (!valid_name(desc->name))
         return refuse(ctx, path, CH_LOAD_BAD_NAME, NULL);
+    /* The host's own dotted verbs (rtc.offer, ...; session/dispatch.c) own this prefix. */
+    if (strcmp(desc->name, "rtc") == 0) {
+        ch_error("plugin %s refused: its name 'rtc' is reserved for the host's WebRTC signalling "
+                 "verbs (rtc.offer, rtc.answer, rtc.candidate)", path);
+        ctx_free(ctx);
+        return CH_LOAD_BAD_NAME;
+    }
     if (!desc->version || !*desc->version)
         return refuse(ctx, path, CH_LOAD_NO_VERSION, NULL);
     if (!desc->init || !desc->shutdown)

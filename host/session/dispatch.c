@@ -1,8 +1,10 @@
 /* dispatch.c -- every message passes here, and only here, on its way to a handler.
  *
- * Order: rate limit, parse (UTF-8, JSON, object, type, id), find the verb (host or
- * plugin), session requirement, role, fields; only then the handler. A plugin
- * therefore never sees a message its declaration would refuse. */
+ * Order: parse (UTF-8, JSON, object, type, id), rate limit (rtc.* signalling has its
+ * own bucket, rtc.h), find the verb (the host's first, even dotted ones like
+ * rtc.offer; then the plugin owning the prefix), role, session requirement,
+ * fields; only then the handler. A plugin therefore never sees a message its
+ * declaration would refuse. */
 #include "dispatch.h"
 
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "log.h"
 #include "plugins/plugin_calls.h"
 #include "net/protocol.h"
+#include "rtc.h"
 #include "verbs.h"
 #include "lib/clock.h"
 
@@ -26,6 +29,10 @@ typedef enum place_rule {
 
 #define PEOPLE (CAREHOST_ROLE_THERAPIST | CAREHOST_ROLE_PATIENT | CAREHOST_ROLE_FAMILY)
 #define PARTICIPANT_RULE "\"participant\": {\"type\": \"integer\", \"min\": 1}"
+#define TO_RULE "\"to\": {\"type\": \"integer\", \"min\": 1}"
+#define STR(x) #x
+#define XSTR(x) STR(x)
+#define SDP_RULE "\"sdp\": {\"type\": \"string\", \"min\": 1, \"max\": " XSTR(CH_RTC_SDP_MAX_CHARS) "}"
 #define MESSAGE_RULE "\"message\": {\"type\": \"string\", \"min\": 1, \"max\": 500, \"required\": false}"
 
 typedef void (*verb_fn)(ch_host *h, ch_conn *c, const ch_envelope *env);
@@ -37,33 +44,41 @@ typedef struct host_verb {
     const char *rules; /* JSON field rules, as plugins declare theirs */
     verb_fn fn;
     ch_schema *schema;
+    const char *nullable; /* a field that may also be JSON null (checked as if absent) */
 } host_verb;
 
 static host_verb host_verbs[] = {
     {"hello", CAREHOST_ROLES_ALL, ANYWHERE,
-     "{\"client\": {\"type\": \"string\", \"max\": 100, \"required\": false}}", ch_verb_hello, NULL},
-    {"ping", CAREHOST_ROLES_ALL, ANYWHERE, NULL, ch_verb_ping, NULL},
-    {"sessions", CAREHOST_ROLES_ALL, ANYWHERE, NULL, ch_verb_sessions, NULL},
+     "{\"client\": {\"type\": \"string\", \"max\": 100, \"required\": false}}", ch_verb_hello, NULL, NULL},
+    {"ping", CAREHOST_ROLES_ALL, ANYWHERE, NULL, ch_verb_ping, NULL, NULL},
+    {"sessions", CAREHOST_ROLES_ALL, ANYWHERE, NULL, ch_verb_sessions, NULL, NULL},
     /* Admins manage accounts; they never join sessions (least privilege). */
     {"join", PEOPLE, ANYWHERE, "{\"session\": {\"type\": \"string\", \"min\": 1, \"max\": 64}}",
-     ch_verb_join, NULL},
-    {"leave", PEOPLE, IN_ANY, NULL, ch_verb_leave, NULL},
-    {"chat", PEOPLE, ADMITTED, NULL /* built from the config's chat limit */, ch_verb_chat, NULL},
-    {"admit", CAREHOST_ROLE_THERAPIST, LEADING, "{" PARTICIPANT_RULE "}", ch_verb_admit, NULL},
-    {"admit_all", CAREHOST_ROLE_THERAPIST, LEADING, NULL, ch_verb_admit_all, NULL},
+     ch_verb_join, NULL, NULL},
+    {"leave", PEOPLE, IN_ANY, NULL, ch_verb_leave, NULL, NULL},
+    {"chat", PEOPLE, ADMITTED, NULL /* built from the config's chat limit */, ch_verb_chat, NULL, NULL},
+    {"admit", CAREHOST_ROLE_THERAPIST, LEADING, "{" PARTICIPANT_RULE "}", ch_verb_admit, NULL, NULL},
+    {"admit_all", CAREHOST_ROLE_THERAPIST, LEADING, NULL, ch_verb_admit_all, NULL, NULL},
     {"decline", CAREHOST_ROLE_THERAPIST, LEADING, "{" PARTICIPANT_RULE ", " MESSAGE_RULE "}",
-     ch_verb_decline, NULL},
+     ch_verb_decline, NULL, NULL},
     {"waiting_message", CAREHOST_ROLE_THERAPIST, LEADING,
      "{" PARTICIPANT_RULE ", \"text\": {\"type\": \"string\", \"min\": 1, \"max\": 500}}",
-     ch_verb_waiting_message, NULL},
-    {"lock", CAREHOST_ROLE_THERAPIST, LEADING, "{\"locked\": {\"type\": \"boolean\"}}", ch_verb_lock, NULL},
+     ch_verb_waiting_message, NULL, NULL},
+    {"lock", CAREHOST_ROLE_THERAPIST, LEADING, "{\"locked\": {\"type\": \"boolean\"}}", ch_verb_lock, NULL, NULL},
     {"mute", CAREHOST_ROLE_THERAPIST, LEADING,
-     "{" PARTICIPANT_RULE ", \"muted\": {\"type\": \"boolean\"}}", ch_verb_mute, NULL},
+     "{" PARTICIPANT_RULE ", \"muted\": {\"type\": \"boolean\"}}", ch_verb_mute, NULL, NULL},
     {"move_to_waiting", CAREHOST_ROLE_THERAPIST, LEADING, "{" PARTICIPANT_RULE "}",
-     ch_verb_move_to_waiting, NULL},
+     ch_verb_move_to_waiting, NULL, NULL},
     {"remove", CAREHOST_ROLE_THERAPIST, LEADING, "{" PARTICIPANT_RULE ", " MESSAGE_RULE "}",
-     ch_verb_remove, NULL},
-    {"end", CAREHOST_ROLE_THERAPIST, LEADING, NULL, ch_verb_end, NULL},
+     ch_verb_remove, NULL, NULL},
+    {"end", CAREHOST_ROLE_THERAPIST, LEADING, NULL, ch_verb_end, NULL, NULL},
+    /* WebRTC signalling (verb_rtc.c): to one other admitted participant of the session. */
+    {"rtc.offer", PEOPLE, ADMITTED, "{" TO_RULE ", " SDP_RULE "}", ch_verb_rtc_offer, NULL, NULL},
+    {"rtc.answer", PEOPLE, ADMITTED, "{" TO_RULE ", " SDP_RULE "}", ch_verb_rtc_answer, NULL, NULL},
+    /* candidate: RTCIceCandidateInit, or null for end-of-candidates (required: verb_rtc.c). */
+    {"rtc.candidate", PEOPLE, ADMITTED,
+     "{" TO_RULE ", \"candidate\": {\"type\": \"object\", \"required\": false}}",
+     ch_verb_rtc_candidate, NULL, "candidate"},
 };
 #define NVERBS (sizeof host_verbs / sizeof host_verbs[0])
 
@@ -119,7 +134,7 @@ static void deny(ch_host *h, ch_conn *c, const ch_envelope *env, const char *mes
 /* The checks every verb shares, in this order: role, place, fields. Returns 0
  * when the handler may run. */
 static int admit(ch_host *h, ch_conn *c, const ch_envelope *env, unsigned roles, place_rule where,
-                 const ch_schema *schema)
+                 const ch_schema *schema, const char *nullable)
 {
     if (!(roles & (unsigned)c->role)) {
         deny(h, c, env, "Your role does not allow that.");
@@ -139,7 +154,19 @@ static int admit(ch_host *h, ch_conn *c, const ch_envelope *env, unsigned roles,
         return -1;
     }
     ch_proto_error err;
-    if (ch_schema_check(schema, env->msg, &err)) {
+    json_t *msg = env->msg;
+    if (nullable && json_is_null(json_object_get(msg, nullable))) {
+        msg = json_copy(env->msg); /* shallow: the null field checked as if absent */
+        if (!msg) {
+            ch_conn_error(c, env->has_id, env->id, "internal_error", "The host is out of memory.");
+            return -1;
+        }
+        json_object_del(msg, nullable);
+    }
+    int bad = ch_schema_check(schema, msg, &err);
+    if (msg != env->msg)
+        json_decref(msg);
+    if (bad) {
         ch_conn_error(c, env->has_id, env->id, err.code, err.message);
         return -1;
     }
@@ -165,7 +192,7 @@ static void dispatch_plugin(ch_host *h, ch_conn *c, const ch_envelope *env)
         return;
     }
     if (admit(h, c, env, verb->roles, (verb->flags & CAREHOST_VERB_IN_SESSION) ? ADMITTED : ANYWHERE,
-              verb->schema))
+              verb->schema, NULL))
         return;
     ch_plugin_host_deliver(h, ctx, c, verb->name, env);
 }
@@ -178,9 +205,14 @@ void ch_dispatch(ch_host *h, ch_conn *c, const char *text, size_t len)
         ch_conn_error(c, env.has_id, env.id, err.code, err.message);
         return;
     }
-    /* After parsing, so even a refused message's answer names its id. */
-    if (!ch_ratelimit_take(&c->rate, ch_now_us())) {
-        if (c->rate.refused_in_row > 2 * h->cfg.rate_burst) {
+    /* After parsing, so even a refused message's answer names its id. WebRTC
+     * signalling has its own bucket (rtc.h): a call's burst of candidates must not
+     * use up the chat's. */
+    int rtc = strncmp(env.type, "rtc.", 4) == 0;
+    ch_ratelimit *rate = rtc ? &c->rtc_rate : &c->rate;
+    unsigned burst = rtc ? CH_RTC_RATE_BURST : h->cfg.rate_burst;
+    if (!ch_ratelimit_take(rate, ch_now_us())) {
+        if (rate->refused_in_row > 2 * burst) {
             ch_warn("participant %llu closed: kept sending past the rate limit",
                     (unsigned long long)c->participant);
             ch_conn_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "rate limit exceeded repeatedly");
@@ -191,14 +223,18 @@ void ch_dispatch(ch_host *h, ch_conn *c, const char *text, size_t len)
         json_decref(env.msg);
         return;
     }
-    if (strchr(env.type, '.')) {
+    /* The host's verbs first: some are dotted (rtc.*), and no plugin may take
+     * their prefix (plugin_loader.c). */
+    const host_verb *v = find_host_verb(env.type);
+    if (v) {
+        if (admit(h, c, &env, v->roles, v->where, v->schema, v->nullable) == 0)
+            v->fn(h, c, &env);
+    } else if (rtc) {
+        ch_conn_error(c, env.has_id, env.id, "unknown_type", "There is no such rtc message type.");
+    } else if (strchr(env.type, '.')) {
         dispatch_plugin(h, c, &env);
     } else {
-        const host_verb *v = find_host_verb(env.type);
-        if (!v)
-            ch_conn_error(c, env.has_id, env.id, "unknown_type", "There is no message type with that name.");
-        else if (admit(h, c, &env, v->roles, v->where, v->schema) == 0)
-            v->fn(h, c, &env);
+        ch_conn_error(c, env.has_id, env.id, "unknown_type", "There is no message type with that name.");
     }
     json_decref(env.msg);
 }

@@ -24,6 +24,10 @@ void ch_verb_mute(ch_host *h, ch_conn *c, const ch_envelope *env);
 void ch_verb_move_to_waiting(ch_host *h, ch_conn *c, const ch_envelope *env);
 void ch_verb_remove(ch_host *h, ch_conn *c, const ch_envelope *env);
 void ch_verb_end(ch_host *h, ch_conn *c, const ch_envelope *env);
+/* WebRTC signalling to one admitted participant (verb_rtc.c, rtc.h). */
+void ch_verb_rtc_offer(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_rtc_answer(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_rtc_candidate(ch_host *h, ch_conn *c, const ch_envelope *env);
 
 /* Take c out of its session or waiting room because its connection closed
  * (waiting_room.h: ch_wr_depart). */

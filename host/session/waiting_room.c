@@ -4,6 +4,7 @@
 
 #include "log.h"
 #include "fanout.h"
+#include "rtc.h"
 #include "net/frame_writer.h"
 #include "plugins/plugin_calls.h"
 #include "lib/clock.h"
@@ -54,6 +55,8 @@ json_t *ch_wr_admitted_fields(ch_host *h, ch_session *s, const ch_conn *c)
                                ch_session_leads(s, c->user->id));
     if (fields && ch_session_leads(s, c->user->id))
         json_object_set_new(fields, "waiting", ch_wr_waiting_list(h, s));
+    if (fields) /* what a client may start for video (rtc.h) */
+        json_object_set_new(fields, "media", json_pack("{s:i}", "mesh_max", CH_MESH_VIDEO_MAX));
     return fields;
 }
 

@@ -13,6 +13,7 @@
 #include "registry/people.h"
 #include "plugins/plugin_calls.h"
 #include "auth/user_cache.h"
+#include "rtc.h"
 #include "verbs.h"
 #include "net/ws_batch.h"
 #include "lib/clock.h"
@@ -55,6 +56,7 @@ static int on_established(ch_host *h, struct lws *wsi, ch_conn *c)
     c->last_message_ms = ch_wall_ms();
     c->participant = ++h->next_participant;
     ch_ratelimit_init(&c->rate, h->cfg.rate_per_sec, h->cfg.rate_burst, ch_now_us());
+    ch_ratelimit_init(&c->rtc_rate, CH_RTC_RATE_PER_SEC, CH_RTC_RATE_BURST, ch_now_us());
     ch_outbox_init(&c->out, h->cfg.outbox_max_bytes);
     if (ch_conns_add(h->conns, c)) {
         c->participant = 0; /* on_closed will have nothing to undo */

@@ -44,6 +44,10 @@ const TABLE = {
   move_to_waiting:     [0,    1,   0,        0,      0],
   remove:              [0,    1,   0,        0,      0],
   end:                 [0,    1,   0,        0,      0],
+  // WebRTC signalling: anyone in a session, to someone else admitted in it (admins never are).
+  'rtc.offer':         [0,    1,   1,        1,      1],
+  'rtc.answer':        [0,    1,   1,        1,      1],
+  'rtc.candidate':     [0,    1,   1,        1,      1],
   'echo.say':          [1,    1,   1,        1,      1],
   'echo.later':        [1,    1,   1,        1,      1],
   'echo.count':        [0,    1,   1,        1,      1],
@@ -77,6 +81,7 @@ describe('authorization matrix: every role against every verb', () => {
   const clients = {};       // role -> client
   let riveraFamily;         // dr.rivera's second window, leading family-demo (lets pat in)
   let casey;                // the person the leading therapist's verbs act on
+  let chenTwo;              // dr.chen's second window in bench-1: whom his rtc.* goes to
   const where = {};         // role -> 'home' | 'out'
   let caseyIs = 'out';      // 'out' | 'waiting' | 'in' (evening-iop)
   const pid = {};           // participant ids
@@ -205,6 +210,13 @@ describe('authorization matrix: every role against every verb', () => {
       case 'move_to_waiting': case 'remove':
         if (may) await caseyTo('in');
         return { type: verb, participant: pid.casey };
+      case 'rtc.offer': case 'rtc.answer': case 'rtc.candidate': {
+        // To someone admitted in the sender's session: rivera and jordan to each other, pat to
+        // rivera's family-demo window, dr.chen to his second window in bench-1.
+        const to = { admin: pid.patient, lead: pid.patient, patient: pid.lead, therapist: pid.chenTwo,
+          family: pid.riveraFamily }[role];
+        return verb === 'rtc.candidate' ? { type: verb, to, candidate: null } : { type: verb, to, sdp: 'v=0' };
+      }
       case 'echo.say': return { type: verb, text: 'hi' };
       case 'echo.later': return { type: verb, text: 'hi', ms: 1 };
       case 'echo.save': return { type: verb, text: 'A note from the authorization test.' };
@@ -237,16 +249,18 @@ describe('authorization matrix: every role against every verb', () => {
       where[role] = role === 'admin' ? 'home' : 'out';
     }
     riveraFamily = await connectAs(host, 'dr.rivera');
-    await ok(riveraFamily, { type: 'join', session: 'family-demo' });
+    pid.riveraFamily = (await ok(riveraFamily, { type: 'join', session: 'family-demo' })).you.participant;
     casey = await connectAs(host, 'casey');
     pid.casey = (await ok(casey, { type: 'hello' })).you.participant;
+    chenTwo = await connectAs(host, 'dr.chen');
+    pid.chenTwo = (await ok(chenTwo, { type: 'join', session: 'bench-1' })).you.participant;
     const hello = await ok(clients.admin, { type: 'hello' });
     announced = [...hello.host.verbs, ...hello.plugins.flatMap((p) => p.verbs.map((v) => `${p.name}.${v}`))];
     await home();
   });
 
   after(async () => {
-    for (const c of [...Object.values(clients), riveraFamily, casey]) if (c) c.ws.terminate();
+    for (const c of [...Object.values(clients), riveraFamily, casey, chenTwo]) if (c) c.ws.terminate();
     if (host) await host.stop();
   });
 
@@ -289,7 +303,7 @@ describe('authorization matrix: every role against every verb', () => {
 
   it('every refusal is in the audit trail, by user id, and nothing allowed is', async () => {
     assert.ok(results.length > 0, 'the matrix ran');
-    for (const c of [...Object.values(clients), riveraFamily, casey]) c.ws.terminate();
+    for (const c of [...Object.values(clients), riveraFamily, casey, chenTwo]) c.ws.terminate();
     assert.equal((await host.stop()).code, 0);
     const out = ctl(['--data-dir', dataDir, 'audit', 'export', '--format', 'jsonl']).stdout;
     const forbidden = out.trim().split('\n').map((line) => JSON.parse(line)).filter((e) => e.outcome === 'forbidden');

@@ -54,7 +54,8 @@ describe('hello', () => {
     const r = await c.request({ type: 'hello' });
     assertReply(r, 'hello');
     assert.deepEqual([...r.host.verbs].sort(), ['admit', 'admit_all', 'chat', 'decline', 'end', 'hello', 'join',
-      'leave', 'lock', 'move_to_waiting', 'mute', 'ping', 'remove', 'sessions', 'waiting_message']);
+      'leave', 'lock', 'move_to_waiting', 'mute', 'ping', 'remove', 'rtc.answer', 'rtc.candidate', 'rtc.offer',
+      'sessions', 'waiting_message']);
   });
 
   it('tells you who you are signed in as: the account, its name and role', async () => {

@@ -164,6 +164,7 @@ describe('waiting room', () => {
         { participant: casey.id, name: casey.name, role: 'patient', muted: false },
       ],
       leading: false,
+      media: { mesh_max: 6 }, // README "WebRTC signalling"
     });
     const p = await presence(rivera, 'joined', casey);
     assert.equal(p.participants, 2);

@@ -356,6 +356,21 @@ START_TEST(init_fail_refused)
 }
 END_TEST
 
+START_TEST(reserved_name_refused)
+{
+    /* "rtc" is the host's: its verbs rtc.offer, rtc.answer, rtc.candidate. */
+    ch_plugins *all = ch_plugins_new(&test_api);
+    start_capture();
+    ch_load_result r = ch_plugins_load_file(all, PLUGIN("reserved_rtc"));
+    char *log = stop_capture();
+    ck_assert_int_eq(r, CH_LOAD_BAD_NAME);
+    ck_assert_uint_eq(ch_plugins_count(all), 0);
+    ck_assert_ptr_null(ch_plugins_find(all, "rtc"));
+    ck_assert_msg(strstr(log, "reserved_rtc.so") && strstr(log, "'rtc' is reserved"), "stderr:\n%s", log);
+    ch_plugins_free(all);
+}
+END_TEST
+
 START_TEST(duplicate_refused)
 {
     ch_plugins *all = ch_plugins_new(&test_api);
@@ -584,6 +599,7 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, missing_symbol_refused);
     tcase_add_test(tc, init_fail_refused);
     tcase_add_test(tc, duplicate_refused);
+    tcase_add_test(tc, reserved_name_refused);
     tcase_add_test(tc, not_a_shared_object);
     tcase_add_test(tc, frozen_v1_loads);
     tcase_add_test(tc, newer_minor_loads);
