@@ -5,10 +5,9 @@
 #ifndef CH_RTC_H
 #define CH_RTC_H
 
-/* The most people in one mesh video call, sent in the join reply and the
- * `admitted` event as "media": {"mesh_max": ...}. The only place it is said;
- * the configuration (host/config.*) will own it. */
-#define CH_MESH_VIDEO_MAX 6
+/* The most people in one mesh video call is configuration (--mesh-video-max,
+ * default 6), sent in the join reply and the `admitted` event as
+ * "media": {"mesh_max": ...}, and with the ICE servers (GET /api/ice). */
 
 /* The largest SDP relayed, in characters. A Chromium offer with audio, video
  * and a data channel is about 5-8 KB (every video codec with its rtx, fmtp and
@@ -18,7 +17,7 @@
 #define CH_RTC_SDP_MAX_CHARS 32768
 
 /* rtc.* messages have their own token bucket per connection, so a call's start
- * (dozens of ICE candidates in a burst, for each of up to CH_MESH_VIDEO_MAX - 1
+ * (dozens of ICE candidates in a burst, for each of up to --mesh-video-max - 1
  * peers, plus offers and answers) neither trips nor uses up the general limit.
  * Burst 200: five peers x ~30 candidates (host, srflx and relay per interface,
  * per m-line when not bundled) with room to spare; 50/s sustained: ICE restarts

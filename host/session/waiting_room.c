@@ -55,8 +55,9 @@ json_t *ch_wr_admitted_fields(ch_host *h, ch_session *s, const ch_conn *c)
                                ch_session_leads(s, c->user->id));
     if (fields && ch_session_leads(s, c->user->id))
         json_object_set_new(fields, "waiting", ch_wr_waiting_list(h, s));
-    if (fields) /* what a client may start for video (rtc.h) */
-        json_object_set_new(fields, "media", json_pack("{s:i}", "mesh_max", CH_MESH_VIDEO_MAX));
+    if (fields) /* how many a mesh video call is built for (--mesh-video-max; rtc.h) */
+        json_object_set_new(fields, "media",
+                            json_pack("{s:i}", "mesh_max", (int)h->cfg.mesh_video_max));
     return fields;
 }
 

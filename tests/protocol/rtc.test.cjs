@@ -115,6 +115,14 @@ describe('rtc.* between two admitted participants', () => {
     });
   });
 
+  it('says the configured mesh size (--mesh-video-max) in the join reply and the admitted event', async () => {
+    await withHost({ args: ['--mesh-video-max', '4'] }, async (host, as) => {
+      const [rivera, jordan] = await call(as, ['jordan']);
+      assert.deepEqual(rivera.joinReply.media, { mesh_max: 4 });
+      assert.deepEqual(jordan.admitted.media, { mesh_max: 4 });
+    });
+  });
+
   it('checks the fields: sdp size, candidate object or null, to; unknown rtc.* types', async () => {
     await withHost({}, async (host, as) => {
       const [rivera, jordan] = await call(as, ['jordan']);
