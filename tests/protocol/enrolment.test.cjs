@@ -4,27 +4,11 @@
 // carehostctl while the daemon runs become joinable without a restart.
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
-const { startHost, connectAs, ctl, waitFor, assertReply, assertError } = require('./harness.cjs');
+const { withTrackedHost, connectAs, ctl, waitFor, assertReply, assertError } = require('./harness.cjs');
 
 /** Start the demo clinic, run fn(host, as), always stop the host and every client. */
-async function withDemo(opts, fn) {
-  const host = await startHost(opts);
-  const clients = [];
-  const as = async (username) => {
-    const c = await connectAs(host, username);
-    clients.push(c);
-    return c;
-  };
-  let passed = false;
-  try {
-    await fn(host, as);
-    passed = true;
-  } finally {
-    for (const c of clients) c.ws.terminate();
-    const exit = await host.stop();
-    // A clean exit: under the sanitizers, a leak or a memory error fails the test here.
-    if (passed) assert.deepEqual(exit, { code: 0, signal: null }, `carehost exited badly:\n${host.stderr().slice(-3000)}`);
-  }
+function withDemo(opts, fn) {
+  return withTrackedHost(opts, (host, track) => fn(host, async (username) => track(await connectAs(host, username))));
 }
 
 async function sessionIds(c) {

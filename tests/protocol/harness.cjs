@@ -356,3 +356,25 @@ function loginAt(baseUrl, username, password = DEMO_PASSWORDS[username]) {
 }
 
 Object.assign(module.exports, { connectWith, closedWithin, leaderIn, loginAt });
+
+/**
+ * Start a host, run fn(host, track), and always stop it and terminate every client passed to
+ * track(client) (which returns the client). When fn succeeded, the host must also have exited
+ * cleanly: under the sanitizers, a leak or a memory error fails the test here.
+ */
+async function withTrackedHost(opts, fn) {
+  const host = await startHost(opts);
+  const clients = [];
+  const track = (c) => { clients.push(c); return c; };
+  let passed = false;
+  try {
+    await fn(host, track);
+    passed = true;
+  } finally {
+    for (const c of clients) c.ws.terminate();
+    const exit = await host.stop();
+    if (passed) assert.deepEqual(exit, { code: 0, signal: null }, `carehost exited badly:\n${host.stderr().slice(-3000)}`);
+  }
+}
+
+Object.assign(module.exports, { withTrackedHost });

@@ -9,32 +9,20 @@
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  startHost, connectAs, ctl, post, tmpDir, waitFor, DEFAULT_TIMEOUT, assertReply, assertError,
+  withTrackedHost, connectAs, ctl, post, tmpDir, waitFor, DEFAULT_TIMEOUT, assertReply, assertError,
 } = require('./harness.cjs');
 
 const GROUP = 'evening-iop';
 
 /** Start a host, run fn(host, as); always stop the host and every client. as(username) signs in,
  * says hello and resolves the client with .id (participant id). */
-async function withHost(opts, fn) {
-  const host = await startHost(opts);
-  const clients = [];
-  const as = async (username) => {
-    const c = await connectAs(host, username);
-    clients.push(c);
+function withHost(opts, fn) {
+  return withTrackedHost(opts, (host, track) => fn(host, async (username) => {
+    const c = track(await connectAs(host, username));
     const hello = assertReply(await c.request({ type: 'hello' }), 'hello');
     c.id = hello.you.participant;
     return c;
-  };
-  let passed = false;
-  try {
-    await fn(host, as);
-    passed = true;
-  } finally {
-    for (const c of clients) c.ws.terminate();
-    const exit = await host.stop();
-    if (passed) assert.deepEqual(exit, { code: 0, signal: null }, `carehost exited badly:\n${host.stderr().slice(-3000)}`);
-  }
+  }));
 }
 
 /** dr.rivera leads evening-iop; each of `who` joins and is let in. Resolves [leader, ...who]. */

@@ -5,7 +5,7 @@
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  startHost, connect, connectAs, prepareClinic, tmpDir, DEFAULT_TIMEOUT, assertReply, assertError,
+  withTrackedHost, connect, connectAs, prepareClinic, tmpDir, DEFAULT_TIMEOUT, assertReply, assertError,
 } = require('./harness.cjs');
 
 const GROUP = 'evening-iop';
@@ -16,35 +16,26 @@ const GROUP = 'evening-iop';
  * .id (its participant id), .name and .cookie. as.again(client) opens another connection with
  * the same sign-in.
  */
-async function withClinic(opts, fn) {
-  const host = await startHost(opts);
-  const clients = [];
-  const greet = async (c, user, cookie) => {
-    clients.push(c);
-    const hello = await c.request({ type: 'hello' });
-    assertReply(hello, 'hello');
-    c.id = hello.you.participant;
-    c.name = hello.you.name;
-    c.user = user;
-    c.cookie = cookie;
-    return c;
-  };
-  const as = async (username, password) => {
-    const c = await connectAs(host, username, password);
-    return greet(c, c.user, c.cookie);
-  };
-  as.again = async (other) => greet(await connect(host.wsUrl, { headers: { Cookie: other.cookie } }),
-    other.user, other.cookie);
-  let passed = false;
-  try {
-    await fn(host, as);
-    passed = true;
-  } finally {
-    for (const c of clients) c.ws.terminate();
-    const exit = await host.stop();
-    // A clean exit: under the sanitizers, a leak or a memory error fails the test here.
-    if (passed) assert.deepEqual(exit, { code: 0, signal: null }, `carehost exited badly:\n${host.stderr().slice(-3000)}`);
-  }
+function withClinic(opts, fn) {
+  return withTrackedHost(opts, (host, track) => {
+    const greet = async (c, user, cookie) => {
+      track(c);
+      const hello = await c.request({ type: 'hello' });
+      assertReply(hello, 'hello');
+      c.id = hello.you.participant;
+      c.name = hello.you.name;
+      c.user = user;
+      c.cookie = cookie;
+      return c;
+    };
+    const as = async (username, password) => {
+      const c = await connectAs(host, username, password);
+      return greet(c, c.user, c.cookie);
+    };
+    as.again = async (other) => greet(await connect(host.wsUrl, { headers: { Cookie: other.cookie } }),
+      other.user, other.cookie);
+    return fn(host, as);
+  });
 }
 
 const ev = (c, type, pred = () => true, what = `a ${type} event`) =>
