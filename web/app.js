@@ -12,6 +12,8 @@ import { createLeaderTools } from './therapist.js';
 import { createLobbyTools } from './lobby_tools.js';
 import { createSigninTimer } from './signin_timer.js';
 import { todayText } from './schedule.js';
+import { createCall } from './media/call.js';
+import { createCallControls } from './media/controls.js';
 
 const $ = (id) => document.getElementById(id);
 const SESSIONS_REFRESH_MS = 20000;
@@ -26,7 +28,8 @@ const state = {
   lastSession: null,           // the session id last joined, to take it back from another window
   me: null,                    // my participant id in the session
   muted: false,                // the therapist paused my chat
-  participants: new Map(),     // participant id -> {participant, name, role, muted}
+  participants: new Map(),     // participant id -> {participant, name, role, muted, mic, camera}
+  media: null,                 // the pre-join's choice: {mode: 'video'|'audio'|'text', stream, ...}
   mounted: new Set(),          // plugin names whose panel is mounted
   joining: false,
 };
@@ -39,6 +42,26 @@ const leader = createLeaderTools({
   showError: (message) => ui.showAlert(message),
   onWaitingCount: showWaitingCount,
 });
+
+// The call: video tiles and their controls (web/media/). The host's events reach it below.
+const call = createCall({
+  request: (obj) => conn.request(obj),
+  onChange: (view) => callControls.render(view),
+  announce,
+});
+const callControls = createCallControls({
+  call,
+  request: (obj) => conn.request(obj),
+  showError: (message) => ui.showAlert(message),
+  announce,
+});
+
+/** A short line for screen readers (joins, leaves, raised hands), without moving focus. */
+function announce(text) {
+  const region = $('call-announce');
+  region.textContent = '';
+  requestAnimationFrame(() => { region.textContent = text; });
+}
 
 // Therapists and admins: schedule, invite, who is enrolled. After a change the list is asked again.
 const tools = createLobbyTools({ refresh: () => refreshSessions({ force: false }) });
@@ -152,7 +175,9 @@ conn.on(':ready', ({ hello, reconnected, rejoin, rejoinError }) => {
 });
 
 conn.on(':close', () => {
-  if (state.phase === 'session') ui.addNote('Connection lost. Reconnecting…');
+  if (state.phase !== 'session') return;
+  ui.addNote('Connection lost. Reconnecting…');
+  call.suspend(); // the host has told the others we left: our peer connections end here too
 });
 
 conn.on(':replaced', () => {
@@ -173,10 +198,18 @@ conn.on('presence', (ev) => {
   if (state.phase !== 'session' || !inThis(ev) || !ev.participant) return;
   const p = ev.participant;
   if (ev.event === 'joined') {
-    if (!state.participants.has(p.participant) && p.participant !== state.me) ui.addNote(`${p.name} joined.`);
+    if (!state.participants.has(p.participant) && p.participant !== state.me) {
+      ui.addNote(`${p.name} joined.`);
+      announce(`${p.name} joined.`);
+    }
     state.participants.set(p.participant, p);
+    call.joined(p);
   } else if (ev.event === 'left') {
-    if (state.participants.delete(p.participant)) ui.addNote(`${p.name} left.`);
+    if (state.participants.delete(p.participant)) {
+      ui.addNote(`${p.name} left.`);
+      announce(`${p.name} left.`);
+    }
+    call.left(p.participant); // close the peer connection at once: the host has stopped relaying
   }
   renderPeople();
 });
@@ -198,6 +231,31 @@ conn.on('muted', (ev) => {
       : 'Your therapist has turned your chat back on.');
   }
   renderPeople();
+});
+
+// WebRTC signalling, and the call's own events (README "WebRTC signalling", "Call controls").
+for (const type of ['rtc.offer', 'rtc.answer', 'rtc.candidate']) {
+  conn.on(type, (ev) => { if (state.phase === 'session' && inThis(ev)) call.signal(ev); });
+}
+
+conn.on('media_state', (ev) => {
+  if (state.phase !== 'session' || !inThis(ev)) return;
+  const p = state.participants.get(ev.participant);
+  if (p) state.participants.set(ev.participant, { ...p, mic: !!ev.mic, camera: !!ev.camera });
+  call.mediaState(ev);
+  renderPeople();
+});
+
+conn.on('hands', (ev) => {
+  if (state.phase === 'session' && inThis(ev)) call.hands(ev.queue);
+});
+
+conn.on('mute_mic', (ev) => {
+  if (state.phase === 'session' && inThis(ev)) callControls.mutedByTherapist(ev);
+});
+
+conn.on('unmute_asked', (ev) => {
+  if (state.phase === 'session' && inThis(ev)) callControls.unmuteAsked(ev);
 });
 
 conn.on('waiting_room', (ev) => { if (inThis(ev)) leader.waitingRoom(ev); });
@@ -337,6 +395,7 @@ function route(reply, { rejoined }) {
 function enterWaiting(session, place, how) {
   const wasWaiting = state.phase === 'waiting';
   leader.stop();
+  call.stop(); // moved back: nobody sees or hears you from here
   state.session = session;
   state.me = null;
   state.participants = new Map();
@@ -369,6 +428,16 @@ function enterSession(reply, { rejoined }) {
   const wasSession = state.phase === 'session';
   setPhase('session');
   if (!wasSession) ui.focusHeading('session-title');
+  call.enter({
+    session: state.session.id,
+    me: state.me,
+    role: reply.you ? reply.you.role : state.user?.role,
+    leading: leader.leading,
+    participants: [...state.participants.values()],
+    meshMax: reply.media ? reply.media.mesh_max : null,
+    choice: state.media || { mode: 'video' },
+    hands: reply.hands,
+  }).catch((err) => console.error('carehost: the call could not start', err));
 }
 
 function notice(kind, opts = {}) {
@@ -381,6 +450,7 @@ function notice(kind, opts = {}) {
 /** Forget the session on this side (the host has already, or will when the socket closes). */
 function leaveLocally() {
   leader.stop();
+  call.stop();
   state.session = null;
   state.me = null;
   state.muted = false;

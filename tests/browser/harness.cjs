@@ -14,12 +14,19 @@ const PHONE = { width: 390, height: 844 };
 const SMALL_PHONE = { width: 360, height: 740 }; // the narrowest screen every page must fit
 const DESKTOP = { width: 1280, height: 860 };
 
-async function launchBrowser() {
+// Chromium's stand-in camera (a moving test pattern) and microphone (a beep), allowed without a
+// prompt: what the call tests run with (startHostAndBrowser({ fakeMedia: true })).
+const FAKE_MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required'];
+
+/** fakeMedia: add FAKE_MEDIA_ARGS. */
+async function launchBrowser({ fakeMedia = false } = {}) {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install the chromium package`);
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ...(fakeMedia ? FAKE_MEDIA_ARGS : [])],
   });
 }
 
@@ -110,12 +117,13 @@ process.on('exit', () => {
 });
 
 /**
- * Start the daemon (demo clinic, listening on a free port; hostOpts go to startHost) and Chromium.
+ * Start the daemon (demo clinic, listening on a free port; hostOpts go to startHost) and Chromium
+ * (fakeMedia: with a stand-in camera and microphone, allowed without asking).
  * Returns env: { host, browser, url, login(username), withHostLog(fn) }. Always pair it with
  * stopHostAndBrowser(env) in an after() hook; if starting fails half-way, what did start is stopped
  * here before the error is thrown.
  */
-async function startHostAndBrowser(hostOpts = {}) {
+async function startHostAndBrowser({ fakeMedia = false, ...hostOpts } = {}) {
   const env = {
     host: null,
     browser: null,
@@ -136,7 +144,7 @@ async function startHostAndBrowser(hostOpts = {}) {
     env.host = await startHost(hostOpts);
     running.add(env.host.proc);
     env.host.exited.then(() => running.delete(env.host.proc));
-    env.browser = await launchBrowser();
+    env.browser = await launchBrowser({ fakeMedia });
   } catch (err) {
     await stopHostAndBrowser(env);
     throw err;

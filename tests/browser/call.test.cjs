@@ -1,0 +1,209 @@
+'use strict';
+// The call in Debian's Chromium with its stand-in camera and microphone, against the real daemon:
+// two, then four people in the evening group see and hear each other (every peer connection
+// connected, every remote video's frames advancing); someone moved back to the waiting room stops
+// being seen within a second; a dropped WebSocket comes back into the call without the waiting room.
+// Every wait polls with a deadline; nothing sleeps a fixed time.
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const {
+  startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, expectGoodScreen, expectKeyboardReachable,
+  waitView, signInPage, unexpected, POLL, PHONE, SMALL_PHONE, DESKTOP,
+} = require('./harness.cjs');
+
+const SESSION = 'evening-iop';
+const PASS = { 'dr.rivera': 'demo-therapist-pass' };
+const passFor = (user) => PASS[user] || 'demo-patient-pass';
+
+// Every page keeps its WebSockets where the test can reach them (to drop one mid-call).
+function keepSockets() {
+  const Native = window.WebSocket;
+  window.testSockets = [];
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      window.testSockets.push(this);
+    }
+  };
+}
+
+describe('the call', { timeout: 300000 }, () => {
+  let env;
+
+  before(async () => {
+    env = await startHostAndBrowser({ fakeMedia: true });
+  });
+
+  after(() => stopHostAndBrowser(env));
+
+  async function person(user, viewport = DESKTOP) {
+    const p = await openPage(env.browser, { viewport, timeoutMs: 20000 });
+    await p.context.addInitScript(keepSockets);
+    await signInPage(p.page, `${env.url}/`, user, passFor(user));
+    return p;
+  }
+
+  /** Click Join; pass the pre-join (when there is one) with video. */
+  async function join(page) {
+    await page.getByTestId(`join-${SESSION}`).click();
+    const prejoin = page.getByTestId('prejoin-join-video');
+    await page.waitForFunction(() => ['prejoin', 'waiting', 'session'].includes(document.body.dataset.view), null, POLL);
+    if (await page.evaluate(() => document.body.dataset.view === 'prejoin')) {
+      await prejoin.waitFor({ state: 'visible' });
+      await prejoin.click();
+    }
+  }
+
+  async function admit(therapistPage, name) {
+    const row = therapistPage.locator('[data-testid="waiter"]', { hasText: name });
+    await row.getByTestId('admit').click();
+  }
+
+  /** My participant id, from my own tile. */
+  const myId = (page) => page.evaluate(() => Number(document.querySelector('#tiles .tile[data-me]')?.dataset.participant));
+
+  /**
+   * Wait until the page shows exactly n other people, each connected with video frames arriving:
+   * videoWidth > 0 and the decoded frame count going up between two looks.
+   */
+  async function seesVideoFrom(page, n, timeout = 30000) {
+    await page.waitForFunction((count) => {
+      const tiles = [...document.querySelectorAll('#tiles .tile:not([data-me])')];
+      return tiles.length === count && tiles.every((t) => t.dataset.state === 'connected'
+        && t.querySelector('video').videoWidth > 0);
+    }, n, { ...POLL, timeout });
+    const first = await page.evaluate(() => [...document.querySelectorAll('#tiles .tile:not([data-me]) video')]
+      .map((v) => v.getVideoPlaybackQuality().totalVideoFrames));
+    await page.waitForFunction((before) => [...document.querySelectorAll('#tiles .tile:not([data-me]) video')]
+      .every((v, i) => v.getVideoPlaybackQuality().totalVideoFrames > before[i] + 2), first, { ...POLL, timeout });
+  }
+
+  async function close(...people) {
+    for (const p of people) await p.context.close().catch(() => {});
+  }
+
+  it('two people: the therapist admits a patient and they see each other', () => env.withHostLog(async () => {
+    const t = await person('dr.rivera', DESKTOP);
+    const p = await person('jordan', SMALL_PHONE);
+    try {
+      await join(t.page);
+      await waitView(t.page, 'session');
+      await t.page.getByTestId('call').waitFor({ state: 'visible' });
+      await join(p.page);
+      await waitView(p.page, 'waiting');
+      // Nobody in the waiting room gets media: no tile, no peer connection.
+      assert.equal(await p.page.locator('#tiles .tile').count(), 0);
+      await admit(t.page, 'Jordan');
+      await waitView(p.page, 'session');
+      await seesVideoFrom(t.page, 1);
+      await seesVideoFrom(p.page, 1);
+      // Names on tiles; the therapist's tile marked.
+      const therapistTile = p.page.locator('#tiles .tile:not([data-me])');
+      assert.match(await therapistTile.textContent(), /Dr\. Sam Rivera.*Therapist/);
+
+      await screenshot(t.page, 'call-desktop-therapist.png');
+      await screenshot(p.page, 'call-phone-patient.png');
+      await expectGoodScreen(p.page, 'the session with video on a 360 px phone (patient)');
+      await expectGoodScreen(t.page, 'the session with video on a desktop (therapist)');
+      await expectKeyboardReachable(p.page, 'the session with video (patient)');
+
+      // Mute, and the other side sees it on the tile; unmute again.
+      await p.page.getByTestId('ctl-mic').click();
+      await t.page.locator('#tiles .tile:not([data-me]) [data-testid="tile-mic-off"]').waitFor();
+      await p.page.getByTestId('ctl-mic').click();
+      await t.page.locator('#tiles .tile:not([data-me]) [data-testid="tile-mic-off"]').waitFor({ state: 'detached' });
+      assert.deepEqual(unexpected(t.problems), []);
+      assert.deepEqual(unexpected(p.problems), []);
+    } finally {
+      await close(t, p);
+    }
+  }));
+
+  it('four people see each other; one moved back to the waiting room vanishes within a second', () => env.withHostLog(async () => {
+    const t = await person('dr.rivera');
+    const a = await person('riley', PHONE);
+    const b = await person('quinn');
+    const c = await person('avery', SMALL_PHONE);
+    try {
+      await join(t.page);
+      await waitView(t.page, 'session');
+      for (const [who, name] of [[a, 'Riley'], [b, 'Quinn'], [c, 'Avery']]) {
+        await join(who.page);
+        await waitView(who.page, 'waiting');
+        await admit(t.page, name);
+        await waitView(who.page, 'session');
+      }
+      for (const who of [t, a, b, c]) await seesVideoFrom(who.page, 3, 45000);
+
+      // Move Avery back: within a second neither the therapist nor the others show Avery's tile.
+      // Timed in the pages themselves (one clock: the same machine), from the therapist's click to
+      // the tile leaving each page, so the test's own round trips do not count.
+      const avery = await myId(c.page);
+      for (const who of [t, a, b]) {
+        await who.page.evaluate((id) => {
+          window.testGoneAt = null;
+          const watch = new MutationObserver(() => {
+            if (!document.querySelector(`#tiles .tile[data-participant="${id}"]`)) {
+              window.testGoneAt = Date.now();
+              watch.disconnect();
+            }
+          });
+          watch.observe(document.getElementById('tiles'), { childList: true });
+        }, avery);
+      }
+      const row = t.page.locator('#participants li', { hasText: 'Avery' });
+      await row.getByTestId('person-options').click();
+      await t.page.evaluate(() => {
+        window.testClickAt = null;
+        document.addEventListener('click', () => { window.testClickAt ??= Date.now(); }, { capture: true, once: true });
+      });
+      await row.getByTestId('move-to-waiting').click();
+      const clickAt = await t.page.evaluate(() => window.testClickAt);
+      const gone = [];
+      for (const who of [t, a, b]) {
+        await who.page.waitForFunction(() => window.testGoneAt !== null, null, { ...POLL, timeout: 5000 });
+        gone.push(await who.page.evaluate(() => window.testGoneAt) - clickAt);
+      }
+      assert.ok(Math.max(...gone) < 1000, `Avery was still shown after the move: gone after ${gone.join(', ')} ms`);
+      await waitView(c.page, 'waiting');
+      // Avery's own page has closed the call: no tiles, the camera off.
+      await c.page.waitForFunction(() => document.querySelectorAll('#tiles .tile').length === 0, null, POLL);
+    } finally {
+      await close(t, a, b, c);
+    }
+  }));
+
+  it('a dropped connection comes back into the call without the waiting room', () => env.withHostLog(async () => {
+    const t = await person('dr.rivera');
+    const p = await person('casey', PHONE);
+    try {
+      await join(t.page);
+      await waitView(t.page, 'session');
+      await join(p.page);
+      await waitView(p.page, 'waiting');
+      await admit(t.page, 'Casey');
+      await waitView(p.page, 'session');
+      await seesVideoFrom(t.page, 1);
+      const before = await myId(p.page);
+
+      // The phone's connection drops (its socket closes under it).
+      await p.page.evaluate(() => window.testSockets.at(-1).close(4000, 'test: network dropped'));
+      await p.page.getByTestId('call-reconnecting').waitFor({ state: 'visible' });
+      await screenshot(p.page, 'call-phone-reconnecting.png');
+      await expectGoodScreen(p.page, 'the reconnecting call on a phone');
+
+      // Back in the session (never the waiting room), under a new participant id, and seen again.
+      await p.page.getByTestId('call-reconnecting').waitFor({ state: 'hidden' });
+      assert.equal(await p.page.evaluate(() => document.body.dataset.view), 'session');
+      await t.page.waitForFunction((old) => {
+        const tile = document.querySelector('#tiles .tile:not([data-me])');
+        return tile && Number(tile.dataset.participant) !== old;
+      }, before, POLL);
+      await seesVideoFrom(t.page, 1);
+      await seesVideoFrom(p.page, 1);
+      assert.equal(await t.page.locator('[data-testid="waiter"]').count(), 0, 'the patient never waited again');
+    } finally {
+      await close(t, p);
+    }
+  }));
+});
