@@ -14,6 +14,7 @@ import { createSigninTimer } from './signin_timer.js';
 import { todayText } from './schedule.js';
 import { createCall } from './media/call.js';
 import { createCallControls } from './media/controls.js';
+import { createChatQueue } from './chat_queue.js';
 
 const $ = (id) => document.getElementById(id);
 const SESSIONS_REFRESH_MS = 20000;
@@ -151,7 +152,7 @@ conn.on(':signed-out', ({ reason }) => {
 
 conn.on(':status', (s) => {
   ui.showStatus(s);
-  ui.setChatEnabled(s === 'connected', state.muted);
+  ui.setChatEnabled(s === 'connected', state.muted, state.phase === 'session');
 });
 
 conn.on(':ready', ({ hello, reconnected, rejoin, rejoinError }) => {
@@ -424,7 +425,8 @@ function enterSession(reply, { rejoined }) {
   } else {
     ui.clearChat();
   }
-  ui.setChatEnabled(conn.connected || rejoined, state.muted);
+  ui.setChatEnabled(conn.connected || rejoined, state.muted, true);
+  if (rejoined && sameSession) chatQueue.flush(); else chatQueue.clear();
   const wasSession = state.phase === 'session';
   setPhase('session');
   if (!wasSession) ui.focusHeading('session-title');
@@ -451,6 +453,7 @@ function notice(kind, opts = {}) {
 function leaveLocally() {
   leader.stop();
   call.stop();
+  chatQueue.clear();
   state.session = null;
   state.me = null;
   state.muted = false;
@@ -510,24 +513,35 @@ $('notice-retry').addEventListener('click', () => {
   conn.start();
 });
 
+// Chat goes through a queue: typed while the connection is down, it goes out once it is back.
+const chatQueue = createChatQueue({
+  request: (obj) => conn.request(obj),
+  onSent: (item, reply) => {
+    // Its event may have gone to the connection that dropped: show it from here if so.
+    if (state.phase === 'session' && state.me !== null) {
+      const me = state.participants.get(state.me) || {};
+      ui.addChat({ seq: reply.seq, text: item.text, time: Date.now(), from: { participant: state.me, name: me.name, role: me.role } }, true);
+    }
+  },
+  onRefused: (item, err) => {
+    if (err.code === 'muted') {
+      state.muted = true;
+      ui.setChatEnabled(conn.connected, true);
+    }
+    ui.showAlert(err.code === 'muted' ? err.message : `Your message “${item.text.slice(0, 40)}” was not sent: ${err.message}`);
+  },
+  render: (items) => ui.showPendingChat(items),
+});
+
 const chatInput = $('chat-input');
-$('chat-form').addEventListener('submit', async (ev) => {
+$('chat-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
   const text = chatInput.value;
   if (!text.trim() || !state.session || state.muted) return;
   ui.clearAlert();
-  try {
-    await conn.request({ type: 'chat', text });
-    if (chatInput.value === text) chatInput.value = '';
-  } catch (err) {
-    if (err.code === 'muted') {
-      state.muted = true;
-      ui.setChatEnabled(conn.connected, true);
-    } else {
-      ui.showAlert(err.message); // the text stays in the box so it can be sent again
-    }
-  }
-  if (!state.muted) chatInput.focus();
+  chatQueue.add(text);
+  chatInput.value = '';
+  chatInput.focus();
 });
 
 $('waiting-jump').addEventListener('click', (ev) => {

@@ -153,9 +153,18 @@ export function createCall({ request, onChange, announce }) {
     st.cameraWanted = false;
   }
 
+  /**
+   * Tell the others what they get from us: mic on, and camera meaning video actually sent (the
+   * camera on and the mesh rule letting it through), so their tile shows our name, not a frozen
+   * picture. Only when it changes.
+   */
   function tellMediaState() {
-    if (!st.active || st.suspended) return;
-    request({ type: 'media_state', mic: st.mic, camera: !!st.local.video }).catch(() => {});
+    if (!st.active || st.suspended || st.me === null) return;
+    const camera = !!st.local.video && mayShowVideo();
+    const said = `${st.mic}/${camera}`;
+    if (st.said === said) return;
+    st.said = said;
+    request({ type: 'media_state', mic: st.mic, camera }).catch(() => { st.said = null; });
   }
 
   // ---- who sends and receives video ------------------------------------------------------------
@@ -169,6 +178,8 @@ export function createCall({ request, onChange, announce }) {
   function applyVideoPolicy() {
     if (!st.transport) return;
     st.transport.setVideoSending(!!st.local.video && mayShowVideo());
+    if (st.me !== null) tiles.state(st.me, st.local.video && !mayShowVideo() ? 'held' : 'connected');
+    tellMediaState();
     for (const id of st.people.keys()) {
       if (id === st.me) continue;
       st.transport.setVideoReceiving(id, wantsVideoFrom(id));
@@ -260,6 +271,7 @@ export function createCall({ request, onChange, announce }) {
         await startLocal(choice);
         if (!st.active || st.me !== me) return;
       }
+      st.said = null; // a new connection: the host knows nothing of our microphone and camera yet
       st.transport = newTransport();
       for (const p of participants) addPerson(p);
       if (!st.people.has(me)) addPerson({ participant: me, name: 'You', role });
@@ -375,15 +387,22 @@ export function createCall({ request, onChange, announce }) {
       return null;
     },
 
-    setBandwidth(mode) {
+    /** 'all' | 'speaker' | 'audio'. Audio only turns your camera off too, and back on after it. */
+    async setBandwidth(mode) {
+      const was = st.bandwidth;
       st.bandwidth = mode;
       if (mode !== 'all') st.suggestDismissed = true;
       if (mode === 'audio' && st.local.video) {
         st.local.video.stop();
-        setLocalTracks({ video: null });
+        setLocalTracks({ video: null }); // cameraWanted stays: it comes back with the video
       }
       applyVideoPolicy();
       changed();
+      if (was === 'audio' && mode !== 'audio' && st.cameraWanted && !st.local.video) {
+        const got = await openTracks({ audio: false, video: true });
+        if (got.video && st.active && st.bandwidth !== 'audio') setLocalTracks({ video: got.video });
+        else if (got.video) got.video.stop();
+      }
     },
 
     dismissSuggestion() {

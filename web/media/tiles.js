@@ -11,10 +11,13 @@
 //   tiles.remove(id); tiles.clear();
 import { el } from '../ui.js';
 
+const watched = new WeakSet(); // video tracks whose mute and unmute already redraw their tile
+
 const STATE_TEXT = {
   connecting: 'Connecting…',
   reconnecting: 'Reconnecting…',
   failed: 'Could not connect',
+  held: 'The others see your video when you speak',
 };
 
 export function createTiles(list) {
@@ -44,7 +47,10 @@ export function createTiles(list) {
     if (info.mic === false) bits.push(el('span', { class: 'badge off-badge', 'data-testid': 'tile-mic-off' }, 'Mic off'));
     caption.replaceChildren(...bits);
     li.querySelector('.tile-initial').textContent = String(info.name || '?').trim().charAt(0).toUpperCase();
-    const showVideo = !!tile.stream && tile.stream.getVideoTracks().length > 0 && info.camera !== false;
+    // A video track that is muted gets no frames (their camera is off, the mesh rule holds it back,
+    // or we asked for no video): show the name, not a frozen picture.
+    const track = tile.stream ? tile.stream.getVideoTracks()[0] : null;
+    const showVideo = !!track && track.readyState === 'live' && !track.muted && info.camera !== false;
     li.dataset.video = showVideo ? 'on' : 'off';
     li.dataset.role = info.role || '';
     if (info.me) li.dataset.me = ''; else delete li.dataset.me;
@@ -78,6 +84,14 @@ export function createTiles(list) {
       const tile = tiles.get(id);
       if (!tile) return;
       tile.stream = stream;
+      for (const track of stream ? stream.getVideoTracks() : []) {
+        if (watched.has(track)) continue;
+        watched.add(track);
+        const redraw = () => { if (tiles.get(id) === tile) draw(tile); };
+        track.addEventListener('mute', redraw);
+        track.addEventListener('unmute', redraw);
+        track.addEventListener('ended', redraw);
+      }
       if (tile.video.srcObject !== stream) tile.video.srcObject = stream;
       // A new track on the same stream (video after audio) needs the element to look again.
       if (stream) tile.video.play().catch(() => {});
