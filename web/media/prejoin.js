@@ -189,9 +189,11 @@ export function runPrejoin({ title } = {}) {
       if (s.done || gen !== s.gen) return;
       const audioNow = s.stream ? trackId(s.stream.getAudioTracks()[0]) : null;
       const videoNow = s.stream ? trackId(s.stream.getVideoTracks()[0]) : null;
-      const n = fillSelect(micSelect, microphones, audioNow || ids.audio)
-        + fillSelect(camSelect, cameras, videoNow || ids.video);
-      $('prejoin-devices').hidden = n === 0;
+      const mics = fillSelect(micSelect, microphones, audioNow || ids.audio);
+      const cams = fillSelect(camSelect, cameras, videoNow || ids.video);
+      $('prejoin-devices').hidden = mics + cams === 0;
+      $('prejoin-devices-summary').textContent = mics && cams ? 'Choose another camera or microphone'
+        : (cams ? 'Choose another camera' : 'Choose another microphone');
     }
 
     function showAll() {
