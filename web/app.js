@@ -12,6 +12,8 @@ import { createLeaderTools } from './therapist.js';
 import { createLobbyTools } from './lobby_tools.js';
 import { createSigninTimer } from './signin_timer.js';
 import { todayText } from './schedule.js';
+import { runPrejoin } from './media/prejoin.js';
+import { stopStream } from './media/devices.js';
 
 const $ = (id) => document.getElementById(id);
 const SESSIONS_REFRESH_MS = 20000;
@@ -21,7 +23,7 @@ const conn = new Connection();
 const state = {
   user: null,                  // the signed-in account {id, username, display_name, role}
   lastUserId: null,            // whose sign-in ended (4401): only they are taken back to the session
-  phase: 'starting',           // starting | signin | lobby | waiting | session | notice
+  phase: 'starting',           // starting | signin | lobby | prejoin | waiting | session | notice
   session: null,               // {id, kind, title, ...} while waiting or in a session
   lastSession: null,           // the session id last joined, to take it back from another window
   me: null,                    // my participant id in the session
@@ -29,6 +31,7 @@ const state = {
   participants: new Map(),     // participant id -> {participant, name, role, muted}
   mounted: new Set(),          // plugin names whose panel is mounted
   joining: false,
+  media: null,                 // how this person joins the call: runPrejoin's choice (media/prejoin.js)
 };
 // The lobby's list as last asked (drawn again between asks), when it was asked, and when the page
 // was last used (a tap, a click or a key): see the 20-second refresh below.
@@ -292,6 +295,12 @@ async function join(session) {
   state.joining = true;
   setJoinBusy(true);
   try {
+    setPhase('prejoin'); // check the camera and microphone, choose how to join (a rejoin skips this)
+    state.media = await runPrejoin({ title: session.title || session.id });
+    if (!state.media) {
+      if (state.phase === 'prejoin') backFromPrejoin(session);
+      return;
+    }
     const reply = await conn.request({ type: 'join', session: session.id });
     state.lastSession = session.id;
     route(reply, { rejoined: false });
@@ -301,6 +310,13 @@ async function join(session) {
     state.joining = false;
     setJoinBusy(false);
   }
+}
+
+function backFromPrejoin(session) {
+  showLobby();
+  setJoinBusy(false);
+  const button = $(`join-${session.id}`);
+  if (button) button.focus(); else ui.focusHeading('lobby-title');
 }
 
 /** A join (or rejoin) the host refused: some refusals get their own screen, others an alert. */
@@ -381,6 +397,8 @@ function notice(kind, opts = {}) {
 /** Forget the session on this side (the host has already, or will when the socket closes). */
 function leaveLocally() {
   leader.stop();
+  if (state.media) stopStream(state.media.stream); // the camera and microphone go off
+  state.media = null;
   state.session = null;
   state.me = null;
   state.muted = false;
