@@ -15,6 +15,8 @@ import { todayText } from './schedule.js';
 import { createCall } from './media/call.js';
 import { createCallControls } from './media/controls.js';
 import { createChatQueue } from './chat_queue.js';
+import { runPrejoin } from './media/prejoin.js';
+import { stopStream } from './media/devices.js';
 
 const $ = (id) => document.getElementById(id);
 const SESSIONS_REFRESH_MS = 20000;
@@ -24,15 +26,15 @@ const conn = new Connection();
 const state = {
   user: null,                  // the signed-in account {id, username, display_name, role}
   lastUserId: null,            // whose sign-in ended (4401): only they are taken back to the session
-  phase: 'starting',           // starting | signin | lobby | waiting | session | notice
+  phase: 'starting',           // starting | signin | lobby | prejoin | waiting | session | notice
   session: null,               // {id, kind, title, ...} while waiting or in a session
   lastSession: null,           // the session id last joined, to take it back from another window
   me: null,                    // my participant id in the session
   muted: false,                // the therapist paused my chat
   participants: new Map(),     // participant id -> {participant, name, role, muted, mic, camera}
-  media: null,                 // the pre-join's choice: {mode: 'video'|'audio'|'text', stream, ...}
   mounted: new Set(),          // plugin names whose panel is mounted
   joining: false,
+  media: null,                 // how this person joins the call: runPrejoin's choice (media/prejoin.js)
 };
 // The lobby's list as last asked (drawn again between asks), when it was asked, and when the page
 // was last used (a tap, a click or a key): see the 20-second refresh below.
@@ -351,6 +353,12 @@ async function join(session) {
   state.joining = true;
   setJoinBusy(true);
   try {
+    setPhase('prejoin'); // check the camera and microphone, choose how to join (a rejoin skips this)
+    state.media = await runPrejoin({ title: session.title || session.id });
+    if (!state.media) {
+      if (state.phase === 'prejoin') backFromPrejoin(session);
+      return;
+    }
     const reply = await conn.request({ type: 'join', session: session.id });
     state.lastSession = session.id;
     route(reply, { rejoined: false });
@@ -360,6 +368,13 @@ async function join(session) {
     state.joining = false;
     setJoinBusy(false);
   }
+}
+
+function backFromPrejoin(session) {
+  showLobby();
+  setJoinBusy(false);
+  const button = $(`join-${session.id}`);
+  if (button) button.focus(); else ui.focusHeading('lobby-title');
 }
 
 /** A join (or rejoin) the host refused: some refusals get their own screen, others an alert. */
@@ -397,6 +412,11 @@ function enterWaiting(session, place, how) {
   const wasWaiting = state.phase === 'waiting';
   leader.stop();
   call.stop(); // moved back: nobody sees or hears you from here
+  // Nor does the camera run while you wait: the choice is kept, the devices open again on admission.
+  if (state.media && state.media.stream) {
+    stopStream(state.media.stream);
+    state.media.stream = null;
+  }
   state.session = session;
   state.me = null;
   state.participants = new Map();
@@ -437,7 +457,9 @@ function enterSession(reply, { rejoined }) {
     leading: leader.leading,
     participants: [...state.participants.values()],
     meshMax: reply.media ? reply.media.mesh_max : null,
-    choice: state.media || { mode: 'video' },
+    // No choice (taken back from another window): in the call, but the camera and microphone stay
+    // off until the person turns them on.
+    choice: state.media || { mode: 'text' },
     hands: reply.hands,
   }).catch((err) => console.error('carehost: the call could not start', err));
 }
@@ -454,6 +476,8 @@ function leaveLocally() {
   leader.stop();
   call.stop();
   chatQueue.clear();
+  if (state.media) stopStream(state.media.stream); // the camera and microphone go off
+  state.media = null;
   state.session = null;
   state.me = null;
   state.muted = false;

@@ -61,7 +61,7 @@ export const roleText = (role) => ROLE_TEXT[role] || String(role || '');
 
 const VIEWS = {
   starting: 'starting-view', signin: 'signin-view', lobby: 'lobby', waiting: 'waiting-view',
-  notice: 'notice-view', session: 'session-view',
+  notice: 'notice-view', session: 'session-view', prejoin: 'prejoin-view',
 };
 
 /** Show one view and hide the others. */

@@ -19,7 +19,7 @@ const { login, post, httpRequest } = require('../protocol/harness.cjs');
 const { attendanceClock } = require('../protocol/attendance_clinic.cjs');
 const {
   startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, expectGoodScreen, waitText, waitView,
-  signInPage, unexpected, POLL, PHONE, DESKTOP,
+  signInPage, unexpected, POLL, PHONE, DESKTOP, joinFromLobby,
 } = require('./harness.cjs');
 
 const squash = (s) => String(s).replace(/\s+/g, ' ').trim();
@@ -75,7 +75,7 @@ describe('attendance panels', { timeout: 300000 }, () => {
     p = await openPage(browser, { viewport: PHONE });
 
     await signInPage(t.page, `${host.url}/`, 'dr.rivera', 'demo-therapist-pass');
-    await t.page.getByTestId(`join-${live}`).click();
+    await joinFromLobby(t.page, live);
     await waitView(t.page, 'session');
     const box = t.page.getByTestId('att-roster-box');
     await box.waitFor({ state: 'visible' });
@@ -86,7 +86,7 @@ describe('attendance panels', { timeout: 300000 }, () => {
     // Casey arrives: waiting.
     await signInPage(p.page, `${host.url}/`, 'casey', 'demo-patient-pass');
     assert.equal(await p.page.locator('#panel-attendance').isVisible(), false, 'a patient has no roster');
-    await p.page.getByTestId(`join-${live}`).click();
+    await joinFromLobby(p.page, live);
     await waitView(p.page, 'waiting');
     await waitRoster(t.page, 'Casey', 'Waiting', '0 min so far');
     assert.match(squash(await rosterRow(t.page, 'Casey').textContent()), /waiting since/);

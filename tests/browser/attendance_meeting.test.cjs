@@ -15,7 +15,8 @@ const path = require('node:path');
 const { post, ctl, tmpDir } = require('../protocol/harness.cjs');
 const { csvObjects } = require('../protocol/attendance_clinic.cjs');
 const {
-  startHostAndBrowser, stopHostAndBrowser, openPage, waitView, signInPage, unexpected, POLL, PHONE, DESKTOP,
+  startHostAndBrowser, stopHostAndBrowser, openPage, waitView, signInPage, joinFromLobby, unexpected, POLL, PHONE,
+  DESKTOP,
 } = require('./harness.cjs');
 
 const MINUTE = 60000;
@@ -125,7 +126,7 @@ describe('attendance of a meeting', { timeout: 300000 }, () => {
   /** The therapist joins the session and opens this meeting's report. */
   async function therapistWithReport(t, id) {
     await signInPage(t.page, `${host.url}/`, 'dr.rivera', 'demo-therapist-pass');
-    await t.page.getByTestId(`join-${id}`).click();
+    await joinFromLobby(t.page, id);
     await waitView(t.page, 'session');
     await t.page.getByTestId('att-roster-box').waitFor({ state: 'visible' });
     await t.page.getByTestId('att-report-open').click();
@@ -170,7 +171,7 @@ describe('attendance of a meeting', { timeout: 300000 }, () => {
     const m = await meeting('Afternoon group (live report)', 5, 120);
     await therapistWithReport(t, m.id);
     await signInPage(p.page, `${host.url}/`, 'casey', 'demo-patient-pass');
-    await p.page.getByTestId(`join-${m.id}`).click();
+    await joinFromLobby(p.page, m.id);
     await waitView(p.page, 'waiting');
     await t.page.locator('[data-testid="waiter"]', { hasText: 'Casey' }).getByTestId('admit').click();
     await waitView(p.page, 'session');
@@ -192,7 +193,7 @@ describe('attendance of a meeting', { timeout: 300000 }, () => {
     await therapistWithReport(t, m.id);
     await signInPage(p.page, `${host.url}/`, 'casey', 'demo-patient-pass');
     clockAt(m.start + MINUTE); // she waits from a minute past the start
-    await p.page.getByTestId(`join-${m.id}`).click();
+    await joinFromLobby(p.page, m.id);
     await waitView(p.page, 'waiting');
     // Attendance's clock at 2 min 0.3 s past the start as Casey is let in.
     clockAt(m.start + 2 * MINUTE + 300);

@@ -31,7 +31,7 @@ describe('the call', { timeout: 300000 }, () => {
   let env;
 
   before(async () => {
-    env = await startHostAndBrowser({ fakeMedia: true });
+    env = await startHostAndBrowser({ media: 'fake', browserArgs: ['--autoplay-policy=no-user-gesture-required'] });
   });
 
   after(() => stopHostAndBrowser(env));

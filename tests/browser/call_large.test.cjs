@@ -16,7 +16,7 @@ describe('a call bigger than the mesh', { timeout: 240000 }, () => {
   let env;
 
   before(async () => {
-    env = await startHostAndBrowser({ fakeMedia: true, args: ['--mesh-video-max', '2'] });
+    env = await startHostAndBrowser({ media: 'fake', browserArgs: ['--autoplay-policy=no-user-gesture-required'], args: ['--mesh-video-max', '2'] });
   });
 
   after(() => stopHostAndBrowser(env));

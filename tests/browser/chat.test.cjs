@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const { leaderIn, post } = require('../protocol/harness.cjs');
 const {
   startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, expectGoodScreen, waitText, waitConnected,
-  waitView, signInPage, unexpected, POLL, PHONE, DESKTOP,
+  waitView, signInPage, unexpected, POLL, PHONE, DESKTOP, joinFromLobby,
 } = require('./harness.cjs');
 
 const SESSION = 'evening-iop';
@@ -78,7 +78,7 @@ describe('browser client', { timeout: 180000 }, () => {
       await screenshot(page, 'browser-lobby-phone.png');
 
       // Join: the waiting room, until the therapist lets Jordan in.
-      await join.click();
+      await joinFromLobby(page, SESSION);
       await waitView(page, 'waiting');
       assert.match(await page.getByTestId('waiting-session').textContent(), /Evening IOP group/);
       assert.equal(await page.getByTestId('waiting-place').textContent(), 'You are first in line.');
@@ -152,9 +152,9 @@ describe('browser client', { timeout: 180000 }, () => {
       await signInPage(a.page, `${host.url}/`, 'dr.rivera', 'demo-therapist-pass');
       await signInPage(b.page, `${host.url}/`, 'casey', 'demo-patient-pass');
 
-      await a.page.getByTestId(`join-${SESSION}`).click();
+      await joinFromLobby(a.page, SESSION);
       await waitView(a.page, 'session');
-      await b.page.getByTestId(`join-${SESSION}`).click();
+      await joinFromLobby(b.page, SESSION);
       await waitView(b.page, 'waiting');
       const row = a.page.locator('[data-testid="waiter"]', { hasText: 'Casey' });
       await row.getByTestId('admit').click();
@@ -242,11 +242,11 @@ describe('browser client', { timeout: 180000 }, () => {
       const secondProblems = [];
       second.on('console', (m) => { if (m.type() === 'error') secondProblems.push(m.text()); });
       second.on('pageerror', (e) => secondProblems.push(e.message));
-      await page.getByTestId(`join-${SESSION}`).click();
+      await joinFromLobby(page, SESSION);
       await waitView(page, 'waiting');
       await second.goto(`${host.url}/`);
       await waitView(second, 'lobby');
-      await second.getByTestId(`join-${SESSION}`).click();
+      await joinFromLobby(second, SESSION);
       await waitView(second, 'waiting');
       await waitView(page, 'notice');
       assert.equal(await page.getByTestId('notice-title').textContent(), 'Open in another window');

@@ -14,19 +14,23 @@ const PHONE = { width: 390, height: 844 };
 const SMALL_PHONE = { width: 360, height: 740 }; // the narrowest screen every page must fit
 const DESKTOP = { width: 1280, height: 860 };
 
-// Chromium's stand-in camera (a moving test pattern) and microphone (a beep), allowed without a
-// prompt: what the call tests run with (startHostAndBrowser({ fakeMedia: true })).
-const FAKE_MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-  '--autoplay-policy=no-user-gesture-required'];
-
-/** fakeMedia: add FAKE_MEDIA_ARGS. */
-async function launchBrowser({ fakeMedia = false } = {}) {
+/**
+ * media: what the pages find when they ask for a camera and a microphone (getUserMedia):
+ *   false (default): none at all, as on a machine without them (NotFoundError);
+ *   'fake': Chromium's fake devices, allowed without asking (a moving test picture, a beeping tone);
+ *   'denied': the fake devices, but the permission is refused, as when a person says no
+ *     (headless Chromium refuses a request nobody can answer: NotAllowedError).
+ * args: more command-line flags.
+ */
+async function launchBrowser({ media = false, args = [] } = {}) {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install the chromium package`);
+  if (![false, 'fake', 'denied'].includes(media)) throw new Error(`launchBrowser: media is false, 'fake' or 'denied', not ${media}`);
+  const mediaArgs = media ? ['--use-fake-device-for-media-stream'] : [];
+  if (media === 'fake') mediaArgs.push('--use-fake-ui-for-media-stream');
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      ...(fakeMedia ? FAKE_MEDIA_ARGS : [])],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', ...mediaArgs, ...args],
   });
 }
 
@@ -76,7 +80,7 @@ function waitConnected(page) {
   return page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'connected', null, POLL);
 }
 
-/** Wait until the page shows this view (body[data-view]: signin, lobby, waiting, session, notice). */
+/** Wait until the page shows this view (body[data-view]: signin, lobby, prejoin, waiting, session, notice). */
 function waitView(page, view) {
   return page.waitForFunction((v) => document.body.dataset.view === v, view, POLL);
 }
@@ -93,6 +97,28 @@ async function signInPage(page, url, username, password) {
   await page.getByTestId('signin-button').click();
   await waitView(page, 'lobby');
   await waitConnected(page);
+}
+
+/**
+ * From "Your sessions", join a session through "Before you join" (the camera and microphone
+ * check): press its Join (or Open) button, wait for the check, then choose how to join. session:
+ * the session's id (its button is join-<id>) or its title as shown. mode: 'text' (chat only, the
+ * default: works with or without a camera), 'audio' or 'video' (these wait until the check has
+ * found a microphone or a camera: launch the browser with media: 'fake'). Returns when the choice
+ * is made; wait for the view that follows (waiting, session, notice) yourself.
+ */
+async function joinFromLobby(page, session, mode = 'text') {
+  const button = /^[A-Za-z0-9_.-]+$/.test(session)
+    ? page.getByTestId(`join-${session}`)
+    : page.locator('li.session-card', { has: page.locator('h2', { hasText: session }) }).locator('button.join');
+  await button.click();
+  await waitView(page, 'prejoin');
+  const choice = page.getByTestId(`prejoin-join-${mode}`);
+  await page.waitForFunction((id) => {
+    const b = document.querySelector(`[data-testid="${id}"]`);
+    return !!b && !b.hidden && !b.disabled;
+  }, `prejoin-join-${mode}`, POLL);
+  await choice.click();
 }
 
 /**
@@ -117,13 +143,14 @@ process.on('exit', () => {
 });
 
 /**
- * Start the daemon (demo clinic, listening on a free port; hostOpts go to startHost) and Chromium
- * (fakeMedia: with a stand-in camera and microphone, allowed without asking).
+ * Start the daemon (demo clinic, listening on a free port) and Chromium. opts: media and
+ * browserArgs go to launchBrowser (media, args), the rest to startHost.
  * Returns env: { host, browser, url, login(username), withHostLog(fn) }. Always pair it with
  * stopHostAndBrowser(env) in an after() hook; if starting fails half-way, what did start is stopped
  * here before the error is thrown.
  */
-async function startHostAndBrowser({ fakeMedia = false, ...hostOpts } = {}) {
+async function startHostAndBrowser(opts = {}) {
+  const { media = false, browserArgs = [], ...hostOpts } = opts;
   const env = {
     host: null,
     browser: null,
@@ -144,7 +171,7 @@ async function startHostAndBrowser({ fakeMedia = false, ...hostOpts } = {}) {
     env.host = await startHost(hostOpts);
     running.add(env.host.proc);
     env.host.exited.then(() => running.delete(env.host.proc));
-    env.browser = await launchBrowser({ fakeMedia });
+    env.browser = await launchBrowser({ media, args: browserArgs });
   } catch (err) {
     await stopHostAndBrowser(env);
     throw err;
@@ -280,7 +307,7 @@ async function expectGoodScreen(page, where, opts) {
 }
 
 module.exports = {
-  launchBrowser, openPage, screenshot, screenshotPath, waitText, waitConnected, waitView, signInPage,
+  launchBrowser, openPage, screenshot, screenshotPath, waitText, waitConnected, waitView, signInPage, joinFromLobby,
   unexpected, startHostAndBrowser, stopHostAndBrowser, expectAccessible, expectNoSideScroll, expectGoodScreen,
   expectKeyboardReachable,
   POLL, PHONE, SMALL_PHONE, DESKTOP,

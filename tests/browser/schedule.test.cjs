@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const { login, httpRequest } = require('../protocol/harness.cjs');
 const {
   startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, expectGoodScreen, waitText, waitView,
-  signInPage, unexpected, PHONE, DESKTOP,
+  signInPage, unexpected, PHONE, DESKTOP, joinFromLobby,
 } = require('./harness.cjs');
 
 const TITLE = 'Coping skills group';
@@ -117,7 +117,7 @@ describe('scheduling and inviting from the lobby', { timeout: 240000 }, () => {
         assert.equal(await p.page.getByTestId(`schedule-${sessionId}`).textContent(), words);
         assert.equal(await p.page.getByTestId('lobby-tools').isVisible(), false, 'patients get no scheduling tools');
         assert.equal(await p.page.getByTestId(`roster-${sessionId}`).count(), 0, 'patients do not see who else is enrolled');
-        await p.page.getByTestId(`join-${sessionId}`).click();
+        await joinFromLobby(p.page, sessionId);
         await waitView(p.page, 'waiting');
         assert.equal(await p.page.getByTestId('waiting-session').textContent(), TITLE);
         assert.equal(await p.page.getByTestId('waiting-place').textContent(), 'You are first in line.');
@@ -196,7 +196,7 @@ describe('scheduling and inviting from the lobby', { timeout: 240000 }, () => {
       await waitView(n.page, 'lobby');
       await n.page.getByTestId(`join-${sessionId}`).waitFor();
       assert.match(await card(n.page, sessionId).textContent(), new RegExp(TITLE));
-      await n.page.getByTestId(`join-${sessionId}`).click();
+      await joinFromLobby(n.page, sessionId);
       await waitView(n.page, 'waiting');
       assert.equal(await n.page.getByTestId('waiting-session').textContent(), TITLE);
       await expectGoodScreen(n.page, 'schedule: schedule invited waiting phone');
@@ -238,7 +238,7 @@ describe('scheduling and inviting from the lobby', { timeout: 240000 }, () => {
 
       // Riley now has it in her list and can join (she waits).
       await signInPage(r.page, `${host.url}/`, 'riley', 'demo-patient-pass');
-      await r.page.getByTestId(`join-${sessionId}`).click();
+      await joinFromLobby(r.page, sessionId);
       await waitView(r.page, 'waiting');
       assert.equal(await r.page.getByTestId('waiting-session').textContent(), TITLE);
 

@@ -12,7 +12,7 @@ const assert = require('node:assert/strict');
 const { post } = require('../protocol/harness.cjs');
 const {
   startHostAndBrowser, stopHostAndBrowser, openPage, waitText, waitView, signInPage, unexpected,
-  expectGoodScreen, expectKeyboardReachable, screenshot, POLL, SMALL_PHONE,
+  expectGoodScreen, expectKeyboardReachable, screenshot, joinFromLobby, POLL, SMALL_PHONE,
 } = require('./harness.cjs');
 
 const LOGIN_401 = [[401, '/api/login']]; // a refused sign-in
@@ -139,7 +139,7 @@ for (const colorScheme of ['light', 'dark']) describe(`every screen on a 360 px 
       await t.page.getByTestId('invite-close').click();
 
       // She opens the session: no one waiting yet.
-      await t.page.getByTestId(`join-${live}`).click();
+      await joinFromLobby(t.page, live);
       await waitView(t.page, 'session');
       await t.page.getByTestId('att-roster-box').waitFor({ state: 'visible' });
       await check(t.page, 'the therapist\'s session, no one waiting', colorScheme);
@@ -147,6 +147,11 @@ for (const colorScheme of ['light', 'dark']) describe(`every screen on a 360 px 
       // Casey waits.
       await signInPage(p.page, `${env.url}/`, 'casey', 'demo-patient-pass');
       await p.page.getByTestId(`join-${live}`).click();
+      await waitView(p.page, 'prejoin');
+      // Before joining, the camera and microphone check: this machine has neither, which it explains.
+      await p.page.getByTestId('prejoin-problem').waitFor({ state: 'visible' });
+      await check(p.page, 'the patient\'s check before joining, with no camera or microphone', colorScheme);
+      await p.page.getByTestId('prejoin-join-text').click();
       await waitView(p.page, 'waiting');
       await check(p.page, 'the patient\'s waiting room', colorScheme);
 

@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const { connectAs } = require('../protocol/harness.cjs');
 const {
   startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, expectGoodScreen, waitText, waitConnected,
-  waitView, signInPage, unexpected, POLL, PHONE, DESKTOP,
+  waitView, signInPage, unexpected, POLL, PHONE, DESKTOP, joinFromLobby,
 } = require('./harness.cjs');
 
 const SESSION = 'evening-iop';
@@ -34,7 +34,7 @@ describe('the waiting room', { timeout: 180000 }, () => {
   /** The therapist signs in through the sign-in screen and opens the evening group. */
   async function therapistIn(page) {
     await signInPage(page, `${host.url}/`, 'dr.rivera', 'demo-therapist-pass');
-    await page.getByTestId(`join-${SESSION}`).click();
+    await joinFromLobby(page, SESSION);
     await waitView(page, 'session');
     await page.getByTestId('waiting-panel').waitFor({ state: 'visible' });
   }
@@ -86,7 +86,7 @@ describe('the waiting room', { timeout: 180000 }, () => {
       assert.equal(await p.page.getByTestId('account-name').textContent(), 'Morgan');
 
       // Their session is listed; they join and wait, with their place.
-      await p.page.getByTestId(`join-${SESSION}`).click();
+      await joinFromLobby(p.page, SESSION);
       await waitView(p.page, 'waiting');
       assert.match(await p.page.getByTestId('waiting-session').textContent(), TITLE);
       assert.equal(await p.page.getByTestId('waiting-place').textContent(), 'You are first in line.');
@@ -154,7 +154,7 @@ describe('the waiting room', { timeout: 180000 }, () => {
       await therapistIn(t.page);
       await signInPage(p.page, `${host.url}/`, 'jordan', 'demo-patient-pass');
       const join = async () => {
-        await p.page.getByTestId(`join-${SESSION}`).click();
+        await joinFromLobby(p.page, SESSION);
         await waitView(p.page, 'waiting');
       };
       const back = async () => {
@@ -194,7 +194,7 @@ describe('the waiting room', { timeout: 180000 }, () => {
         .getAttribute('aria-pressed') === 'true', null, POLL);
       assert.match(await t.page.getByTestId('lock-state').textContent(), /^Locked/);
       await back();
-      await p.page.getByTestId(`join-${SESSION}`).click();
+      await joinFromLobby(p.page, SESSION);
       await waitView(p.page, 'notice');
       assert.equal(await p.page.getByTestId('notice-title').textContent(), 'This session is closed to new arrivals');
       assert.equal(await p.page.getByTestId('notice-message').isVisible(), false);

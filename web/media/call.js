@@ -134,14 +134,17 @@ export function createCall({ request, onChange, announce }) {
     const mode = st.choice.mode;
     let stream = st.choice.stream && st.choice.stream.getTracks().some((t) => t.readyState === 'live') ? st.choice.stream : null;
     st.choice.stream = null; // handed over once; after a stop we open our own
+    // The pre-join's "camera off" means no video track at all; "mic off" a track turned off.
+    const wantVideo = mode === 'video' && st.choice.cameraOn !== false;
     if (!stream && mode !== 'text') {
-      const got = await openTracks({ audio: true, video: mode === 'video' });
+      const got = await openTracks({ audio: true, video: wantVideo });
       if (got.error && !got.audio && !got.video) announce('We could not turn on your camera or microphone. You can still follow the session and use the chat.');
       stream = new MediaStream([got.audio, got.video].filter(Boolean));
+      if (got.audio && st.choice.micOn === false) got.audio.enabled = false;
     }
     const audio = stream ? stream.getAudioTracks()[0] || null : null;
-    const video = stream && mode === 'video' ? stream.getVideoTracks()[0] || null : null;
-    if (stream && mode !== 'video') for (const t of stream.getVideoTracks()) t.stop();
+    const video = stream && wantVideo ? stream.getVideoTracks()[0] || null : null;
+    if (stream && !wantVideo) for (const t of stream.getVideoTracks()) t.stop();
     st.cameraWanted = !!video;
     setLocalTracks({ audio, video });
   }

@@ -61,12 +61,9 @@ export function createSpeakerWatch(onSpeaker) {
       if (old && track && old.trackId === track.id) return;
       this.remove(id, { quiet: true });
       if (!track) return;
-      let ctx;
-      try {
-        ctx = audioContext();
-      } catch {
-        return; // no Web Audio: no speaker highlight, the call still works
-      }
+      const ctx = audioContext();
+      if (!ctx) return; // no Web Audio: no speaker highlight, the call still works
+      if (ctx.state === 'suspended') ctx.resume().catch(() => {}); // made before any tap: ask again
       const node = ctx.createMediaStreamSource(new MediaStream([track]));
       const analyser = ctx.createAnalyser();
       analyser.fftSize = 512;
