@@ -36,9 +36,11 @@ describe('the call', { timeout: 300000 }, () => {
 
   after(() => stopHostAndBrowser(env));
 
-  async function person(user, viewport = DESKTOP) {
+  /** beforeSignIn(context): routes and scripts the page needs from its first load. */
+  async function person(user, viewport = DESKTOP, beforeSignIn = null) {
     const p = await openPage(env.browser, { viewport, timeoutMs: 20000 });
     await p.context.addInitScript(keepSockets);
+    if (beforeSignIn) await beforeSignIn(p.context);
     await signInPage(p.page, `${env.url}/`, user, passFor(user));
     return p;
   }
@@ -84,9 +86,8 @@ describe('the call', { timeout: 300000 }, () => {
 
   it('two people: the therapist admits a patient and they see each other', () => env.withHostLog(async () => {
     const t = await person('dr.rivera', DESKTOP);
-    const p = await person('jordan', SMALL_PHONE);
     // A plugin panel that throws (when it loads, and on every event it hears) must not break the call.
-    await p.page.route('**/plugins/echo/panel.js', (route) => route.fulfill({
+    const p = await person('jordan', SMALL_PHONE, (context) => context.route('**/plugins/echo/panel.js', (route) => route.fulfill({
       contentType: 'text/javascript',
       body: `export function mount(section, api) {
         for (const type of ['presence', 'rtc.offer', 'rtc.candidate', 'media_state', 'chat']) {
@@ -94,7 +95,7 @@ describe('the call', { timeout: 300000 }, () => {
         }
         throw new Error('a broken panel');
       }`,
-    }));
+    })));
     try {
       await join(t.page);
       await waitView(t.page, 'session');
