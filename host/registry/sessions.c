@@ -20,6 +20,7 @@ static void session_free(ch_session *s)
     free(s->title);
     free(s->members);
     ch_session_plan_free(s);
+    ch_session_controls_free(s);
     free(s);
 }
 
@@ -204,6 +205,7 @@ static void put_admitted(ch_session *s, member m)
             (s->count - s->admitted) * sizeof *s->members);
     m.state = MEMBER_ADMITTED;
     m.since_ms = 0;
+    ch_member_controls_reset(&m);
     s->members[s->admitted++] = m;
     s->count++;
 }
@@ -242,7 +244,8 @@ ch_join_result ch_session_wait(ch_session *s, uint64_t participant, carehost_rol
         return CH_JOIN_OK;
     if (s->count - s->admitted >= CH_SESSION_WAITING_MAX || grow(s))
         return CH_JOIN_FULL;
-    s->members[s->count++] = (member){participant, role, MEMBER_WAITING, now_ms};
+    s->members[s->count++] = (member){.participant = participant, .role = role, .state = MEMBER_WAITING,
+                                      .since_ms = now_ms};
     return CH_JOIN_OK;
 }
 
@@ -266,6 +269,7 @@ int ch_session_send_back(ch_session *s, uint64_t participant, int64_t now_ms)
     member m = take(s, (size_t)i);
     m.state = MEMBER_WAITING;
     m.since_ms = now_ms;
+    ch_member_controls_reset(&m);
     s->members[s->count++] = m; /* take() freed the slot */
     return 0;
 }

@@ -127,4 +127,38 @@ void ch_session_note_dropped(ch_session *s, const char *user_id, int64_t now_ms)
 int ch_session_returning(ch_session *s, const char *user_id, int64_t now_ms, int64_t grace_ms);
 void ch_session_forget_dropped(ch_session *s, const char *user_id); /* NULL: everyone */
 
+/* ---- call controls (call_controls.c) ---------------------------------------
+ * Raised hands and the mic/camera a client says it has on belong to an admitted
+ * member: they go when the member leaves the session proper in any way. */
+
+/* Raise an admitted participant's hand at the end of the queue: 1 if it is
+ * raised now, 0 if it already was (it keeps its place) or they are not admitted. */
+int ch_session_raise_hand(ch_session *s, uint64_t participant, int64_t now_ms);
+/* Lower it: 1 if it was raised, else 0. */
+int ch_session_lower_hand(ch_session *s, uint64_t participant);
+
+typedef struct ch_hand {
+    uint64_t participant;
+    int64_t since_ms;
+} ch_hand;
+/* The raised hands in the order raised, into out (room for ch_session_size(s)
+ * entries); returns how many. */
+size_t ch_session_hands(const ch_session *s, ch_hand *out);
+
+/* What an admitted participant's client says its mic and camera are (both 0
+ * until it says). set: 0, or -1 when not admitted. */
+int ch_session_set_media(ch_session *s, uint64_t participant, int mic, int camera);
+void ch_session_media(const ch_session *s, uint64_t participant, int *mic, int *camera);
+
+/* Chat idempotency: per session and per user (a reconnect is a new participant,
+ * the same user), the seq of each of their last CH_CHAT_IDS_KEPT chats sent
+ * with a client_id. */
+#define CH_CHAT_IDS_KEPT 64
+#define CH_CHAT_CLIENT_ID_MAX 64
+/* The seq the chat with this client_id got, or 0 when not among the kept. */
+uint64_t ch_session_chat_id_seq(const ch_session *s, const char *user_id, const char *client_id);
+/* Remember it (the oldest of the user's is forgotten past CH_CHAT_IDS_KEPT). 0 or -1. */
+int ch_session_chat_id_note(ch_session *s, const char *user_id, const char *client_id, uint64_t seq);
+void ch_session_clear_chat_ids(ch_session *s); /* when the session ends */
+
 #endif

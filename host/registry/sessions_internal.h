@@ -14,6 +14,10 @@ typedef struct member {
     carehost_role role;
     member_state state;
     int64_t since_ms;            /* waiting: when they arrived in the waiting room */
+    /* Admitted only (cleared on entering and on going back to wait; call_controls.c): */
+    uint64_t hand_order;         /* a raised hand's place in the queue (0: not raised) */
+    int64_t hand_ms;             /* when it was raised (wall clock) */
+    unsigned char mic, camera;   /* as the client last said (media_state) */
 } member;
 
 typedef struct dropped_user {
@@ -49,6 +53,10 @@ struct ch_session {
     id_list muted;
     dropped_user *dropped;
     size_t dropped_count, dropped_cap;
+    /* call controls (call_controls.c) */
+    uint64_t hand_seq;          /* the last hand_order given */
+    struct chat_ids **chat_ids; /* per user: the client_ids of their last chats */
+    size_t chat_ids_count, chat_ids_cap;
 };
 
 struct ch_sessions {
@@ -60,5 +68,9 @@ struct ch_sessions {
 };
 
 void ch_session_plan_free(ch_session *s);  /* session_plan.c: frees what the plan owns */
+void ch_session_controls_free(ch_session *s); /* call_controls.c: the chat ids */
+/* call_controls.c: a member entering the session proper or going back to wait
+ * has no raised hand and no media on. */
+void ch_member_controls_reset(member *m);
 
 #endif

@@ -72,6 +72,17 @@ static host_verb host_verbs[] = {
     {"remove", CAREHOST_ROLE_THERAPIST, LEADING, "{" PARTICIPANT_RULE ", " MESSAGE_RULE "}",
      ch_verb_remove, NULL, NULL},
     {"end", CAREHOST_ROLE_THERAPIST, LEADING, NULL, ch_verb_end, NULL, NULL},
+    /* Call controls (verb_media.c). */
+    {"hand", PEOPLE, ADMITTED, "{\"raised\": {\"type\": \"boolean\"}}", ch_verb_hand, NULL, NULL},
+    {"media_state", PEOPLE, ADMITTED,
+     "{\"mic\": {\"type\": \"boolean\"}, \"camera\": {\"type\": \"boolean\"}}", ch_verb_media_state,
+     NULL, NULL},
+    {"lower_hand", CAREHOST_ROLE_THERAPIST, LEADING, "{" PARTICIPANT_RULE "}", ch_verb_lower_hand, NULL,
+     NULL},
+    {"mute_mic", CAREHOST_ROLE_THERAPIST, LEADING, "{" PARTICIPANT_RULE "}", ch_verb_mute_mic, NULL, NULL},
+    {"mute_mic_all", CAREHOST_ROLE_THERAPIST, LEADING, NULL, ch_verb_mute_mic_all, NULL, NULL},
+    {"ask_unmute", CAREHOST_ROLE_THERAPIST, LEADING, "{" PARTICIPANT_RULE "}", ch_verb_ask_unmute, NULL,
+     NULL},
     /* WebRTC signalling (verb_rtc.c): to one other admitted participant of the session. */
     {"rtc.offer", PEOPLE, ADMITTED, "{" TO_RULE ", " SDP_RULE "}", ch_verb_rtc_offer, NULL, NULL},
     {"rtc.answer", PEOPLE, ADMITTED, "{" TO_RULE ", " SDP_RULE "}", ch_verb_rtc_answer, NULL, NULL},
@@ -87,9 +98,10 @@ int ch_dispatch_init(const ch_config *cfg)
     for (size_t i = 0; i < NVERBS; i++) {
         host_verb *v = &host_verbs[i];
         json_t *rules = NULL;
-        if (strcmp(v->name, "chat") == 0)
-            rules = json_pack("{s:{s:s, s:i, s:i}}", "text", "type", "string", "min", 1, "max",
-                              (json_int_t)cfg->chat_max_chars);
+        if (strcmp(v->name, "chat") == 0) /* client_id's characters: verb_chat.c */
+            rules = json_pack("{s:{s:s, s:i, s:I}, s:{s:s, s:i, s:i, s:b}}", "text", "type", "string",
+                              "min", 1, "max", (json_int_t)cfg->chat_max_chars, "client_id", "type",
+                              "string", "min", 1, "max", CH_CHAT_CLIENT_ID_MAX, "required", 0);
         else if (v->rules)
             rules = json_loads(v->rules, 0, NULL);
         ch_proto_error err;

@@ -3,6 +3,7 @@
  * leads the session they are in. */
 #include "log.h"
 #include "fanout.h"
+#include "hands.h"
 #include "plugins/plugin_calls.h"
 #include "verbs.h"
 #include "waiting_room.h"
@@ -52,6 +53,7 @@ void ch_verb_move_to_waiting(ch_host *h, ch_conn *c, const ch_envelope *env)
         return;
     ch_session *s = c->session;
     ch_plugin_host_left(h, t); /* while the peer still names the session */
+    int had_hand = ch_session_lower_hand(s, t->participant);
     ch_session_send_back(s, t->participant, ch_wall_ms());
     ch_session_forget_dropped(s, t->user->id);
     ch_plugin_host_waiting(h, t, s, 1);
@@ -63,6 +65,8 @@ void ch_verb_move_to_waiting(ch_host *h, ch_conn *c, const ch_envelope *env)
     json_decref(e);
     ch_conn_reply(c, env->has_id, env->id, NULL);
     ch_wr_presence(h, s, t, "left");
+    if (had_hand)
+        ch_hands_tell(h, s);
     ch_wr_tell_leaders(h, s, NULL);
 }
 
@@ -118,5 +122,6 @@ void ch_verb_end(ch_host *h, ch_conn *c, const ch_envelope *env)
     ch_session_forget_dropped(s, NULL);
     ch_session_set_locked(s, 0);
     ch_session_clear_mutes(s);
+    ch_session_clear_chat_ids(s); /* a resend after the end is a new message in a new meeting */
     ch_info("session %s ended by its therapist", id);
 }

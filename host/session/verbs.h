@@ -28,6 +28,14 @@ void ch_verb_end(ch_host *h, ch_conn *c, const ch_envelope *env);
 void ch_verb_rtc_offer(ch_host *h, ch_conn *c, const ch_envelope *env);
 void ch_verb_rtc_answer(ch_host *h, ch_conn *c, const ch_envelope *env);
 void ch_verb_rtc_candidate(ch_host *h, ch_conn *c, const ch_envelope *env);
+/* Call controls (verb_media.c): anyone admitted... */
+void ch_verb_hand(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_media_state(ch_host *h, ch_conn *c, const ch_envelope *env);
+/* ...and the leading therapist. */
+void ch_verb_lower_hand(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_mute_mic(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_mute_mic_all(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_ask_unmute(ch_host *h, ch_conn *c, const ch_envelope *env);
 
 /* Take c out of its session or waiting room because its connection closed
  * (waiting_room.h: ch_wr_depart). */

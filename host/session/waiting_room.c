@@ -4,6 +4,7 @@
 
 #include "log.h"
 #include "fanout.h"
+#include "hands.h"
 #include "rtc.h"
 #include "net/frame_writer.h"
 #include "plugins/plugin_calls.h"
@@ -13,8 +14,13 @@
 json_t *ch_wr_describe(ch_session *s, const ch_conn *c)
 {
     json_t *d = ch_conn_describe(c);
-    if (d)
+    int mic, camera;
+    ch_session_media(s, c->participant, &mic, &camera); /* as the client said (media_state) */
+    if (d) {
         json_object_set_new(d, "muted", json_boolean(ch_session_is_muted(s, c->user->id)));
+        json_object_set_new(d, "mic", json_boolean(mic));
+        json_object_set_new(d, "camera", json_boolean(camera));
+    }
     return d;
 }
 
@@ -58,6 +64,8 @@ json_t *ch_wr_admitted_fields(ch_host *h, ch_session *s, const ch_conn *c)
     if (fields) /* how many a mesh video call is built for (--mesh-video-max; rtc.h) */
         json_object_set_new(fields, "media",
                             json_pack("{s:i}", "mesh_max", (int)h->cfg.mesh_video_max));
+    if (fields) /* the raised hands, so a newcomer's list starts right (hands.h) */
+        json_object_set_new(fields, "hands", ch_hands_queue(h, s));
     return fields;
 }
 
@@ -140,12 +148,15 @@ void ch_wr_depart(ch_host *h, ch_conn *c, int dropped)
     int was_admitted = ch_session_is_admitted(s, c->participant);
     if (was_admitted)
         ch_plugin_host_left(h, c); /* while the peer still names the session */
+    int had_hand = ch_session_lower_hand(s, c->participant);
     ch_session_leave(s, c->participant);
     c->session = NULL;
     if (was_admitted) {
         if (dropped)
             ch_session_note_dropped(s, c->user->id, ch_wall_ms());
         ch_wr_presence(h, s, c, "left");
+        if (had_hand)
+            ch_hands_tell(h, s);
         if (ch_session_size(s) == 0) {
             /* Everyone has gone without an `end`: the next meeting (a weekly group) must
              * not start locked, or with someone's chat still paused. */

@@ -48,6 +48,14 @@ const TABLE = {
   'rtc.offer':         [0,    1,   1,        1,      1],
   'rtc.answer':        [0,    1,   1,        1,      1],
   'rtc.candidate':     [0,    1,   1,        1,      1],
+  // Call controls: a hand and one's own mic/camera state for anyone in a session; asking others
+  // to mute or unmute, and lowering their hands, for its leader.
+  hand:                [0,    1,   1,        1,      1],
+  media_state:         [0,    1,   1,        1,      1],
+  lower_hand:          [0,    1,   0,        0,      0],
+  mute_mic:            [0,    1,   0,        0,      0],
+  mute_mic_all:        [0,    1,   0,        0,      0],
+  ask_unmute:          [0,    1,   0,        0,      0],
   'echo.say':          [1,    1,   1,        1,      1],
   'echo.later':        [1,    1,   1,        1,      1],
   'echo.count':        [0,    1,   1,        1,      1],
@@ -207,6 +215,9 @@ describe('authorization matrix: every role against every verb', () => {
         return { type: verb, participant: pid.casey, text: 'Your therapist will be with you shortly.' };
       case 'lock': return { type: verb, locked: false };
       case 'mute': return { type: verb, participant: pid.patient, muted: false };
+      case 'hand': return { type: verb, raised: false };
+      case 'media_state': return { type: verb, mic: false, camera: false };
+      case 'lower_hand': case 'mute_mic': case 'ask_unmute': return { type: verb, participant: pid.patient };
       case 'move_to_waiting': case 'remove':
         if (may) await caseyTo('in');
         return { type: verb, participant: pid.casey };

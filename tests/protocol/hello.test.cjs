@@ -53,9 +53,9 @@ describe('hello', () => {
     const c = await open();
     const r = await c.request({ type: 'hello' });
     assertReply(r, 'hello');
-    assert.deepEqual([...r.host.verbs].sort(), ['admit', 'admit_all', 'chat', 'decline', 'end', 'hello', 'join',
-      'leave', 'lock', 'move_to_waiting', 'mute', 'ping', 'remove', 'rtc.answer', 'rtc.candidate', 'rtc.offer',
-      'sessions', 'waiting_message']);
+    assert.deepEqual([...r.host.verbs].sort(), ['admit', 'admit_all', 'ask_unmute', 'chat', 'decline', 'end',
+      'hand', 'hello', 'join', 'leave', 'lock', 'lower_hand', 'media_state', 'move_to_waiting', 'mute', 'mute_mic',
+      'mute_mic_all', 'ping', 'remove', 'rtc.answer', 'rtc.candidate', 'rtc.offer', 'sessions', 'waiting_message']);
   });
 
   it('tells you who you are signed in as: the account, its name and role', async () => {

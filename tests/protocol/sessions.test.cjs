@@ -150,9 +150,9 @@ describe('join', () => {
       id: 'evening-iop', kind: 'group', title: GROUP_TITLE, capacity: 15, locked: false,
     });
     assert.deepEqual(a.reply.you, {
-      participant: a.id, name: 'Dr. Sam Rivera', role: 'therapist', muted: false, state: 'admitted',
+      participant: a.id, name: 'Dr. Sam Rivera', role: 'therapist', muted: false, mic: false, camera: false, state: 'admitted',
     });
-    assert.deepEqual(a.reply.participants, [{ participant: a.id, name: 'Dr. Sam Rivera', role: 'therapist', muted: false }]);
+    assert.deepEqual(a.reply.participants, [{ participant: a.id, name: 'Dr. Sam Rivera', role: 'therapist', muted: false, mic: false, camera: false }]);
     assert.equal(a.reply.leading, true);
     assert.deepEqual(a.reply.waiting, []);
   }));
@@ -166,13 +166,13 @@ describe('join', () => {
     assert.equal(b.reply.place, 1);
     assertReply(await a.c.request({ type: 'admit', participant: b.id }), 'admit');
     const ev = await b.c.next((m) => m.type === 'admitted', undefined, 'the admitted event');
-    assert.deepEqual(ev.you, { participant: b.id, name: 'Jordan', role: 'patient', muted: false, state: 'admitted' });
+    assert.deepEqual(ev.you, { participant: b.id, name: 'Jordan', role: 'patient', muted: false, mic: false, camera: false, state: 'admitted' });
     assert.equal(ev.leading, false);
     assert.equal(ev.waiting, undefined, 'only the leader sees the waiting room');
     const roster = [...ev.participants].sort((x, y) => x.participant - y.participant);
     assert.deepEqual(roster, [
-      { participant: a.id, name: 'Dr. Sam Rivera', role: 'therapist', muted: false },
-      { participant: b.id, name: 'Jordan', role: 'patient', muted: false },
+      { participant: a.id, name: 'Dr. Sam Rivera', role: 'therapist', muted: false, mic: false, camera: false },
+      { participant: b.id, name: 'Jordan', role: 'patient', muted: false, mic: false, camera: false },
     ].sort((x, y) => x.participant - y.participant));
   }));
 
@@ -199,7 +199,7 @@ describe('join', () => {
     const pa = await a.c.next(isPresence('joined', b.id), undefined, 'presence of Jordan at Dr. Rivera');
     assert.deepEqual(pa, {
       type: 'presence', session: 'evening-iop', event: 'joined',
-      participant: { participant: b.id, name: 'Jordan', role: 'patient', muted: false }, participants: 2,
+      participant: { participant: b.id, name: 'Jordan', role: 'patient', muted: false, mic: false, camera: false }, participants: 2,
     });
     const w = await waiting(as, 'riley', 'evening-iop');
     // A ping answered after Riley's arrival proves any presence for it would have been sent already.
@@ -211,7 +211,7 @@ describe('join', () => {
       const p = await x.c.next(isPresence('joined', w.id), undefined, `presence of Riley at ${who}`);
       assert.deepEqual(p, {
         type: 'presence', session: 'evening-iop', event: 'joined',
-        participant: { participant: w.id, name: 'Riley', role: 'patient', muted: false }, participants: 3,
+        participant: { participant: w.id, name: 'Riley', role: 'patient', muted: false, mic: false, camera: false }, participants: 3,
       });
     }
   }));
@@ -375,7 +375,7 @@ describe('leave', () => {
       const p = await x.c.next(isPresence('left', b.id), undefined, `presence left of Jordan at ${who}`);
       assert.deepEqual(p, {
         type: 'presence', session: 'evening-iop', event: 'left',
-        participant: { participant: b.id, name: 'Jordan', role: 'patient', muted: false }, participants: 2,
+        participant: { participant: b.id, name: 'Jordan', role: 'patient', muted: false, mic: false, camera: false }, participants: 2,
       });
     }
   }));

@@ -120,7 +120,7 @@ describe('waiting room', () => {
     const joined = await lead(rivera);
     assert.deepEqual(joined.waiting, []);
     assert.deepEqual(joined.session, { id: GROUP, kind: 'group', title: joined.session.title, capacity: 15, locked: false });
-    assert.deepEqual(joined.participants, [{ participant: rivera.id, name: rivera.name, role: 'therapist', muted: false }]);
+    assert.deepEqual(joined.participants, [{ participant: rivera.id, name: rivera.name, role: 'therapist', muted: false, mic: false, camera: false }]);
 
     const t0 = Date.now();
     const w = await waits(jordan, 1);
@@ -149,13 +149,14 @@ describe('waiting room', () => {
     assert.deepEqual(a, {
       type: 'admitted',
       session: { id: GROUP, kind: 'group', title: joined.session.title, capacity: 15, locked: false },
-      you: { participant: casey.id, name: casey.name, role: 'patient', muted: false, state: 'admitted' },
+      you: { participant: casey.id, name: casey.name, role: 'patient', muted: false, mic: false, camera: false, state: 'admitted' },
       participants: [
-        { participant: rivera.id, name: rivera.name, role: 'therapist', muted: false },
-        { participant: casey.id, name: casey.name, role: 'patient', muted: false },
+        { participant: rivera.id, name: rivera.name, role: 'therapist', muted: false, mic: false, camera: false },
+        { participant: casey.id, name: casey.name, role: 'patient', muted: false, mic: false, camera: false },
       ],
       leading: false,
       media: { mesh_max: 6 }, // README "WebRTC signalling"
+      hands: [], // README "Call controls"
     });
     const p = await presence(rivera, 'joined', casey);
     assert.equal(p.participants, 2);
@@ -342,7 +343,7 @@ describe('waiting room', () => {
     assertReply(await rivera.request({ type: 'mute', participant: jordan.id, muted: true }), 'mute');
     for (const c of [rivera, jordan, casey]) {
       assert.deepEqual(await ev(c, 'muted'), { type: 'muted', session: GROUP,
-        participant: { participant: jordan.id, name: jordan.name, role: 'patient', muted: true }, muted: true });
+        participant: { participant: jordan.id, name: jordan.name, role: 'patient', muted: true, mic: false, camera: false }, muted: true });
     }
     assertError(await jordan.request({ type: 'chat', text: 'can you hear me' }), 'muted');
     assertReply(await casey.request({ type: 'chat', text: 'casey here' }), 'chat');
