@@ -196,6 +196,71 @@ describe('the call', { timeout: 300000 }, () => {
     }
   }));
 
+  /** Join and, if the waiting room comes first, have the therapist admit. */
+  async function enter(therapistPage, who, name) {
+    await join(who.page);
+    await who.page.waitForFunction(() => ['waiting', 'session'].includes(document.body.dataset.view), null, POLL);
+    if (await who.page.evaluate(() => document.body.dataset.view === 'waiting')) await admit(therapistPage, name);
+    await waitView(who.page, 'session');
+  }
+
+  it('raised hands queue for the therapist; the therapist mutes one or all, and only the person unmutes', () => env.withHostLog(async () => {
+    const t = await person('dr.rivera');
+    const a = await person('riley', PHONE);
+    const b = await person('quinn', PHONE);
+    try {
+      await join(t.page);
+      await waitView(t.page, 'session');
+      await enter(t.page, a, 'Riley');
+      await enter(t.page, b, 'Quinn');
+      await seesVideoFrom(t.page, 2);
+
+      // Riley, then Quinn, raise a hand: the therapist's queue in that order, told aloud.
+      await a.page.getByTestId('ctl-hand').click();
+      await t.page.waitForFunction(() => document.querySelectorAll('[data-testid="hands-list"] li').length === 1, null, POLL);
+      await b.page.getByTestId('ctl-hand').click();
+      await t.page.waitForFunction(() => document.querySelectorAll('[data-testid="hands-list"] li').length === 2, null, POLL);
+      assert.deepEqual(await t.page.$$eval('[data-testid="hands-list"] .person-name', (n) => n.map((x) => x.textContent)), ['Riley', 'Quinn']);
+      await t.page.waitForFunction(() => document.getElementById('call-announce').textContent === 'Quinn raised their hand.', null, POLL);
+      assert.equal(await a.page.getByTestId('ctl-hand').getAttribute('aria-pressed'), 'true');
+      await b.page.locator('#tiles .tile', { hasText: 'Riley' }).getByTestId('tile-hand').waitFor();
+      assert.equal(await a.page.getByTestId('hands-panel').isVisible(), false, 'the queue is the therapist\'s');
+      await expectGoodScreen(t.page, 'the therapist with raised hands');
+
+      // The therapist lowers Riley's hand: Quinn's is left, and Riley's button says so.
+      await t.page.locator('[data-testid="hands-list"] li', { hasText: 'Riley' }).getByTestId('lower-hand').click();
+      await a.page.waitForFunction(() => document.querySelector('[data-testid="ctl-hand"]').getAttribute('aria-pressed') === 'false', null, POLL);
+      assert.deepEqual(await t.page.$$eval('[data-testid="hands-list"] .person-name', (n) => n.map((x) => x.textContent)), ['Quinn']);
+
+      // Mute Riley's microphone: Riley's client mutes and says who did; the therapist cannot unmute,
+      // only ask.
+      const riley = t.page.locator('#participants li', { hasText: 'Riley' });
+      await riley.getByTestId('person-options').click();
+      await riley.getByTestId('mute-mic').click();
+      await a.page.waitForFunction(() => document.querySelector('[data-testid="ctl-mic"]').textContent === 'Unmute', null, POLL);
+      assert.match(await a.page.getByTestId('call-note').textContent(), /Your therapist muted your microphone/);
+      await t.page.locator('#tiles .tile', { hasText: 'Riley' }).getByTestId('tile-mic-off').waitFor();
+      await t.page.waitForFunction(() => [...document.querySelectorAll('#participants li')].find((li) => li.textContent.includes('Riley'))
+        ?.querySelector('[data-testid="mute-mic"]').textContent === 'Ask to unmute', null, POLL);
+      await riley.getByTestId('mute-mic').click();
+      await a.page.waitForFunction(() => /asking you to unmute/.test(document.querySelector('[data-testid="call-note"]').textContent), null, POLL);
+      assert.equal(await a.page.getByTestId('ctl-mic').textContent(), 'Unmute', 'asking does not unmute');
+      await a.page.getByTestId('ctl-mic').click();
+      await t.page.locator('#tiles .tile', { hasText: 'Riley' }).getByTestId('tile-mic-off').waitFor({ state: 'detached' });
+
+      // Mute everyone: both patients' microphones go off; the therapist's stays on.
+      await t.page.getByTestId('ctl-mute-all').click();
+      for (const who of [a, b]) {
+        await who.page.waitForFunction(() => document.querySelector('[data-testid="ctl-mic"]').textContent === 'Unmute', null, POLL);
+      }
+      assert.equal(await t.page.getByTestId('ctl-mic').textContent(), 'Mute');
+      assert.equal(await a.page.getByTestId('ctl-mute-all').isVisible(), false, 'only the therapist mutes everyone');
+      await expectKeyboardReachable(t.page, 'the therapist in a call');
+    } finally {
+      await close(t, a, b);
+    }
+  }));
+
   it('a dropped connection comes back into the call without the waiting room', () => env.withHostLog(async () => {
     const t = await person('dr.rivera');
     const p = await person('casey', PHONE);

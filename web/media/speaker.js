@@ -12,6 +12,7 @@ const TICK_MS = 100;
 const FLOOR = 0.04;      // RMS below this is room noise, not speech
 const SPEAK_MS = 300;
 const HOLD_MS = 1500;
+const DECAY = 0.8;       // per tick
 
 export function createSpeakerWatch(onSpeaker) {
   const sources = new Map(); // id -> { node, analyser, data, level, trackId }
@@ -30,7 +31,10 @@ export function createSpeakerWatch(onSpeaker) {
       let sum = 0;
       for (let i = 0; i < s.data.length; i += 1) sum += s.data[i] * s.data[i];
       s.level = Math.min(1, Math.sqrt(sum / s.data.length) * 4);
-      if (s.level > max) { max = s.level; loudest = id; }
+      // Speech comes in bursts with gaps between words: a level that decays slowly (to a tenth in
+      // about a second) carries a speaker across them.
+      s.smooth = Math.max(s.level, s.smooth * DECAY);
+      if (s.smooth > max) { max = s.smooth; loudest = id; }
     }
     if (loudest !== null) {
       if (loudest === speaker) lastLoud = now;
@@ -68,7 +72,7 @@ export function createSpeakerWatch(onSpeaker) {
       const analyser = ctx.createAnalyser();
       analyser.fftSize = 512;
       node.connect(analyser);
-      sources.set(id, { node, analyser, data: new Float32Array(analyser.fftSize), level: 0, trackId: track.id });
+      sources.set(id, { node, analyser, data: new Float32Array(analyser.fftSize), level: 0, smooth: 0, trackId: track.id });
       ensureTimer();
     },
     remove(id, { quiet = false } = {}) {
