@@ -12,6 +12,9 @@ import { createLeaderTools } from './therapist.js';
 import { createLobbyTools } from './lobby_tools.js';
 import { createSigninTimer } from './signin_timer.js';
 import { todayText } from './schedule.js';
+import { createCall } from './media/call.js';
+import { createCallControls } from './media/controls.js';
+import { createChatQueue } from './chat_queue.js';
 import { runPrejoin } from './media/prejoin.js';
 import { stopStream } from './media/devices.js';
 
@@ -28,7 +31,7 @@ const state = {
   lastSession: null,           // the session id last joined, to take it back from another window
   me: null,                    // my participant id in the session
   muted: false,                // the therapist paused my chat
-  participants: new Map(),     // participant id -> {participant, name, role, muted}
+  participants: new Map(),     // participant id -> {participant, name, role, muted, mic, camera}
   mounted: new Set(),          // plugin names whose panel is mounted
   joining: false,
   media: null,                 // how this person joins the call: runPrejoin's choice (media/prejoin.js)
@@ -42,6 +45,26 @@ const leader = createLeaderTools({
   showError: (message) => ui.showAlert(message),
   onWaitingCount: showWaitingCount,
 });
+
+// The call: video tiles and their controls (web/media/). The host's events reach it below.
+const call = createCall({
+  request: (obj) => conn.request(obj),
+  onChange: (view) => callControls.render(view),
+  announce,
+});
+const callControls = createCallControls({
+  call,
+  request: (obj) => conn.request(obj),
+  showError: (message) => ui.showAlert(message),
+  announce,
+});
+
+/** A short line for screen readers (joins, leaves, raised hands), without moving focus. */
+function announce(text) {
+  const region = $('call-announce');
+  region.textContent = '';
+  requestAnimationFrame(() => { region.textContent = text; });
+}
 
 // Therapists and admins: schedule, invite, who is enrolled. After a change the list is asked again.
 const tools = createLobbyTools({ refresh: () => refreshSessions({ force: false }) });
@@ -131,7 +154,7 @@ conn.on(':signed-out', ({ reason }) => {
 
 conn.on(':status', (s) => {
   ui.showStatus(s);
-  ui.setChatEnabled(s === 'connected', state.muted);
+  ui.setChatEnabled(s === 'connected', state.muted, state.phase === 'session');
 });
 
 conn.on(':ready', ({ hello, reconnected, rejoin, rejoinError }) => {
@@ -155,7 +178,9 @@ conn.on(':ready', ({ hello, reconnected, rejoin, rejoinError }) => {
 });
 
 conn.on(':close', () => {
-  if (state.phase === 'session') ui.addNote('Connection lost. Reconnecting…');
+  if (state.phase !== 'session') return;
+  ui.addNote('Connection lost. Reconnecting…');
+  call.suspend(); // the host has told the others we left: our peer connections end here too
 });
 
 conn.on(':replaced', () => {
@@ -176,10 +201,18 @@ conn.on('presence', (ev) => {
   if (state.phase !== 'session' || !inThis(ev) || !ev.participant) return;
   const p = ev.participant;
   if (ev.event === 'joined') {
-    if (!state.participants.has(p.participant) && p.participant !== state.me) ui.addNote(`${p.name} joined.`);
+    if (!state.participants.has(p.participant) && p.participant !== state.me) {
+      ui.addNote(`${p.name} joined.`);
+      announce(`${p.name} joined.`);
+    }
     state.participants.set(p.participant, p);
+    call.joined(p);
   } else if (ev.event === 'left') {
-    if (state.participants.delete(p.participant)) ui.addNote(`${p.name} left.`);
+    if (state.participants.delete(p.participant)) {
+      ui.addNote(`${p.name} left.`);
+      announce(`${p.name} left.`);
+    }
+    call.left(p.participant); // close the peer connection at once: the host has stopped relaying
   }
   renderPeople();
 });
@@ -201,6 +234,31 @@ conn.on('muted', (ev) => {
       : 'Your therapist has turned your chat back on.');
   }
   renderPeople();
+});
+
+// WebRTC signalling, and the call's own events (README "WebRTC signalling", "Call controls").
+for (const type of ['rtc.offer', 'rtc.answer', 'rtc.candidate']) {
+  conn.on(type, (ev) => { if (state.phase === 'session' && inThis(ev)) call.signal(ev); });
+}
+
+conn.on('media_state', (ev) => {
+  if (state.phase !== 'session' || !inThis(ev)) return;
+  const p = state.participants.get(ev.participant);
+  if (p) state.participants.set(ev.participant, { ...p, mic: !!ev.mic, camera: !!ev.camera });
+  call.mediaState(ev);
+  renderPeople();
+});
+
+conn.on('hands', (ev) => {
+  if (state.phase === 'session' && inThis(ev)) call.hands(ev.queue);
+});
+
+conn.on('mute_mic', (ev) => {
+  if (state.phase === 'session' && inThis(ev)) callControls.mutedByTherapist(ev);
+});
+
+conn.on('unmute_asked', (ev) => {
+  if (state.phase === 'session' && inThis(ev)) callControls.unmuteAsked(ev);
 });
 
 conn.on('waiting_room', (ev) => { if (inThis(ev)) leader.waitingRoom(ev); });
@@ -353,6 +411,12 @@ function route(reply, { rejoined }) {
 function enterWaiting(session, place, how) {
   const wasWaiting = state.phase === 'waiting';
   leader.stop();
+  call.stop(); // moved back: nobody sees or hears you from here
+  // Nor does the camera run while you wait: the choice is kept, the devices open again on admission.
+  if (state.media && state.media.stream) {
+    stopStream(state.media.stream);
+    state.media.stream = null;
+  }
   state.session = session;
   state.me = null;
   state.participants = new Map();
@@ -381,10 +445,23 @@ function enterSession(reply, { rejoined }) {
   } else {
     ui.clearChat();
   }
-  ui.setChatEnabled(conn.connected || rejoined, state.muted);
+  ui.setChatEnabled(conn.connected || rejoined, state.muted, true);
+  if (rejoined && sameSession) chatQueue.flush(); else chatQueue.clear();
   const wasSession = state.phase === 'session';
   setPhase('session');
   if (!wasSession) ui.focusHeading('session-title');
+  call.enter({
+    session: state.session.id,
+    me: state.me,
+    role: reply.you ? reply.you.role : state.user?.role,
+    leading: leader.leading,
+    participants: [...state.participants.values()],
+    meshMax: reply.media ? reply.media.mesh_max : null,
+    // No choice (taken back from another window): in the call, but the camera and microphone stay
+    // off until the person turns them on.
+    choice: state.media || { mode: 'text' },
+    hands: reply.hands,
+  }).catch((err) => console.error('carehost: the call could not start', err));
 }
 
 function notice(kind, opts = {}) {
@@ -397,6 +474,8 @@ function notice(kind, opts = {}) {
 /** Forget the session on this side (the host has already, or will when the socket closes). */
 function leaveLocally() {
   leader.stop();
+  call.stop();
+  chatQueue.clear();
   if (state.media) stopStream(state.media.stream); // the camera and microphone go off
   state.media = null;
   state.session = null;
@@ -458,24 +537,35 @@ $('notice-retry').addEventListener('click', () => {
   conn.start();
 });
 
+// Chat goes through a queue: typed while the connection is down, it goes out once it is back.
+const chatQueue = createChatQueue({
+  request: (obj) => conn.request(obj),
+  onSent: (item, reply) => {
+    // Its event may have gone to the connection that dropped: show it from here if so.
+    if (state.phase === 'session' && state.me !== null) {
+      const me = state.participants.get(state.me) || {};
+      ui.addChat({ seq: reply.seq, text: item.text, time: Date.now(), from: { participant: state.me, name: me.name, role: me.role } }, true);
+    }
+  },
+  onRefused: (item, err) => {
+    if (err.code === 'muted') {
+      state.muted = true;
+      ui.setChatEnabled(conn.connected, true);
+    }
+    ui.showAlert(err.code === 'muted' ? err.message : `Your message “${item.text.slice(0, 40)}” was not sent: ${err.message}`);
+  },
+  render: (items) => ui.showPendingChat(items),
+});
+
 const chatInput = $('chat-input');
-$('chat-form').addEventListener('submit', async (ev) => {
+$('chat-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
   const text = chatInput.value;
   if (!text.trim() || !state.session || state.muted) return;
   ui.clearAlert();
-  try {
-    await conn.request({ type: 'chat', text });
-    if (chatInput.value === text) chatInput.value = '';
-  } catch (err) {
-    if (err.code === 'muted') {
-      state.muted = true;
-      ui.setChatEnabled(conn.connected, true);
-    } else {
-      ui.showAlert(err.message); // the text stays in the box so it can be sent again
-    }
-  }
-  if (!state.muted) chatInput.focus();
+  chatQueue.add(text);
+  chatInput.value = '';
+  chatInput.focus();
 });
 
 $('waiting-jump').addEventListener('click', (ev) => {

@@ -1,7 +1,7 @@
 // therapist.js -- the leading therapist's tools in a session: the waiting list (how long each
 // person has waited, updated live; a visual cue and a short chime when someone arrives; message,
-// admit, decline; admit everyone), the lock, per-person controls (pause chat, move back to the
-// waiting room, remove) and ending the session for everyone, with a confirm step.
+// admit, decline; admit everyone), the lock, per-person controls (mute their microphone or ask them
+// to unmute, pause chat, move back to the waiting room, remove) and ending the session for everyone, with a confirm step.
 //
 // A therapist may be mid-conversation when someone arrives, so nothing here takes focus or throws
 // away what they are typing: waiting rows and per-person controls are kept across updates.
@@ -201,6 +201,10 @@ export function createLeaderTools(api) {
     const id = p.participant;
     let muted = !!p.muted;
     const mute = el('button', { type: 'button', class: 'secondary small', 'data-testid': 'mute' });
+    // The microphone: the host asks their client to mute it; only they can turn it back on, so
+    // once it is off the button asks them instead.
+    let micOn = p.mic !== false;
+    const mic = el('button', { type: 'button', class: 'secondary small', 'data-testid': 'mute-mic' });
     const move = el('button', { type: 'button', class: 'secondary small', 'data-testid': 'move-to-waiting' },
       'Move to waiting room');
     const remove = el('button', { type: 'button', class: 'secondary small', 'data-testid': 'remove' }, 'Remove…');
@@ -212,14 +216,17 @@ export function createLeaderTools(api) {
     const summary = el('summary', { 'data-testid': 'person-options' }, 'Options',
       el('span', { class: 'visually-hidden' }, ` for ${p.name}`));
     const node = el('details', { class: 'person-actions' }, summary,
-      el('div', { class: 'button-row' }, mute, move, remove), confirm);
+      el('div', { class: 'button-row' }, mic, mute, move, remove), confirm);
     const update = (q) => {
       muted = !!q.muted;
       mute.textContent = muted ? 'Turn chat back on' : 'Pause chat';
       mute.setAttribute('aria-pressed', muted ? 'true' : 'false');
+      micOn = q.mic !== false;
+      mic.textContent = micOn ? 'Mute microphone' : 'Ask to unmute';
     };
     update(p);
     mute.addEventListener('click', () => send({ type: 'mute', participant: id, muted: !muted }, mute));
+    mic.addEventListener('click', () => send({ type: micOn ? 'mute_mic' : 'ask_unmute', participant: id }, mic));
     move.addEventListener('click', () => send({ type: 'move_to_waiting', participant: id }, move));
     remove.addEventListener('click', () => { confirm.hidden = false; no.focus(); });
     no.addEventListener('click', () => { confirm.hidden = true; remove.focus(); });

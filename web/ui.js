@@ -182,11 +182,25 @@ export function addNote(text) {
 }
 
 /** connected: the socket is up; muted: the therapist paused this person's chat. */
-export function setChatEnabled(connected, muted = false) {
-  $('chat-send').disabled = !connected || muted;
+/**
+ * queueing: in a session, messages typed while reconnecting wait and go out afterwards
+ * (chat_queue.js), so Send stays on and the line under the box says so.
+ */
+export function setChatEnabled(connected, muted = false, queueing = false) {
+  $('chat-send').disabled = (!connected && !queueing) || muted;
   $('chat-input').disabled = muted;
   $('chat-offline').hidden = connected || muted;
   $('chat-muted').hidden = !muted;
+}
+
+/** Messages typed but not yet taken by the host (chat_queue.js), after the log, in order. */
+export function showPendingChat(items) {
+  const box = $('chat-pending');
+  box.replaceChildren(...items.map((item) => el('li', { class: 'msg mine pending', 'data-testid': 'chat-pending' },
+    el('p', { class: 'msg-head' }, el('span', { class: 'msg-from' }, 'Sending…')),
+    el('p', { class: 'msg-text' }, item.text))));
+  box.hidden = items.length === 0;
+  if (items.length) $('chat-empty').hidden = true;
 }
 
 /** A section for one plugin's panel in the session view. */
