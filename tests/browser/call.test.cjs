@@ -27,6 +27,30 @@ function keepSockets() {
   };
 }
 
+// window.testPoorNetwork = true makes every peer connection's stats report a 1.2 s round trip, as
+// a congested mobile link would: the network itself cannot be slowed for WebRTC from here.
+function slowNetworkSwitch() {
+  const real = RTCPeerConnection.prototype.getStats;
+  RTCPeerConnection.prototype.getStats = async function getStats(...args) {
+    const report = await real.apply(this, args);
+    if (!window.testPoorNetwork) return report;
+    const slow = new Map(report);
+    slow.set('test-slow-pair', { type: 'candidate-pair', state: 'succeeded', nominated: true, currentRoundTripTime: 1.2 });
+    return slow;
+  };
+}
+
+// A plugin panel that throws (when it loads, and on every event it hears) must not break the call.
+const brokenPanel = (context) => context.route('**/plugins/echo/panel.js', (route) => route.fulfill({
+  contentType: 'text/javascript',
+  body: `export function mount(section, api) {
+    for (const type of ['presence', 'rtc.offer', 'rtc.candidate', 'media_state', 'chat']) {
+      api.on(type, () => { throw new Error('a broken panel'); });
+    }
+    throw new Error('a broken panel');
+  }`,
+}));
+
 describe('the call', { timeout: 300000 }, () => {
   let env;
 
@@ -87,15 +111,10 @@ describe('the call', { timeout: 300000 }, () => {
   it('two people: the therapist admits a patient and they see each other', () => env.withHostLog(async () => {
     const t = await person('dr.rivera', DESKTOP);
     // A plugin panel that throws (when it loads, and on every event it hears) must not break the call.
-    const p = await person('jordan', SMALL_PHONE, (context) => context.route('**/plugins/echo/panel.js', (route) => route.fulfill({
-      contentType: 'text/javascript',
-      body: `export function mount(section, api) {
-        for (const type of ['presence', 'rtc.offer', 'rtc.candidate', 'media_state', 'chat']) {
-          api.on(type, () => { throw new Error('a broken panel'); });
-        }
-        throw new Error('a broken panel');
-      }`,
-    })));
+    const p = await person('jordan', SMALL_PHONE, async (context) => {
+      await context.addInitScript(slowNetworkSwitch);
+      await brokenPanel(context);
+    });
     try {
       await join(t.page);
       await waitView(t.page, 'session');
@@ -129,6 +148,24 @@ describe('the call', { timeout: 300000 }, () => {
       await p.page.getByTestId('ctl-bandwidth').selectOption('all');
       await seesVideoFrom(p.page, 1);
       await seesVideoFrom(t.page, 1);
+
+      // The camera off: the other side shows the name instead (the camera is released); on again.
+      await p.page.getByTestId('ctl-camera').click();
+      await t.page.waitForFunction(() => document.querySelector('#tiles .tile:not([data-me])').dataset.video === 'off', null, POLL);
+      assert.equal(await p.page.getByTestId('ctl-camera').textContent(), 'Turn camera on');
+      await p.page.getByTestId('ctl-camera').click();
+      await seesVideoFrom(t.page, 1);
+
+      // A poor connection: the call suggests less video, and one tap takes it.
+      await p.page.evaluate(() => { window.testPoorNetwork = true; });
+      await p.page.getByTestId('call-suggest').waitFor({ state: 'visible' });
+      await expectGoodScreen(p.page, 'the slow-connection suggestion on a phone');
+      await p.page.getByTestId('suggest-audio').click();
+      assert.equal(await p.page.getByTestId('ctl-bandwidth').inputValue(), 'audio');
+      await p.page.getByTestId('call-suggest').waitFor({ state: 'hidden' });
+      await p.page.evaluate(() => { window.testPoorNetwork = false; });
+      await p.page.getByTestId('ctl-bandwidth').selectOption('all');
+      await seesVideoFrom(p.page, 1);
 
       // Mute, and the other side sees it on the tile; unmute again.
       await p.page.getByTestId('ctl-mic').click();

@@ -86,6 +86,9 @@ describe('a call bigger than the mesh', { timeout: 240000 }, () => {
       await t.page.getByTestId('ctl-mic').click();
       await a.page.getByTestId('ctl-mic').click();
       await waitVideo(t.page, 'Taylor', 'on');
+      // ... and Taylor's tile is outlined as the speaker on the therapist's screen.
+      await t.page.waitForFunction(() => [...document.querySelectorAll('#tiles .tile[data-speaking]')]
+        .some((x) => x.textContent.includes('Taylor')), null, POLL);
       await framesFrom(t.page, 'Taylor');
       await framesFrom(b.page, 'Taylor');
       assert.equal(await videoState(t.page, 'Quinn'), 'off', 'Quinn, not speaking, still sends no video');

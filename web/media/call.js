@@ -245,6 +245,7 @@ export function createCall({ request, onChange, announce }) {
     st.prevStats = verdict.sample;
     const wasSuggesting = view().suggest;
     st.poor = verdict.poor ? st.poor + 1 : 0;
+    if (!verdict.poor) st.suggestDismissed = false; // "Keep video" holds until the connection recovers
     if (view().suggest !== wasSuggesting) changed();
   }
 
@@ -394,7 +395,6 @@ export function createCall({ request, onChange, announce }) {
     async setBandwidth(mode) {
       const was = st.bandwidth;
       st.bandwidth = mode;
-      if (mode !== 'all') st.suggestDismissed = true;
       if (mode === 'audio' && st.local.video) {
         st.local.video.stop();
         setLocalTracks({ video: null }); // cameraWanted stays: it comes back with the video

@@ -1,7 +1,8 @@
 // speaker.js -- who is speaking, from the loudness of each person's audio (yours included): one
 // AnalyserNode per stream on the page's one AudioContext, read ten times a second. Someone becomes
-// the speaker after being the loudest, above a floor, for SPEAK_MS; the speaker stays the speaker
-// for HOLD_MS of quiet, so the featured tile does not flicker between words.
+// the speaker after being the loudest, above a floor and well above their own background, for
+// SPEAK_MS; the speaker stays the speaker for HOLD_MS of quiet, so the featured tile does not
+// flicker between words.
 //
 //   const watch = createSpeakerWatch((id) => ...);   // id, or null when nobody speaks
 //   watch.add(id, stream); watch.remove(id); watch.stop();
@@ -9,10 +10,12 @@
 import { audioContext } from './devices.js';
 
 const TICK_MS = 100;
-const FLOOR = 0.04;      // RMS below this is room noise, not speech
+const FLOOR = 0.012;     // below this (RMS × 4) nobody is speaking, however quiet the room
+const OVER_NOISE = 3;    // speech is this many times the source's own background
 const SPEAK_MS = 300;
 const HOLD_MS = 1500;
 const DECAY = 0.8;       // per tick
+const NOISE_CREEP = 1.02; // per tick
 
 export function createSpeakerWatch(onSpeaker) {
   const sources = new Map(); // id -> { node, analyser, data, level, trackId }
@@ -34,7 +37,10 @@ export function createSpeakerWatch(onSpeaker) {
       // Speech comes in bursts with gaps between words: a level that decays slowly (to a tenth in
       // about a second) carries a speaker across them.
       s.smooth = Math.max(s.level, s.smooth * DECAY);
-      if (s.smooth > max) { max = s.smooth; loudest = id; }
+      // Each microphone's own background (a fan, a street): follows the quiet moments down at once
+      // and creeps up slowly, so a noisy room does not count as someone speaking.
+      s.noise = Math.min(Math.max(s.level, 0.001), s.noise * NOISE_CREEP);
+      if (s.smooth > Math.max(max, s.noise * OVER_NOISE)) { max = s.smooth; loudest = id; }
     }
     if (loudest !== null) {
       if (loudest === speaker) lastLoud = now;
@@ -70,9 +76,9 @@ export function createSpeakerWatch(onSpeaker) {
       if (ctx.state === 'suspended') ctx.resume().catch(() => {}); // made before any tap: ask again
       const node = ctx.createMediaStreamSource(new MediaStream([track]));
       const analyser = ctx.createAnalyser();
-      analyser.fftSize = 512;
+      analyser.fftSize = 2048; // ~43 ms of sound per look, so short sounds are not missed between looks
       node.connect(analyser);
-      sources.set(id, { node, analyser, data: new Float32Array(analyser.fftSize), level: 0, smooth: 0, trackId: track.id });
+      sources.set(id, { node, analyser, data: new Float32Array(analyser.fftSize), level: 0, smooth: 0, noise: 0.02, trackId: track.id });
       ensureTimer();
     },
     remove(id, { quiet = false } = {}) {
