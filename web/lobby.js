@@ -6,6 +6,11 @@ import { scheduleText } from './schedule.js';
 
 const $ = (id) => document.getElementById(id);
 
+// The Join buttons, kept across renders (the list is drawn again every 20 s so "opens in 5 minutes"
+// stays true): a new button each time would take the keyboard focus away from whoever is on one.
+const joinButtons = new Map();      // session id -> button
+const joinTarget = new WeakMap();   // button -> { session, onJoin } as last drawn
+
 function peopleText(s) {
   const n = Number(s.participants) || 0;
   if (!n) return 'No one is in yet';
@@ -50,11 +55,12 @@ export function renderSessions(sessions, user, onJoin, extra) {
       el('span', { class: 'count', 'data-testid': `count-${id}` }, peopleText(s)),
       s.locked ? el('span', { class: 'locked' }, 'Closed to new arrivals') : null,
     ];
-    const button = admin ? null : el('button', {
-      type: 'button', class: 'primary join', id: `join-${id}`, 'data-testid': `join-${id}`,
-      'aria-describedby': titleId,
-    }, s.leading ? 'Open' : 'Join');
-    if (button) button.addEventListener('click', () => onJoin(s, button));
+    const button = admin ? null : joinButton(id, titleId);
+    if (button) {
+      const label = s.leading ? 'Open' : 'Join';
+      if (button.textContent !== label) button.textContent = label;
+      joinTarget.set(button, { session: s, onJoin });
+    }
     list.append(el('li', { class: 'session-card', 'data-session': id },
       el('div', { class: 'session-info' },
         el('h2', { class: 'session-name', id: titleId }, s.title || id),
@@ -65,9 +71,26 @@ export function renderSessions(sessions, user, onJoin, extra) {
   if (active && active !== document.activeElement && list.contains(active)) active.focus({ preventScroll: true });
 }
 
+function joinButton(id, titleId) {
+  let button = joinButtons.get(id);
+  if (!button) {
+    button = el('button', {
+      type: 'button', class: 'primary join', id: `join-${id}`, 'data-testid': `join-${id}`,
+      'aria-describedby': titleId,
+    });
+    button.addEventListener('click', () => {
+      const target = joinTarget.get(button);
+      if (target) target.onJoin(target.session, button);
+    });
+    joinButtons.set(id, button);
+  }
+  return button;
+}
+
 /** Forget the list shown (someone signed out: the next person must not see it). */
 export function clearSessions() {
   $('sessions').replaceChildren();
+  joinButtons.clear();
 }
 
 export function setSessionsNote(text) {

@@ -178,8 +178,16 @@ export function createCall({ request, onChange, announce }) {
     return st.speaker === st.me || Date.now() - st.meSpokeAt < SPEAKER_VIDEO_HOLD_MS;
   }
 
+  /** Smaller copies of my video as the mesh grows (each other person gets one). */
+  function encodingFor(count) {
+    if (count <= 2) return { scale: 1, maxFramerate: 30, maxBitrate: 1200000 };
+    if (count <= 4) return { scale: 2, maxFramerate: 20, maxBitrate: 400000 };
+    return { scale: 2, maxFramerate: 15, maxBitrate: 250000 };
+  }
+
   function applyVideoPolicy() {
     if (!st.transport) return;
+    st.transport.setVideoEncoding(encodingFor(st.people.size));
     st.transport.setVideoSending(!!st.local.video && mayShowVideo());
     if (st.me !== null) tiles.state(st.me, st.local.video && !mayShowVideo() ? 'held' : 'connected');
     tellMediaState();

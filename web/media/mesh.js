@@ -9,6 +9,7 @@
 //   t.signal(message);                 // an rtc.* event from the host
 //   t.setVideoSending(bool);           // send the camera or not (mesh size rule, camera off)
 //   t.setVideoReceiving(id, bool);     // ask for someone's video or not (low-bandwidth modes)
+//   t.setVideoEncoding({ scale, maxFramerate, maxBitrate });  // how each copy of my video is sent
 //   t.removePeer(id); t.close();
 //   t.stats(id) -> Promise<RTCStatsReport|null>
 //
@@ -33,6 +34,7 @@ export class MeshTransport {
     this.onPeerState = onPeerState;
     this.local = { audio: null, video: null };
     this.videoSending = true;
+    this.encoding = null;    // { scaleResolutionDownBy, maxFramerate, maxBitrate } for every video sender
     this.peers = new Map(); // participant id -> peer record
     this.me = 0;
   }
@@ -49,6 +51,27 @@ export class MeshTransport {
     if (this.videoSending === on) return;
     this.videoSending = on;
     for (const peer of this.peers.values()) this.attachLocal(peer);
+  }
+
+  /**
+   * In a mesh every other person gets their own encoded copy of my video: with more people each copy
+   * must be smaller, or a phone spends itself encoding. Applied to every peer now and to new ones.
+   */
+  setVideoEncoding({ scale = 1, maxFramerate = 30, maxBitrate = 1200000 }) {
+    this.encoding = { scaleResolutionDownBy: scale, maxFramerate, maxBitrate };
+    for (const peer of this.peers.values()) this.applyEncoding(peer);
+  }
+
+  applyEncoding(peer) {
+    const sender = peer.transceivers.video && peer.transceivers.video.sender;
+    if (!sender || !this.encoding) return;
+    const params = sender.getParameters();
+    if (!params.encodings || !params.encodings.length) return; // not negotiated yet: again once connected
+    const e = params.encodings[0];
+    if (e.scaleResolutionDownBy === this.encoding.scaleResolutionDownBy && e.maxFramerate === this.encoding.maxFramerate
+      && e.maxBitrate === this.encoding.maxBitrate) return;
+    Object.assign(e, this.encoding);
+    sender.setParameters(params).catch((err) => console.warn('carehost: setParameters failed', err));
   }
 
   setVideoReceiving(id, on) {
@@ -193,6 +216,7 @@ export class MeshTransport {
     if (s === 'connected') {
       clearTimeout(peer.restartTimer);
       peer.restartTimer = null;
+      this.applyEncoding(peer);
       this.setPeerState(peer, 'connected');
     } else if (s === 'disconnected' || s === 'failed') {
       this.setPeerState(peer, s === 'failed' ? 'failed' : 'reconnecting');
