@@ -193,7 +193,8 @@ describe('the call', { timeout: 300000 }, () => {
         await admit(t.page, name);
         await waitView(who.page, 'session');
       }
-      for (const who of [t, a, b, c]) await seesVideoFrom(who.page, 3, 45000);
+      // Four pages decoding three videos each share the machine: a generous deadline.
+      for (const who of [t, a, b, c]) await seesVideoFrom(who.page, 3, 90000);
 
     } finally {
       await close(t, a, b, c);
