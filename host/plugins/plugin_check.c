@@ -271,7 +271,7 @@ static void roles_text(unsigned roles, char *out, size_t len)
 /* One field rule: "text: string, min 1, max 500" (", optional" when not required). */
 static void print_field(FILE *out, const char *name, json_t *rule)
 {
-    fprintf(out, "                   %s:", name);
+    fprintf(out, "                       %s:", name);
     json_t *type = json_object_get(rule, "type");
     fprintf(out, " %s", json_is_string(type) ? json_string_value(type) : "?");
     const char *bound[] = {"min", "max"};
@@ -437,10 +437,16 @@ static void print_description(FILE *out, const carehost_plugin *desc)
         return;
     }
     unsigned f = desc->flags;
-    fprintf(out, "  %-16s %s%s%s%s\n", "flags", f ? "" : "none",
-            f & CAREHOST_PLUGIN_HAS_PANEL ? "HAS_PANEL " : "",
-            f & CAREHOST_PLUGIN_NO_LIVE_RELOAD ? "NO_LIVE_RELOAD " : "",
-            f & ~(CAREHOST_PLUGIN_HAS_PANEL | CAREHOST_PLUGIN_NO_LIVE_RELOAD) ? "(and unknown bits)" : "");
+    char names[96] = "";
+    size_t n = 0;
+    if (f & CAREHOST_PLUGIN_HAS_PANEL)
+        n += (size_t)snprintf(names + n, sizeof names - n, "HAS_PANEL");
+    if (f & CAREHOST_PLUGIN_NO_LIVE_RELOAD)
+        n += (size_t)snprintf(names + n, sizeof names - n, "%sNO_LIVE_RELOAD", n ? " " : "");
+    if (f & ~(CAREHOST_PLUGIN_HAS_PANEL | CAREHOST_PLUGIN_NO_LIVE_RELOAD))
+        snprintf(names + n, sizeof names - n, "%sunknown bits 0x%x", n ? " " : "",
+                 f & ~(CAREHOST_PLUGIN_HAS_PANEL | CAREHOST_PLUGIN_NO_LIVE_RELOAD));
+    fprintf(out, "  %-16s %s\n", "flags", f ? names : "none");
     if (f & CAREHOST_PLUGIN_NO_LIVE_RELOAD) {
         if (desc->no_reload_reason && *desc->no_reload_reason)
             fprintf(out, "  %-16s %s\n", "no live reload", desc->no_reload_reason);
