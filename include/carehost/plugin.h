@@ -83,7 +83,8 @@
  * caller still owns its reference. Strings in carehost_peer are valid only
  * during the callback; copy them to keep them.
  *
- * Loading. The host dlopen()s every .so in its plugin folder with RTLD_NOW |
+ * Loading. The host dlopen()s every .so in its plugin folders (one or more,
+ * searched in order; the first plugin of a name wins) with RTLD_NOW |
  * RTLD_LOCAL, so a missing symbol fails at load, not in the middle of a
  * session, and plugins cannot see one another's symbols. Before it calls
  * anything it checks the entry symbol, the major version, the struct size and
@@ -92,7 +93,9 @@
  * that fails a check, or whose init() returns non-zero, is refused with one
  * line at error level naming the file and the reason, and the host serves on
  * without it (libwebsockets logged such refusals at info level, where nobody
- * saw them).
+ * saw them). `carehost --check-plugin FILE` runs the same checks and init on
+ * one plugin alone, without a store or a network, and prints what it declares
+ * and every problem.
  *
  * Lifetime. The host never dlclose()s a plugin while the process serves
  * clients: plugins are unloaded only after shutdown() at process exit, when
