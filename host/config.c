@@ -21,10 +21,7 @@
 
 #include "log.h"
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
+void ch_config_err(char *err, size_t errlen, const char *fmt, ...)
 {
     if (!err || !errlen)
         return;
@@ -63,16 +60,18 @@ void ch_config_defaults(ch_config *cfg)
     cfg->listen_port = 8080;
     if (running_from_build_tree()) {
         /* Links to the installable plugins only (Makefile.am): no echo test plugin. */
-        snprintf(cfg->plugins_dir, sizeof cfg->plugins_dir, "%s/plugins/.installable", CH_BUILDDIR);
+        snprintf(cfg->plugins_dirs[0], CH_PATH_MAX, "%s/plugins/.installable", CH_BUILDDIR);
         snprintf(cfg->plugin_web_dir, sizeof cfg->plugin_web_dir, "%s/plugins", CH_SRCDIR);
         snprintf(cfg->web_dir, sizeof cfg->web_dir, "%s/web", CH_SRCDIR);
         snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s/data", CH_BUILDDIR);
     } else {
-        snprintf(cfg->plugins_dir, sizeof cfg->plugins_dir, "%s/plugins", CH_PKGLIBDIR);
+        snprintf(cfg->plugins_dirs[0], CH_PATH_MAX, "%s/plugins", CH_PKGLIBDIR);
         snprintf(cfg->plugin_web_dir, sizeof cfg->plugin_web_dir, "%s/plugins", CH_PKGDATADIR);
         snprintf(cfg->web_dir, sizeof cfg->web_dir, "%s/web", CH_PKGDATADIR);
         snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s/lib/carehost", CH_LOCALSTATEDIR);
     }
+    cfg->plugins_dir_count = 1;
+    cfg->setting_from = 1;
     cfg->log_level = CAREHOST_LOG_INFO;
     cfg->max_message_bytes = 64 * 1024;
     cfg->rate_per_sec = 20;
@@ -108,12 +107,12 @@ static int parse_listen(ch_config *cfg, const char *value, char *err, size_t err
     if (value[0] == '[') {
         const char *end = strchr(value, ']');
         if (!end || end[1] != ':') {
-            set_err(err, errlen, "--listen %s: expected [ADDRESS]:PORT for IPv6", value);
+            ch_config_err(err, errlen, "--listen %s: expected [ADDRESS]:PORT for IPv6", value);
             return -1;
         }
         size_t n = (size_t)(end - value - 1);
         if (n == 0 || n >= sizeof host) {
-            set_err(err, errlen, "--listen %s: the address is empty or too long", value);
+            ch_config_err(err, errlen, "--listen %s: the address is empty or too long", value);
             return -1;
         }
         memcpy(host, value + 1, n);
@@ -122,12 +121,12 @@ static int parse_listen(ch_config *cfg, const char *value, char *err, size_t err
     } else {
         const char *colon = strrchr(value, ':');
         if (!colon) {
-            set_err(err, errlen, "--listen %s: expected HOST:PORT, e.g. 127.0.0.1:8080", value);
+            ch_config_err(err, errlen, "--listen %s: expected HOST:PORT, e.g. 127.0.0.1:8080", value);
             return -1;
         }
         size_t n = (size_t)(colon - value);
         if (n == 0 || n >= sizeof host || memchr(value, ':', n)) {
-            set_err(err, errlen,
+            ch_config_err(err, errlen,
                     "--listen %s: expected HOST:PORT (write IPv6 addresses as [::1]:8080)", value);
             return -1;
         }
@@ -139,14 +138,14 @@ static int parse_listen(ch_config *cfg, const char *value, char *err, size_t err
     errno = 0;
     long port = strtol(port_text, &end, 10);
     if (!*port_text || *end || errno || port < 0 || port > 65535) {
-        set_err(err, errlen, "--listen %s: the port must be a number from 0 to 65535", value);
+        ch_config_err(err, errlen, "--listen %s: the port must be a number from 0 to 65535", value);
         return -1;
     }
     struct in_addr a4;
     struct in6_addr a6;
     if (strcasecmp(host, "localhost") != 0 && inet_pton(AF_INET, host, &a4) != 1 &&
         inet_pton(AF_INET6, host, &a6) != 1) {
-        set_err(err, errlen, "--listen %s: '%s' is not an IP address (or localhost)", value, host);
+        ch_config_err(err, errlen, "--listen %s: '%s' is not an IP address (or localhost)", value, host);
         return -1;
     }
     snprintf(cfg->listen_host, sizeof cfg->listen_host, "%s", host);
@@ -168,7 +167,7 @@ static int parse_bool(const char *key, const char *value, int *out, char *err, s
             return 0;
         }
     }
-    set_err(err, errlen, "--%s %s: expected true or false", key, value);
+    ch_config_err(err, errlen, "--%s %s: expected true or false", key, value);
     return -1;
 }
 
@@ -185,7 +184,7 @@ static int parse_uint(const char *key, const char *value, unsigned long long min
     *out = v;
     return 0;
 bad:
-    set_err(err, errlen, "--%s %s: expected a whole number from %llu to %llu", key, value, min,
+    ch_config_err(err, errlen, "--%s %s: expected a whole number from %llu to %llu", key, value, min,
             max);
     return -1;
 }
@@ -193,11 +192,26 @@ bad:
 static int set_path(char *dst, const char *key, const char *value, char *err, size_t errlen)
 {
     if (!*value || strlen(value) >= CH_PATH_MAX) {
-        set_err(err, errlen, "--%s: the path is empty or longer than %d bytes", key, CH_PATH_MAX - 1);
+        ch_config_err(err, errlen, "--%s: the path is empty or longer than %d bytes", key, CH_PATH_MAX - 1);
         return -1;
     }
     snprintf(dst, CH_PATH_MAX, "%s", value);
     return 0;
+}
+
+/* --plugins DIR: the first from a source (the file, the command line) replaces
+ * the list before it (the default, or the file's); the next ones add to it. */
+static int add_plugins_dir(ch_config *cfg, const char *value, char *err, size_t errlen)
+{
+    if (cfg->plugins_given != cfg->setting_from) {
+        cfg->plugins_dir_count = 0;
+        cfg->plugins_given = cfg->setting_from;
+    }
+    if (cfg->plugins_dir_count == CH_PLUGIN_DIRS_MAX) {
+        ch_config_err(err, errlen, "--plugins %s: at most %d plugin folders", value, CH_PLUGIN_DIRS_MAX);
+        return -1;
+    }
+    return set_path(cfg->plugins_dirs[cfg->plugins_dir_count++], "plugins", value, err, errlen);
 }
 
 /* An IANA time zone name the system knows (/usr/share/zoneinfo/<name>), e.g.
@@ -211,7 +225,7 @@ static int set_timezone(ch_config *cfg, const char *value, char *err, size_t err
     char path[128];
     snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", ok ? value : "");
     if (!ok || (strcmp(value, "UTC") != 0 && access(path, R_OK) != 0)) {
-        set_err(err, errlen, "--timezone %s: not a time zone this system knows (e.g. America/New_York, "
+        ch_config_err(err, errlen, "--timezone %s: not a time zone this system knows (e.g. America/New_York, "
                 "Europe/Berlin, UTC)", value);
         return -1;
     }
@@ -237,12 +251,12 @@ static int set_ice_urls(char *dst, const char *key, const char *value, char *err
         for (size_t i = 0; ok && i < len; i++)
             ok = p[i] > ' ' && p[i] < 127 && !strchr("\"\\<>'`", p[i]);
         if (!ok) {
-            set_err(err, errlen, "--%s %s: expected %s:HOST[:PORT] or %ss:HOST[:PORT] URLs, "
+            ch_config_err(err, errlen, "--%s %s: expected %s:HOST[:PORT] or %ss:HOST[:PORT] URLs, "
                     "comma-separated (e.g. %s:%s.example.org:3478)", key, value, key, key, key, key);
             return -1;
         }
         if (n + len + 2 > sizeof out) {
-            set_err(err, errlen, "--%s: longer than %d bytes in all", key, CH_ICE_URLS_MAX - 1);
+            ch_config_err(err, errlen, "--%s: longer than %d bytes in all", key, CH_ICE_URLS_MAX - 1);
             return -1;
         }
         n += (size_t)snprintf(out + n, sizeof out - n, "%s%.*s", n ? "," : "", (int)len, p);
@@ -254,7 +268,7 @@ static int set_ice_urls(char *dst, const char *key, const char *value, char *err
     return 0;
 }
 
-typedef enum { K_LISTEN, K_PATH, K_BOOL, K_UINT, K_SIZE, K_LOGLEVEL, K_DURATION, K_TIMEZONE, K_ICE } key_kind;
+typedef enum { K_LISTEN, K_PATH, K_PLUGINS, K_BOOL, K_UINT, K_SIZE, K_LOGLEVEL, K_DURATION, K_TIMEZONE, K_ICE } key_kind;
 
 typedef struct key_spec {
     const char *name;
@@ -269,7 +283,7 @@ static const key_spec keys[] = {
     {"listen", K_LISTEN, 0, 0, 0, "HOST:PORT  address to serve on (default 127.0.0.1:8080; port 0: any free port)"},
     {"data-dir", K_PATH, OFF(data_dir), 0, 0, "DIR        where the store lives"},
     {"key-file", K_PATH, OFF(key_file), 0, 0, "FILE       the store's key file (default <data-dir>/carehost.key)"},
-    {"plugins", K_PATH, OFF(plugins_dir), 0, 0, "DIR        folder of plugin .so files"},
+    {"plugins", K_PLUGINS, 0, 0, 0, "DIR        a folder of plugins; again for more, searched in order"},
     {"web", K_PATH, OFF(web_dir), 0, 0, "DIR        the browser client's files"},
     {"plugin-web", K_PATH, OFF(plugin_web_dir), 0, 0, "DIR        holds <plugin>/web/ panels"},
     {"log-level", K_LOGLEVEL, 0, 0, 0, "LEVEL      error, warn, info (default) or debug"},
@@ -324,7 +338,7 @@ static int parse_duration(const key_spec *k, const char *value, uint64_t *out, c
     *out = (uint64_t)(ms + 0.5);
     return 0;
 bad:
-    set_err(err, errlen, "--%s %s: expected a number from %g to %g", k->name, value,
+    ch_config_err(err, errlen, "--%s %s: expected a number from %g to %g", k->name, value,
             1000.0 / (double)k->min, (double)k->max / (double)k->min);
     return -1;
 }
@@ -333,7 +347,7 @@ int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err,
 {
     const key_spec *k = find_key(key);
     if (!k) {
-        set_err(err, errlen, "unknown setting '%s' (see --help)", key);
+        ch_config_err(err, errlen, "unknown setting '%s' (see --help)", key);
         return -1;
     }
     char *base = (char *)cfg;
@@ -343,6 +357,8 @@ int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err,
         return parse_listen(cfg, value, err, errlen);
     case K_PATH:
         return set_path(base + k->offset, key, value, err, errlen);
+    case K_PLUGINS:
+        return add_plugins_dir(cfg, value, err, errlen);
     case K_BOOL:
         return parse_bool(key, value, (int *)(base + k->offset), err, errlen);
     case K_UINT:
@@ -363,7 +379,7 @@ int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err,
         return set_ice_urls(base + k->offset, key, value, err, errlen);
     case K_LOGLEVEL:
         if (ch_log_level_parse(value, &cfg->log_level)) {
-            set_err(err, errlen, "--log-level %s: expected error, warn, info or debug", value);
+            ch_config_err(err, errlen, "--log-level %s: expected error, warn, info or debug", value);
             return -1;
         }
         return 0;
@@ -371,82 +387,34 @@ int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err,
     return -1;
 }
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *end = s + strlen(s);
-    while (end > s && isspace((unsigned char)end[-1]))
-        *--end = '\0';
-    return s;
-}
-
-int ch_config_load_file(ch_config *cfg, const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        set_err(err, errlen, "cannot read config file %s: %s", path, strerror(errno));
-        return -1;
-    }
-    char line[4096];
-    int lineno = 0;
-    int rc = 0;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        if (!strchr(line, '\n') && !feof(f)) {
-            set_err(err, errlen, "%s:%d: line too long", path, lineno);
-            rc = -1;
-            break;
-        }
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        char *s = trim(line);
-        if (!*s)
-            continue;
-        char *eq = strchr(s, '=');
-        if (!eq) {
-            set_err(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
-            rc = -1;
-            break;
-        }
-        *eq = '\0';
-        char *key = trim(s);
-        char *value = trim(eq + 1);
-        if (strcmp(key, "config") == 0) {
-            set_err(err, errlen, "%s:%d: a config file cannot include another", path, lineno);
-            rc = -1;
-            break;
-        }
-        char why[512];
-        if (ch_config_set(cfg, key, value, why, sizeof why)) {
-            set_err(err, errlen, "%s:%d: %s", path, lineno, why);
-            rc = -1;
-            break;
-        }
-    }
-    fclose(f);
-    return rc;
-}
-
 int ch_config_check(const ch_config *cfg, char *err, size_t errlen)
 {
     int has_cert = cfg->tls_cert[0] != '\0', has_key = cfg->tls_key[0] != '\0';
     if (has_cert != has_key) {
-        set_err(err, errlen, "--tls-cert and --tls-key must be given together");
+        ch_config_err(err, errlen, "--tls-cert and --tls-key must be given together");
         return -1;
     }
     if (!has_cert && !cfg->insecure && !ch_config_is_loopback(cfg->listen_host)) {
-        set_err(err, errlen,
+        ch_config_err(err, errlen,
                 "refusing to serve plain HTTP on %s, a non-loopback address: give --tls-cert and "
                 "--tls-key, or --insecure if a TLS proxy sits in front",
                 cfg->listen_host);
         return -1;
     }
     if (!cfg->turn_urls[0] != !cfg->turn_secret_file[0]) {
-        set_err(err, errlen, cfg->turn_urls[0] ? "--turn needs --turn-secret-file (coturn's static-auth-secret)"
+        ch_config_err(err, errlen, cfg->turn_urls[0] ? "--turn needs --turn-secret-file (coturn's static-auth-secret)"
                                                : "--turn-secret-file is only used with --turn");
         return -1;
+    }
+    for (size_t i = 0; cfg->plugins_given && i < cfg->plugins_dir_count; i++) {
+        struct stat st;
+        const char *dir = cfg->plugins_dirs[i];
+        int found = stat(dir, &st) == 0;
+        if (!found || !S_ISDIR(st.st_mode)) {
+            ch_config_err(err, errlen, "--plugins %s: %s", dir, found ? "not a directory"
+                          : errno == ENOENT ? "no such directory" : strerror(errno));
+            return -1;
+        }
     }
     return 0;
 }
@@ -460,13 +428,13 @@ int ch_config_load_turn_secret(ch_config *cfg, char *err, size_t errlen)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        set_err(err, errlen, "--turn-secret-file %s: %s", path, fd < 0 ? strerror(errno) : "not a regular file");
+        ch_config_err(err, errlen, "--turn-secret-file %s: %s", path, fd < 0 ? strerror(errno) : "not a regular file");
         if (fd >= 0)
             close(fd);
         return -1;
     }
     if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        set_err(err, errlen, "--turn-secret-file %s may be accessed by group or others (mode %04o); run: chmod 600 %s",
+        ch_config_err(err, errlen, "--turn-secret-file %s may be accessed by group or others (mode %04o); run: chmod 600 %s",
                 path, (unsigned)(st.st_mode & 07777), path);
         close(fd);
         return -1;
@@ -480,7 +448,7 @@ int ch_config_load_turn_secret(ch_config *cfg, char *err, size_t errlen)
     while (n && isspace((unsigned char)buf[n - 1]))
         n--;
     if (got < 0 || n == 0 || n >= CH_TURN_SECRET_MAX)
-        set_err(err, errlen, "--turn-secret-file %s: %s", path, got < 0 ? strerror(e)
+        ch_config_err(err, errlen, "--turn-secret-file %s: %s", path, got < 0 ? strerror(e)
                 : n == 0 ? "empty (expected the secret on its first line)" : "the secret is too long");
     else
         memcpy(cfg->turn_secret, buf, n);
@@ -496,7 +464,8 @@ const char *ch_config_usage(void)
     size_t n = (size_t)snprintf(text, sizeof text,
                                 "Usage: carehost [OPTION]...\n"
                                 "Serve carehost telehealth sessions over HTTP(S) and WebSocket.\n\n"
-                                "  --config FILE                 read 'key = value' settings (same keys as the options)\n");
+                                "  --config FILE                 read 'key = value' settings (same keys as the options)\n"
+                                "  --check-plugin FILE           check one plugin, print what it declares, exit 0 or 1\n");
     for (size_t i = 0; i < NKEYS && n < sizeof text; i++)
         n += (size_t)snprintf(text + n, sizeof text - n, "  --%-18s %s\n", keys[i].name, keys[i].help);
     if (n < sizeof text)
@@ -508,8 +477,8 @@ const char *ch_config_usage(void)
 
 ch_config_action ch_config_parse_args(ch_config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
-    enum { OPT_HELP = 1000, OPT_VERSION, OPT_CONFIG, OPT_KEY0 };
-    struct option opts[NKEYS + 4];
+    enum { OPT_HELP = 1000, OPT_VERSION, OPT_CONFIG, OPT_CHECK, OPT_KEY0 };
+    struct option opts[NKEYS + 5];
     size_t n = 0;
     for (size_t i = 0; i < NKEYS; i++) {
         int is_flag = keys[i].kind == K_BOOL;
@@ -519,6 +488,7 @@ ch_config_action ch_config_parse_args(ch_config *cfg, int argc, char **argv, cha
     opts[n++] = (struct option){"help", no_argument, NULL, OPT_HELP};
     opts[n++] = (struct option){"version", no_argument, NULL, OPT_VERSION};
     opts[n++] = (struct option){"config", required_argument, NULL, OPT_CONFIG};
+    opts[n++] = (struct option){"check-plugin", required_argument, NULL, OPT_CHECK};
     opts[n] = (struct option){NULL, 0, NULL, 0};
 
     /* Pass 1: --help, --version and --config, so the file sits under the other options. */
@@ -533,23 +503,27 @@ ch_config_action ch_config_parse_args(ch_config *cfg, int argc, char **argv, cha
             return CH_CONFIG_VERSION;
         if (c == OPT_CONFIG)
             config_path = optarg;
+        if (c == OPT_CHECK && set_path(cfg->check_plugin, "check-plugin", optarg, err, errlen))
+            return CH_CONFIG_ERROR;
         if (c == '?') {
-            set_err(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+            ch_config_err(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
             return CH_CONFIG_ERROR;
         }
         if (c == ':') {
-            set_err(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+            ch_config_err(err, errlen, "option '%s' needs a value", argv[optind - 1]);
             return CH_CONFIG_ERROR;
         }
     }
     if (optind < argc) {
-        set_err(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+        ch_config_err(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
         return CH_CONFIG_ERROR;
     }
-    if (config_path && ch_config_load_file(cfg, config_path, err, errlen))
+    if (config_path && (set_path(cfg->config_file, "config", config_path, err, errlen) ||
+                        ch_config_load_file(cfg, config_path, err, errlen)))
         return CH_CONFIG_ERROR;
 
     /* Pass 2: every other option overrides the file. */
+    cfg->setting_from = 2;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         if (c < OPT_KEY0)
@@ -561,7 +535,13 @@ ch_config_action ch_config_parse_args(ch_config *cfg, int argc, char **argv, cha
         if (ch_config_set(cfg, k->name, value, err, errlen))
             return CH_CONFIG_ERROR;
     }
-    if (ch_config_check(cfg, err, errlen) || ch_config_load_turn_secret(cfg, err, errlen))
+    cfg->setting_from = 1;
+    if (ch_config_check(cfg, err, errlen))
+        return CH_CONFIG_ERROR;
+    /* A check needs neither the network's settings nor the TURN secret. */
+    if (cfg->check_plugin[0])
+        return CH_CONFIG_CHECK_PLUGIN;
+    if (ch_config_load_turn_secret(cfg, err, errlen))
         return CH_CONFIG_ERROR;
     return CH_CONFIG_RUN;
 }

@@ -9,13 +9,26 @@
 #define CH_PATH_MAX 1024
 #define CH_ICE_URLS_MAX 1024    /* --stun / --turn: comma-separated URLs, this many bytes in all */
 #define CH_TURN_SECRET_MAX 512  /* longest coturn static-auth-secret read from --turn-secret-file */
+#define CH_PLUGIN_DIRS_MAX 8    /* --plugins given this many times at most */
+
+/* Plugins' settings: the config file's [<plugin>] sections (config_file.c). */
+typedef struct ch_settings ch_settings;
 
 typedef struct ch_config {
     char listen_host[256];      /* address to bind, e.g. "127.0.0.1" or "::1" */
     int listen_port;            /* 0 lets the kernel choose (see port_file) */
     char data_dir[CH_PATH_MAX];
     char key_file[CH_PATH_MAX]; /* "" means <data_dir>/carehost.key */
-    char plugins_dir[CH_PATH_MAX];
+    char plugins_dirs[CH_PLUGIN_DIRS_MAX][CH_PATH_MAX]; /* searched in order; the first of
+                                 * two plugins with one name wins */
+    size_t plugins_dir_count;
+    int plugins_given;          /* where plugins_dirs came from: 0 the default, 1 the file, 2 the
+                                 * command line (each given directory must exist) */
+    int setting_from;           /* while parsing: 1 the file or a direct ch_config_set, 2 the
+                                 * command line (a --plugins there replaces the file's list) */
+    char config_file[CH_PATH_MAX]; /* --config, "" when none */
+    char check_plugin[CH_PATH_MAX]; /* --check-plugin FILE: check that plugin and exit */
+    ch_settings *settings;      /* the [<plugin>] sections; NULL when none (ch_config_free) */
     char web_dir[CH_PATH_MAX];
     char plugin_web_dir[CH_PATH_MAX]; /* holds <plugin>/ panel folders */
     char tls_cert[CH_PATH_MAX];
@@ -47,6 +60,7 @@ typedef enum ch_config_action {
     CH_CONFIG_RUN = 0,   /* start the daemon */
     CH_CONFIG_HELP,      /* --help was given: print usage, exit 0 */
     CH_CONFIG_VERSION,   /* --version: print version, exit 0 */
+    CH_CONFIG_CHECK_PLUGIN, /* --check-plugin FILE: check it (plugins/plugin_check.h), exit 0 or 1 */
     CH_CONFIG_ERROR      /* err holds one line; exit 2 */
 } ch_config_action;
 
@@ -54,7 +68,11 @@ typedef enum ch_config_action {
  * when the running binary is the build tree's one. */
 void ch_config_defaults(ch_config *cfg);
 
-/* Set one key ("listen", "data-dir", "key-file", "plugins", "web", "plugin-web", "log-level",
+/* Release what the configuration holds (the plugins' settings). */
+void ch_config_free(ch_config *cfg);
+
+/* Set one key ("listen", "data-dir", "key-file", "plugins" (each call adds a directory; the first
+ * from a new source replaces the list), "web", "plugin-web", "log-level",
  * "tls-cert", "tls-key", "port-file", "demo", "insecure", "max-message-bytes",
  * "rate-limit", "rate-burst", "group-capacity", "chat-max-chars",
  * "outbox-max-bytes", "session-idle-minutes", "session-max-hours", "invite-hours",
@@ -63,9 +81,24 @@ void ch_config_defaults(ch_config *cfg);
  * Returns 0, or -1 with a one-line message in err. */
 int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err, size_t errlen);
 
-/* Read "key = value" lines (# comments, blank lines). Returns 0, or -1 with
- * "FILE:LINE: what is wrong" in err. */
+/* Read "key = value" lines (# comments, blank lines) and, after them, plugin
+ * sections: a "[<plugin name>]" line, then its "key = value" lines, keys
+ * [a-z0-9_-]{1,64}, each at most once a section (config_file.c). Returns 0, or
+ * -1 with "FILE:LINE: what is wrong" in err. */
 int ch_config_load_file(ch_config *cfg, const char *path, char *err, size_t errlen);
+
+/* The value of key in the [section] of the config file; NULL when not set. */
+const char *ch_config_setting(const ch_config *cfg, const char *section, const char *key);
+
+/* The i-th setting of [section], in file order: 1 with *key and *value set, or 0 past the last. */
+int ch_config_setting_at(const ch_config *cfg, const char *section, size_t i, const char **key,
+                         const char **value);
+
+/* 1 if key is a valid setting key: [a-z0-9_-]{1,64}. */
+int ch_config_valid_setting_key(const char *key);
+
+/* Format a one-line message into err (config.c and config_file.c). */
+void ch_config_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Parse argv: --config FILE is read first, then the other options override it.
  * Finally checks the whole (ch_config_check) and reads the TURN secret. */
@@ -73,7 +106,7 @@ ch_config_action ch_config_parse_args(ch_config *cfg, int argc, char **argv, cha
                                       size_t errlen);
 
 /* Cross-field checks: TLS cert and key together; non-loopback needs TLS or insecure;
- * --turn and --turn-secret-file together. */
+ * --turn and --turn-secret-file together; every --plugins directory given exists. */
 int ch_config_check(const ch_config *cfg, char *err, size_t errlen);
 
 /* Read cfg->turn_secret from cfg->turn_secret_file (when set): a regular file no

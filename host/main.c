@@ -7,6 +7,7 @@
 #include "config.h"
 #include "log.h"
 #include "net/protocol.h"
+#include "plugins/plugin_check.h"
 #include "server.h"
 
 int main(int argc, char **argv)
@@ -24,7 +25,15 @@ int main(int argc, char **argv)
         return 0;
     case CH_CONFIG_ERROR:
         fprintf(stderr, "carehost: %s\n", err);
+        ch_config_free(&cfg);
         return 2;
+    case CH_CONFIG_CHECK_PLUGIN: {
+        /* One plugin alone: no store, no network (plugins/plugin_check.h). */
+        ch_log_set_level(cfg.log_level);
+        int problems = ch_plugin_check(cfg.check_plugin, &cfg, stdout);
+        ch_config_free(&cfg);
+        return problems ? 1 : 0;
+    }
     case CH_CONFIG_RUN:
         break;
     }
@@ -32,8 +41,11 @@ int main(int argc, char **argv)
     /* Before any thread starts: every local time (schedules, plugins' reports) is the clinic's. */
     if (cfg.timezone[0] && setenv("TZ", cfg.timezone, 1) != 0) {
         fprintf(stderr, "carehost: cannot set the time zone %s\n", cfg.timezone);
+        ch_config_free(&cfg);
         return 2;
     }
     tzset();
-    return ch_server_run(&cfg);
+    int status = ch_server_run(&cfg);
+    ch_config_free(&cfg);
+    return status;
 }

@@ -164,12 +164,17 @@ static const struct lws_http_mount *plugin_mounts(ch_host *h)
 {
     size_t n = ch_plugins_count(h->plugins);
     const char **names = calloc(n ? n : 1, sizeof *names);
-    if (!names)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        names[i] = ch_plugin_name(ch_plugins_at(h->plugins, i));
-    const struct lws_http_mount *m = ch_http_mounts(&h->cfg, names, n);
+    const char **dirs = calloc(n ? n : 1, sizeof *dirs);
+    const struct lws_http_mount *m = NULL;
+    if (names && dirs) {
+        for (size_t i = 0; i < n; i++) {
+            names[i] = ch_plugin_name(ch_plugins_at(h->plugins, i));
+            dirs[i] = ch_plugin_web_dir(ch_plugins_at(h->plugins, i));
+        }
+        m = ch_http_mounts(&h->cfg, names, dirs, n);
+    }
     free(names);
+    free(dirs);
     return m;
 }
 
@@ -221,8 +226,12 @@ static int setup(ch_host *h)
     if (!h->plugins)
         return -1;
     ch_plugins_set_unload_hook(h->plugins, unload_hook, h);
-    size_t loaded = ch_plugins_load_dir(h->plugins, h->cfg.plugins_dir);
-    ch_info("%zu plugin%s loaded from %s", loaded, loaded == 1 ? "" : "s", h->cfg.plugins_dir);
+    ch_plugins_set_web_fallback(h->plugins, h->cfg.plugin_web_dir);
+    for (size_t i = 0; i < h->cfg.plugins_dir_count; i++) { /* in order: the first of a name wins */
+        const char *dir = h->cfg.plugins_dirs[i];
+        size_t loaded = ch_plugins_load_dir(h->plugins, dir);
+        ch_info("%zu plugin%s loaded from %s", loaded, loaded == 1 ? "" : "s", dir);
+    }
 
     memset(&info, 0, sizeof info);
     info.port = h->cfg.listen_port;

@@ -32,7 +32,6 @@ const state = {
   me: null,                    // my participant id in the session
   muted: false,                // the therapist paused my chat
   participants: new Map(),     // participant id -> {participant, name, role, muted, mic, camera}
-  mounted: new Set(),          // plugin names whose panel is mounted
   joining: false,
   media: null,                 // how this person joins the call: runPrejoin's choice (media/prejoin.js)
 };
@@ -578,12 +577,28 @@ $('alert-dismiss').addEventListener('click', () => ui.clearAlert());
 
 // ---- plugin panels --------------------------------------------------------------------------
 
-// A panel's api: request(obj), on(type, handler), session() (the session's id while in it, else
-// null), user() (the signed-in account or null), leading() (true for the therapist leading the
-// session shown), view() (what onView passes, now), onView(handler) (called with {view, session, user, leading} whenever the view
-// changes, including signing in and out). A panel.js that also exports mountLobby(section, api)
-// gets a section of its own in "Your sessions", below the list.
+// The panel contract. hello lists every plugin with `panel: true` when it has one (ABI 1.4's
+// CAREHOST_PLUGIN_HAS_PANEL; for an older plugin, when its web/panel.js exists); only those are
+// mounted, and a plugin without a panel shows nothing. panel.js is an ES module exporting:
+//   mount(section, api)       required: fill the section, a <section> of the session screen
+//   mountLobby(section, api)  optional: a section of its own in "Your sessions", below the list
+//   unmount(section)          optional: called with each section the module was given (the panel's,
+//                             then the lobby's) before a new version of the plugin takes its place
+//                             after `plugin.reloaded`: stop timers, let go of what it keeps. The client
+//                             has already removed the handlers it registered through api.on and
+//                             api.onView; it then empties the sections and mounts the new panel.js
+//                             (…/panel.js?v=<version>-<n>, a fresh import) in the same sections.
+//                             Modules panel.js imports itself stay those first loaded until the page
+//                             is reloaded (the browser keeps one copy of each URL).
+// api: request(obj), on(type, handler) (returns a function that removes the handler), session() (the
+// session's id while in it, else null), user() (the signed-in account or null), leading() (true for
+// the therapist leading the session shown), view() (what onView passes, now), onView(handler) (called
+// with {view, session, user, leading} whenever the view changes, including signing in and out;
+// returns a function that stops it).
 const viewWatchers = new Set();
+// plugin name -> {plugin (as hello or plugin.reloaded said), section, lobby (its "Your sessions"
+// section, if any), mod (the module mounted), offs (what removes its handlers), loads (imports begun)}
+const panels = new Map();
 
 function viewInfo() {
   return {
@@ -605,40 +620,92 @@ function viewChanged() {
   }
 }
 
-const panelApi = {
-  request: (obj) => conn.request(obj),
-  on: (type, handler) => conn.on(type, handler),
-  session: () => (state.phase === 'session' && state.session ? state.session.id : null),
-  user: () => state.user,
-  leading: () => state.phase === 'session' && leader.leading,
-  view: () => viewInfo(),
-  onView: (handler) => {
-    viewWatchers.add(handler);
-    return () => viewWatchers.delete(handler);
-  },
-};
+/** One mounted module's api: what it registers is remembered, so a reload can take it all away. */
+function panelApi(entry) {
+  const track = (off) => { entry.offs.push(off); return off; };
+  return {
+    request: (obj) => conn.request(obj),
+    on: (type, handler) => track(conn.on(type, handler)),
+    session: () => (state.phase === 'session' && state.session ? state.session.id : null),
+    user: () => state.user,
+    leading: () => state.phase === 'session' && leader.leading,
+    view: () => viewInfo(),
+    onView: (handler) => {
+      viewWatchers.add(handler);
+      return track(() => viewWatchers.delete(handler));
+    },
+  };
+}
 
 function mountPanels(plugins) {
   for (const plugin of plugins) {
-    if (!plugin || typeof plugin.name !== 'string' || state.mounted.has(plugin.name)) continue;
-    state.mounted.add(plugin.name);
-    const section = ui.addPanelSection(plugin);
-    if (!PLUGIN_NAME.test(plugin.name)) {
-      ui.panelFailed(section, plugin);
+    if (!plugin || typeof plugin.name !== 'string' || plugin.panel !== true) continue;
+    const known = panels.get(plugin.name);
+    if (known) {
+      // Reloaded while this page was disconnected: hello has the new version.
+      if (known.mod && typeof plugin.version === 'string' && plugin.version !== known.plugin.version) {
+        remountPanel(known, plugin.version);
+      }
       continue;
     }
-    import(`/plugins/${plugin.name}/panel.js`)
-      .then(async (mod) => {
-        if (typeof mod.mount !== 'function') throw new Error('panel.js exports no mount()');
-        await mod.mount(section, panelApi);
-        if (typeof mod.mountLobby === 'function') await mod.mountLobby(ui.addLobbySection(plugin), panelApi);
-      })
-      .catch((err) => {
-        console.warn(`carehost: the ${plugin.name} panel failed to load`, err);
-        ui.panelFailed(section, plugin);
-      });
+    const entry = { plugin, section: ui.addPanelSection(plugin), lobby: null, mod: null, offs: [], loads: 0 };
+    panels.set(plugin.name, entry);
+    if (!PLUGIN_NAME.test(plugin.name)) ui.panelFailed(entry.section, plugin);
+    else loadPanel(entry);
   }
 }
+
+async function loadPanel(entry) {
+  const { name, version } = entry.plugin;
+  // The first load is the plain URL; each reload a new one, so the browser imports the new file.
+  const url = `/plugins/${name}/panel.js${entry.loads++ ? `?v=${encodeURIComponent(version || '')}-${entry.loads}` : ''}`;
+  const load = entry.loads;
+  try {
+    const mod = await import(url);
+    if (load !== entry.loads) return; // another reload came meanwhile: that one mounts
+    if (typeof mod.mount !== 'function') throw new Error('panel.js exports no mount()');
+    entry.mod = mod;
+    const api = panelApi(entry);
+    await mod.mount(entry.section, api);
+    if (typeof mod.mountLobby === 'function') {
+      if (!entry.lobby) entry.lobby = ui.addLobbySection(entry.plugin);
+      await mod.mountLobby(entry.lobby, api);
+    } else if (entry.lobby) {
+      entry.lobby.remove(); // the new version has no part in "Your sessions"
+      entry.lobby = null;
+    }
+  } catch (err) {
+    if (load !== entry.loads) return;
+    console.warn(`carehost: the ${name} panel failed to load`, err);
+    ui.panelFailed(entry.section, entry.plugin);
+  }
+}
+
+/** plugin.reloaded (or a new version in hello): the old module lets go, the new one takes its sections. */
+async function remountPanel(entry, version) {
+  const old = entry.mod;
+  entry.mod = null;
+  entry.plugin = { ...entry.plugin, version };
+  for (const off of entry.offs.splice(0)) off();
+  for (const section of [entry.section, entry.lobby]) {
+    if (!section) continue;
+    if (old && typeof old.unmount === 'function') {
+      try {
+        await old.unmount(section);
+      } catch (err) {
+        console.warn(`carehost: the old ${entry.plugin.name} panel failed to unmount`, err);
+      }
+    }
+    section.replaceChildren();
+  }
+  await loadPanel(entry);
+}
+
+conn.on('plugin.reloaded', (ev) => {
+  const entry = ev && typeof ev.plugin === 'string' ? panels.get(ev.plugin) : null;
+  if (!entry || !PLUGIN_NAME.test(ev.plugin)) return; // no panel: nothing to show again
+  remountPanel(entry, typeof ev.version === 'string' ? ev.version : '');
+});
 
 // ---- start ----------------------------------------------------------------------------------
 

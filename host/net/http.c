@@ -73,7 +73,7 @@ static struct lws_http_mount api_mount;
 static struct lws_http_mount invite_mount;
 
 const struct lws_http_mount *ch_http_mounts(const ch_config *cfg, const char *const *plugins,
-                                           size_t n)
+                                           const char *const *web_dirs, size_t n)
 {
     mounts = calloc(n + 1, sizeof *mounts);
     mount_strings = calloc(2 * n + 1, sizeof *mount_strings);
@@ -86,8 +86,7 @@ const struct lws_http_mount *ch_http_mounts(const ch_config *cfg, const char *co
         char buf[CH_PATH_MAX + 64];
         snprintf(buf, sizeof buf, "/plugins/%s", name);
         mount_strings[2 * i] = strdup(buf);
-        snprintf(buf, sizeof buf, "%s/%s/web", cfg->plugin_web_dir, name);
-        mount_strings[2 * i + 1] = strdup(buf);
+        mount_strings[2 * i + 1] = strdup(web_dirs[i]);
         if (!mount_strings[2 * i] || !mount_strings[2 * i + 1])
             return NULL;
         fill_mount(&mounts[i + 1], mount_strings[2 * i], mount_strings[2 * i + 1]);

@@ -7,10 +7,10 @@
 #include "host.h"
 
 /* Build the mount list: / -> cfg->web_dir, /plugins/<name> -> each of the n
- * plugins' panel folder (cfg->plugin_web_dir/<name>/web). Valid until
+ * plugins' web folder, web_dirs[i] (plugins/plugin_web.h finds them). Valid until
  * ch_http_free_mounts. */
 const struct lws_http_mount *ch_http_mounts(const ch_config *cfg, const char *const *plugins,
-                                           size_t n);
+                                           const char *const *web_dirs, size_t n);
 void ch_http_free_mounts(void);
 
 /* The security headers every HTTP reply carries (CSP, nosniff, referrer ...). */

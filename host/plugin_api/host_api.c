@@ -133,6 +133,14 @@ static int api_timer_cancel(carehost_plugin_ctx *ctx, carehost_timer timer)
     return ch_timers_cancel(ch_the_host->timers, ctx, timer);
 }
 
+/* ABI 1.4: the calling plugin's [<name>] section of the config file. */
+static const char *api_setting(carehost_plugin_ctx *ctx, const char *key)
+{
+    if (!ctx || !ch_config_valid_setting_key(key))
+        return NULL;
+    return ch_config_setting(&ch_the_host->cfg, ch_plugin_name(ctx), key);
+}
+
 void ch_host_api_init(ch_host *h)
 {
     h->api = (carehost_host_api){
@@ -155,5 +163,6 @@ void ch_host_api_init(ch_host *h)
         .session_people = ch_plugin_api_session_people,
         .register_export = ch_plugin_export_register,
         .export_respond = ch_plugin_export_respond,
+        .setting = api_setting,
     };
 }

@@ -35,19 +35,6 @@ static export_entry exports[EXPORTS_MAX];
 static size_t nexports;
 static pending_export *pending;
 
-static int valid_suffix(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n < 2 || n > SUFFIX_MAX || (s[0] != '.' && s[0] != '/'))
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
-            return 0;
-    }
-    return 1;
-}
-
 static const export_entry *find_export(const char *path, size_t len)
 {
     for (size_t i = 0; i < nexports; i++)
@@ -59,7 +46,7 @@ static const export_entry *find_export(const char *path, size_t len)
 int ch_plugin_export_register(carehost_plugin_ctx *ctx, const char *suffix, unsigned roles,
                               carehost_export_fn fn)
 {
-    if (!ctx || !fn || !valid_suffix(suffix) || !(roles & CAREHOST_ROLES_ALL) ||
+    if (!ctx || !fn || !ch_plugin_valid_export_suffix(suffix) || !(roles & CAREHOST_ROLES_ALL) ||
         (roles & ~(unsigned)CAREHOST_ROLES_ALL))
         return CAREHOST_EINVAL;
     if (!ch_plugin_in_init(ctx)) {

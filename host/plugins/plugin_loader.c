@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "config.h"
 #include "log.h"
+#include "plugin_web.h"
 
 #define MAX_VERBS 64
 
@@ -26,6 +28,8 @@ struct carehost_plugin_ctx {
     int verb_error;               /* a bad register_verb refuses the plugin */
     ch_plugin_verb verbs[MAX_VERBS];
     size_t verb_count;
+    char web_dir[CH_PATH_MAX];    /* plugin_web.h: served at /plugins/<name>/ */
+    int has_panel;                /* the client mounts web_dir/panel.js */
 };
 
 struct ch_plugins {
@@ -34,6 +38,8 @@ struct ch_plugins {
     void *unload_arg;
     carehost_plugin_ctx **items;
     size_t count, cap;
+    char web_fallback[CH_PATH_MAX]; /* --plugin-web: holds <name>/web/ */
+    char last_refusal[512];         /* why the last load_file failed */
 };
 
 /* A plugin or verb name: a protocol word of at most CAREHOST_PLUGIN_NAME_MAX bytes. */
@@ -41,6 +47,19 @@ static int valid_name(const char *s)
 {
     size_t len = s ? strlen(s) : 0;
     return len <= CAREHOST_PLUGIN_NAME_MAX && ch_proto_is_word(s, len);
+}
+
+int ch_plugin_valid_export_suffix(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 2 || n > 33 || (s[0] != '.' && s[0] != '/'))
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+            return 0;
+    }
+    return 1;
 }
 
 const char *ch_load_result_text(ch_load_result r)
@@ -91,10 +110,19 @@ static void ctx_free(carehost_plugin_ctx *ctx)
 static ch_load_result refuse(carehost_plugin_ctx *ctx, const char *path, ch_load_result r,
                              const char *detail)
 {
-    ch_error("plugin %s refused: %s%s%s", path, ch_load_result_text(r), detail ? ": " : "",
-             detail ? detail : "");
+    ch_plugins *all = ctx->owner;
+    snprintf(all->last_refusal, sizeof all->last_refusal, "%s%s%s", ch_load_result_text(r),
+             detail ? ": " : "", detail ? detail : "");
+    ch_error("plugin %s refused: %s", path, all->last_refusal);
     ctx_free(ctx);
     return r;
+}
+
+const char *ch_plugins_last_refusal(const ch_plugins *all) { return all->last_refusal; }
+
+void ch_plugins_set_web_fallback(ch_plugins *all, const char *dir)
+{
+    snprintf(all->web_fallback, sizeof all->web_fallback, "%s", dir ? dir : "");
 }
 
 ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path)
@@ -102,6 +130,7 @@ ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path)
     carehost_plugin_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx || !(ctx->path = strdup(path))) {
         free(ctx);
+        snprintf(all->last_refusal, sizeof all->last_refusal, "out of memory");
         ch_error("plugin %s refused: out of memory", path);
         return CH_LOAD_DLOPEN_FAILED;
     }
@@ -141,8 +170,9 @@ ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path)
         return refuse(ctx, path, CH_LOAD_BAD_NAME, NULL);
     /* The host's own dotted verbs (rtc.offer, ...; session/dispatch.c) own this prefix. */
     if (strcmp(desc->name, "rtc") == 0) {
-        ch_error("plugin %s refused: its name 'rtc' is reserved for the host's WebRTC signalling "
-                 "verbs (rtc.offer, rtc.answer, rtc.candidate)", path);
+        snprintf(all->last_refusal, sizeof all->last_refusal, "its name 'rtc' is reserved for the "
+                 "host's WebRTC signalling verbs (rtc.offer, rtc.answer, rtc.candidate)");
+        ch_error("plugin %s refused: %s", path, all->last_refusal);
         ctx_free(ctx);
         return CH_LOAD_BAD_NAME;
     }
@@ -151,7 +181,8 @@ ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path)
     if (!desc->init || !desc->shutdown)
         return refuse(ctx, path, CH_LOAD_MISSING_CALLBACK, !desc->init ? "init" : "shutdown");
     if (ch_plugins_find(all, desc->name)) {
-        snprintf(detail, sizeof detail, "'%s' is already loaded from %s", desc->name,
+        /* Plugin folders are searched in order: the first one with the name wins. */
+        snprintf(detail, sizeof detail, "'%s' is already loaded from %s, found first", desc->name,
                  ch_plugin_path(ch_plugins_find(all, desc->name)));
         return refuse(ctx, path, CH_LOAD_DUPLICATE_NAME, detail);
     }
@@ -181,20 +212,21 @@ ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path)
         return refuse(ctx, path, CH_LOAD_MISSING_CALLBACK, "handle_message (the plugin declares verbs)");
     }
     all->items[all->count++] = ctx;
-    ch_info("plugin %s %s loaded from %s (%zu verbs)", ctx->name, desc->version, path,
-            ctx->verb_count);
+    int found = ch_plugin_web_find(path, ctx->name, all->web_fallback, ctx->web_dir, sizeof ctx->web_dir);
+    ctx->has_panel = ch_plugin_panel_wanted(desc, ctx->web_dir);
+    ch_info("plugin %s %s loaded from %s (%zu verbs%s%s)", ctx->name, desc->version, path,
+            ctx->verb_count, ctx->has_panel ? ", panel in " : "", ctx->has_panel ? ctx->web_dir : "");
+    char panel[CH_PATH_MAX + 16];
+    snprintf(panel, sizeof panel, "%s/panel.js", ctx->web_dir);
+    if (ctx->has_panel && !ch_plugin_is_file(panel))
+        ch_warn("plugin %s declares a panel, but %s is missing%s", ctx->name, panel,
+                found ? "" : " (no web folder beside the plugin, nor in --plugin-web)");
     return CH_LOAD_OK;
 }
 
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int is_file(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 size_t ch_plugins_load_dir(ch_plugins *all, const char *dir)
@@ -212,11 +244,16 @@ size_t ch_plugins_load_dir(ch_plugins *all, const char *dir)
             continue;
         char path[4096];
         size_t len = strlen(e->d_name);
-        if (len > 3 && strcmp(e->d_name + len - 3, ".so") == 0)
+        if (len > 3 && strcmp(e->d_name + len - 3, ".so") == 0) {
             snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        else /* the uninstalled build tree: plugins/<name>/.libs/<name>.so */
-            snprintf(path, sizeof path, "%s/%s/.libs/%s.so", dir, e->d_name, e->d_name);
-        if (!is_file(path))
+        } else {
+            /* a plugin in a folder of its own, <name>/<name>.so (its web/ beside it), or the
+             * uninstalled build tree's <name>/.libs/<name>.so */
+            snprintf(path, sizeof path, "%s/%s/%s.so", dir, e->d_name, e->d_name);
+            if (!ch_plugin_is_file(path))
+                snprintf(path, sizeof path, "%s/%s/.libs/%s.so", dir, e->d_name, e->d_name);
+        }
+        if (!ch_plugin_is_file(path))
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
@@ -275,6 +312,8 @@ const carehost_plugin *ch_plugin_desc(const carehost_plugin_ctx *ctx) { return c
 const char *ch_plugin_name(const carehost_plugin_ctx *ctx) { return ctx->name; }
 const char *ch_plugin_version(const carehost_plugin_ctx *ctx) { return ctx->desc->version; }
 const char *ch_plugin_path(const carehost_plugin_ctx *ctx) { return ctx->path; }
+const char *ch_plugin_web_dir(const carehost_plugin_ctx *ctx) { return ctx->web_dir; }
+int ch_plugin_has_panel(const carehost_plugin_ctx *ctx) { return ctx->has_panel; }
 
 const ch_plugin_verb *ch_plugin_find_verb(const carehost_plugin_ctx *ctx, const char *verb)
 {

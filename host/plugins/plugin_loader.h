@@ -44,11 +44,19 @@ ch_plugins *ch_plugins_new(const carehost_host_api *host_api);
 typedef void (*ch_unload_hook)(carehost_plugin_ctx *ctx, void *arg);
 void ch_plugins_set_unload_hook(ch_plugins *all, ch_unload_hook hook, void *arg);
 
+/* Where a plugin's web folder is when none is beside it (--plugin-web; plugin_web.h). */
+void ch_plugins_set_web_fallback(ch_plugins *all, const char *dir);
+
 /* Load one file. Returns the result; logs every refusal. */
 ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path);
 
-/* Load every plugin in dir: each "*.so" in it, and, for the uninstalled build
- * tree, each "<name>/.libs/<name>.so". In name order. Returns how many loaded. */
+/* Why the last ch_plugins_load_file refused its file: one line, "" before any refusal. */
+const char *ch_plugins_last_refusal(const ch_plugins *all);
+
+/* Load every plugin in dir: each "*.so" in it, each "<name>/<name>.so", and, for
+ * the uninstalled build tree, each "<name>/.libs/<name>.so". In name order. A
+ * plugin whose name is already loaded (from an earlier folder) is refused.
+ * Returns how many loaded. */
 size_t ch_plugins_load_dir(ch_plugins *all, const char *dir);
 
 /* Call shutdown on every plugin (in reverse load order), then dlclose all. */
@@ -63,6 +71,9 @@ const carehost_plugin *ch_plugin_desc(const carehost_plugin_ctx *ctx);
 const char *ch_plugin_name(const carehost_plugin_ctx *ctx);
 const char *ch_plugin_version(const carehost_plugin_ctx *ctx);
 const char *ch_plugin_path(const carehost_plugin_ctx *ctx);
+/* Its web folder (plugin_web.h), and whether the client should mount its panel.js. */
+const char *ch_plugin_web_dir(const carehost_plugin_ctx *ctx);
+int ch_plugin_has_panel(const carehost_plugin_ctx *ctx);
 /* Whether the plugin's init() is running (registrations are allowed only then). */
 int ch_plugin_in_init(const carehost_plugin_ctx *ctx);
 
@@ -83,5 +94,8 @@ int ch_plugin_register_verb(carehost_plugin_ctx *ctx, const char *verb, unsigned
          : NULL)
 
 const char *ch_load_result_text(ch_load_result r);
+
+/* An export's suffix (register_export): "." or "/" then [a-z0-9_.-]{1,32}. */
+int ch_plugin_valid_export_suffix(const char *suffix);
 
 #endif

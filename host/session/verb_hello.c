@@ -13,9 +13,11 @@ static json_t *describe_plugin(carehost_plugin_ctx *ctx)
     json_t *verbs = json_array();
     for (size_t i = 0; i < ch_plugin_verb_count(ctx); i++)
         json_array_append_new(verbs, json_string(ch_plugin_verb_at(ctx, i)->name));
-    return json_pack("{s:s, s:s, s:s, s:o}", "name", ch_plugin_name(ctx), "version",
+    /* panel: whether the client mounts /plugins/<name>/panel.js (plugins/plugin_web.h). */
+    return json_pack("{s:s, s:s, s:s, s:o, s:b}", "name", ch_plugin_name(ctx), "version",
                      ch_plugin_version(ctx), "description",
-                     desc->description ? desc->description : "", "verbs", verbs);
+                     desc->description ? desc->description : "", "verbs", verbs, "panel",
+                     ch_plugin_has_panel(ctx));
 }
 
 void ch_verb_hello(ch_host *h, ch_conn *c, const ch_envelope *env)

@@ -83,7 +83,8 @@
  * caller still owns its reference. Strings in carehost_peer are valid only
  * during the callback; copy them to keep them.
  *
- * Loading. The host dlopen()s every .so in its plugin folder with RTLD_NOW |
+ * Loading. The host dlopen()s every .so in its plugin folders (one or more,
+ * searched in order; the first plugin of a name wins) with RTLD_NOW |
  * RTLD_LOCAL, so a missing symbol fails at load, not in the middle of a
  * session, and plugins cannot see one another's symbols. Before it calls
  * anything it checks the entry symbol, the major version, the struct size and
@@ -92,7 +93,9 @@
  * that fails a check, or whose init() returns non-zero, is refused with one
  * line at error level naming the file and the reason, and the host serves on
  * without it (libwebsockets logged such refusals at info level, where nobody
- * saw them).
+ * saw them). `carehost --check-plugin FILE` runs the same checks and init on
+ * one plugin alone, without a store or a network, and prints what it declares
+ * and every problem.
  *
  * Lifetime. The host never dlclose()s a plugin while the process serves
  * clients: plugins are unloaded only after shutdown() at process exit, when
@@ -119,7 +122,7 @@ extern "C" {
 /** Major version: changes only for breaking changes; host and plugin must match. */
 #define CAREHOST_PLUGIN_ABI_MAJOR 1
 /** Minor version: grows when members are appended to a struct. */
-#define CAREHOST_PLUGIN_ABI_MINOR 3
+#define CAREHOST_PLUGIN_ABI_MINOR 4
 
 /** The one symbol the host looks up in every plugin, as a string for dlsym(). */
 #define CAREHOST_PLUGIN_ENTRY_SYMBOL "carehost_plugin_entry"
@@ -329,6 +332,19 @@ typedef enum carehost_log_level {
 
 /** Flags for register_verb. */
 #define CAREHOST_VERB_IN_SESSION 0x1u /**< the sender must have joined a session */
+
+/**
+ * (1.4) Flags for carehost_plugin.flags: what the host should know about a
+ * plugin before it calls it.
+ */
+/** The plugin ships a browser panel, web/panel.js (served at /plugins/<name>/).
+ *  Without it the client shows nothing for the plugin. A plugin built against
+ *  an older header is asked no question: the host looks for the file. */
+#define CAREHOST_PLUGIN_HAS_PANEL 0x1u
+/** The plugin cannot be replaced while the daemon runs (it holds state it
+ *  cannot hand over, or a library that does not unload): a reload is refused
+ *  with carehost_plugin.no_reload_reason, and it changes only on a restart. */
+#define CAREHOST_PLUGIN_NO_LIVE_RELOAD 0x2u
 
 /** A timer callback: runs on the event-loop thread. */
 typedef void (*carehost_timer_fn)(carehost_plugin_ctx *ctx, carehost_timer timer, void *data);
@@ -566,6 +582,23 @@ typedef struct carehost_host_api {
                           const char *content_type, const char *filename, const char *body,
                           size_t len);
 
+    /* --- ABI 1.4: settings --- */
+
+    /**
+     * A setting from the clinic's configuration file, in the section named
+     * after the plugin:
+     *
+     *     [cbt]
+     *     templates = /etc/carehost/cbt
+     *
+     * setting(ctx, "templates") returns "/etc/carehost/cbt", or NULL when the
+     * key is not set (the plugin chooses its default). The string belongs to
+     * the host and stays valid until shutdown; it does not change while the
+     * plugin is loaded (a reload reads the file again). Keys are
+     * [a-z0-9_-]{1,64}. Callable from init() on.
+     */
+    const char *(*setting)(carehost_plugin_ctx *ctx, const char *key);
+
     /* New members are appended here, with the minor version that added them. */
 } carehost_host_api;
 
@@ -646,6 +679,15 @@ typedef struct carehost_plugin {
      */
     void (*participant_waiting)(carehost_plugin_ctx *ctx, const carehost_peer *peer,
                                 const char *session, int arrived);
+
+    /* --- ABI 1.4 --- */
+
+    /** CAREHOST_PLUGIN_* flags (HAS_PANEL, NO_LIVE_RELOAD); 0 for none. */
+    unsigned flags;
+
+    /** With CAREHOST_PLUGIN_NO_LIVE_RELOAD: one sentence saying why, shown to
+     *  whoever asks for a reload (e.g. "holds a licence server connection"). */
+    const char *no_reload_reason;
 
     /* New members are appended here, with the minor version that added them. */
 } carehost_plugin;

@@ -370,4 +370,5 @@ CAREHOST_PLUGIN_DEFINE(.name = "attendance", .version = "1.0.0",
                        .init = att_init, .shutdown = att_shutdown,
                        .session_opened = on_opened,
                        .participant_joined = on_joined, .participant_left = on_left,
-                       .handle_message = att_verbs_handle, .participant_waiting = on_waiting);
+                       .handle_message = att_verbs_handle, .participant_waiting = on_waiting,
+                       .flags = CAREHOST_PLUGIN_HAS_PANEL); /* web/panel.js */

@@ -1,5 +1,8 @@
 /* echo -- the small plugin the tests use: echo text back, count per session,
- * and answer later from a host timer. It uses only <carehost/plugin.h>. */
+ * and answer later from a host timer. It uses only <carehost/plugin.h>.
+ *
+ * Settings (ABI 1.4), in the config file's [echo] section:
+ *   greeting = TEXT   added to every `say` reply as "greeting" (none by default) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +10,7 @@
 #include <carehost/plugin.h>
 
 static const carehost_host_api *host;
+static const char *greeting; /* the [echo] greeting setting, or NULL; the host owns it */
 
 /* One counter per session that has counted; a short list is plenty here. */
 typedef struct counter {
@@ -248,6 +252,8 @@ static void echo_message(carehost_plugin_ctx *ctx, const carehost_peer *from, co
         return;
     if (strcmp(verb, "say") == 0) {
         json_t *fields = json_pack("{s:O}", "text", json_object_get(msg, "text"));
+        if (greeting)
+            json_object_set_new(fields, "greeting", json_string(greeting));
         host->reply(ctx, req, fields);
         json_decref(fields);
     } else if (strcmp(verb, "count") == 0 || strcmp(verb, "reset") == 0) {
@@ -279,6 +285,8 @@ static void echo_message(carehost_plugin_ctx *ctx, const carehost_peer *from, co
 static int echo_init(carehost_plugin_ctx *ctx, const carehost_host_api *api)
 {
     host = api;
+    /* A member added in 1.4: an older host has no settings, and echo has no greeting there. */
+    greeting = CAREHOST_HOST_HAS(host, setting) ? host->setting(ctx, "greeting") : NULL;
     json_t *text = json_pack("{s:{s:s, s:i, s:i}}", "text", "type", "string", "min", 1, "max", 500);
     json_t *later_fields = json_pack("{s:{s:s, s:i, s:i}, s:{s:s, s:i, s:i}}", "text", "type",
                                      "string", "min", 1, "max", 500, "ms", "type", "integer",
@@ -329,4 +337,5 @@ static void echo_shutdown(carehost_plugin_ctx *ctx)
 CAREHOST_PLUGIN_DEFINE(.name = "echo", .version = "1.0.0",
                        .description = "Echoes text and keeps a shared count (for tests)",
                        .init = echo_init, .shutdown = echo_shutdown,
-                       .handle_message = echo_message);
+                       .handle_message = echo_message,
+                       .flags = CAREHOST_PLUGIN_HAS_PANEL); /* web/panel.js */

@@ -75,7 +75,9 @@ START_TEST(defaults)
     ck_assert_str_eq(cfg.tls_cert, "");
     ck_assert_str_eq(cfg.tls_key, "");
     ck_assert_str_eq(cfg.port_file, "");
-    ck_assert(cfg.plugins_dir[0] != '\0');
+    ck_assert_uint_eq(cfg.plugins_dir_count, 1);
+    ck_assert(cfg.plugins_dirs[0][0] != '\0');
+    ck_assert_ptr_null(cfg.settings);
     ck_assert(cfg.web_dir[0] != '\0');
     ck_assert(cfg.data_dir[0] != '\0');
     ck_assert(cfg.plugin_web_dir[0] != '\0');
@@ -121,10 +123,11 @@ END_TEST
 START_TEST(simple_options)
 {
     ch_config cfg;
+    ensure_tmpdir(); /* a --plugins folder must exist */
     char *argv[] = {"carehost", "--demo", "--log-level", "debug", "--rate-limit", "5",
                     "--rate-burst", "7", "--group-capacity", "4", "--chat-max-chars", "300",
                     "--max-message-bytes", "4096", "--port-file", "/tmp/port",
-                    "--plugins", "/opt/p", "--web", "/opt/w", "--data-dir", "/opt/d",
+                    "--plugins", TEST_TMPDIR, "--web", "/opt/w", "--data-dir", "/opt/d",
                     "--plugin-web", "/opt/pw", "--outbox-max-bytes", "200000"};
     ck_assert_int_eq(parse(&cfg, ARGC(argv), argv), CH_CONFIG_RUN);
     ck_assert_int_eq(cfg.demo, 1);
@@ -135,7 +138,8 @@ START_TEST(simple_options)
     ck_assert_uint_eq(cfg.chat_max_chars, 300);
     ck_assert_uint_eq(cfg.max_message_bytes, 4096);
     ck_assert_str_eq(cfg.port_file, "/tmp/port");
-    ck_assert_str_eq(cfg.plugins_dir, "/opt/p");
+    ck_assert_uint_eq(cfg.plugins_dir_count, 1);
+    ck_assert_str_eq(cfg.plugins_dirs[0], TEST_TMPDIR);
     ck_assert_str_eq(cfg.web_dir, "/opt/w");
     ck_assert_str_eq(cfg.data_dir, "/opt/d");
     ck_assert_str_eq(cfg.plugin_web_dir, "/opt/pw");
@@ -475,7 +479,8 @@ START_TEST(load_file_good)
     ck_assert_int_eq(cfg.insecure, 0);
     ck_assert_uint_eq(cfg.rate_per_sec, 7);
     ck_assert_uint_eq(cfg.group_capacity, 9);
-    ck_assert_str_eq(cfg.plugins_dir, "/srv/carehost/plugins");
+    ck_assert_uint_eq(cfg.plugins_dir_count, 1);
+    ck_assert_str_eq(cfg.plugins_dirs[0], "/srv/carehost/plugins");
     /* untouched keys keep their defaults */
     ck_assert_uint_eq(cfg.rate_burst, 40);
     ck_assert_uint_eq(cfg.chat_max_chars, 2000);
@@ -494,6 +499,7 @@ static void expect_file_error(const char *name, const char *text, int line)
     snprintf(prefix, sizeof prefix, "%s:%d:", path, line);
     ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0, "error \"%s\" does not start with %s",
                   err, prefix);
+    ch_config_free(&cfg);
 }
 
 START_TEST(load_file_errors_name_file_and_line)
@@ -503,6 +509,107 @@ START_TEST(load_file_errors_name_file_and_line)
     expect_file_error("badvalue.conf", "rate-burst = many\n", 1);
     expect_file_error("badport.conf", "# a\n# b\n\nlisten = 127.0.0.1:70000\n", 4);
     expect_file_error("badbool.conf", "demo = perhaps\n", 1);
+}
+END_TEST
+
+/* --plugins again adds a folder; the command line's list replaces the file's; a
+ * folder that does not exist is refused with one line naming it. */
+START_TEST(plugins_repeatable)
+{
+    ensure_tmpdir();
+    char one[CH_PATH_MAX], two[CH_PATH_MAX];
+    snprintf(one, sizeof one, "%s/plugins-one-%ld", TEST_TMPDIR, (long)getpid());
+    snprintf(two, sizeof two, "%s/plugins-two-%ld", TEST_TMPDIR, (long)getpid());
+    mkdir(one, 0755);
+    mkdir(two, 0755);
+    ch_config cfg;
+    char *a1[] = {"carehost", "--plugins", one, "--plugins", two};
+    ck_assert_int_eq(parse(&cfg, ARGC(a1), a1), CH_CONFIG_RUN);
+    ck_assert_uint_eq(cfg.plugins_dir_count, 2);
+    ck_assert_str_eq(cfg.plugins_dirs[0], one);
+    ck_assert_str_eq(cfg.plugins_dirs[1], two);
+
+    char text[3 * CH_PATH_MAX];
+    snprintf(text, sizeof text, "plugins = %s\nplugins = %s\n", one, two);
+    const char *path = write_tmp("plugins.conf", text);
+    char *a2[] = {"carehost", "--config", (char *)path};
+    ck_assert_int_eq(parse(&cfg, ARGC(a2), a2), CH_CONFIG_RUN);
+    ck_assert_uint_eq(cfg.plugins_dir_count, 2);
+    ck_assert_str_eq(cfg.plugins_dirs[1], two);
+    char *a3[] = {"carehost", "--config", (char *)path, "--plugins", two};
+    ck_assert_int_eq(parse(&cfg, ARGC(a3), a3), CH_CONFIG_RUN);
+    ck_assert_uint_eq(cfg.plugins_dir_count, 1);
+    ck_assert_str_eq(cfg.plugins_dirs[0], two);
+
+    char missing[CH_PATH_MAX + 16];
+    snprintf(missing, sizeof missing, "%s/nothing-here", one);
+    char *a4[] = {"carehost", "--plugins", one, "--plugins", missing};
+    expect_error(ARGC(a4), a4, "a missing plugin folder");
+    ck_assert_msg(strstr(err, missing) && strstr(err, "no such directory"), "error: %s", err);
+    rmdir(one);
+    rmdir(two);
+}
+END_TEST
+
+START_TEST(check_plugin_action)
+{
+    ch_config cfg;
+    char *a1[] = {"carehost", "--check-plugin", "/some/plugin.so", "--plugin-web", "/opt/pw"};
+    ck_assert_int_eq(parse(&cfg, ARGC(a1), a1), CH_CONFIG_CHECK_PLUGIN);
+    ck_assert_str_eq(cfg.check_plugin, "/some/plugin.so");
+    ck_assert_str_eq(cfg.plugin_web_dir, "/opt/pw");
+    char *a2[] = {"carehost", "--check-plugin"};
+    expect_error(ARGC(a2), a2, "--check-plugin without a file");
+}
+END_TEST
+
+/* [plugin] sections: their keys are the plugin's settings, in file order. */
+START_TEST(plugin_sections)
+{
+    const char *path = write_tmp("sections.conf",
+                                 "group-capacity = 9\n"
+                                 "[echo]\n"
+                                 "greeting = Hello from the clinic   # trailing comment\n"
+                                 "spare-key_2 =\n"
+                                 "[ cbt ]\n"
+                                 "templates = /etc/carehost/cbt\n"
+                                 "group-capacity = 3\n");
+    ch_config cfg;
+    ch_config_defaults(&cfg);
+    memset(err, 0, sizeof err);
+    ck_assert_msg(ch_config_load_file(&cfg, path, err, sizeof err) == 0, "refused: %s", err);
+    ck_assert_uint_eq(cfg.group_capacity, 9); /* a key in a section is the plugin's, not the host's */
+    ck_assert_str_eq(ch_config_setting(&cfg, "echo", "greeting"), "Hello from the clinic");
+    ck_assert_str_eq(ch_config_setting(&cfg, "echo", "spare-key_2"), "");
+    ck_assert_str_eq(ch_config_setting(&cfg, "cbt", "templates"), "/etc/carehost/cbt");
+    ck_assert_str_eq(ch_config_setting(&cfg, "cbt", "group-capacity"), "3");
+    ck_assert_ptr_null(ch_config_setting(&cfg, "echo", "templates"));
+    ck_assert_ptr_null(ch_config_setting(&cfg, "attendance", "greeting"));
+    const char *key, *value;
+    ck_assert_int_eq(ch_config_setting_at(&cfg, "echo", 0, &key, &value), 1);
+    ck_assert_str_eq(key, "greeting");
+    ck_assert_int_eq(ch_config_setting_at(&cfg, "echo", 1, &key, &value), 1);
+    ck_assert_str_eq(key, "spare-key_2");
+    ck_assert_int_eq(ch_config_setting_at(&cfg, "echo", 2, &key, &value), 0);
+    ck_assert_int_eq(ch_config_valid_setting_key("a-b_0"), 1);
+    ck_assert_int_eq(ch_config_valid_setting_key("Greeting"), 0);
+    ck_assert_int_eq(ch_config_valid_setting_key(""), 0);
+    ch_config_free(&cfg);
+    ck_assert_ptr_null(cfg.settings);
+}
+END_TEST
+
+START_TEST(plugin_section_errors)
+{
+    expect_file_error("sec-open.conf", "demo = yes\n[echo\ngreeting = hi\n", 2);
+    expect_file_error("sec-name.conf", "[Echo]\ngreeting = hi\n", 1);
+    expect_file_error("sec-empty.conf", "[]\n", 1);
+    expect_file_error("sec-long.conf", "[abcdefghijabcdefghijabcdefghijabc]\n", 1);
+    expect_file_error("sec-key.conf", "[echo]\n\nGreeting = hi\n", 3);
+    expect_file_error("sec-key2.conf", "[echo]\nhello there = hi\n", 2);
+    expect_file_error("sec-noeq.conf", "[echo]\ngreeting\n", 2);
+    expect_file_error("sec-twice.conf", "[echo]\ngreeting = a\n[cbt]\n[echo]\ngreeting = b\n", 5);
+    ck_assert_msg(strstr(err, "already set on line 2"), "error: %s", err);
 }
 END_TEST
 
@@ -615,6 +722,10 @@ static Suite *config_suite(void)
 
     tc = tcase_create("loopback");
     tcase_add_test(tc, loopback);
+    tcase_add_test(tc, plugins_repeatable);
+    tcase_add_test(tc, check_plugin_action);
+    tcase_add_test(tc, plugin_sections);
+    tcase_add_test(tc, plugin_section_errors);
     suite_add_tcase(s, tc);
     return s;
 }

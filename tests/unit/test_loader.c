@@ -452,14 +452,15 @@ START_TEST(load_dir_loads_the_valid_ones)
     start_capture();
     size_t loaded = ch_plugins_load_dir(all, TEST_PLUGIN_DIR);
     char *log = stop_capture();
-    /* Name order: duplicate.so takes the name "good" first, frozen_v1.so loads,
-     * good.so is then the duplicate; init_fail, missing_symbol and wrong_abi fail;
-     * newer_minor.so (ABI 1.<minor+1>) loads. */
-    ck_assert_msg(loaded == 3, "loaded %zu; stderr:\n%s", loaded, log);
-    ck_assert_uint_eq(ch_plugins_count(all), 3);
+    /* Name order: bad_schema.so fails, duplicate.so takes the name "good" first,
+     * frozen_v1.so loads, good.so is then the duplicate; init_fail, missing_symbol
+     * and wrong_abi fail; newer_minor.so (ABI 1.<minor+1>) and panel_missing.so load. */
+    ck_assert_msg(loaded == 4, "loaded %zu; stderr:\n%s", loaded, log);
+    ck_assert_uint_eq(ch_plugins_count(all), 4);
     ck_assert_str_eq(ch_plugin_name(ch_plugins_at(all, 0)), "good");
     ck_assert_str_eq(ch_plugin_name(ch_plugins_at(all, 1)), "frozen");
     ck_assert_str_eq(ch_plugin_name(ch_plugins_at(all, 2)), "newer");
+    ck_assert_str_eq(ch_plugin_name(ch_plugins_at(all, 3)), "panel_missing");
     carehost_plugin_ctx *good = ch_plugins_find(all, "good");
     ck_assert_ptr_nonnull(good);
     ck_assert_msg(ends_with(ch_plugin_path(good), "/duplicate.so"), "path %s",
@@ -471,8 +472,9 @@ START_TEST(load_dir_loads_the_valid_ones)
     ck_assert_ptr_null(ch_plugins_find(all, "missing_symbol"));
 
     /* every refused file is named in an error line */
-    const char *refused[] = {"good.so", "init_fail.so", "missing_symbol.so", "wrong_abi.so"};
-    for (size_t i = 0; i < 4; i++)
+    const char *refused[] = {"good.so", "init_fail.so", "missing_symbol.so", "wrong_abi.so",
+                             "bad_schema.so"};
+    for (size_t i = 0; i < 5; i++)
         ck_assert_msg(strstr(log, refused[i]) != NULL, "no log line names %s; stderr:\n%s",
                       refused[i], log);
 
@@ -528,6 +530,63 @@ START_TEST(load_dir_build_tree_layout)
     rmdir(libs);
     rmdir(sub);
     rmdir(dir);
+}
+END_TEST
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Each plugin's web folder is found beside it (plugins/plugin_web.h), and
+ * whether it has a panel comes from its flags (1.4) or from the file (older). */
+START_TEST(web_folder_beside_the_plugin)
+{
+    char dir[1024], p[8][1200];
+    snprintf(dir, sizeof dir, "%s/web-%ld", TEST_TMPDIR, (long)getpid());
+    snprintf(p[0], sizeof p[0], "%s/frozen.web", dir);           /* DIR/<name>.web/ */
+    snprintf(p[1], sizeof p[1], "%s/frozen.web/panel.js", dir);
+    snprintf(p[2], sizeof p[2], "%s/frozen_v1.so", dir);
+    snprintf(p[3], sizeof p[3], "%s/good", dir);                 /* DIR/<name>/web/ */
+    snprintf(p[4], sizeof p[4], "%s/good/web", dir);
+    snprintf(p[5], sizeof p[5], "%s/good/web/panel.js", dir);
+    snprintf(p[6], sizeof p[6], "%s/good.so", dir);
+    snprintf(p[7], sizeof p[7], "%s/panel_missing.so", dir);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    ck_assert_int_eq(mkdir(p[0], 0755), 0);
+    ck_assert_int_eq(mkdir(p[3], 0755), 0);
+    ck_assert_int_eq(mkdir(p[4], 0755), 0);
+    write_text(p[1], "export function mount() {}\n");
+    write_text(p[5], "export function mount() {}\n");
+    copy_file(PLUGIN("frozen_v1"), p[2]);
+    copy_file(PLUGIN("good"), p[6]);
+    copy_file(PLUGIN("panel_missing"), p[7]);
+
+    ch_plugins *all = ch_plugins_new(&test_api);
+    ch_plugins_set_web_fallback(all, TEST_TMPDIR "/no-such-web");
+    start_capture();
+    ck_assert_uint_eq(ch_plugins_load_dir(all, dir), 3);
+    char *log = stop_capture();
+    /* A 1.0 plugin: the host looks for the file, and finds it in DIR/frozen.web/. */
+    carehost_plugin_ctx *frozen = ch_plugins_find(all, "frozen");
+    ck_assert_str_eq(ch_plugin_web_dir(frozen), p[0]);
+    ck_assert_int_eq(ch_plugin_has_panel(frozen), 1);
+    /* A 1.4 plugin without CAREHOST_PLUGIN_HAS_PANEL: no panel, though the file is there. */
+    carehost_plugin_ctx *good = ch_plugins_find(all, "good");
+    ck_assert_str_eq(ch_plugin_web_dir(good), p[4]);
+    ck_assert_int_eq(ch_plugin_has_panel(good), 0);
+    /* Declared but missing: the fallback folder, a panel, and a warning saying so. */
+    carehost_plugin_ctx *missing = ch_plugins_find(all, "panel_missing");
+    ck_assert_str_eq(ch_plugin_web_dir(missing), TEST_TMPDIR "/no-such-web/panel_missing/web");
+    ck_assert_int_eq(ch_plugin_has_panel(missing), 1);
+    ck_assert_msg(strstr(log, "WARN") && strstr(log, "panel_missing declares a panel"), "log:\n%s", log);
+    ch_plugins_free(all);
+
+    unlink(p[1]), unlink(p[2]), unlink(p[5]), unlink(p[6]), unlink(p[7]);
+    rmdir(p[0]), rmdir(p[4]), rmdir(p[3]), rmdir(dir);
 }
 END_TEST
 
@@ -606,6 +665,7 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, load_dir_loads_the_valid_ones);
     tcase_add_test(tc, load_dir_build_tree_layout);
     tcase_add_test(tc, load_dir_missing_dir);
+    tcase_add_test(tc, web_folder_beside_the_plugin);
     tcase_add_test(tc, refusals_are_logged);
     tcase_add_test(tc, result_texts);
     suite_add_tcase(s, tc);

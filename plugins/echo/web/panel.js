@@ -1,5 +1,6 @@
 // The echo plugin's panel: a shared counter everyone in the session sees (used by the tests).
-// mount(container, api): api = { request(obj), on(type, handler), session() }.
+// mount(container, api): api = { request(obj), on(type, handler), session() }; unmount(container)
+// before a reloaded echo takes its place (it keeps nothing, so it only counts the calls, for the tests).
 // All text goes in with textContent, never innerHTML.
 
 function el(tag, attrs = {}, text) {
@@ -56,4 +57,8 @@ export function mount(container, api) {
       button.disabled = false;
     }
   });
+}
+
+export function unmount(container) {
+  container.dataset.unmounted = String(Number(container.dataset.unmounted || 0) + 1);
 }
