@@ -11,7 +11,7 @@ const net = require('node:net');
 const path = require('node:path');
 const {
   connectAs, tmpDir, waitFor, withTrackedHost, assertReply, assertError,
-} = require('../protocol/harness.cjs');
+} = require('./harness.cjs');
 
 const CTL = process.env.CAREHOSTCTL_BIN;
 const BUILT = process.env.CAREHOST_PLUGINS; // <build>/plugins
