@@ -185,6 +185,37 @@ describe('plugin reload', () => {
     });
   });
 
+  it('messages sent while the old version finishes what it owes wait, then go to the new one in order', async () => {
+    const dir = pluginDir();
+    await withTrackedHost({ plugins: dir, args: HOST_ARGS }, async (host, track) => {
+      const c = track(await connectAs(host, 'casey'));
+      c.send({ type: 'echo.later', id: 1, text: 'owed', ms: 1500 });
+      place(dir, variant('echo_v2'));
+      const done = reload(host, 'echo');
+      // Keep talking until the owed answer came: what is sent once the old version retires waits.
+      let id = 100;
+      while (!c.inbox.find((m) => m.re === 1)) {
+        c.send({ type: 'echo.say', id: ++id, text: `m${id}` });
+        await new Promise((r) => { setTimeout(r, 20); });
+      }
+      const r = await done;
+      assert.equal(r.status, 0, r.stderr);
+      await waitFor(() => c.inbox.filter((m) => m.re > 100).length === id - 100, 10000, 'every answer');
+      const order = c.inbox.filter((m) => m.re === 1 || m.re > 100).map((m) => m.re);
+      const says = order.filter((re) => re > 100);
+      assert.deepEqual(says, [...says].sort((a, b) => a - b), 'answers in the order sent');
+      assert.equal(new Set(says).size, id - 100, 'each answered once');
+      // Some were held: answered only after the old version's owed answer.
+      // (Sent 20 ms apart over ~1.5 s: without the hold at most one could cross the owed answer.)
+      const after = order.length - 1 - order.indexOf(1);
+      assert.ok(after >= 5, `messages waited for the reload (${after} after the owed answer): ${order.join(' ')}`);
+      for (const m of c.inbox.filter((x) => x.re > 100)) {
+        assertReply(m, `say ${m.re}`);
+        assert.equal(m.text, `m${m.re}`);
+      }
+    });
+  });
+
   const broken = [
     ['whose init fails', () => variant('echo_init_fails'), /init failed: init returned -1/],
     ['that drops a verb', () => variant('echo_drops_verb'), /no longer declares a verb .*'echo\.reset'/],
