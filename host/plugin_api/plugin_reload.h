@@ -31,7 +31,8 @@
 
 #include "host.h"
 
-/* How long a retiring instance may take to answer the requests it owes. */
+/* How long a retiring instance may take to answer the requests it owes (the
+ * environment's CAREHOST_RELOAD_ANSWER_MS overrides it, for tests). */
 #define CH_RELOAD_ANSWER_MS 5000
 
 /* The outcome of one reload: ok with the new version in text, or not ok with

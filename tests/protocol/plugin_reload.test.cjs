@@ -216,6 +216,23 @@ describe('plugin reload', () => {
     });
   });
 
+  it('what the old version still owes after the grace period is answered plugin_reloaded', async () => {
+    const dir = pluginDir();
+    await withTrackedHost({ plugins: dir, args: HOST_ARGS, env: { CAREHOST_RELOAD_ANSWER_MS: '200' } }, async (host, track) => {
+      const c = track(await connectAs(host, 'casey'));
+      c.send({ type: 'echo.later', id: 1, text: 'too late', ms: 3000 });
+      place(dir, variant('echo_v2'));
+      const r = await reload(host, 'echo');
+      assert.equal(r.status, 0, r.stderr);
+      assertError(await c.next((m) => m.re === 1), 'plugin_reloaded', 1);
+      assert.match(host.stderr(), /plugin echo: 1 request still unanswered when its replacement was due/);
+      const say = await c.request({ type: 'echo.later', text: 'new', ms: 3100 });
+      assertReply(say, 'the new version answers');
+      // By now the old version's 3 s timer would have fired: it was cancelled before its code went.
+      assert.equal(c.inbox.filter((m) => m.re === 1).length, 0, 'no second answer');
+    });
+  });
+
   const broken = [
     ['whose init fails', () => variant('echo_init_fails'), /init failed: init returned -1/],
     ['that drops a verb', () => variant('echo_drops_verb'), /no longer declares a verb .*'echo\.reset'/],
