@@ -1,6 +1,6 @@
 /* server.c -- the daemon's life: set up state, plugins and libwebsockets; run
- * the event loop; on SIGINT/SIGTERM close every client with a reason, tell
- * plugins, and free everything. */
+ * the event loop; on SIGHUP reload every plugin; on SIGINT/SIGTERM close every
+ * client with a reason, tell plugins, and free everything. */
 #include "server.h"
 
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "autoconfig.h"
+#include "control.h"
 #include "api/routes.h"
 #include "auth/signin.h"
 #include "net/conn.h"
@@ -30,6 +31,8 @@
 #include "log.h"
 #include "plugins/plugin_calls.h"
 #include "plugin_api/host_api.h"
+#include "plugin_api/plugin_reload.h"
+#include "plugins/plugin_image.h"
 #include "store/store.h"
 #include "store/store_worker.h"
 #include "plugin_api/timers.h"
@@ -40,11 +43,14 @@
 
 static ch_host host;
 ch_host *ch_the_host = &host;
+static volatile sig_atomic_t reload_asked; /* SIGHUP: the loop reloads every plugin */
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    host.stopping = 1;
+    if (sig == SIGHUP)
+        reload_asked = 1;
+    else
+        host.stopping = 1;
     if (host.lws)
         lws_cancel_service(host.lws); /* wakes the loop; safe from a signal handler */
 }
@@ -159,6 +165,20 @@ static int open_store(ch_host *h)
     return 0;
 }
 
+/* Plugins are mapped from private copies in <data-dir>/plugin-images
+ * (plugins/plugin_image.h): replacing an installed file never touches code the
+ * daemon runs, and a reload maps the new file for sure. */
+static int use_plugin_images(ch_host *h)
+{
+    char dir[CH_PATH_MAX + 16], why[512] = "out of memory";
+    snprintf(dir, sizeof dir, "%s/plugin-images", h->cfg.data_dir);
+    if (ch_plugin_images_prepare(dir, why, sizeof why) || ch_plugins_set_image_dir(h->plugins, dir)) {
+        ch_error("cannot prepare the plugin image folder: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
 /* / and every loaded plugin's panel under /plugins/<name>/. */
 static const struct lws_http_mount *plugin_mounts(ch_host *h)
 {
@@ -226,6 +246,8 @@ static int setup(ch_host *h)
     if (!h->plugins)
         return -1;
     ch_plugins_set_unload_hook(h->plugins, unload_hook, h);
+    if (use_plugin_images(h))
+        return -1;
     ch_plugins_set_web_fallback(h->plugins, h->cfg.plugin_web_dir);
     for (size_t i = 0; i < h->cfg.plugins_dir_count; i++) { /* in order: the first of a name wins */
         const char *dir = h->cfg.plugins_dirs[i];
@@ -257,6 +279,7 @@ static int setup(ch_host *h)
         return -1;
     }
     int port = lws_get_vhost_listen_port(h->vhost);
+    ch_control_start(h); /* without it the daemon still serves; SIGHUP still reloads */
     for (size_t i = 0; i < ch_sessions_count(h->sessions); i++)
         ch_plugin_host_session_opened(h, ch_sessions_at(h->sessions, i));
     ch_info("carehost %s listening on %s://%s%s%s:%d/", PACKAGE_VERSION,
@@ -311,6 +334,8 @@ static void teardown(ch_host *h)
     h->work = NULL;
     ch_store_worker_stop(h->store);
     h->store = NULL;
+    ch_plugin_reload_abort_all(h); /* nothing is owed to a plugin any more */
+    ch_control_stop();
     if (h->lws) {
         lws_context_destroy(h->lws); /* closes what is left; plugins still hear of it */
         h->lws = NULL;
@@ -345,12 +370,19 @@ int ch_server_run(const ch_config *cfg)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     int status = 0;
     if (setup(&host) == 0) {
-        while (!host.stopping)
+        while (!host.stopping) {
             serve_turn(&host);
+            if (reload_asked) {
+                reload_asked = 0;
+                ch_info("SIGHUP: reloading plugins");
+                ch_plugin_reload_all(&host);
+            }
+        }
         drain(&host);
     } else {
         status = 1;

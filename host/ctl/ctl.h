@@ -101,6 +101,15 @@ int ctl_cmd_rekey(ctl_ctx *ctx, int argc, char **argv);
 int ctl_cmd_user(ctl_ctx *ctx, int argc, char **argv);    /* cmd_user.c */
 int ctl_cmd_session(ctl_ctx *ctx, int argc, char **argv); /* cmd_session.c */
 int ctl_cmd_attendance(ctl_ctx *ctx, int argc, char **argv); /* cmd_attendance.c */
+int ctl_cmd_plugin(ctl_ctx *ctx, int argc, char **argv);  /* cmd_plugin.c */
+
+/* plugin_check.c: check a plugin file as the daemon's loader does before init
+ * (in a child process). 0 with its name and version, or -1 with the reason. */
+typedef struct ctl_plugin_info {
+    char name[33];
+    char version[64];
+} ctl_plugin_info;
+int ctl_check_plugin(const char *path, ctl_plugin_info *info, char *why, size_t whylen);
 
 /* passwords.c. A password read with --password-stdin: one line, the newline
  * dropped, CTL_PASSWORD_MIN characters or more. Returns CTL_EXIT_OK, or prints

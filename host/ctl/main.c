@@ -22,6 +22,9 @@ static const command commands[] = {
     {"user", ctl_cmd_user, "user ACTION         manage accounts: add, list, disable, enable, reset"},
     {"session", ctl_cmd_session, "session ACTION      schedule sessions and enrol people: add, list"},
     {"attendance", ctl_cmd_attendance, "attendance export   write session attendance as CSV (the attendance plugin's export)"},
+    {"plugin", ctl_cmd_plugin, "plugin reload NAME  replace a plugin in the running daemon (--all: every plugin)\n"
+                               "  plugin install FILE check a plugin and install it safely, then reload it\n"
+                               "  plugin list         the running daemon's plugins and versions"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

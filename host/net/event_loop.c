@@ -158,6 +158,8 @@ void ch_event_loop_attach(struct lws_context *cx)
     window_start_us = now_us();
 }
 
+struct ev_loop *ch_event_loop_ev(void) { return loop; }
+
 void ch_event_loop_run_once(void)
 {
     ev_run(loop, EVRUN_ONCE);

@@ -30,6 +30,11 @@ double ch_event_loop_busy(void);
 /* Make the next wait end within us microseconds (an earlier request stands). */
 void ch_event_loop_wake_in(uint64_t us);
 
+/* The libev loop itself, for the few watchers of our own (the control
+ * socket, control.c); NULL before ch_event_loop_init. */
+struct ev_loop;
+struct ev_loop *ch_event_loop_ev(void);
+
 /* After lws_context_destroy: stop our watchers and free the loop. */
 void ch_event_loop_finish(void);
 

@@ -35,12 +35,20 @@ static export_entry exports[EXPORTS_MAX];
 static size_t nexports;
 static pending_export *pending;
 
+/* The entry for path. While a plugin is being replaced, both instances have
+ * one: the serving instance's (the one in the registry) wins. */
 static const export_entry *find_export(const char *path, size_t len)
 {
-    for (size_t i = 0; i < nexports; i++)
-        if (strlen(exports[i].path) == len && memcmp(exports[i].path, path, len) == 0)
-            return &exports[i];
-    return NULL;
+    const export_entry *found = NULL;
+    for (size_t i = 0; i < nexports; i++) {
+        if (strlen(exports[i].path) != len || memcmp(exports[i].path, path, len) != 0)
+            continue;
+        found = &exports[i];
+        if (!ch_the_host->plugins ||
+            ch_plugins_find(ch_the_host->plugins, ch_plugin_name(found->ctx)) == found->ctx)
+            break;
+    }
+    return found;
 }
 
 int ch_plugin_export_register(carehost_plugin_ctx *ctx, const char *suffix, unsigned roles,
@@ -55,8 +63,12 @@ int ch_plugin_export_register(carehost_plugin_ctx *ctx, const char *suffix, unsi
     }
     char path[sizeof exports[0].path];
     snprintf(path, sizeof path, "%s%s", ch_plugin_name(ctx), suffix);
-    if (find_export(path, strlen(path)))
-        return CAREHOST_EEXIST;
+    /* A new instance being loaded to replace the running one registers the same
+     * paths: it gets entries of its own, served once it is in the registry. */
+    for (size_t i = 0; i < nexports; i++)
+        if (strcmp(exports[i].path, path) == 0 &&
+            (exports[i].ctx == ctx || strcmp(ch_plugin_name(exports[i].ctx), ch_plugin_name(ctx)) != 0))
+            return CAREHOST_EEXIST;
     if (nexports == EXPORTS_MAX)
         return CAREHOST_ENOMEM;
     export_entry *e = &exports[nexports++];

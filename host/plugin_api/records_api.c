@@ -292,16 +292,20 @@ static void finish_job(void *arg, int worker_status)
     else if (status == CAREHOST_EIO)
         ch_error("plugin %s: the store failed a %s", j->plugin,
                  j->op == OP_PUT ? "write" : j->op == OP_DELETE ? "delete" : "read");
-    j->done(j->ctx, status, status == CAREHOST_OK ? j->data : NULL, j->done_data);
+    carehost_plugin_ctx *ctx = j->ctx;
+    j->done(ctx, status, status == CAREHOST_OK ? j->data : NULL, j->done_data);
     job_free(j);
+    ch_plugin_work_end(ctx); /* a plugin being replaced is unloaded only once this is 0 */
 }
 
 static int submit(record_job *j)
 {
+    carehost_plugin_ctx *ctx = j->ctx; /* j is the storage thread's once submitted */
     if (!ch_the_host->store || ch_store_worker_submit(ch_the_host->store, run_job, finish_job, j)) {
         job_free(j);
         return CAREHOST_ESTATE;
     }
+    ch_plugin_work_begin(ctx);
     return CAREHOST_OK;
 }
 

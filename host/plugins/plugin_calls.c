@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "auth/user_cache.h"
+#include "plugin_hold.h"
 
 /* A request awaiting its plugin's answer. Kept in a small open-addressing-free
  * table: a singly linked list per bucket, keyed by request id. */
@@ -66,6 +67,37 @@ void ch_plugin_host_forget_participant(ch_host *h, uint64_t participant)
     }
 }
 
+size_t ch_plugin_requests_pending(ch_host *h, const carehost_plugin_ctx *ctx)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < REQUEST_BUCKETS; i++)
+        for (const pending *p = h->requests->buckets[i]; p; p = p->next)
+            n += p->plugin == ctx;
+    return n;
+}
+
+size_t ch_plugin_requests_fail(ch_host *h, const carehost_plugin_ctx *ctx, const char *code,
+                               const char *message)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < REQUEST_BUCKETS; i++) {
+        for (pending **p = &h->requests->buckets[i]; *p;) {
+            if ((*p)->plugin != ctx) {
+                p = &(*p)->next;
+                continue;
+            }
+            pending *gone = *p;
+            *p = gone->next;
+            ch_conn *c = ch_conns_find(h->conns, gone->participant);
+            if (c)
+                ch_conn_error(c, gone->has_id, gone->msg_id, code, message);
+            free(gone);
+            n++;
+        }
+    }
+    return n;
+}
+
 int ch_plugin_calls_init(ch_host *h)
 {
     h->requests = calloc(1, sizeof *h->requests);
@@ -106,6 +138,12 @@ static carehost_peer peer_of(const ch_conn *c)
 void ch_plugin_host_deliver(ch_host *h, carehost_plugin_ctx *ctx, ch_conn *c, const char *verb,
                             const ch_envelope *env)
 {
+    if (ch_plugin_retiring(ctx)) { /* being replaced: the new instance gets it (plugin_hold.h) */
+        if (ch_plugin_hold_push(ctx, c, verb, env))
+            ch_conn_error(c, env->has_id, env->id, "busy",
+                          "The plugin is being updated and has too much waiting; please try again.");
+        return;
+    }
     pending *p = calloc(1, sizeof *p);
     if (!p) {
         ch_conn_error(c, env->has_id, env->id, "internal_error", "The server is out of memory.");
@@ -182,4 +220,35 @@ void ch_plugin_host_session_closed(ch_host *h, const ch_session *s)
 {
     carehost_session_info info = session_info(s);
     NOTIFY_PLUGINS(h, session_closed, &info);
+}
+
+/* A new instance after a reload hears the world as it is now, as if it had been
+ * loaded at start and everyone had come since: every session, who is in each
+ * session proper, and who waits in each waiting room (in arrival order). */
+void ch_plugin_host_replay(ch_host *h, carehost_plugin_ctx *ctx)
+{
+    const carehost_plugin *d = ch_plugin_desc(ctx);
+    __typeof__(d->session_opened) opened = CH_PLUGIN_CB(d, session_opened);
+    __typeof__(d->participant_joined) joined = CH_PLUGIN_CB(d, participant_joined);
+    __typeof__(d->participant_waiting) waiting = CH_PLUGIN_CB(d, participant_waiting);
+    for (size_t i = 0; i < ch_sessions_count(h->sessions); i++) {
+        const ch_session *s = ch_sessions_at(h->sessions, i);
+        carehost_session_info info = session_info(s);
+        if (opened)
+            opened(ctx, &info);
+        for (size_t m = 0; joined && m < ch_session_size(s); m++) {
+            const ch_conn *c = ch_conns_find(h->conns, ch_session_member(s, m));
+            if (c) {
+                carehost_peer peer = peer_of(c);
+                joined(ctx, &peer);
+            }
+        }
+        for (size_t w = 0; waiting && w < ch_session_waiting_count(s); w++) {
+            const ch_conn *c = ch_conns_find(h->conns, ch_session_waiting_at(s, w, NULL));
+            if (c) {
+                carehost_peer peer = peer_of(c);
+                waiting(ctx, &peer, ch_session_id(s), 1);
+            }
+        }
+    }
 }

@@ -31,6 +31,13 @@ void ch_plugin_host_deliver(ch_host *h, carehost_plugin_ctx *ctx, ch_conn *c, co
 int ch_plugin_request_take(ch_host *h, const carehost_plugin_ctx *ctx, carehost_request req,
                            uint64_t *participant, int *has_id, int64_t *msg_id);
 
+/* Requests of plugin instance ctx still awaiting its answer. */
+size_t ch_plugin_requests_pending(ch_host *h, const carehost_plugin_ctx *ctx);
+/* Answer every request still pending for ctx with the error code and message
+ * (the instance is going away); returns how many. */
+size_t ch_plugin_requests_fail(ch_host *h, const carehost_plugin_ctx *ctx, const char *code,
+                               const char *message);
+
 /* Forget every pending request of a participant who left (answers become ENOENT). */
 void ch_plugin_host_forget_participant(ch_host *h, uint64_t participant);
 
@@ -41,5 +48,9 @@ void ch_plugin_host_left(ch_host *h, const ch_conn *c);
 void ch_plugin_host_waiting(ch_host *h, const ch_conn *c, const ch_session *s, int arrived);
 void ch_plugin_host_session_opened(ch_host *h, const ch_session *s);
 void ch_plugin_host_session_closed(ch_host *h, const ch_session *s);
+/* Tell one new instance (after a reload) the world as it is: session_opened for
+ * every session, participant_joined for everyone in a session proper,
+ * participant_waiting (arrived = 1) for everyone waiting. */
+void ch_plugin_host_replay(ch_host *h, carehost_plugin_ctx *ctx);
 
 #endif

@@ -518,7 +518,7 @@ int ch_plugin_check(const char *path, const ch_config *cfg, FILE *out)
             print_verbs(out, named ? desc->name : "?");
             print_exports(out, named ? desc->name : "?");
             if (!loaded)
-                problem("the host refuses it: %s", ch_plugins_last_refusal(all));
+                problem("the host refuses it: %s", ch_plugins_refusal(all));
             if (named) {
                 check_panel(out, desc, path, cfg);
                 print_settings(out, desc->name, cfg);

@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
 #include "plugin_web.h"
+#include "plugin_image.h"
 
 #define MAX_VERBS 64
 
@@ -26,6 +28,8 @@ struct carehost_plugin_ctx {
     int in_init;                  /* register_verb is allowed only now */
     int init_called;              /* the plugin may hold host resources (timers) */
     int verb_error;               /* a bad register_verb refuses the plugin */
+    int retiring;                 /* being replaced: messages for it are held (plugin_hold.h) */
+    unsigned work;                /* store calls in flight: callbacks into its code still owed */
     ch_plugin_verb verbs[MAX_VERBS];
     size_t verb_count;
     char web_dir[CH_PATH_MAX];    /* plugin_web.h: served at /plugins/<name>/ */
@@ -39,7 +43,8 @@ struct ch_plugins {
     carehost_plugin_ctx **items;
     size_t count, cap;
     char web_fallback[CH_PATH_MAX]; /* --plugin-web: holds <name>/web/ */
-    char last_refusal[512];         /* why the last load_file failed */
+    char *image_dir;              /* where private copies are mapped from (plugin_image.h) */
+    char refusal[512];            /* why the last load was refused */
 };
 
 /* A plugin or verb name: a protocol word of at most CAREHOST_PLUGIN_NAME_MAX bytes. */
@@ -76,6 +81,8 @@ const char *ch_load_result_text(ch_load_result r)
     case CH_LOAD_MISSING_CALLBACK: return "a mandatory callback is missing";
     case CH_LOAD_DUPLICATE_NAME: return "another loaded plugin has the same name";
     case CH_LOAD_INIT_FAILED: return "its init failed";
+    case CH_LOAD_DROPPED_VERB: return "it no longer declares a verb the loaded version declares "
+                                      "(clients may still send it)";
     }
     return "unknown";
 }
@@ -111,35 +118,61 @@ static ch_load_result refuse(carehost_plugin_ctx *ctx, const char *path, ch_load
                              const char *detail)
 {
     ch_plugins *all = ctx->owner;
-    snprintf(all->last_refusal, sizeof all->last_refusal, "%s%s%s", ch_load_result_text(r),
+    snprintf(all->refusal, sizeof all->refusal, "%s%s%.400s", ch_load_result_text(r),
              detail ? ": " : "", detail ? detail : "");
-    ch_error("plugin %s refused: %s", path, all->last_refusal);
+    ch_error("plugin %s refused: %s", path, all->refusal);
     ctx_free(ctx);
     return r;
 }
-
-const char *ch_plugins_last_refusal(const ch_plugins *all) { return all->last_refusal; }
 
 void ch_plugins_set_web_fallback(ch_plugins *all, const char *dir)
 {
     snprintf(all->web_fallback, sizeof all->web_fallback, "%s", dir ? dir : "");
 }
 
-ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path)
+/* Map the plugin's code: from image (a private copy made beforehand), else from
+ * a private copy made now when there is an image dir, else from path itself
+ * (unit tests, tools). A private copy is unlinked once mapped. NULL with the
+ * reason in detail. */
+static void *map_plugin(ch_plugins *all, const char *path, const char *image, char *detail,
+                        size_t len)
 {
+    char copy[4096];
+    if (!image && all->image_dir) {
+        if (ch_plugin_image_copy(all->image_dir, path, copy, sizeof copy, detail, len))
+            return NULL;
+        image = copy;
+    }
+    /* RTLD_NOW: an unresolved symbol fails here, not in the middle of a session.
+     * RTLD_LOCAL: one plugin's symbols never satisfy another's. */
+    void *dl = dlopen(image ? image : path, RTLD_NOW | RTLD_LOCAL);
+    if (!dl)
+        snprintf(detail, len, "%s", dlerror());
+    if (image)
+        unlink(image);
+    return dl;
+}
+
+/* Open, check and initialise one instance of a plugin, not yet in the registry.
+ * image: see map_plugin. replacing: the loaded instance this one is to replace
+ * (its name must match, and every verb it declared must be declared again), or
+ * NULL. On CH_LOAD_OK *out is the instance, its init done. */
+static ch_load_result open_instance(ch_plugins *all, const char *path, const char *image,
+                                    const carehost_plugin_ctx *replacing,
+                                    carehost_plugin_ctx **out)
+{
+    char detail[512];
     carehost_plugin_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx || !(ctx->path = strdup(path))) {
         free(ctx);
-        snprintf(all->last_refusal, sizeof all->last_refusal, "out of memory");
+        snprintf(all->refusal, sizeof all->refusal, "out of memory");
         ch_error("plugin %s refused: out of memory", path);
         return CH_LOAD_DLOPEN_FAILED;
     }
     ctx->owner = all;
-    /* RTLD_NOW: an unresolved symbol fails here, not in the middle of a session.
-     * RTLD_LOCAL: one plugin's symbols never satisfy another's. */
-    ctx->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    ctx->dl = map_plugin(all, path, image, detail, sizeof detail);
     if (!ctx->dl)
-        return refuse(ctx, path, CH_LOAD_DLOPEN_FAILED, dlerror());
+        return refuse(ctx, path, CH_LOAD_DLOPEN_FAILED, detail);
     dlerror();
     void *sym = dlsym(ctx->dl, CAREHOST_PLUGIN_ENTRY_SYMBOL);
     if (!sym)
@@ -149,7 +182,6 @@ ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path)
     const carehost_plugin *desc = entry();
     if (!desc)
         return refuse(ctx, path, CH_LOAD_NULL_PLUGIN, NULL);
-    char detail[160];
     if (desc->abi_major != CAREHOST_PLUGIN_ABI_MAJOR) {
         snprintf(detail, sizeof detail, "plugin ABI %u.%u, host ABI %u.%u", desc->abi_major,
                  desc->abi_minor, CAREHOST_PLUGIN_ABI_MAJOR, CAREHOST_PLUGIN_ABI_MINOR);
@@ -170,17 +202,22 @@ ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path)
         return refuse(ctx, path, CH_LOAD_BAD_NAME, NULL);
     /* The host's own dotted verbs (rtc.offer, ...; session/dispatch.c) own this prefix. */
     if (strcmp(desc->name, "rtc") == 0) {
-        snprintf(all->last_refusal, sizeof all->last_refusal, "its name 'rtc' is reserved for the "
-                 "host's WebRTC signalling verbs (rtc.offer, rtc.answer, rtc.candidate)");
-        ch_error("plugin %s refused: %s", path, all->last_refusal);
+        snprintf(all->refusal, sizeof all->refusal, "its name 'rtc' is reserved for the host's "
+                 "WebRTC signalling verbs (rtc.offer, rtc.answer, rtc.candidate)");
+        ch_error("plugin %s refused: %s", path, all->refusal);
         ctx_free(ctx);
         return CH_LOAD_BAD_NAME;
+    }
+    if (replacing && strcmp(desc->name, replacing->name) != 0) {
+        snprintf(detail, sizeof detail, "the file now holds plugin '%.32s', not '%s'", desc->name,
+                 replacing->name);
+        return refuse(ctx, path, CH_LOAD_BAD_NAME, detail);
     }
     if (!desc->version || !*desc->version)
         return refuse(ctx, path, CH_LOAD_NO_VERSION, NULL);
     if (!desc->init || !desc->shutdown)
         return refuse(ctx, path, CH_LOAD_MISSING_CALLBACK, !desc->init ? "init" : "shutdown");
-    if (ch_plugins_find(all, desc->name)) {
+    if (!replacing && ch_plugins_find(all, desc->name)) {
         /* Plugin folders are searched in order: the first one with the name wins. */
         snprintf(detail, sizeof detail, "'%s' is already loaded from %s, found first", desc->name,
                  ch_plugin_path(ch_plugins_find(all, desc->name)));
@@ -189,14 +226,6 @@ ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path)
     ctx->desc = desc;
     snprintf(ctx->name, sizeof ctx->name, "%s", desc->name);
 
-    if (all->count == all->cap) {
-        size_t cap = all->cap ? all->cap * 2 : 8;
-        carehost_plugin_ctx **items = realloc(all->items, cap * sizeof *items);
-        if (!items)
-            return refuse(ctx, path, CH_LOAD_INIT_FAILED, "out of memory");
-        all->items = items;
-        all->cap = cap;
-    }
     ctx->in_init = 1;
     ctx->init_called = 1;
     int rc = desc->init(ctx, all->api);
@@ -211,16 +240,44 @@ ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path)
         desc->shutdown(ctx);
         return refuse(ctx, path, CH_LOAD_MISSING_CALLBACK, "handle_message (the plugin declares verbs)");
     }
-    all->items[all->count++] = ctx;
+    for (size_t i = 0; replacing && i < replacing->verb_count; i++) {
+        if (!ch_plugin_find_verb(ctx, replacing->verbs[i].name)) {
+            desc->shutdown(ctx);
+            snprintf(detail, sizeof detail, "'%s.%s'", ctx->name, replacing->verbs[i].name);
+            return refuse(ctx, path, CH_LOAD_DROPPED_VERB, detail);
+        }
+    }
+    /* Its web folder (plugin_web.h), for a replacement too: a new version may add or drop its panel. */
     int found = ch_plugin_web_find(path, ctx->name, all->web_fallback, ctx->web_dir, sizeof ctx->web_dir);
     ctx->has_panel = ch_plugin_panel_wanted(desc, ctx->web_dir);
-    ch_info("plugin %s %s loaded from %s (%zu verbs%s%s)", ctx->name, desc->version, path,
-            ctx->verb_count, ctx->has_panel ? ", panel in " : "", ctx->has_panel ? ctx->web_dir : "");
     char panel[CH_PATH_MAX + 16];
     snprintf(panel, sizeof panel, "%s/panel.js", ctx->web_dir);
     if (ctx->has_panel && !ch_plugin_is_file(panel))
         ch_warn("plugin %s declares a panel, but %s is missing%s", ctx->name, panel,
                 found ? "" : " (no web folder beside the plugin, nor in --plugin-web)");
+    *out = ctx;
+    return CH_LOAD_OK;
+}
+
+ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path)
+{
+    if (all->count == all->cap) {
+        size_t cap = all->cap ? all->cap * 2 : 8;
+        carehost_plugin_ctx **items = realloc(all->items, cap * sizeof *items);
+        if (!items) {
+            ch_error("plugin %s refused: out of memory", path);
+            return CH_LOAD_INIT_FAILED;
+        }
+        all->items = items;
+        all->cap = cap;
+    }
+    carehost_plugin_ctx *ctx;
+    ch_load_result r = open_instance(all, path, NULL, NULL, &ctx);
+    if (r != CH_LOAD_OK)
+        return r;
+    all->items[all->count++] = ctx;
+    ch_info("plugin %s %s loaded from %s (%zu verbs%s%s)", ctx->name, ctx->desc->version, path,
+            ctx->verb_count, ctx->has_panel ? ", panel in " : "", ctx->has_panel ? ctx->web_dir : "");
     return CH_LOAD_OK;
 }
 
@@ -290,6 +347,7 @@ void ch_plugins_free(ch_plugins *all)
         ctx_free(ctx);
     }
     free(all->items);
+    free(all->image_dir);
     free(all);
 }
 
@@ -372,3 +430,66 @@ int ch_plugin_register_verb(carehost_plugin_ctx *ctx, const char *verb, unsigned
     v->schema = schema;
     return CAREHOST_OK;
 }
+
+/* --- live reload (the steps are in plugin_api/plugin_reload.c) ------------------ */
+
+int ch_plugins_set_image_dir(ch_plugins *all, const char *dir)
+{
+    char *copy = dir ? strdup(dir) : NULL;
+    if (dir && !copy)
+        return -1;
+    free(all->image_dir);
+    all->image_dir = copy;
+    return 0;
+}
+
+const char *ch_plugins_image_dir(const ch_plugins *all) { return all->image_dir; }
+
+const char *ch_plugins_refusal(const ch_plugins *all) { return all->refusal; }
+
+ch_load_result ch_plugins_open_replacement(ch_plugins *all, const carehost_plugin_ctx *old,
+                                           const char *image, carehost_plugin_ctx **out)
+{
+    return open_instance(all, old->path, image, old, out);
+}
+
+void ch_plugins_replace(ch_plugins *all, carehost_plugin_ctx *old, carehost_plugin_ctx *fresh)
+{
+    for (size_t i = 0; i < all->count; i++) {
+        if (all->items[i] == old) {
+            old->desc->shutdown(old);
+            ctx_free(old);
+            all->items[i] = fresh;
+            return;
+        }
+    }
+}
+
+void ch_plugin_discard(carehost_plugin_ctx *ctx)
+{
+    ctx->desc->shutdown(ctx);
+    ctx_free(ctx);
+}
+
+unsigned ch_plugin_flags(const carehost_plugin_ctx *ctx)
+{
+    const carehost_plugin *d = ctx->desc;
+    return d->size >= offsetof(carehost_plugin, flags) + sizeof d->flags ? d->flags : 0;
+}
+
+const char *ch_plugin_no_reload_reason(const carehost_plugin_ctx *ctx)
+{
+    const char *why = CH_PLUGIN_CB(ctx->desc, no_reload_reason);
+    return why && *why ? why : "it declares that it cannot be reloaded live";
+}
+
+void ch_plugin_set_retiring(carehost_plugin_ctx *ctx, int retiring) { ctx->retiring = retiring; }
+int ch_plugin_retiring(const carehost_plugin_ctx *ctx) { return ctx->retiring; }
+
+void ch_plugin_work_begin(carehost_plugin_ctx *ctx) { ctx->work++; }
+void ch_plugin_work_end(carehost_plugin_ctx *ctx)
+{
+    if (ctx->work)
+        ctx->work--;
+}
+unsigned ch_plugin_work(const carehost_plugin_ctx *ctx) { return ctx->work; }

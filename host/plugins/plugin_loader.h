@@ -32,7 +32,8 @@ typedef enum ch_load_result {
     CH_LOAD_NO_VERSION,      /* version missing */
     CH_LOAD_MISSING_CALLBACK,/* init or shutdown missing, or verbs without handle_message */
     CH_LOAD_DUPLICATE_NAME,  /* another loaded plugin has this name */
-    CH_LOAD_INIT_FAILED      /* init returned non-zero (or a register_verb was bad) */
+    CH_LOAD_INIT_FAILED,     /* init returned non-zero (or a register_verb was bad) */
+    CH_LOAD_DROPPED_VERB     /* a replacement lacks a verb the loaded version declares */
 } ch_load_result;
 
 /* host_api: the function table handed to every plugin's init (its ctx
@@ -50,8 +51,6 @@ void ch_plugins_set_web_fallback(ch_plugins *all, const char *dir);
 /* Load one file. Returns the result; logs every refusal. */
 ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path);
 
-/* Why the last ch_plugins_load_file refused its file: one line, "" before any refusal. */
-const char *ch_plugins_last_refusal(const ch_plugins *all);
 
 /* Load every plugin in dir: each "*.so" in it, each "<name>/<name>.so", and, for
  * the uninstalled build tree, each "<name>/.libs/<name>.so". In name order. A
@@ -94,6 +93,44 @@ int ch_plugin_register_verb(carehost_plugin_ctx *ctx, const char *verb, unsigned
          : NULL)
 
 const char *ch_load_result_text(ch_load_result r);
+/* Why the last load or replacement was refused: the text logged after "refused: ". */
+const char *ch_plugins_refusal(const ch_plugins *all);
+
+/* --- live reload (plugin_api/plugin_reload.c runs the steps) -----------------
+ *
+ * Map plugins from private copies in dir (plugin_image.h) instead of the
+ * installed files; NULL: map the installed files (tools, unit tests). 0 or -1. */
+int ch_plugins_set_image_dir(ch_plugins *all, const char *dir);
+const char *ch_plugins_image_dir(const ch_plugins *all);
+
+/* Open, check and init a new instance of old's plugin from image (a private
+ * copy of old's file, unlinked once mapped; NULL: copy it now). It must carry
+ * the same name and declare every verb old declares (else
+ * CH_LOAD_DROPPED_VERB, after its shutdown). It is not in the registry: old
+ * still serves. Its own verbs, timers and exports belong to it from init on.
+ * Refusals are logged and kept for ch_plugins_refusal. */
+ch_load_result ch_plugins_open_replacement(ch_plugins *all, const carehost_plugin_ctx *old,
+                                           const char *image, carehost_plugin_ctx **out);
+/* Put fresh in old's place: old's shutdown, the unload hook, dlclose. */
+void ch_plugins_replace(ch_plugins *all, carehost_plugin_ctx *old, carehost_plugin_ctx *fresh);
+/* Shut down and unload an instance that is not in the registry. */
+void ch_plugin_discard(carehost_plugin_ctx *ctx);
+
+/* The plugin's CAREHOST_PLUGIN_* flags (0 for a plugin older than ABI 1.4), and
+ * its reason for CAREHOST_PLUGIN_NO_LIVE_RELOAD (never NULL). */
+unsigned ch_plugin_flags(const carehost_plugin_ctx *ctx);
+const char *ch_plugin_no_reload_reason(const carehost_plugin_ctx *ctx);
+
+/* Retiring: a replacement is ready; messages for this instance are held
+ * (plugin_hold.h) while it finishes what it owes. */
+void ch_plugin_set_retiring(carehost_plugin_ctx *ctx, int retiring);
+int ch_plugin_retiring(const carehost_plugin_ctx *ctx);
+
+/* Store calls in flight for the plugin: each owes a callback into its code, so
+ * it is not unloaded while any is (records_api.c counts them). */
+void ch_plugin_work_begin(carehost_plugin_ctx *ctx);
+void ch_plugin_work_end(carehost_plugin_ctx *ctx);
+unsigned ch_plugin_work(const carehost_plugin_ctx *ctx);
 
 /* An export's suffix (register_export): "." or "/" then [a-z0-9_.-]{1,32}. */
 int ch_plugin_valid_export_suffix(const char *suffix);

@@ -97,10 +97,29 @@
  * one plugin alone, without a store or a network, and prints what it declares
  * and every problem.
  *
- * Lifetime. The host never dlclose()s a plugin while the process serves
- * clients: plugins are unloaded only after shutdown() at process exit, when
- * every session, timer and request has ended (Redis crashed later when a
- * module was unloaded with clients still live).
+ * Lifetime. The host never dlclose()s a plugin that still owes anything
+ * (Redis crashed later when a module was unloaded with clients still live).
+ * At process exit, shutdown() comes after every session closed. A live reload
+ * (carehostctl plugin reload, SIGHUP) replaces a running plugin with a new
+ * build of its file while sessions go on:
+ *   - The new build is loaded and its init() runs first, beside the running
+ *     instance, with a ctx of its own (its statics are its own: the host maps
+ *     a private copy of the file, never the installed one). If it fails to
+ *     load, its init() fails, or it no longer registers a verb the running
+ *     version registers, it is refused and the running instance never stops.
+ *   - Then messages for the plugin are held, in order, while the running
+ *     instance finishes: it has up to 5 s to answer the requests it owes (its
+ *     timers still fire); what is still unanswered then gets the error
+ *     `plugin_reloaded`. Its timers are cancelled, and the host waits for the
+ *     callbacks of its record calls. Then its shutdown() -- sessions are NOT
+ *     closed first, they go on -- and it is unloaded.
+ *   - The new instance hears the world as it is: session_opened for every
+ *     session, participant_joined for everyone in a session proper,
+ *     participant_waiting (arrived = 1) for everyone waiting. These describe
+ *     what is, not what just happened: a plugin that records arrivals should
+ *     match them with what it already stored. Then it gets the held messages.
+ * Keep what must survive a reload in the record store; memory does not. A
+ * plugin that cannot be replaced live sets CAREHOST_PLUGIN_NO_LIVE_RELOAD.
  *
  * Crashes. A plugin runs inside the daemon: a crash in it ends the whole
  * process. The defence is that what the host acknowledged is already durable
@@ -643,8 +662,9 @@ typedef struct carehost_plugin {
      */
     int (*init)(carehost_plugin_ctx *ctx, const carehost_host_api *host);
 
-    /** Called once at host shutdown, after every session closed. Free
-     *  everything. Mandatory. */
+    /** Called once when the plugin is unloaded: at host shutdown, after every
+     *  session closed, or when a live reload replaces it (sessions still open;
+     *  see "Lifetime"). Free everything. Mandatory. */
     void (*shutdown)(carehost_plugin_ctx *ctx);
 
     /** A session has opened (at start for sessions that exist then). Optional. */

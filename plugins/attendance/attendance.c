@@ -365,10 +365,15 @@ static void att_shutdown(carehost_plugin_ctx *ctx)
     att.settings = att.heartbeats = NULL;
 }
 
+/* Not reloaded live (yet): a new instance starts a new boot and would close the
+ * running one's open stays as host_stopped, and the replayed joins would open new
+ * ones -- every reload would split everyone's attendance. Restart to update it. */
 CAREHOST_PLUGIN_DEFINE(.name = "attendance", .version = "1.0.0",
                        .description = "Attendance: live roster, session reports, weekly hours and exports",
                        .init = att_init, .shutdown = att_shutdown,
                        .session_opened = on_opened,
                        .participant_joined = on_joined, .participant_left = on_left,
                        .handle_message = att_verbs_handle, .participant_waiting = on_waiting,
-                       .flags = CAREHOST_PLUGIN_HAS_PANEL); /* web/panel.js */
+                       .flags = CAREHOST_PLUGIN_HAS_PANEL | CAREHOST_PLUGIN_NO_LIVE_RELOAD,
+                       .no_reload_reason = "a reload would split the open attendance stays of "
+                                           "everyone present");

@@ -9,6 +9,19 @@
 
 #include <carehost/plugin.h>
 
+/* The tests build variants of this file (tests/Makefile.inc) to replace it in a
+ * running daemon: another version, one whose init fails, one that drops a verb,
+ * one that refuses live reload. */
+#ifndef ECHO_VERSION
+#define ECHO_VERSION "1.0.0"
+#endif
+#ifndef ECHO_FLAGS
+#define ECHO_FLAGS 0
+#endif
+#ifndef ECHO_NO_RELOAD_REASON
+#define ECHO_NO_RELOAD_REASON NULL
+#endif
+
 static const carehost_host_api *host;
 static const char *greeting; /* the [echo] greeting setting, or NULL; the host owns it */
 
@@ -293,7 +306,9 @@ static int echo_init(carehost_plugin_ctx *ctx, const carehost_host_api *api)
                                      "min", 1, "max", 5000);
     int rc = host->register_verb(ctx, "say", CAREHOST_ROLES_ALL, 0, text);
     rc = rc ? rc : host->register_verb(ctx, "count", CAREHOST_ROLES_SESSION, CAREHOST_VERB_IN_SESSION, NULL);
+#ifndef ECHO_DROP_RESET
     rc = rc ? rc : host->register_verb(ctx, "reset", CAREHOST_ROLE_THERAPIST, CAREHOST_VERB_IN_SESSION, NULL);
+#endif
     rc = rc ? rc : host->register_verb(ctx, "later", CAREHOST_ROLES_ALL, 0, later_fields);
     /* Notes rely on the host's record authorization, which came with 1.2. */
     if (!rc && CAREHOST_HOST_HAS(host, record_put) && host->abi_minor >= 2) {
@@ -318,6 +333,10 @@ static int echo_init(carehost_plugin_ctx *ctx, const carehost_host_api *api)
     }
     json_decref(text);
     json_decref(later_fields);
+#ifdef ECHO_INIT_FAILS
+    host->log(ctx, CAREHOST_LOG_ERROR, "this build refuses to start (a test of a failed reload)");
+    rc = rc ? rc : -1;
+#endif
     return rc;
 }
 
@@ -334,8 +353,9 @@ static void echo_shutdown(carehost_plugin_ctx *ctx)
     }
 }
 
-CAREHOST_PLUGIN_DEFINE(.name = "echo", .version = "1.0.0",
+CAREHOST_PLUGIN_DEFINE(.name = "echo", .version = ECHO_VERSION,
                        .description = "Echoes text and keeps a shared count (for tests)",
                        .init = echo_init, .shutdown = echo_shutdown,
                        .handle_message = echo_message,
-                       .flags = CAREHOST_PLUGIN_HAS_PANEL); /* web/panel.js */
+                       .flags = CAREHOST_PLUGIN_HAS_PANEL | ECHO_FLAGS, /* web/panel.js */
+                       .no_reload_reason = ECHO_NO_RELOAD_REASON);

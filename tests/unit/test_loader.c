@@ -1,6 +1,7 @@
 /* test_loader.c -- loading, checking and registering plugins
  * (host/plugin_loader.h), with the test plugins in tests/plugins/. */
 #include <check.h>
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "plugins/plugin_image.h"
 #include "plugins/plugin_loader.h"
 
 #define PLUGIN(name) TEST_PLUGIN_DIR "/" name ".so"
@@ -633,7 +635,7 @@ START_TEST(result_texts)
     const ch_load_result all[] = {CH_LOAD_OK,         CH_LOAD_DLOPEN_FAILED, CH_LOAD_NO_ENTRY,
                                   CH_LOAD_NULL_PLUGIN, CH_LOAD_WRONG_ABI,    CH_LOAD_BAD_SIZE,
                                   CH_LOAD_BAD_NAME,   CH_LOAD_NO_VERSION,    CH_LOAD_MISSING_CALLBACK,
-                                  CH_LOAD_DUPLICATE_NAME, CH_LOAD_INIT_FAILED};
+                                  CH_LOAD_DUPLICATE_NAME, CH_LOAD_INIT_FAILED, CH_LOAD_DROPPED_VERB};
     const size_t n = sizeof all / sizeof all[0];
     for (size_t i = 0; i < n; i++) {
         const char *t = ch_load_result_text(all[i]);
@@ -642,6 +644,61 @@ START_TEST(result_texts)
             ck_assert_msg(strcmp(t, ch_load_result_text(all[j])) != 0,
                           "results %d and %d share the text \"%s\"", (int)all[i], (int)all[j], t);
     }
+}
+END_TEST
+
+/* A replacement is a second, separate mapping of the file, even while the first
+ * is loaded from the same path (dlopen alone would hand back the same image);
+ * it takes the old one's place; the folder of private copies is left empty. */
+START_TEST(replacement_maps_new_code)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/images-%ld", TEST_TMPDIR, (long)getpid());
+    char why[256];
+    ck_assert_int_eq(ch_plugin_images_prepare(dir, why, sizeof why), 0);
+    ch_plugins *all = ch_plugins_new(&test_api);
+    ck_assert_int_eq(ch_plugins_set_image_dir(all, dir), 0);
+    ck_assert_int_eq(ch_plugins_load_file(all, PLUGIN("good")), CH_LOAD_OK);
+    carehost_plugin_ctx *old = ch_plugins_find(all, "good");
+    carehost_plugin_ctx *fresh = NULL;
+    ck_assert_int_eq(ch_plugins_open_replacement(all, old, NULL, &fresh), CH_LOAD_OK);
+    ck_assert_ptr_nonnull(fresh);
+    ck_assert_ptr_ne(ch_plugin_desc(fresh), ch_plugin_desc(old));
+    ck_assert_ptr_eq(ch_plugins_find(all, "good"), old); /* not serving yet */
+    ck_assert_uint_eq(ch_plugin_verb_count(fresh), ch_plugin_verb_count(old));
+    ch_plugins_replace(all, old, fresh);
+    ck_assert_uint_eq(ch_plugins_count(all), 1);
+    ck_assert_ptr_eq(ch_plugins_find(all, "good"), fresh);
+    ch_plugins_free(all);
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    size_t left = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        left += e->d_name[0] != '.';
+    closedir(d);
+    ck_assert_uint_eq(left, 0);
+    rmdir(dir);
+}
+END_TEST
+
+/* A file holding another plugin cannot replace this one. */
+START_TEST(replacement_with_another_name_refused)
+{
+    ch_plugins *all = ch_plugins_new(&test_api);
+    ck_assert_int_eq(ch_plugins_load_file(all, PLUGIN("good")), CH_LOAD_OK);
+    carehost_plugin_ctx *old = ch_plugins_find(all, "good");
+    carehost_plugin_ctx *fresh = NULL;
+    char image[1024], why[256];
+    /* The image is unlinked once mapped: hand over a copy. */
+    ck_assert_int_eq(ch_plugin_image_copy(TEST_TMPDIR, PLUGIN("newer_minor"), image, sizeof image,
+                                          why, sizeof why), 0);
+    ck_assert_int_eq(ch_plugins_open_replacement(all, old, image, &fresh), CH_LOAD_BAD_NAME);
+    ck_assert_int_eq(access(image, F_OK), -1);
+    ck_assert_ptr_null(fresh);
+    ck_assert_msg(strstr(ch_plugins_refusal(all), "the file now holds plugin") != NULL, "%s",
+                  ch_plugins_refusal(all));
+    ck_assert_ptr_eq(ch_plugins_find(all, "good"), old);
+    ch_plugins_free(all);
 }
 END_TEST
 
@@ -668,6 +725,8 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, web_folder_beside_the_plugin);
     tcase_add_test(tc, refusals_are_logged);
     tcase_add_test(tc, result_texts);
+    tcase_add_test(tc, replacement_maps_new_code);
+    tcase_add_test(tc, replacement_with_another_name_refused);
     suite_add_tcase(s, tc);
     return s;
 }
