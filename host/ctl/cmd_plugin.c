@@ -316,7 +316,10 @@ static int install(ctl_ctx *ctx, int argc, char **argv)
     if ((rc = ctl_resolve(ctx, cmd)) != CTL_EXIT_OK)
         return rc;
     const char *file = argv[optind];
-    const char *dir = a.plugins ? a.plugins : ctx->cfg.plugins_dir;
+    /* Without --plugins: the first plugin folder of the configuration (where the daemon looks first). */
+    const char *dir = a.plugins ? a.plugins : ctx->cfg.plugins_dirs[0];
+    if (!*dir)
+        return ctl_fail(cmd, "no plugin folder is configured: give --plugins DIR");
     ctl_plugin_info info;
     char why[600];
     if (ctl_check_plugin(file, &info, why, sizeof why))

@@ -64,7 +64,7 @@ describe('carehost --check-plugin', { timeout: 60000 }, () => {
     assert.equal(field(r.stdout, 'exports'), 'GET /api/attendance.csv  (therapist, admin)');
     assert.match(field(r.stdout, 'timers'), /^1 started by init/);
     assert.match(field(r.stdout, 'records'), /no store/);
-    assert.equal(field(r.stdout, 'flags'), 'HAS_PANEL');
+    assert.equal(field(r.stdout, 'flags'), 'HAS_PANEL NO_LIVE_RELOAD');
     assert.match(field(r.stdout, 'panel'), /attendance\/web\/panel\.js \(exports mount\)$/);
     assert.match(r.stdout, /OK: no problems/);
   });
