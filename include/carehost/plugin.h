@@ -613,7 +613,7 @@ typedef struct carehost_host_api {
      * setting(ctx, "templates") returns "/etc/carehost/cbt", or NULL when the
      * key is not set (the plugin chooses its default). The string belongs to
      * the host and stays valid until shutdown; it does not change while the
-     * plugin is loaded (a reload reads the file again). Keys are
+     * daemon runs (settings are read at start; a live reload keeps them). Keys are
      * [a-z0-9_-]{1,64}. Callable from init() on.
      */
     const char *(*setting)(carehost_plugin_ctx *ctx, const char *key);
