@@ -83,12 +83,14 @@ void ch_verb_lower_hand(ch_host *h, ch_conn *c, const ch_envelope *env)
         ch_hands_tell(h, c->session);
 }
 
-void ch_verb_mute_mic(ch_host *h, ch_conn *c, const ch_envelope *env)
+/* The therapist's request (`type`: mute_mic or unmute_asked) to the one person
+ * the message names; only their client acts on it. */
+static void ask_one(ch_host *h, ch_conn *c, const ch_envelope *env, const char *type)
 {
     ch_conn *t = someone_else(h, c, env);
     if (!t)
         return;
-    json_t *e = request_event(c, "mute_mic");
+    json_t *e = request_event(c, type);
     if (!e || ch_conn_send_json(t, e)) {
         json_decref(e);
         ch_conn_error(c, env->has_id, env->id, "internal_error", "That could not be sent; try again.");
@@ -97,6 +99,11 @@ void ch_verb_mute_mic(ch_host *h, ch_conn *c, const ch_envelope *env)
     json_decref(e);
     ch_conn_reply(c, env->has_id, env->id, NULL);
     audit(h, c, env, "ok");
+}
+
+void ch_verb_mute_mic(ch_host *h, ch_conn *c, const ch_envelope *env)
+{
+    ask_one(h, c, env, "mute_mic");
 }
 
 void ch_verb_mute_mic_all(ch_host *h, ch_conn *c, const ch_envelope *env)
@@ -124,18 +131,7 @@ void ch_verb_mute_mic_all(ch_host *h, ch_conn *c, const ch_envelope *env)
 
 void ch_verb_ask_unmute(ch_host *h, ch_conn *c, const ch_envelope *env)
 {
-    ch_conn *t = someone_else(h, c, env);
-    if (!t)
-        return;
-    json_t *e = request_event(c, "unmute_asked");
-    if (!e || ch_conn_send_json(t, e)) {
-        json_decref(e);
-        ch_conn_error(c, env->has_id, env->id, "internal_error", "That could not be sent; try again.");
-        return;
-    }
-    json_decref(e);
-    ch_conn_reply(c, env->has_id, env->id, NULL);
-    audit(h, c, env, "ok");
+    ask_one(h, c, env, "unmute_asked");
 }
 
 void ch_verb_media_state(ch_host *h, ch_conn *c, const ch_envelope *env)
