@@ -232,6 +232,17 @@ describe('the call', { timeout: 300000 }, () => {
       assert.equal(await a.page.getByTestId('hands-panel').isVisible(), false, 'the queue is the therapist\'s');
       await expectGoodScreen(t.page, 'the therapist with raised hands');
 
+      // A keyboard user on "Lower Quinn's hand" keeps the focus while the queue changes around it
+      // (Riley lowers her hand and raises it again: Quinn first, then Riley).
+      await t.page.locator('[data-testid="hands-list"] li', { hasText: 'Quinn' }).getByTestId('lower-hand').focus();
+      await a.page.getByTestId('ctl-hand').click();
+      await t.page.waitForFunction(() => document.querySelectorAll('[data-testid="hands-list"] li').length === 1, null, POLL);
+      await a.page.getByTestId('ctl-hand').click();
+      await t.page.waitForFunction(() => document.querySelectorAll('[data-testid="hands-list"] li').length === 2, null, POLL);
+      assert.deepEqual(await t.page.$$eval('[data-testid="hands-list"] .person-name', (n) => n.map((x) => x.textContent)), ['Quinn', 'Riley']);
+      assert.equal(await t.page.evaluate(() => document.activeElement.textContent), 'Lower Quinn’s hand',
+        'the focus stays on the button while the queue is redrawn');
+
       // The therapist lowers Riley's hand: Quinn's is left, and Riley's button says so.
       await t.page.locator('[data-testid="hands-list"] li', { hasText: 'Riley' }).getByTestId('lower-hand').click();
       await a.page.waitForFunction(() => document.querySelector('[data-testid="ctl-hand"]').getAttribute('aria-pressed') === 'false', null, POLL);

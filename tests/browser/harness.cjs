@@ -275,7 +275,7 @@ async function expectKeyboardReachable(page, where) {
     const shown = (n) => n.getClientRects().length > 0 && getComputedStyle(n).visibility !== 'hidden'
       && !n.closest('[inert]') && !(n.closest('details:not([open])') && n.tagName !== 'SUMMARY');
     const controls = [...document.querySelectorAll(SEL)].filter((n) => !n.disabled && shown(n));
-    window.kbCheck = { controls, reached: new Set() };
+    window.kbCheck = { controls, reached: new Set(), shown };
     if (!window.kbListening) {
       document.addEventListener('focusin', (e) => window.kbCheck.reached.add(e.target), true);
       window.kbListening = true;
@@ -285,8 +285,12 @@ async function expectKeyboardReachable(page, where) {
     return controls.length;
   });
   const missing = async () => page.evaluate(() => {
-    const { controls, reached } = window.kbCheck;
-    const done = (n) => reached.has(n) || (n.type === 'radio' && n.name
+    const { controls, reached, shown } = window.kbCheck;
+    // A control hidden meanwhile (a notice that went away) is out of the count; one replaced by a
+    // redraw is not: the new copy is not the one that was listed, and a keyboard user on it would
+    // have lost the focus too.
+    const gone = (n) => n.isConnected && (n.disabled || !shown(n));
+    const done = (n) => gone(n) || reached.has(n) || (n.type === 'radio' && n.name
       && controls.some((o) => o.type === 'radio' && o.name === n.name && o.form === n.form && reached.has(o)));
     return controls.filter((n) => !done(n)).map((n) => `${n.tagName.toLowerCase()}${n.id ? `#${n.id}` : ''}`
       + `${n.dataset.testid ? `[data-testid=${n.dataset.testid}]` : ''} "${(n.textContent || n.value || '').trim().slice(0, 40)}"`);

@@ -60,23 +60,43 @@ export function createCallControls({ call, request, showError, announce }) {
   $('suggest-speaker').addEventListener('click', () => { bandwidth.value = 'speaker'; call.setBandwidth('speaker'); });
   $('suggest-keep').addEventListener('click', () => call.dismissSuggestion());
 
-  function renderHands(v) {
-    handsPanel.hidden = !v.leading || v.hands.length === 0;
-    $('hands-count').textContent = String(v.hands.length);
-    handsList.replaceChildren(...v.hands.map((h, i) => {
+  // One row per raised hand, kept while that hand stays up: the call redraws on every change (the
+  // speaker, a camera), and a rebuilt row would take the keyboard focus off "Lower" under the
+  // therapist's fingers.
+  const handRows = new Map(); // participant id -> { li, order }
+  function handRow(h) {
+    let row = handRows.get(h.participant);
+    if (!row) {
       const lower = el('button', { type: 'button', class: 'secondary small', 'data-testid': 'lower-hand' }, 'Lower',
         el('span', { class: 'visually-hidden' }, ` ${h.name}’s hand`));
       lower.addEventListener('click', () => busy(lower, async () => {
         await request({ type: 'lower_hand', participant: h.participant });
         return null;
       }));
-      return el('li', { 'data-participant': h.participant },
-        el('span', { class: 'hand-order' }, `${i + 1}.`), ' ', el('span', { class: 'person-name' }, h.name), ' ', lower);
-    }));
+      const order = el('span', { class: 'hand-order' });
+      const name = el('span', { class: 'person-name' }, h.name);
+      row = { li: el('li', { 'data-participant': h.participant }, order, ' ', name, ' ', lower), order };
+      handRows.set(h.participant, row);
+    }
+    return row;
+  }
+
+  function renderHands(v) {
+    handsPanel.hidden = !v.leading || v.hands.length === 0;
+    $('hands-count').textContent = String(v.hands.length);
+    const up = new Set(v.hands.map((h) => h.participant));
+    for (const [id, row] of [...handRows]) {
+      if (!up.has(id)) { row.li.remove(); handRows.delete(id); }
+    }
+    v.hands.forEach((h, i) => {
+      const row = handRow(h);
+      row.order.textContent = `${i + 1}.`;
+      // Move only what is out of place (moving an element that holds the focus drops the focus).
+      if (handsList.children[i] !== row.li) handsList.insertBefore(row.li, handsList.children[i] || null);
+    });
     // Say who raised a hand, once per raise, to the therapist who has to notice it.
-    const now = new Set(v.hands.map((h) => h.participant));
     if (v.leading) for (const h of v.hands) if (!announcedHands.has(h.participant)) announce(`${h.name} raised their hand.`);
-    announcedHands = now;
+    announcedHands = up;
   }
 
   return {
