@@ -1,16 +1,17 @@
 'use strict';
 // Plugin panels in the browser: a plugin without a panel shows nothing (no "could not be loaded"),
 // and `plugin.reloaded` makes the client call the old panel's unmount and import and mount the new
-// panel.js in the same section. This branch's host never sends plugin.reloaded (the reload
-// machinery sends it), so the test puts the event into the page's real connection to the daemon
-// with Playwright's routeWebSocket; everything else is the daemon's.
+// panel.js in the same section. The first test puts the event into the page's real connection with
+// Playwright's routeWebSocket (to send it at will, for a plugin without a panel too); the second
+// replaces echo in the running daemon with carehostctl, as a clinic would, and watches the page.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const { execFile } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { tmpDir } = require('../protocol/harness.cjs');
 const {
-  startHostAndBrowser, stopHostAndBrowser, openPage, signInPage, unexpected, POLL,
+  startHostAndBrowser, stopHostAndBrowser, openPage, signInPage, joinFromLobby, waitView, unexpected, POLL,
 } = require('./harness.cjs');
 
 const TEST_PLUGINS = process.env.CAREHOST_TEST_PLUGINS;
@@ -81,6 +82,68 @@ describe('plugin panels', { timeout: 120000 }, () => {
       await page.waitForFunction(() => document.getElementById('panel-echo').dataset.unmounted === '2', null, POLL);
       await page.waitForSelector('#panel-echo #echo-count', { state: 'attached' });
       assert.equal(new URL(panelLoads[2]).search, '?v=1.0.1-3');
+      assert.deepEqual(unexpected(problems), []);
+    } finally {
+      await context.close();
+    }
+  }));
+});
+
+describe('a panel after a real reload', { timeout: 120000 }, () => {
+  const BUILT = process.env.CAREHOST_PLUGINS; // <build>/plugins
+  const ECHO_V2 = path.join(BUILT, '..', 'tests', 'echo_builds', '.libs', 'echo_v2.so');
+  let env;
+  let dir;
+
+  before(async () => {
+    dir = tmpDir('panels-reload-');
+    fs.copyFileSync(path.join(BUILT, 'echo', '.libs', 'echo.so'), path.join(dir, 'echo.so'));
+    env = await startHostAndBrowser({ plugins: dir });
+  });
+
+  after(async () => {
+    await stopHostAndBrowser(env);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('carehostctl plugin reload: the page mounts the new panel on the same connection, and it works', () => env.withHostLog(async () => {
+    const { context, page, problems } = await openPage(env.browser);
+    try {
+      const sockets = [];
+      page.on('websocket', (ws) => sockets.push(ws));
+      const panelLoads = [];
+      page.on('request', (r) => { if (r.url().includes('/plugins/echo/panel.js')) panelLoads.push(new URL(r.url()).search); });
+      // The therapist, in their session (the panel's verbs work there).
+      await signInPage(page, `${env.url}/`, 'dr.rivera', 'demo-therapist-pass');
+      await joinFromLobby(page, 'evening-iop', 'text');
+      await waitView(page, 'session');
+      await page.waitForSelector('#panel-echo #echo-count', { state: 'visible' });
+      await page.evaluate(() => { document.getElementById('echo-count').dataset.old = 'yes'; });
+
+      // Version 2 goes in beside the loaded file and is renamed over it (never copied over a
+      // mapped file), then the daemon is told.
+      fs.copyFileSync(ECHO_V2, path.join(dir, '.echo.so.tmp'));
+      fs.renameSync(path.join(dir, '.echo.so.tmp'), path.join(dir, 'echo.so'));
+      const r = await new Promise((resolve) => {
+        execFile(process.env.CAREHOSTCTL_BIN, ['--data-dir', env.host.dir, 'plugin', 'reload', 'echo'], { timeout: 60000 },
+          (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }));
+      });
+      assert.equal(r.code, 0, `carehostctl plugin reload: ${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, /2\.0\.0/, 'the CLI names the new version');
+
+      await page.waitForFunction(() => {
+        const counts = document.querySelectorAll('#panel-echo #echo-count');
+        return counts.length === 1 && !counts[0].dataset.old;
+      }, null, POLL);
+      assert.deepEqual(panelLoads, ['', '?v=2.0.0-2'], 'the new panel.js, named by the new version');
+      assert.equal(await page.evaluate(() => document.getElementById('panel-echo').dataset.unmounted), '1',
+        'the old panel was unmounted');
+
+      // The new panel talks to the new instance, on the connection the page always had.
+      await page.getByTestId('echo-count-button').click();
+      await page.waitForFunction(() => document.getElementById('echo-count').textContent === '1', null, POLL);
+      assert.equal(sockets.length, 1, 'nobody was disconnected');
+      assert.equal(await page.evaluate(() => document.querySelectorAll('.panel-error').length), 0);
       assert.deepEqual(unexpected(problems), []);
     } finally {
       await context.close();
