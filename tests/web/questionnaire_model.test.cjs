@@ -352,6 +352,10 @@ describe('validation', () => {
     f.set('hours', [{ valueDecimal: 7.5 }]);
     assert.equal(f.bad('hours'), null);
 
+    f.set('name', [{ valueString: 'Jo' }, { valueString: 'Sam' }]);
+    assert.deepEqual(f.validate().map((e) => e.message), ['Please give just one answer.'], 'two answers to a question that does not repeat');
+    f.set('name', [{ valueString: 'Jo' }]);
+
     f.set('hurt', [{ valueBoolean: true }]);
     assert.deepEqual(kinds(f), ['how:required']);
     f.set('hurt', [{ valueBoolean: false }]);
@@ -387,6 +391,16 @@ describe('questionnaires from form builders', () => {
     assert.deepEqual(f.top.map((i) => `${i.linkId}:${i.control}`), ['a:string', 'c:radio', 'parent:string']);
     f.set('c', [{ valueString: 'one' }]);
     assert.deepEqual(f.response().item.map((i) => i.linkId), ['c']);
+  });
+
+  it('itemControl chooses how a choice is shown, but never check boxes for one answer', () => {
+    const control = (code, repeats, n = 3) => m.createModel(Q([{ linkId: 'c', type: 'choice', text: 'C', repeats,
+      answerOption: Array.from({ length: n }, (_, i) => ({ valueInteger: i })),
+      extension: code ? [{ url: 'http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl',
+        valueCodeableConcept: { coding: [{ system: 'http://hl7.org/fhir/questionnaire-item-control', code }] } }] : [] }])).info('c').control;
+    assert.deepEqual([control(null, false), control(null, false, 9), control('drop-down', false), control('radio-button', false, 12),
+      control('check-box', false), control(null, true), control('drop-down', true)],
+    ['radio', 'select', 'select', 'radio', 'radio', 'checkbox', 'checkbox']);
   });
 
   it('answerValueSet names a contained ValueSet: compose or expansion', () => {

@@ -25,8 +25,8 @@ function describeAll(controls, ids, invalid) {
 }
 
 /** The "Other" text box, shown while "Other" is chosen. */
-function otherBox(id, onEdit) {
-  const text = el('input', { type: 'text', id: `${id}-other-text`, class: 'qf-input', autocomplete: 'off' });
+function otherBox(info, id, onEdit) {
+  const text = el('input', { type: 'text', id: `${id}-other-text`, class: 'qf-input', autocomplete: 'off', maxlength: info.maxLength });
   const node = el('div', { class: 'qf-other', hidden: true },
     el('label', { for: text.id, class: 'qf-other-label' }, 'Other: please say what'), text);
   text.addEventListener('input', onEdit);
@@ -41,7 +41,7 @@ function boxes(info, id, onEdit, multiple) {
   const name = `${id}-choice`;
   const inputs = options.map((o, i) => el('input', { type, name, id: `${id}-${i}`, value: String(i) }));
   const otherInput = open ? el('input', { type, name, id: `${id}-other`, value: 'other' }) : null;
-  const other = open ? otherBox(id, onEdit) : null;
+  const other = open ? otherBox(info, id, onEdit) : null;
   const option = (input, label) => el('label', { class: 'qf-option', for: input.id }, input, el('span', { class: 'qf-option-text' }, label));
   const list = el('div', { class: 'qf-options' },
     ...inputs.map((input, i) => option(input, options[i].label)),
@@ -95,7 +95,7 @@ function dropDown(info, id, onEdit) {
     el('option', { value: '' }, 'Choose an answer'),
     ...options.map((o, i) => el('option', { value: String(i) }, o.label)),
     open ? el('option', { value: 'other' }, 'Other') : null);
-  const other = open ? otherBox(id, onEdit) : null;
+  const other = open ? otherBox(info, id, onEdit) : null;
   const showOther = () => { if (other) other.node.hidden = select.value !== 'other'; };
   select.addEventListener('change', () => {
     showOther();

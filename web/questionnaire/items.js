@@ -104,8 +104,9 @@ function controlOf(item, options) {
   const type = item.type;
   if ((type === 'integer' || type === 'decimal') && code === 'slider') return 'slider';
   if (type === 'choice' || type === 'open-choice') {
-    if (item.repeats) return 'checkbox'; // a multi-select drop-down is hard to use on a phone
-    if (code === 'check-box') return 'checkbox';
+    // Several answers: check boxes whatever the control asked (a multi-select drop-down is hard to
+    // use on a phone). One answer: never check boxes, which would allow several.
+    if (item.repeats) return 'checkbox';
     if (code === 'drop-down') return 'select';
     if (code === 'radio-button') return 'radio';
     return options.length > 8 ? 'select' : 'radio';

@@ -13,6 +13,7 @@ const MESSAGES = {
   required: 'Please answer this question.',
   requiredGroup: 'Please answer at least one question here.',
   requiredRows: 'Please fill in at least one.',
+  one: 'Please give just one answer.',
   integer: 'Please enter a whole number, like 7.',
   decimal: 'Please enter a number, like 2.5.',
 };
@@ -33,6 +34,10 @@ function checkQuestion(info, entry, path, out) {
     error('required', MESSAGES.required);
     return;
   }
+  if (!info.repeats && entry.values.length > 1) {
+    error('repeats', MESSAGES.one); // only from a response written elsewhere: the form gives one
+    return;
+  }
   for (const v of entry.values) {
     const n = v.valueInteger ?? v.valueDecimal;
     if (typeof n === 'number' && ((info.min !== undefined && n < info.min) || (info.max !== undefined && n > info.max))) {
@@ -47,7 +52,7 @@ function checkQuestion(info, entry, path, out) {
   }
 }
 
-/** [{ path, linkId, kind, message }] in the questionnaire's order; kind: required, number, range, maxLength. */
+/** [{ path, linkId, kind, message }] in the questionnaire's order; kind: required, number, range, maxLength, repeats. */
 export function validateAnswers(index, root, enabled) {
   const out = [];
   const walk = (children, node, indexes) => eachEnabled(children, node, indexes, enabled, (info, entry, _i, path) => {
