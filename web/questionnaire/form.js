@@ -75,9 +75,7 @@ export function createForm(container, questionnaire, options = {}) {
     },
     /** After the person's edit: redraw (enableWhen), re-check shown errors, tell the panel. */
     changed(linkId, path, { skipPath = null } = {}) {
-      if (errorsShown) setErrors(model.validate());
-      refresh({ skipPath });
-      if (errorsShown) drawSummary(model.validate());
+      redraw(skipPath);
       if (onChange) onChange(model.response(), { linkId, path });
     },
   };
@@ -89,6 +87,14 @@ export function createForm(container, questionnaire, options = {}) {
 
   function refresh(opts = {}) {
     for (const v of views) v.update(opts);
+  }
+
+  /** Redraw from the model, and once validate() has shown errors, keep them up to date. */
+  function redraw(skipPath) {
+    const list = errorsShown ? model.validate() : null;
+    if (list) setErrors(list);
+    refresh({ skipPath });
+    if (list) drawSummary(list); // after refresh: a new row's fields exist to link to
   }
 
   function find(path) {
@@ -159,9 +165,7 @@ export function createForm(container, questionnaire, options = {}) {
           // Its row is gone in the new response: nothing of it to keep.
         }
       }
-      if (errorsShown) setErrors(model.validate());
-      refresh({ skipPath: path });
-      if (errorsShown) drawSummary(model.validate());
+      redraw(path);
     },
 
     /** Someone else is in this field: say who, and make it read-only here until unlockField. */
