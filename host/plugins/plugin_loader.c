@@ -54,6 +54,23 @@ static int valid_name(const char *s)
     return len <= CAREHOST_PLUGIN_NAME_MAX && ch_proto_is_word(s, len);
 }
 
+/* What a reserved plugin name is kept for, or NULL. A plugin's messages and
+ * events are "<name>.<word>", so a plugin may not take the prefix of the host's
+ * own dotted types: its verbs (session/dispatch.c) and its events. */
+static const char *reserved_name(const char *name)
+{
+    static const struct {
+        const char *name, *what;
+    } reserved[] = {
+        {"rtc", "the host's WebRTC signalling verbs (rtc.offer, rtc.answer, rtc.candidate)"},
+        {"plugin", "the host's plugin events (plugin.reloaded)"},
+    };
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        if (strcmp(name, reserved[i].name) == 0)
+            return reserved[i].what;
+    return NULL;
+}
+
 int ch_plugin_valid_export_suffix(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
@@ -200,10 +217,10 @@ static ch_load_result open_instance(ch_plugins *all, const char *path, const cha
     }
     if (!valid_name(desc->name))
         return refuse(ctx, path, CH_LOAD_BAD_NAME, NULL);
-    /* The host's own dotted verbs (rtc.offer, ...; session/dispatch.c) own this prefix. */
-    if (strcmp(desc->name, "rtc") == 0) {
-        snprintf(all->refusal, sizeof all->refusal, "its name 'rtc' is reserved for the host's "
-                 "WebRTC signalling verbs (rtc.offer, rtc.answer, rtc.candidate)");
+    const char *reserved_for = reserved_name(desc->name);
+    if (reserved_for) {
+        snprintf(all->refusal, sizeof all->refusal, "its name '%s' is reserved for %s", desc->name,
+                 reserved_for);
         ch_error("plugin %s refused: %s", path, all->refusal);
         ctx_free(ctx);
         return CH_LOAD_BAD_NAME;

@@ -28,7 +28,7 @@ typedef enum ch_load_result {
     CH_LOAD_NULL_PLUGIN,     /* entry returned NULL */
     CH_LOAD_WRONG_ABI,       /* abi_major differs (any minor loads) */
     CH_LOAD_BAD_SIZE,        /* size smaller than ABI 1.0's struct */
-    CH_LOAD_BAD_NAME,        /* name missing or not [a-z][a-z0-9_]* up to 32 bytes */
+    CH_LOAD_BAD_NAME,        /* name missing, not [a-z][a-z0-9_]* up to 32 bytes, or reserved */
     CH_LOAD_NO_VERSION,      /* version missing */
     CH_LOAD_MISSING_CALLBACK,/* init or shutdown missing, or verbs without handle_message */
     CH_LOAD_DUPLICATE_NAME,  /* another loaded plugin has this name */

@@ -360,16 +360,28 @@ END_TEST
 
 START_TEST(reserved_name_refused)
 {
-    /* "rtc" is the host's: its verbs rtc.offer, rtc.answer, rtc.candidate. */
-    ch_plugins *all = ch_plugins_new(&test_api);
-    start_capture();
-    ch_load_result r = ch_plugins_load_file(all, PLUGIN("reserved_rtc"));
-    char *log = stop_capture();
-    ck_assert_int_eq(r, CH_LOAD_BAD_NAME);
-    ck_assert_uint_eq(ch_plugins_count(all), 0);
-    ck_assert_ptr_null(ch_plugins_find(all, "rtc"));
-    ck_assert_msg(strstr(log, "reserved_rtc.so") && strstr(log, "'rtc' is reserved"), "stderr:\n%s", log);
-    ch_plugins_free(all);
+    /* Names of the host's own dotted message types: rtc.offer, rtc.answer,
+     * rtc.candidate; plugin.reloaded (a plugin "plugin" could send it). */
+    static const struct {
+        const char *file, *name, *why;
+    } cases[] = {
+        {"reserved_rtc", "rtc", "'rtc' is reserved for the host's WebRTC signalling verbs"},
+        {"reserved_plugin", "plugin", "'plugin' is reserved for the host's plugin events (plugin.reloaded)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ch_plugins *all = ch_plugins_new(&test_api);
+        char path[512];
+        snprintf(path, sizeof path, TEST_PLUGIN_DIR "/%s.so", cases[i].file);
+        start_capture();
+        ch_load_result r = ch_plugins_load_file(all, path);
+        char *log = stop_capture();
+        ck_assert_int_eq(r, CH_LOAD_BAD_NAME);
+        ck_assert_uint_eq(ch_plugins_count(all), 0);
+        ck_assert_ptr_null(ch_plugins_find(all, cases[i].name));
+        ck_assert_msg(strstr(log, path) && strstr(log, cases[i].why), "stderr:\n%s", log);
+        ck_assert_ptr_nonnull(strstr(ch_plugins_refusal(all), cases[i].why));
+        ch_plugins_free(all);
+    }
 }
 END_TEST
 
@@ -456,7 +468,8 @@ START_TEST(load_dir_loads_the_valid_ones)
     char *log = stop_capture();
     /* Name order: bad_schema.so fails, duplicate.so takes the name "good" first,
      * frozen_v1.so loads, good.so is then the duplicate; init_fail, missing_symbol
-     * and wrong_abi fail; newer_minor.so (ABI 1.<minor+1>) and panel_missing.so load. */
+     * and wrong_abi fail; newer_minor.so (ABI 1.<minor+1>) and panel_missing.so load;
+     * reserved_plugin.so and reserved_rtc.so are refused for their names. */
     ck_assert_msg(loaded == 4, "loaded %zu; stderr:\n%s", loaded, log);
     ck_assert_uint_eq(ch_plugins_count(all), 4);
     ck_assert_str_eq(ch_plugin_name(ch_plugins_at(all, 0)), "good");
@@ -475,8 +488,8 @@ START_TEST(load_dir_loads_the_valid_ones)
 
     /* every refused file is named in an error line */
     const char *refused[] = {"good.so", "init_fail.so", "missing_symbol.so", "wrong_abi.so",
-                             "bad_schema.so"};
-    for (size_t i = 0; i < 5; i++)
+                             "bad_schema.so", "reserved_plugin.so", "reserved_rtc.so"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
         ck_assert_msg(strstr(log, refused[i]) != NULL, "no log line names %s; stderr:\n%s",
                       refused[i], log);
 
