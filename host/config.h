@@ -89,6 +89,8 @@ int ch_config_load_file(ch_config *cfg, const char *path, char *err, size_t errl
 
 /* The value of key in the [section] of the config file; NULL when not set. */
 const char *ch_config_setting(const ch_config *cfg, const char *section, const char *key);
+/* The same from a set of sections (NULL: none). */
+const char *ch_settings_get(const ch_settings *s, const char *section, const char *key);
 
 /* The i-th setting of [section], in file order: 1 with *key and *value set, or 0 past the last. */
 int ch_config_setting_at(const ch_config *cfg, const char *section, size_t i, const char **key,

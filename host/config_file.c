@@ -72,12 +72,17 @@ static const ch_setting *find_setting(const ch_settings *s, const char *section,
     return NULL;
 }
 
-const char *ch_config_setting(const ch_config *cfg, const char *section, const char *key)
+const char *ch_settings_get(const ch_settings *s, const char *section, const char *key)
 {
     if (!section || !key)
         return NULL;
-    const ch_setting *st = find_setting(cfg->settings, section, key);
+    const ch_setting *st = find_setting(s, section, key);
     return st ? st->value : NULL;
+}
+
+const char *ch_config_setting(const ch_config *cfg, const char *section, const char *key)
+{
+    return ch_settings_get(cfg->settings, section, key);
 }
 
 int ch_config_setting_at(const ch_config *cfg, const char *section, size_t i, const char **key,

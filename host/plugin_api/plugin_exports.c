@@ -54,21 +54,26 @@ static const export_entry *find_export(const char *path, size_t len)
 int ch_plugin_export_register(carehost_plugin_ctx *ctx, const char *suffix, unsigned roles,
                               carehost_export_fn fn)
 {
-    if (!ctx || !fn || !ch_plugin_valid_export_suffix(suffix) || !(roles & CAREHOST_ROLES_ALL) ||
-        (roles & ~(unsigned)CAREHOST_ROLES_ALL))
-        return CAREHOST_EINVAL;
-    if (!ch_plugin_in_init(ctx)) {
-        ch_error("plugin %s: register_export is only allowed during init", ch_plugin_name(ctx));
-        return CAREHOST_ESTATE;
+    char why[200];
+    int rc = ch_plugin_check_export(ctx, suffix, roles, fn, why, sizeof why);
+    if (rc != CAREHOST_OK) {
+        if (ctx)
+            ch_error("plugin %s: export '%.40s' refused: %s", ch_plugin_name(ctx),
+                     suffix ? suffix : "(null)", why);
+        return rc;
     }
     char path[sizeof exports[0].path];
     snprintf(path, sizeof path, "%s%s", ch_plugin_name(ctx), suffix);
     /* A new instance being loaded to replace the running one registers the same
      * paths: it gets entries of its own, served once it is in the registry. */
-    for (size_t i = 0; i < nexports; i++)
+    for (size_t i = 0; i < nexports; i++) {
         if (strcmp(exports[i].path, path) == 0 &&
-            (exports[i].ctx == ctx || strcmp(ch_plugin_name(exports[i].ctx), ch_plugin_name(ctx)) != 0))
+            (exports[i].ctx == ctx || strcmp(ch_plugin_name(exports[i].ctx), ch_plugin_name(ctx)) != 0)) {
+            ch_error("plugin %s: export '%s' refused: it is declared twice", ch_plugin_name(ctx),
+                     suffix);
             return CAREHOST_EEXIST;
+        }
+    }
     if (nexports == EXPORTS_MAX)
         return CAREHOST_ENOMEM;
     export_entry *e = &exports[nexports++];

@@ -11,30 +11,12 @@
 
 #include "config.h"
 #include "log.h"
-#include "plugin_web.h"
 #include "plugin_image.h"
-
-#define MAX_VERBS 64
+#include "plugin_internal.h"
+#include "plugin_web.h"
 
 /* The size of carehost_plugin in ABI 1.0: every plugin must be at least this big. */
 #define PLUGIN_SIZE_1_0 (offsetof(carehost_plugin, handle_message) + sizeof(void (*)(void)))
-
-struct carehost_plugin_ctx {
-    ch_plugins *owner;
-    void *dl;
-    const carehost_plugin *desc;
-    char *path;
-    char name[CAREHOST_PLUGIN_NAME_MAX + 1];
-    int in_init;                  /* register_verb is allowed only now */
-    int init_called;              /* the plugin may hold host resources (timers) */
-    int verb_error;               /* a bad register_verb refuses the plugin */
-    int retiring;                 /* being replaced: messages for it are held (plugin_hold.h) */
-    unsigned work;                /* store calls in flight: callbacks into its code still owed */
-    ch_plugin_verb verbs[MAX_VERBS];
-    size_t verb_count;
-    char web_dir[CH_PATH_MAX];    /* plugin_web.h: served at /plugins/<name>/ */
-    int has_panel;                /* the client mounts web_dir/panel.js */
-};
 
 struct ch_plugins {
     const carehost_host_api *api;
@@ -42,17 +24,11 @@ struct ch_plugins {
     void *unload_arg;
     carehost_plugin_ctx **items;
     size_t count, cap;
+    const ch_settings *settings;  /* the config file's plugin sections (NULL: none) */
     char web_fallback[CH_PATH_MAX]; /* --plugin-web: holds <name>/web/ */
     char *image_dir;              /* where private copies are mapped from (plugin_image.h) */
     char refusal[512];            /* why the last load was refused */
 };
-
-/* A plugin or verb name: a protocol word of at most CAREHOST_PLUGIN_NAME_MAX bytes. */
-static int valid_name(const char *s)
-{
-    size_t len = s ? strlen(s) : 0;
-    return len <= CAREHOST_PLUGIN_NAME_MAX && ch_proto_is_word(s, len);
-}
 
 /* What a reserved plugin name is kept for, or NULL. A plugin's messages and
  * events are "<name>.<word>", so a plugin may not take the prefix of the host's
@@ -69,19 +45,6 @@ static const char *reserved_name(const char *name)
         if (strcmp(name, reserved[i].name) == 0)
             return reserved[i].what;
     return NULL;
-}
-
-int ch_plugin_valid_export_suffix(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n < 2 || n > 33 || (s[0] != '.' && s[0] != '/'))
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
-            return 0;
-    }
-    return 1;
 }
 
 const char *ch_load_result_text(ch_load_result r)
@@ -142,6 +105,11 @@ static ch_load_result refuse(carehost_plugin_ctx *ctx, const char *path, ch_load
     return r;
 }
 
+void ch_plugins_set_settings(ch_plugins *all, const ch_settings *settings)
+{
+    all->settings = settings;
+}
+
 void ch_plugins_set_web_fallback(ch_plugins *all, const char *dir)
 {
     snprintf(all->web_fallback, sizeof all->web_fallback, "%s", dir ? dir : "");
@@ -187,6 +155,7 @@ static ch_load_result open_instance(ch_plugins *all, const char *path, const cha
         return CH_LOAD_DLOPEN_FAILED;
     }
     ctx->owner = all;
+    ctx->settings = all->settings;
     ctx->dl = map_plugin(all, path, image, detail, sizeof detail);
     if (!ctx->dl)
         return refuse(ctx, path, CH_LOAD_DLOPEN_FAILED, detail);
@@ -215,7 +184,7 @@ static ch_load_result open_instance(ch_plugins *all, const char *path, const cha
                  (size_t)PLUGIN_SIZE_1_0);
         return refuse(ctx, path, CH_LOAD_BAD_SIZE, detail);
     }
-    if (!valid_name(desc->name))
+    if (!ch_plugin_valid_name(desc->name))
         return refuse(ctx, path, CH_LOAD_BAD_NAME, NULL);
     const char *reserved_for = reserved_name(desc->name);
     if (reserved_for) {
@@ -389,64 +358,6 @@ const char *ch_plugin_version(const carehost_plugin_ctx *ctx) { return ctx->desc
 const char *ch_plugin_path(const carehost_plugin_ctx *ctx) { return ctx->path; }
 const char *ch_plugin_web_dir(const carehost_plugin_ctx *ctx) { return ctx->web_dir; }
 int ch_plugin_has_panel(const carehost_plugin_ctx *ctx) { return ctx->has_panel; }
-
-const ch_plugin_verb *ch_plugin_find_verb(const carehost_plugin_ctx *ctx, const char *verb)
-{
-    for (size_t i = 0; i < ctx->verb_count; i++)
-        if (strcmp(ctx->verbs[i].name, verb) == 0)
-            return &ctx->verbs[i];
-    return NULL;
-}
-
-size_t ch_plugin_verb_count(const carehost_plugin_ctx *ctx) { return ctx->verb_count; }
-
-const ch_plugin_verb *ch_plugin_verb_at(const carehost_plugin_ctx *ctx, size_t i)
-{
-    return i < ctx->verb_count ? &ctx->verbs[i] : NULL;
-}
-
-int ch_plugin_in_init(const carehost_plugin_ctx *ctx) { return ctx && ctx->in_init; }
-
-int ch_plugin_register_verb(carehost_plugin_ctx *ctx, const char *verb, unsigned roles,
-                            unsigned flags, const json_t *fields)
-{
-    if (!ctx)
-        return CAREHOST_EINVAL;
-    if (!ctx->in_init) {
-        ch_error("plugin %s: register_verb is only allowed during init", ctx->name);
-        return CAREHOST_ESTATE;
-    }
-    if (!valid_name(verb) || (roles & ~(unsigned)CAREHOST_ROLES_ALL) || !roles ||
-        (flags & ~CAREHOST_VERB_IN_SESSION)) {
-        ch_error("plugin %s: verb '%s' refused: bad name, roles or flags", ctx->name,
-                 verb ? verb : "(null)");
-        ctx->verb_error = 1;
-        return CAREHOST_EINVAL;
-    }
-    if (ch_plugin_find_verb(ctx, verb)) {
-        ch_error("plugin %s: verb '%s' declared twice", ctx->name, verb);
-        ctx->verb_error = 1;
-        return CAREHOST_EEXIST;
-    }
-    if (ctx->verb_count == MAX_VERBS) {
-        ch_error("plugin %s: more than %d verbs", ctx->name, MAX_VERBS);
-        ctx->verb_error = 1;
-        return CAREHOST_ENOMEM;
-    }
-    ch_proto_error err;
-    ch_schema *schema = ch_schema_compile(fields, &err);
-    if (!schema) {
-        ch_error("plugin %s: verb '%s' refused: %s", ctx->name, verb, err.message);
-        ctx->verb_error = 1;
-        return CAREHOST_EINVAL;
-    }
-    ch_plugin_verb *v = &ctx->verbs[ctx->verb_count++];
-    snprintf(v->name, sizeof v->name, "%s", verb);
-    v->roles = roles;
-    v->flags = flags;
-    v->schema = schema;
-    return CAREHOST_OK;
-}
 
 /* --- live reload (the steps are in plugin_api/plugin_reload.c) ------------------ */
 

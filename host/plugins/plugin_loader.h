@@ -8,17 +8,10 @@
 
 #include <stddef.h>
 #include "carehost/plugin.h"
-#include "net/protocol.h"
+#include "config.h"
+#include "plugin_declare.h" /* its verbs and exports */
 
 typedef struct ch_plugins ch_plugins;
-
-/* A verb a plugin declared. */
-typedef struct ch_plugin_verb {
-    char name[CAREHOST_PLUGIN_NAME_MAX + 1];  /* without prefix */
-    unsigned roles;
-    unsigned flags;
-    ch_schema *schema;
-} ch_plugin_verb;
 
 /* Why load_file refused a plugin. */
 typedef enum ch_load_result {
@@ -44,6 +37,11 @@ ch_plugins *ch_plugins_new(const carehost_host_api *host_api);
  * shutdown, or after a failed init): the host drops its timers and requests. */
 typedef void (*ch_unload_hook)(carehost_plugin_ctx *ctx, void *arg);
 void ch_plugins_set_unload_hook(ch_plugins *all, ch_unload_hook hook, void *arg);
+
+/* The settings (the config file's plugin sections) every plugin loaded from now
+ * on reads through setting(); NULL: none. Borrowed: they must outlive the
+ * plugins. */
+void ch_plugins_set_settings(ch_plugins *all, const ch_settings *settings);
 
 /* Where a plugin's web folder is when none is beside it (--plugin-web; plugin_web.h). */
 void ch_plugins_set_web_fallback(ch_plugins *all, const char *dir);
@@ -73,17 +71,6 @@ const char *ch_plugin_path(const carehost_plugin_ctx *ctx);
 /* Its web folder (plugin_web.h), and whether the client should mount its panel.js. */
 const char *ch_plugin_web_dir(const carehost_plugin_ctx *ctx);
 int ch_plugin_has_panel(const carehost_plugin_ctx *ctx);
-/* Whether the plugin's init() is running (registrations are allowed only then). */
-int ch_plugin_in_init(const carehost_plugin_ctx *ctx);
-
-/* Verbs: find a declared verb by name (without prefix); NULL if none. */
-const ch_plugin_verb *ch_plugin_find_verb(const carehost_plugin_ctx *ctx, const char *verb);
-size_t ch_plugin_verb_count(const carehost_plugin_ctx *ctx);
-const ch_plugin_verb *ch_plugin_verb_at(const carehost_plugin_ctx *ctx, size_t i);
-
-/* Used by the host API's register_verb (only valid while the plugin is in init). */
-int ch_plugin_register_verb(carehost_plugin_ctx *ctx, const char *verb, unsigned roles,
-                            unsigned flags, const json_t *fields);
 
 /* A plugin-member accessor honouring the plugin's declared size: NULL when the
  * plugin's struct is too old to have the member. */
@@ -131,8 +118,5 @@ int ch_plugin_retiring(const carehost_plugin_ctx *ctx);
 void ch_plugin_work_begin(carehost_plugin_ctx *ctx);
 void ch_plugin_work_end(carehost_plugin_ctx *ctx);
 unsigned ch_plugin_work(const carehost_plugin_ctx *ctx);
-
-/* An export's suffix (register_export): "." or "/" then [a-z0-9_.-]{1,32}. */
-int ch_plugin_valid_export_suffix(const char *suffix);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "plugins/plugin_check.h"
 #include "plugins/plugin_image.h"
 #include "plugins/plugin_loader.h"
 
@@ -385,6 +386,43 @@ START_TEST(reserved_name_refused)
 }
 END_TEST
 
+START_TEST(verb_refusal_same_in_log_and_check)
+{
+    /* One validation (plugins/plugin_declare.h): the daemon's log line and
+     * --check-plugin's report give the same reason for a refused verb. */
+    ch_config cfg;
+    ch_config_defaults(&cfg);
+    char report_path[1100];
+    snprintf(report_path, sizeof report_path, "%s/check-report-%ld.txt", TEST_TMPDIR, (long)getpid());
+    FILE *report = fopen(report_path, "w+");
+    ck_assert_ptr_nonnull(report);
+    ch_plugins *all = ch_plugins_new(&test_api);
+    start_capture();
+    ch_load_result r = ch_plugins_load_file(all, PLUGIN("bad_schema"));
+    int problems = ch_plugin_check(PLUGIN("bad_schema"), &cfg, report);
+    char *log = stop_capture();
+    ch_plugins_free(all);
+    ck_assert_int_eq(r, CH_LOAD_INIT_FAILED);
+    ck_assert_int_ge(problems, 1);
+    static const char said[] = "plugin bad_schema: verb 'ask' refused: ";
+    const char *reason = strstr(log, said);
+    ck_assert_msg(reason != NULL, "stderr:\n%s", log);
+    reason += strlen(said);
+    char expected[700];
+    snprintf(expected, sizeof expected, "problem: verb 'ask': %.*s\n", (int)strcspn(reason, "\n"),
+             reason);
+    ck_assert_ptr_nonnull(strstr(expected, "its field rules are refused: "));
+    char text[8192];
+    rewind(report);
+    size_t n = fread(text, 1, sizeof text - 1, report);
+    text[n] = '\0';
+    fclose(report);
+    unlink(report_path);
+    ck_assert_msg(strstr(text, expected) != NULL, "report:\n%s\nexpected: %s", text, expected);
+    ch_config_free(&cfg);
+}
+END_TEST
+
 START_TEST(duplicate_refused)
 {
     ch_plugins *all = ch_plugins_new(&test_api);
@@ -729,6 +767,7 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, init_fail_refused);
     tcase_add_test(tc, duplicate_refused);
     tcase_add_test(tc, reserved_name_refused);
+    tcase_add_test(tc, verb_refusal_same_in_log_and_check);
     tcase_add_test(tc, not_a_shared_object);
     tcase_add_test(tc, frozen_v1_loads);
     tcase_add_test(tc, newer_minor_loads);
