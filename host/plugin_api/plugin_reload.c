@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "auth/workpool.h"
+#include "config.h"
 #include "log.h"
 #include "net/conn.h"
 #include "net/frame_writer.h"
@@ -26,8 +27,10 @@ typedef struct reload_job {
     char name[CAREHOST_PLUGIN_NAME_MAX + 1];
     char *src;                   /* the installed file */
     char *image_dir;
+    char *config;                /* the --config file, read again on the pool; NULL: none */
+    ch_settings *settings;       /* its plugin sections, for the new instance */
     char image[4096];            /* the private copy, made on the pool */
-    char why[512];               /* the pool's reason when the copy failed */
+    char why[512];               /* the pool's reason when the copy or the reading failed */
     int copy_failed;
     reload_phase phase;
     lws_usec_t answer_by;
@@ -69,6 +72,8 @@ static void job_end(reload_job *j)
     }
     free(j->src);
     free(j->image_dir);
+    free(j->config);
+    ch_settings_free(j->settings);
     free(j);
 }
 
@@ -141,10 +146,18 @@ static void poll_retiring(lws_sorted_usec_list_t *sul)
     finish(j);
 }
 
-/* Pool thread: copy the installed file. */
+/* Pool thread: read the plugin sections of the config file again (the clinic
+ * may have changed a setting: that is often why it reloads), then copy the
+ * installed file. */
 static void copy_image(void *arg)
 {
     reload_job *j = arg;
+    char err[sizeof j->why - 64];
+    if (j->config && ch_config_read_settings(j->config, &j->settings, err, sizeof err)) {
+        snprintf(j->why, sizeof j->why, "the config file no longer parses: %s", err);
+        j->copy_failed = 1;
+        return;
+    }
     j->copy_failed = ch_plugin_image_copy(j->image_dir, j->src, j->image, sizeof j->image, j->why,
                                           sizeof j->why) != 0;
 }
@@ -158,7 +171,9 @@ static void copied(void *arg)
         fail(j, j->why);
         return;
     }
-    if (ch_plugins_open_replacement(h->plugins, j->old, j->image, &j->fresh) != CH_LOAD_OK) {
+    ch_settings *settings = j->settings; /* the new instance takes them, loaded or not */
+    j->settings = NULL;
+    if (ch_plugins_open_replacement(h->plugins, j->old, j->image, settings, &j->fresh) != CH_LOAD_OK) {
         char why[sizeof j->why];
         snprintf(why, sizeof why, "%s", ch_plugins_refusal(h->plugins));
         fail(j, why);
@@ -198,9 +213,13 @@ void ch_plugin_reload(ch_host *h, const char *name, ch_reload_done_fn done, void
         return;
     }
     reload_job *j = calloc(1, sizeof *j);
-    if (!j || !dir || !(j->src = strdup(ch_plugin_path(old))) || !(j->image_dir = strdup(dir))) {
-        if (j)
+    const char *config = h->cfg.config_file[0] ? h->cfg.config_file : NULL;
+    if (!j || !dir || !(j->src = strdup(ch_plugin_path(old))) || !(j->image_dir = strdup(dir)) ||
+        (config && !(j->config = strdup(config)))) {
+        if (j) {
             free(j->src);
+            free(j->image_dir);
+        }
         free(j);
         done(arg, name, 0, dir ? "out of memory" : "this host maps no private plugin images");
         return;

@@ -5,10 +5,13 @@
  * ch_plugin_reload(name), step by step, all on the loop thread:
  *  1. Refuse at once: no such plugin, a reload of it already under way, or the
  *     plugin declares CAREHOST_PLUGIN_NO_LIVE_RELOAD (its reason is given).
- *  2. On the work pool: copy the plugin's installed file to a private image
+ *  2. On the work pool: read the plugin sections of the --config file again
+ *     (a file that no longer parses refuses the reload: the old instance keeps
+ *     serving with the settings it has; the daemon's own keys are not read
+ *     again), and copy the plugin's installed file to a private image
  *     (plugins/plugin_image.h), so the new code is really mapped.
  *  3. Back on the loop: dlopen the image, check it as at start, and init it
- *     while the old instance still serves. The new instance registers its
+ *     with the settings just read, while the old instance still serves. The new instance registers its
  *     verbs and exports on its own ctx; nothing reaches it yet. It must keep
  *     the name and every verb the old one declares. Any refusal ends the
  *     reload here: the old instance never stopped, the reason is logged at

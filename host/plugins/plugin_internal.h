@@ -25,7 +25,9 @@ struct carehost_plugin_ctx {
     size_t verb_count;
     char web_dir[CH_PATH_MAX];    /* plugin_web.h: served at /plugins/<name>/ */
     int has_panel;                /* the client mounts web_dir/panel.js */
-    const ch_settings *settings;  /* setting() reads its [<name>] section here (NULL: none) */
+    const ch_settings *settings;  /* setting() reads its [<name>] section here (NULL: none): */
+    ch_settings *own_settings;    /* read for this instance alone (a reload), or NULL: the
+                                   * registry's, read at start */
 };
 
 #endif

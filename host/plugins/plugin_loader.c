@@ -90,6 +90,7 @@ static void ctx_free(carehost_plugin_ctx *ctx)
         ch_schema_free(ctx->verbs[i].schema);
     if (ctx->dl)
         dlclose(ctx->dl);
+    ch_settings_free(ctx->own_settings);
     free(ctx->path);
     free(ctx);
 }
@@ -141,21 +142,24 @@ static void *map_plugin(ch_plugins *all, const char *path, const char *image, ch
 /* Open, check and initialise one instance of a plugin, not yet in the registry.
  * image: see map_plugin. replacing: the loaded instance this one is to replace
  * (its name must match, and every verb it declared must be declared again), or
- * NULL. On CH_LOAD_OK *out is the instance, its init done. */
+ * NULL. settings: its own (taken: freed with it, or now if refused), or NULL
+ * for the registry's. On CH_LOAD_OK *out is the instance, its init done. */
 static ch_load_result open_instance(ch_plugins *all, const char *path, const char *image,
-                                    const carehost_plugin_ctx *replacing,
+                                    const carehost_plugin_ctx *replacing, ch_settings *settings,
                                     carehost_plugin_ctx **out)
 {
     char detail[512];
     carehost_plugin_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx || !(ctx->path = strdup(path))) {
         free(ctx);
+        ch_settings_free(settings);
         snprintf(all->refusal, sizeof all->refusal, "out of memory");
         ch_error("plugin %s refused: out of memory", path);
         return CH_LOAD_DLOPEN_FAILED;
     }
     ctx->owner = all;
-    ctx->settings = all->settings;
+    ctx->own_settings = settings;
+    ctx->settings = settings ? settings : all->settings;
     ctx->dl = map_plugin(all, path, image, detail, sizeof detail);
     if (!ctx->dl)
         return refuse(ctx, path, CH_LOAD_DLOPEN_FAILED, detail);
@@ -258,7 +262,7 @@ ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path)
         all->cap = cap;
     }
     carehost_plugin_ctx *ctx;
-    ch_load_result r = open_instance(all, path, NULL, NULL, &ctx);
+    ch_load_result r = open_instance(all, path, NULL, NULL, NULL, &ctx);
     if (r != CH_LOAD_OK)
         return r;
     all->items[all->count++] = ctx;
@@ -376,9 +380,10 @@ const char *ch_plugins_image_dir(const ch_plugins *all) { return all->image_dir;
 const char *ch_plugins_refusal(const ch_plugins *all) { return all->refusal; }
 
 ch_load_result ch_plugins_open_replacement(ch_plugins *all, const carehost_plugin_ctx *old,
-                                           const char *image, carehost_plugin_ctx **out)
+                                           const char *image, ch_settings *settings,
+                                           carehost_plugin_ctx **out)
 {
-    return open_instance(all, old->path, image, old, out);
+    return open_instance(all, old->path, image, old, settings, out);
 }
 
 void ch_plugins_replace(ch_plugins *all, carehost_plugin_ctx *old, carehost_plugin_ctx *fresh)

@@ -91,13 +91,17 @@ int ch_plugins_set_image_dir(ch_plugins *all, const char *dir);
 const char *ch_plugins_image_dir(const ch_plugins *all);
 
 /* Open, check and init a new instance of old's plugin from image (a private
- * copy of old's file, unlinked once mapped; NULL: copy it now). It must carry
- * the same name and declare every verb old declares (else
+ * copy of old's file, unlinked once mapped; NULL: copy it now). It reads its
+ * settings from settings (the config file read again; taken: freed with the
+ * instance, or at once if it is refused), or, when NULL, from the registry's.
+ * It must carry the same name and declare every verb old declares (else
  * CH_LOAD_DROPPED_VERB, after its shutdown). It is not in the registry: old
- * still serves. Its own verbs, timers and exports belong to it from init on.
- * Refusals are logged and kept for ch_plugins_refusal. */
+ * still serves, with its own settings. Its own verbs, timers and exports
+ * belong to it from init on. Refusals are logged and kept for
+ * ch_plugins_refusal. */
 ch_load_result ch_plugins_open_replacement(ch_plugins *all, const carehost_plugin_ctx *old,
-                                           const char *image, carehost_plugin_ctx **out);
+                                           const char *image, ch_settings *settings,
+                                           carehost_plugin_ctx **out);
 /* Put fresh in old's place: old's shutdown, the unload hook, dlclose. */
 void ch_plugins_replace(ch_plugins *all, carehost_plugin_ctx *old, carehost_plugin_ctx *fresh);
 /* Shut down and unload an instance that is not in the registry. */

@@ -265,6 +265,36 @@ describe('plugin reload', () => {
     });
   }
 
+  it('a reload reads the plugin\'s settings again; a config file that no longer parses refuses it', async () => {
+    const dir = pluginDir();
+    const conf = path.join(tmpDir('carehost-conf-'), 'carehost.conf');
+    const setGreeting = (text) => fs.writeFileSync(conf, `rate-limit = 100000\n[echo]\ngreeting = ${text}\n`);
+    setGreeting('Welcome');
+    await withTrackedHost({ plugins: dir, args: [...HOST_ARGS, '--config', conf] }, async (host, track) => {
+      const c = track(await connectAs(host, 'casey'));
+      const greeting = async () => assertReply(await c.request({ type: 'echo.say', text: 'hi' }), 'say').greeting;
+      assert.equal(await greeting(), 'Welcome');
+      // The clinic changes the setting and reloads: the same build, the new value.
+      setGreeting('Good evening, group');
+      const r = await reload(host, 'echo');
+      assert.equal(r.status, 0, r.stderr);
+      await c.next((m) => m.type === 'plugin.reloaded');
+      assert.equal(await greeting(), 'Good evening, group');
+      // A file that no longer parses: the reload says why; the running instance keeps its settings.
+      fs.writeFileSync(conf, '[echo]\ngreeting = broken\nGreeting = bad key\n');
+      const bad = await reload(host, 'echo');
+      assert.equal(bad.status, 1, bad.stdout);
+      assert.match(bad.stderr, /^carehostctl: plugin reload: echo: the config file no longer parses: .*carehost\.conf:3: \[echo\] 'Greeting'/);
+      assert.match(host.stderr(), /plugin echo: reload refused, the running version keeps serving: the config file no longer parses/);
+      assert.equal(await greeting(), 'Good evening, group');
+      // SIGHUP reads them again too; a section without the key: echo has no greeting.
+      fs.writeFileSync(conf, '[echo]\n');
+      host.proc.kill('SIGHUP');
+      await c.next((m) => m.type === 'plugin.reloaded');
+      assert.equal(await greeting(), undefined);
+    });
+  });
+
   it('a plugin declaring CAREHOST_PLUGIN_NO_LIVE_RELOAD is refused with its reason', async () => {
     const dir = pluginDir(variant('echo_no_reload'));
     await withTrackedHost({ plugins: dir, args: HOST_ARGS }, async (host, track) => {
