@@ -190,19 +190,36 @@ int ch_plugin_export_respond(carehost_plugin_ctx *ctx, carehost_export req, int 
     return CAREHOST_OK;
 }
 
-void ch_plugin_exports_forget(carehost_plugin_ctx *ctx)
+size_t ch_plugin_exports_pending(const carehost_plugin_ctx *ctx)
 {
+    size_t n = 0;
+    for (const pending_export *p = pending; p; p = p->next)
+        n += p->ctx == ctx;
+    return n;
+}
+
+size_t ch_plugin_exports_fail(const carehost_plugin_ctx *ctx, const char *code, const char *message)
+{
+    size_t n = 0;
     for (pending_export **p = &pending; *p;) {
         if ((*p)->ctx == ctx) {
             pending_export *gone = *p;
             *p = gone->next;
             ch_api_on_abort(gone->id, NULL, NULL);
-            ch_api_respond_error(gone->id, 503, "unavailable", "The server is shutting down.");
+            ch_api_respond_error(gone->id, 503, code, message);
             free(gone);
+            n++;
         } else {
             p = &(*p)->next;
         }
     }
+    return n;
+}
+
+void ch_plugin_exports_forget(carehost_plugin_ctx *ctx)
+{
+    /* A reload has answered its own (plugin_reload.c): what is left goes with the server. */
+    ch_plugin_exports_fail(ctx, "unavailable", "The server is shutting down.");
     for (size_t i = 0; i < nexports;) {
         if (exports[i].ctx == ctx)
             exports[i] = exports[--nexports];

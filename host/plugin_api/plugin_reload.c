@@ -15,9 +15,14 @@
 #include "plugins/plugin_hold.h"
 #include "plugins/plugin_image.h"
 #include "plugins/plugin_loader.h"
+#include "plugin_exports.h"
 #include "timers.h"
 
 #define POLL_US (10 * LWS_US_PER_MS)
+
+/* What a download gets when the plugin that owes it is replaced before it answers
+ * (a shutdown says the server is shutting down: plugin_exports.c). */
+#define DOWNLOAD_RELOADED "This tool is being updated; please try again in a moment."
 
 typedef enum { COPYING, ANSWERING, STORING } reload_phase;
 
@@ -107,6 +112,8 @@ static void finish(reload_job *j)
     ch_host *h = j->h;
     char old_version[128];
     snprintf(old_version, sizeof old_version, "%s", ch_plugin_version(j->old));
+    /* Downloads asked while its record calls came back: it is too late for it to answer them. */
+    ch_plugin_exports_fail(j->old, "plugin_reloaded", DOWNLOAD_RELOADED);
     ch_plugins_replace(h->plugins, j->old, j->fresh); /* old: shutdown, timers, exports, dlclose */
     ch_plugin_host_replay(h, j->fresh);
     ch_plugin_hold_release(h, j->name, j->fresh);
@@ -118,15 +125,16 @@ static void finish(reload_job *j)
     job_end(j);
 }
 
-/* The retiring instance: first its owed answers (bounded), then its record
- * callbacks (the store always calls back). */
+/* The retiring instance: first its owed answers and downloads (bounded), then
+ * its record callbacks (the store always calls back). */
 static void poll_retiring(lws_sorted_usec_list_t *sul)
 {
     reload_job *j = lws_container_of(sul, reload_job, sul);
     ch_host *h = j->h;
     if (j->phase == ANSWERING) {
         size_t owed = ch_plugin_requests_pending(h, j->old);
-        if (owed && lws_now_usecs() < j->answer_by) {
+        size_t downloads = ch_plugin_exports_pending(j->old);
+        if ((owed || downloads) && lws_now_usecs() < j->answer_by) {
             lws_sul_schedule(h->lws, 0, &j->sul, poll_retiring, POLL_US);
             return;
         }
@@ -135,6 +143,11 @@ static void poll_retiring(lws_sorted_usec_list_t *sul)
                     "answered plugin_reloaded", j->name, owed, owed == 1 ? "" : "s");
             ch_plugin_requests_fail(h, j->old, "plugin_reloaded",
                                     "The plugin was updated before it answered; please send it again.");
+        }
+        if (downloads) {
+            ch_warn("plugin %s: %zu download%s still unanswered when its replacement was due; "
+                    "answered 503 plugin_reloaded", j->name, downloads, downloads == 1 ? "" : "s");
+            ch_plugin_exports_fail(j->old, "plugin_reloaded", DOWNLOAD_RELOADED);
         }
         ch_timers_cancel_plugin(h->timers, j->old);
         j->phase = STORING;

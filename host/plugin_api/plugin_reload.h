@@ -18,9 +18,11 @@
  *     error level and given to the caller.
  *  4. The old instance retires: messages for the plugin are held, in order
  *     (plugins/plugin_hold.h). It gets up to CH_RELOAD_ANSWER_MS to answer the
- *     requests it owes (its timers still run, so a delayed answer still comes);
- *     whatever is still unanswered then is answered with the error
- *     `plugin_reloaded` ("please send it again"). Then its timers are
+ *     requests and the downloads (exports) it owes (its timers still run, so a
+ *     delayed answer still comes); whatever is still unanswered then is
+ *     answered with the error `plugin_reloaded` ("please send it again"; a
+ *     download: 503, "This tool is being updated", never the words of a
+ *     shutdown). Then its timers are
  *     cancelled, and the host waits for every record call it made to come back
  *     (a callback into its code is owed; the store always answers).
  *  5. Its shutdown() (sessions are not closed: they go on), dlclose; the new

@@ -110,9 +110,10 @@
  *     registers a verb the running version registers, it is refused and the
  *     running instance never stops.
  *   - Then messages for the plugin are held, in order, while the running
- *     instance finishes: it has up to 5 s to answer the requests it owes (its
- *     timers still fire); what is still unanswered then gets the error
- *     `plugin_reloaded`. Its timers are cancelled, and the host waits for the
+ *     instance finishes: it has up to 5 s to answer the requests and the
+ *     exports it owes (its timers still fire); what is still unanswered then
+ *     gets the error `plugin_reloaded` (an export: HTTP 503, "This tool is
+ *     being updated; please try again in a moment."). Its timers are cancelled, and the host waits for the
  *     callbacks of its record calls. Then its shutdown() -- sessions are NOT
  *     closed first, they go on -- and it is unloaded.
  *   - The new instance hears the world as it is: session_opened for every

@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 const {
-  connectAs, tmpDir, waitFor, withTrackedHost, assertReply, assertError,
+  connectAs, tmpDir, waitFor, withTrackedHost, assertReply, assertError, httpRequest,
 } = require('./harness.cjs');
 
 const CTL = process.env.CAREHOSTCTL_BIN;
@@ -230,6 +230,46 @@ describe('plugin reload', () => {
       assertReply(say, 'the new version answers');
       // By now the old version's 3 s timer would have fired: it was cancelled before its code went.
       assert.equal(c.inbox.filter((m) => m.re === 1).length, 0, 'no second answer');
+    });
+  });
+
+  /**
+   * GET /api/echo.txt, which echo answers after ms; resolves once echo has it (its log line says
+   * so) with { answer }, a promise of the HTTP answer (wrapped: an async function returning a
+   * promise would wait for it).
+   */
+  async function exportAsked(host, cookie, ms) {
+    const asked = () => (host.stderr().match(/export echo\.txt asked/g) || []).length;
+    const before = asked();
+    const answer = httpRequest(host, 'GET', `/api/echo.txt?text=owed&ms=${ms}`, { cookie });
+    answer.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
+    await waitFor(() => asked() > before, 10000, 'echo to have the download');
+    return { answer };
+  }
+
+  it('a download the old version owes is still answered; past the grace period it says the tool is being updated', async () => {
+    const dir = pluginDir();
+    await withTrackedHost({ plugins: dir, args: HOST_ARGS, env: { CAREHOST_RELOAD_ANSWER_MS: '1000' } }, async (host, track) => {
+      const c = track(await connectAs(host, 'casey'));
+      // Answered within the grace period: the client gets the file. (Owed for 600 ms: the reload
+      // starts well before; the log shows it did.)
+      const quick = await exportAsked(host, c.cookie, 600);
+      place(dir, variant('echo_v2'));
+      assert.equal((await reload(host, 'echo')).status, 0);
+      const got = await quick.answer;
+      assert.equal(got.status, 200, got.body);
+      assert.equal(got.body, 'owed');
+      assert.match(host.stderr(), /control: reload echo asked[^]*export echo\.txt answered/);
+      // Not answered by then (3 s, the grace 1 s): 503, in words for a reload, not for a shutdown.
+      const slow = await exportAsked(host, c.cookie, 3000);
+      place(dir, ECHO);
+      assert.equal((await reload(host, 'echo')).status, 0);
+      const late = await slow.answer;
+      assert.equal(late.status, 503, late.body);
+      assert.equal(late.json.error, 'plugin_reloaded', late.body);
+      assert.match(late.json.message, /being updated.*try again in a moment/);
+      assert.match(host.stderr(), /plugin echo: 1 download still unanswered when its replacement was due/);
+      assert.equal(await echoVersion(c), '1.0.0');
     });
   });
 
