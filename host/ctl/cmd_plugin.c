@@ -2,12 +2,12 @@
  * in the running daemon through its control socket (host/control.h), and
  * install plugin files without ever writing over a file the daemon has mapped.
  *
- * install: check the file (plugin_check.c), copy it beside the target as
- * .NAME.so.tmp, fsync, keep the current NAME.so as .NAME.so.prev (a hard
- * link), rename the copy over NAME.so (atomic: a reader sees the old file or
- * the new one), fsync the folder, then ask the daemon to reload NAME. If the
- * daemon refuses the new version, the previous file is put back, so the file
- * on disk is always what runs. */
+ * install: check the file with the daemon's own checker (daemon_check.c),
+ * copy it beside the target as .NAME.so.tmp, fsync, keep the current NAME.so
+ * as .NAME.so.prev (a hard link), rename the copy over NAME.so (atomic: a
+ * reader sees the old file or the new one), fsync the folder, then ask the
+ * daemon to reload NAME. If the daemon refuses the new version, the previous
+ * file is put back, so the file on disk is always what runs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -45,10 +45,13 @@ static const char reload_usage[] =
 
 static const char install_usage[] =
     "Usage: carehostctl plugin install FILE [--plugins DIR] [OPTION]...\n"
-    "Check a plugin file, put it in the plugin folder as NAME.so (NAME: the plugin's own name)\n"
-    "by copying it beside the target and renaming it into place -- never writing over the file\n"
-    "the daemon runs -- then reload it in the running daemon. If the daemon refuses it, the\n"
-    "previous file is put back. A plugin not loaded yet is loaded at the daemon's next start.\n\n"
+    "Check a plugin file with the daemon's own checker (carehost --check-plugin FILE; the\n"
+    "carehost is $CAREHOST_BIN, else the one beside carehostctl, else " CH_BINDIR "/carehost),\n"
+    "put it in the plugin folder as NAME.so (NAME: the plugin's own name) by copying it beside\n"
+    "the target and renaming it into place -- never writing over the file the daemon runs --\n"
+    "then reload it in the running daemon. A problem the check finds refuses the file (its\n"
+    "report is shown); if the daemon refuses it, the previous file is put back. A plugin not\n"
+    "loaded yet is loaded at the daemon's next start.\n\n"
     "  --plugins DIR         the plugin folder (default: the configuration's plugins)\n\n";
 
 static const char list_usage[] =
@@ -321,9 +324,8 @@ static int install(ctl_ctx *ctx, int argc, char **argv)
     if (!*dir)
         return ctl_fail(cmd, "no plugin folder is configured: give --plugins DIR");
     ctl_plugin_info info;
-    char why[600];
-    if (ctl_check_plugin(file, &info, why, sizeof why))
-        return ctl_fail(cmd, "%s is refused: %s", file, why);
+    if (ctl_daemon_check_plugin(ctx, cmd, file, &info) != CTL_EXIT_OK)
+        return CTL_EXIT_FAILED;
 
     char target[4096], tmp[4096], prev[4096];
     if (snprintf(target, sizeof target, "%s/%s.so", dir, info.name) >= (int)sizeof target ||

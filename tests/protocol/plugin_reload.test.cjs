@@ -36,10 +36,10 @@ function place(dir, file) {
   fs.renameSync(tmp, path.join(dir, 'echo.so'));
 }
 
-/** carehostctl without blocking this process (the clients keep talking meanwhile). */
-function ctl(args) {
+/** carehostctl without blocking this process (the clients keep talking meanwhile); env replaces the environment. */
+function ctl(args, env = process.env) {
   return new Promise((resolve) => {
-    execFile(CTL, args, { timeout: 60000 }, (err, stdout, stderr) => {
+    execFile(CTL, args, { timeout: 60000, env }, (err, stdout, stderr) => {
       resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });
@@ -388,9 +388,14 @@ describe('carehostctl plugin install', () => {
     const dir = pluginDir();
     await withTrackedHost({ plugins: dir, args: HOST_ARGS }, async (host, track) => {
       const c = track(await connectAs(host, 'casey'));
-      const r = await ctl(['--data-dir', host.dir, 'plugin', 'install', variant('echo_init_fails'), '--plugins', dir]);
+      // A build whose init fails: the check refuses it before the folder is touched.
+      const failing = await ctl(['--data-dir', host.dir, 'plugin', 'install', variant('echo_init_fails'), '--plugins', dir]);
+      assert.equal(failing.status, 1);
+      assert.match(failing.stderr, /echo_init_fails\.so is refused: the host refuses it: its init failed: init returned -1/);
+      // A build that is fine alone but drops a verb the running version declares: the daemon refuses it.
+      const r = await ctl(['--data-dir', host.dir, 'plugin', 'install', variant('echo_drops_verb'), '--plugins', dir]);
       assert.equal(r.status, 1);
-      assert.match(r.stderr, /the daemon refused echo 3\.0\.0-broken and keeps running the previous version: .*init returned -1/);
+      assert.match(r.stderr, /the daemon refused echo 3\.0\.0-noreset and keeps running the previous version: .*'echo\.reset'/);
       assert.deepEqual(fs.readFileSync(path.join(dir, 'echo.so')), fs.readFileSync(ECHO));
       assert.deepEqual(fs.readdirSync(dir).sort(), ['echo.so']);
       assert.equal(await echoVersion(c), '1.0.0');
@@ -401,9 +406,41 @@ describe('carehostctl plugin install', () => {
     const dir = pluginDir();
     const r = await ctl(['--data-dir', tmpDir(), 'plugin', 'install', defective('wrong_abi'), '--plugins', dir]);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /is refused: built for an incompatible plugin ABI/);
+    assert.match(r.stderr, /is refused: built for plugin ABI 2\.0; this carehost has ABI 1\.\d+/);
     assert.deepEqual(fs.readdirSync(dir), ['echo.so']);
     assert.deepEqual(fs.readFileSync(path.join(dir, 'echo.so')), fs.readFileSync(ECHO));
+  });
+
+  // What only the daemon's own checker (carehost --check-plugin) sees: a verb's field rules, a panel
+  // declared but missing. install runs it, and shows its report.
+  for (const [name, problem] of [
+    ['bad_schema', /^problem: verb 'ask': its field rules are refused: .*answer/m],
+    ['panel_missing', /^problem: the plugin declares a panel \(CAREHOST_PLUGIN_HAS_PANEL\), but .*panel\.js is missing/m],
+  ]) {
+    it(`refuses ${name}, with the daemon's checker's report`, async () => {
+      const dir = tmpDir();
+      const r = await ctl(['--data-dir', tmpDir(), 'plugin', 'install', defective(name), '--plugins', dir]);
+      assert.equal(r.status, 1, r.stdout);
+      assert.match(r.stderr, /^carehost plugin check: .*\.so$/m, 'the report is shown');
+      assert.match(r.stderr, problem);
+      assert.match(r.stderr, new RegExp(`^carehostctl: plugin install: .*${name}\\.so is refused: `, 'm'));
+      assert.equal(r.stdout, '');
+      assert.deepEqual(fs.readdirSync(dir), [], 'nothing installed');
+    });
+  }
+
+  it('finds carehost beside itself without CAREHOST_BIN; a CAREHOST_BIN that is not there is a clear error', async () => {
+    const env = { ...process.env };
+    delete env.CAREHOST_BIN;
+    const dir = tmpDir();
+    const r = await ctl(['--data-dir', tmpDir(), 'plugin', 'install', variant('echo_v2'), '--plugins', dir], env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(fs.readdirSync(dir), ['echo.so']);
+    const missing = path.join(tmpDir(), 'no-carehost');
+    const bad = await ctl(['--data-dir', tmpDir(), 'plugin', 'install', variant('echo_v2'), '--plugins', tmpDir()],
+      { ...env, CAREHOST_BIN: missing });
+    assert.equal(bad.status, 1, bad.stdout);
+    assert.match(bad.stderr, new RegExp(`cannot run the plugin checker ${missing}: No such file or directory`));
   });
 
   it('without a daemon, installs for the next start', async () => {
