@@ -126,6 +126,19 @@ static int control_ask(int fd, const char *cmd, const char *line, char *answer, 
     return 0;
 }
 
+/* One command to the daemon and its whole answer: 0, or -1 having printed why
+ * -- or, with *absent set, having printed nothing: no daemon runs. */
+static int control_round_trip(const ctl_ctx *ctx, const char *cmd, const char *line, char *answer,
+                              size_t len, int *absent)
+{
+    int fd = control_connect(ctx, cmd, absent);
+    if (fd < 0)
+        return -1;
+    int rc = control_ask(fd, cmd, line, answer, len);
+    close(fd);
+    return rc;
+}
+
 /* The last line of an answer ("ok ..." or "error ..."). */
 static const char *last_line(char *answer)
 {
@@ -136,22 +149,21 @@ static const char *last_line(char *answer)
     return nl ? nl + 1 : answer;
 }
 
-/* Ask the daemon to reload one plugin. CTL_EXIT_OK with the version in
- * version; CTL_EXIT_FAILED with the reason in why (printed by the caller);
- * *absent when no daemon runs. */
+static int no_daemon(const ctl_ctx *ctx, const char *cmd)
+{
+    return ctl_fail(cmd, "the daemon is not running (no control socket at %s/" CONTROL_SOCKET ")",
+                    ctx->cfg.data_dir);
+}
+
+/* Ask the daemon to reload one plugin. CTL_EXIT_OK with the new version in
+ * text; CTL_EXIT_FAILED with the reason in text (printed by the caller; empty
+ * when printed already); *absent when no daemon runs. */
 static int reload_one(const ctl_ctx *ctx, const char *cmd, const char *name, char *text,
                       size_t len, int *absent)
 {
-    int fd = control_connect(ctx, cmd, absent);
-    if (fd < 0) {
-        text[0] = '\0';
-        return CTL_EXIT_FAILED;
-    }
     char line[128], answer[2048];
     snprintf(line, sizeof line, "reload %.64s\n", name);
-    int rc = control_ask(fd, cmd, line, answer, sizeof answer);
-    close(fd);
-    if (rc) {
+    if (control_round_trip(ctx, cmd, line, answer, sizeof answer, absent)) {
         text[0] = '\0';
         return CTL_EXIT_FAILED;
     }
@@ -161,10 +173,20 @@ static int reload_one(const ctl_ctx *ctx, const char *cmd, const char *name, cha
     return ok ? CTL_EXIT_OK : CTL_EXIT_FAILED;
 }
 
-static int no_daemon(const ctl_ctx *ctx, const char *cmd)
+/* A command answered by a line per plugin, then "ok" or "error REASON" (list,
+ * reload-all): print the plugins' lines, and exit as the last line says. */
+static int run_listing(const ctl_ctx *ctx, const char *cmd, const char *line)
 {
-    return ctl_fail(cmd, "the daemon is not running (no control socket at %s/" CONTROL_SOCKET ")",
-                    ctx->cfg.data_dir);
+    char answer[16384];
+    int absent;
+    if (control_round_trip(ctx, cmd, line, answer, sizeof answer, &absent))
+        return absent ? no_daemon(ctx, cmd) : CTL_EXIT_FAILED;
+    const char *last = last_line(answer);
+    if (last != answer)
+        printf("%.*s\n", (int)(last - answer - 1), answer);
+    if (strcmp(last, "ok") == 0)
+        return CTL_EXIT_OK;
+    return ctl_fail(cmd, "%s", strncmp(last, "error ", 6) == 0 ? last + 6 : last);
 }
 
 /* --- reload and list --------------------------------------------------------- */
@@ -190,32 +212,18 @@ static int reload(ctl_ctx *ctx, int argc, char **argv)
                                                     : "give one plugin name (or --all)");
     if ((rc = ctl_resolve(ctx, "plugin reload")) != CTL_EXIT_OK)
         return rc;
+    if (all)
+        return run_listing(ctx, "plugin reload", "reload-all\n");
+    char text[1024];
     int absent;
-    if (!all) {
-        char text[1024];
-        rc = reload_one(ctx, "plugin reload", argv[optind], text, sizeof text, &absent);
-        if (absent)
-            return no_daemon(ctx, "plugin reload");
-        if (rc == CTL_EXIT_OK)
-            printf("plugin %s reloaded: version %s\n", argv[optind], text);
-        else if (text[0])
-            ctl_fail("plugin reload", "%s: %s", argv[optind], text);
-        return rc;
-    }
-    int fd = control_connect(ctx, "plugin reload", &absent);
-    if (fd < 0)
-        return absent ? no_daemon(ctx, "plugin reload") : CTL_EXIT_FAILED;
-    char answer[16384];
-    rc = control_ask(fd, "plugin reload", "reload-all\n", answer, sizeof answer);
-    close(fd);
-    if (rc)
-        return CTL_EXIT_FAILED;
-    const char *last = last_line(answer);
-    if (last != answer)
-        printf("%.*s\n", (int)(last - answer - 1), answer); /* one line per plugin */
-    if (strncmp(last, "ok", 2) == 0)
-        return CTL_EXIT_OK;
-    return ctl_fail("plugin reload", "%s", strncmp(last, "error ", 6) == 0 ? last + 6 : last);
+    rc = reload_one(ctx, "plugin reload", argv[optind], text, sizeof text, &absent);
+    if (absent)
+        return no_daemon(ctx, "plugin reload");
+    if (rc == CTL_EXIT_OK)
+        printf("plugin %s reloaded: version %s\n", argv[optind], text);
+    else if (text[0])
+        ctl_fail("plugin reload", "%s: %s", argv[optind], text);
+    return rc;
 }
 
 static int list(ctl_ctx *ctx, int argc, char **argv)
@@ -228,19 +236,7 @@ static int list(ctl_ctx *ctx, int argc, char **argv)
         return ctl_usage_error("plugin list", "unexpected argument '%.64s'", argv[optind]);
     if ((rc = ctl_resolve(ctx, "plugin list")) != CTL_EXIT_OK)
         return rc;
-    int absent;
-    int fd = control_connect(ctx, "plugin list", &absent);
-    if (fd < 0)
-        return absent ? no_daemon(ctx, "plugin list") : CTL_EXIT_FAILED;
-    char answer[16384];
-    rc = control_ask(fd, "plugin list", "list\n", answer, sizeof answer);
-    close(fd);
-    if (rc)
-        return CTL_EXIT_FAILED;
-    const char *last = last_line(answer);
-    if (last != answer)
-        printf("%.*s\n", (int)(last - answer - 1), answer);
-    return strcmp(last, "ok") == 0 ? CTL_EXIT_OK : ctl_fail("plugin list", "%s", last);
+    return run_listing(ctx, "plugin list", "list\n");
 }
 
 /* --- install ----------------------------------------------------------------- */

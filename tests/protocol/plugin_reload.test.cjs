@@ -348,6 +348,24 @@ describe('plugin reload', () => {
     });
   });
 
+  it('reload --all: a line per plugin, and exit 1 when one is refused', async () => {
+    const dir = pluginDir();
+    await withTrackedHost({ plugins: dir, args: HOST_ARGS }, async (host) => {
+      place(dir, variant('echo_v2'));
+      const r = await reload(host, '--all');
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, 'echo ok 2.0.0\n');
+      place(dir, variant('echo_init_fails'));
+      const bad = await reload(host, '--all');
+      assert.equal(bad.status, 1);
+      assert.match(bad.stdout, /^echo error .*init returned -1\n$/);
+      assert.equal(bad.stderr, 'carehostctl: plugin reload: 1 of 1 plugins refused\n');
+    });
+    const none = await ctl(['--data-dir', tmpDir(), 'plugin', 'reload', '--all']);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /the daemon is not running/);
+  });
+
   it('an unknown plugin, and no daemon, are clear errors', async () => {
     const dir = pluginDir();
     await withTrackedHost({ plugins: dir, args: HOST_ARGS }, async (host) => {
@@ -361,6 +379,9 @@ describe('plugin reload', () => {
     const r = await ctl(['--data-dir', tmpDir(), 'plugin', 'reload', 'echo']);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /the daemon is not running/);
+    const list = await ctl(['--data-dir', tmpDir(), 'plugin', 'list']);
+    assert.equal(list.status, 1);
+    assert.match(list.stderr, /the daemon is not running/);
   });
 });
 
