@@ -87,8 +87,18 @@ int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err,
  * -1 with "FILE:LINE: what is wrong" in err. */
 int ch_config_load_file(ch_config *cfg, const char *path, char *err, size_t errlen);
 
+/* Read the plugin sections of the config file at path again, for a live
+ * reload: the whole file must still parse (its daemon keys are checked, then
+ * dropped: they change only on a restart). 0 with the sections in *out (never
+ * NULL: empty when the file has none; ch_settings_free), or -1 with "FILE:LINE:
+ * what is wrong" in err. Touches nothing shared: any thread. */
+int ch_config_read_settings(const char *path, ch_settings **out, char *err, size_t errlen);
+void ch_settings_free(ch_settings *s);
+
 /* The value of key in the [section] of the config file; NULL when not set. */
 const char *ch_config_setting(const ch_config *cfg, const char *section, const char *key);
+/* The same from a set of sections (NULL: none). */
+const char *ch_settings_get(const ch_settings *s, const char *section, const char *key);
 
 /* The i-th setting of [section], in file order: 1 with *key and *value set, or 0 past the last. */
 int ch_config_setting_at(const ch_config *cfg, const char *section, size_t i, const char **key,

@@ -28,15 +28,19 @@ struct ch_settings {
     size_t count, cap;
 };
 
-void ch_config_free(ch_config *cfg)
+void ch_settings_free(ch_settings *s)
 {
-    ch_settings *s = cfg->settings;
     if (!s)
         return;
     for (size_t i = 0; i < s->count; i++)
         free(s->items[i].value);
     free(s->items);
     free(s);
+}
+
+void ch_config_free(ch_config *cfg)
+{
+    ch_settings_free(cfg->settings);
     cfg->settings = NULL;
 }
 
@@ -72,12 +76,17 @@ static const ch_setting *find_setting(const ch_settings *s, const char *section,
     return NULL;
 }
 
-const char *ch_config_setting(const ch_config *cfg, const char *section, const char *key)
+const char *ch_settings_get(const ch_settings *s, const char *section, const char *key)
 {
     if (!section || !key)
         return NULL;
-    const ch_setting *st = find_setting(cfg->settings, section, key);
+    const ch_setting *st = find_setting(s, section, key);
     return st ? st->value : NULL;
+}
+
+const char *ch_config_setting(const ch_config *cfg, const char *section, const char *key)
+{
+    return ch_settings_get(cfg->settings, section, key);
 }
 
 int ch_config_setting_at(const ch_config *cfg, const char *section, size_t i, const char **key,
@@ -223,5 +232,29 @@ int ch_config_load_file(ch_config *cfg, const char *path, char *err, size_t errl
         }
     }
     fclose(f);
+    return rc;
+}
+
+int ch_config_read_settings(const char *path, ch_settings **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    /* A scratch configuration: the daemon's keys are parsed into it and dropped. */
+    ch_config *scratch = calloc(1, sizeof *scratch);
+    if (!scratch) {
+        ch_config_err(err, errlen, "out of memory");
+        return -1;
+    }
+    scratch->setting_from = 1;
+    int rc = ch_config_load_file(scratch, path, err, errlen);
+    if (rc == 0 && !scratch->settings && !(scratch->settings = calloc(1, sizeof *scratch->settings))) {
+        ch_config_err(err, errlen, "out of memory");
+        rc = -1;
+    }
+    if (rc == 0) {
+        *out = scratch->settings;
+        scratch->settings = NULL;
+    }
+    ch_config_free(scratch);
+    free(scratch);
     return rc;
 }

@@ -249,6 +249,7 @@ static int setup(ch_host *h)
     if (use_plugin_images(h))
         return -1;
     ch_plugins_set_web_fallback(h->plugins, h->cfg.plugin_web_dir);
+    ch_plugins_set_settings(h->plugins, h->cfg.settings);
     for (size_t i = 0; i < h->cfg.plugins_dir_count; i++) { /* in order: the first of a name wins */
         const char *dir = h->cfg.plugins_dirs[i];
         size_t loaded = ch_plugins_load_dir(h->plugins, dir);

@@ -2,12 +2,12 @@
  * in the running daemon through its control socket (host/control.h), and
  * install plugin files without ever writing over a file the daemon has mapped.
  *
- * install: check the file (plugin_check.c), copy it beside the target as
- * .NAME.so.tmp, fsync, keep the current NAME.so as .NAME.so.prev (a hard
- * link), rename the copy over NAME.so (atomic: a reader sees the old file or
- * the new one), fsync the folder, then ask the daemon to reload NAME. If the
- * daemon refuses the new version, the previous file is put back, so the file
- * on disk is always what runs. */
+ * install: check the file with the daemon's own checker (daemon_check.c),
+ * copy it beside the target as .NAME.so.tmp, fsync, keep the current NAME.so
+ * as .NAME.so.prev (a hard link), rename the copy over NAME.so (atomic: a
+ * reader sees the old file or the new one), fsync the folder, then ask the
+ * daemon to reload NAME. If the daemon refuses the new version, the previous
+ * file is put back, so the file on disk is always what runs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -45,10 +45,13 @@ static const char reload_usage[] =
 
 static const char install_usage[] =
     "Usage: carehostctl plugin install FILE [--plugins DIR] [OPTION]...\n"
-    "Check a plugin file, put it in the plugin folder as NAME.so (NAME: the plugin's own name)\n"
-    "by copying it beside the target and renaming it into place -- never writing over the file\n"
-    "the daemon runs -- then reload it in the running daemon. If the daemon refuses it, the\n"
-    "previous file is put back. A plugin not loaded yet is loaded at the daemon's next start.\n\n"
+    "Check a plugin file with the daemon's own checker (carehost --check-plugin FILE; the\n"
+    "carehost is $CAREHOST_BIN, else the one beside carehostctl, else " CH_BINDIR "/carehost),\n"
+    "put it in the plugin folder as NAME.so (NAME: the plugin's own name) by copying it beside\n"
+    "the target and renaming it into place -- never writing over the file the daemon runs --\n"
+    "then reload it in the running daemon. A problem the check finds refuses the file (its\n"
+    "report is shown); if the daemon refuses it, the previous file is put back. A plugin not\n"
+    "loaded yet is loaded at the daemon's next start.\n\n"
     "  --plugins DIR         the plugin folder (default: the configuration's plugins)\n\n";
 
 static const char list_usage[] =
@@ -123,6 +126,19 @@ static int control_ask(int fd, const char *cmd, const char *line, char *answer, 
     return 0;
 }
 
+/* One command to the daemon and its whole answer: 0, or -1 having printed why
+ * -- or, with *absent set, having printed nothing: no daemon runs. */
+static int control_round_trip(const ctl_ctx *ctx, const char *cmd, const char *line, char *answer,
+                              size_t len, int *absent)
+{
+    int fd = control_connect(ctx, cmd, absent);
+    if (fd < 0)
+        return -1;
+    int rc = control_ask(fd, cmd, line, answer, len);
+    close(fd);
+    return rc;
+}
+
 /* The last line of an answer ("ok ..." or "error ..."). */
 static const char *last_line(char *answer)
 {
@@ -133,22 +149,21 @@ static const char *last_line(char *answer)
     return nl ? nl + 1 : answer;
 }
 
-/* Ask the daemon to reload one plugin. CTL_EXIT_OK with the version in
- * version; CTL_EXIT_FAILED with the reason in why (printed by the caller);
- * *absent when no daemon runs. */
+static int no_daemon(const ctl_ctx *ctx, const char *cmd)
+{
+    return ctl_fail(cmd, "the daemon is not running (no control socket at %s/" CONTROL_SOCKET ")",
+                    ctx->cfg.data_dir);
+}
+
+/* Ask the daemon to reload one plugin. CTL_EXIT_OK with the new version in
+ * text; CTL_EXIT_FAILED with the reason in text (printed by the caller; empty
+ * when printed already); *absent when no daemon runs. */
 static int reload_one(const ctl_ctx *ctx, const char *cmd, const char *name, char *text,
                       size_t len, int *absent)
 {
-    int fd = control_connect(ctx, cmd, absent);
-    if (fd < 0) {
-        text[0] = '\0';
-        return CTL_EXIT_FAILED;
-    }
     char line[128], answer[2048];
     snprintf(line, sizeof line, "reload %.64s\n", name);
-    int rc = control_ask(fd, cmd, line, answer, sizeof answer);
-    close(fd);
-    if (rc) {
+    if (control_round_trip(ctx, cmd, line, answer, sizeof answer, absent)) {
         text[0] = '\0';
         return CTL_EXIT_FAILED;
     }
@@ -158,10 +173,20 @@ static int reload_one(const ctl_ctx *ctx, const char *cmd, const char *name, cha
     return ok ? CTL_EXIT_OK : CTL_EXIT_FAILED;
 }
 
-static int no_daemon(const ctl_ctx *ctx, const char *cmd)
+/* A command answered by a line per plugin, then "ok" or "error REASON" (list,
+ * reload-all): print the plugins' lines, and exit as the last line says. */
+static int run_listing(const ctl_ctx *ctx, const char *cmd, const char *line)
 {
-    return ctl_fail(cmd, "the daemon is not running (no control socket at %s/" CONTROL_SOCKET ")",
-                    ctx->cfg.data_dir);
+    char answer[16384];
+    int absent;
+    if (control_round_trip(ctx, cmd, line, answer, sizeof answer, &absent))
+        return absent ? no_daemon(ctx, cmd) : CTL_EXIT_FAILED;
+    const char *last = last_line(answer);
+    if (last != answer)
+        printf("%.*s\n", (int)(last - answer - 1), answer);
+    if (strcmp(last, "ok") == 0)
+        return CTL_EXIT_OK;
+    return ctl_fail(cmd, "%s", strncmp(last, "error ", 6) == 0 ? last + 6 : last);
 }
 
 /* --- reload and list --------------------------------------------------------- */
@@ -187,32 +212,18 @@ static int reload(ctl_ctx *ctx, int argc, char **argv)
                                                     : "give one plugin name (or --all)");
     if ((rc = ctl_resolve(ctx, "plugin reload")) != CTL_EXIT_OK)
         return rc;
+    if (all)
+        return run_listing(ctx, "plugin reload", "reload-all\n");
+    char text[1024];
     int absent;
-    if (!all) {
-        char text[1024];
-        rc = reload_one(ctx, "plugin reload", argv[optind], text, sizeof text, &absent);
-        if (absent)
-            return no_daemon(ctx, "plugin reload");
-        if (rc == CTL_EXIT_OK)
-            printf("plugin %s reloaded: version %s\n", argv[optind], text);
-        else if (text[0])
-            ctl_fail("plugin reload", "%s: %s", argv[optind], text);
-        return rc;
-    }
-    int fd = control_connect(ctx, "plugin reload", &absent);
-    if (fd < 0)
-        return absent ? no_daemon(ctx, "plugin reload") : CTL_EXIT_FAILED;
-    char answer[16384];
-    rc = control_ask(fd, "plugin reload", "reload-all\n", answer, sizeof answer);
-    close(fd);
-    if (rc)
-        return CTL_EXIT_FAILED;
-    const char *last = last_line(answer);
-    if (last != answer)
-        printf("%.*s\n", (int)(last - answer - 1), answer); /* one line per plugin */
-    if (strncmp(last, "ok", 2) == 0)
-        return CTL_EXIT_OK;
-    return ctl_fail("plugin reload", "%s", strncmp(last, "error ", 6) == 0 ? last + 6 : last);
+    rc = reload_one(ctx, "plugin reload", argv[optind], text, sizeof text, &absent);
+    if (absent)
+        return no_daemon(ctx, "plugin reload");
+    if (rc == CTL_EXIT_OK)
+        printf("plugin %s reloaded: version %s\n", argv[optind], text);
+    else if (text[0])
+        ctl_fail("plugin reload", "%s: %s", argv[optind], text);
+    return rc;
 }
 
 static int list(ctl_ctx *ctx, int argc, char **argv)
@@ -225,19 +236,7 @@ static int list(ctl_ctx *ctx, int argc, char **argv)
         return ctl_usage_error("plugin list", "unexpected argument '%.64s'", argv[optind]);
     if ((rc = ctl_resolve(ctx, "plugin list")) != CTL_EXIT_OK)
         return rc;
-    int absent;
-    int fd = control_connect(ctx, "plugin list", &absent);
-    if (fd < 0)
-        return absent ? no_daemon(ctx, "plugin list") : CTL_EXIT_FAILED;
-    char answer[16384];
-    rc = control_ask(fd, "plugin list", "list\n", answer, sizeof answer);
-    close(fd);
-    if (rc)
-        return CTL_EXIT_FAILED;
-    const char *last = last_line(answer);
-    if (last != answer)
-        printf("%.*s\n", (int)(last - answer - 1), answer);
-    return strcmp(last, "ok") == 0 ? CTL_EXIT_OK : ctl_fail("plugin list", "%s", last);
+    return run_listing(ctx, "plugin list", "list\n");
 }
 
 /* --- install ----------------------------------------------------------------- */
@@ -321,9 +320,8 @@ static int install(ctl_ctx *ctx, int argc, char **argv)
     if (!*dir)
         return ctl_fail(cmd, "no plugin folder is configured: give --plugins DIR");
     ctl_plugin_info info;
-    char why[600];
-    if (ctl_check_plugin(file, &info, why, sizeof why))
-        return ctl_fail(cmd, "%s is refused: %s", file, why);
+    if (ctl_daemon_check_plugin(ctx, cmd, file, &info) != CTL_EXIT_OK)
+        return CTL_EXIT_FAILED;
 
     char target[4096], tmp[4096], prev[4096];
     if (snprintf(target, sizeof target, "%s/%s.so", dir, info.name) >= (int)sizeof target ||

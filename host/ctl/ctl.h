@@ -103,13 +103,18 @@ int ctl_cmd_session(ctl_ctx *ctx, int argc, char **argv); /* cmd_session.c */
 int ctl_cmd_attendance(ctl_ctx *ctx, int argc, char **argv); /* cmd_attendance.c */
 int ctl_cmd_plugin(ctl_ctx *ctx, int argc, char **argv);  /* cmd_plugin.c */
 
-/* plugin_check.c: check a plugin file as the daemon's loader does before init
- * (in a child process). 0 with its name and version, or -1 with the reason. */
+/* daemon_check.c: check a plugin file with the daemon's own checker, `carehost
+ * --check-plugin FILE` (with --config when carehostctl was given one), run as
+ * a child process: the daemon binary is $CAREHOST_BIN, else the carehost
+ * beside carehostctl, else $(bindir)/carehost. CTL_EXIT_OK with the plugin's
+ * name and version; or, having shown the check's report and why on stderr,
+ * CTL_EXIT_FAILED. */
 typedef struct ctl_plugin_info {
     char name[33];
     char version[64];
 } ctl_plugin_info;
-int ctl_check_plugin(const char *path, ctl_plugin_info *info, char *why, size_t whylen);
+int ctl_daemon_check_plugin(const ctl_ctx *ctx, const char *cmd, const char *file,
+                            ctl_plugin_info *info);
 
 /* passwords.c. A password read with --password-stdin: one line, the newline
  * dropped, CTL_PASSWORD_MIN characters or more. Returns CTL_EXIT_OK, or prints

@@ -1,15 +1,15 @@
 /* host_api.c -- the function table plugins call (carehost_host_api): answers to
- * their requests, events to participants and sessions, logging and timers here;
- * records, exports and the schedule in the files named below. */
+ * their requests, events to participants and sessions and timers here; records,
+ * exports and the schedule in the files named below; verbs, logging and
+ * settings in plugins/ (--check-plugin's table uses the same). */
 #include "host_api.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
 #include "plugin_exports.h"
 #include "plugins/plugin_calls.h"
+#include "plugins/plugin_shared_api.h"
 #include "records_api.h"
 #include "session/fanout.h"
 #include "timers.h"
@@ -19,12 +19,6 @@ static int valid_word(const char *s)
 {
     size_t len = s ? strlen(s) : 0;
     return len <= CAREHOST_PLUGIN_NAME_MAX && ch_proto_is_word(s, len);
-}
-
-static int api_register_verb(carehost_plugin_ctx *ctx, const char *verb, unsigned roles,
-                             unsigned flags, const json_t *fields)
-{
-    return ch_plugin_register_verb(ctx, verb, roles, flags, fields);
 }
 
 /* The connection that sent request req, taken off the pending table; NULL when it
@@ -110,18 +104,6 @@ static int api_send_to_session(carehost_plugin_ctx *ctx, const char *session, un
     return rc;
 }
 
-static void api_log(carehost_plugin_ctx *ctx, carehost_log_level level, const char *fmt, ...)
-{
-    if (!ctx || !fmt)
-        return;
-    char prefix[CAREHOST_PLUGIN_NAME_MAX + 8];
-    snprintf(prefix, sizeof prefix, "plugin %s", ch_plugin_name(ctx));
-    va_list ap;
-    va_start(ap, fmt);
-    ch_logv(level, prefix, fmt, ap);
-    va_end(ap);
-}
-
 static carehost_timer api_timer_start(carehost_plugin_ctx *ctx, uint32_t delay_ms, int repeat,
                                       carehost_timer_fn fn, void *data)
 {
@@ -133,26 +115,18 @@ static int api_timer_cancel(carehost_plugin_ctx *ctx, carehost_timer timer)
     return ch_timers_cancel(ch_the_host->timers, ctx, timer);
 }
 
-/* ABI 1.4: the calling plugin's [<name>] section of the config file. */
-static const char *api_setting(carehost_plugin_ctx *ctx, const char *key)
-{
-    if (!ctx || !ch_config_valid_setting_key(key))
-        return NULL;
-    return ch_config_setting(&ch_the_host->cfg, ch_plugin_name(ctx), key);
-}
-
 void ch_host_api_init(ch_host *h)
 {
     h->api = (carehost_host_api){
         .abi_major = CAREHOST_PLUGIN_ABI_MAJOR,
         .abi_minor = CAREHOST_PLUGIN_ABI_MINOR,
         .size = sizeof(carehost_host_api),
-        .register_verb = api_register_verb,
+        .register_verb = ch_plugin_register_verb,
         .reply = api_reply,
         .reply_error = api_reply_error,
         .send_to = api_send_to,
         .send_to_session = api_send_to_session,
-        .log = api_log,
+        .log = ch_plugin_log,
         .timer_start = api_timer_start,
         .timer_cancel = api_timer_cancel,
         .record_put = ch_records_api_put,
@@ -163,6 +137,6 @@ void ch_host_api_init(ch_host *h)
         .session_people = ch_plugin_api_session_people,
         .register_export = ch_plugin_export_register,
         .export_respond = ch_plugin_export_respond,
-        .setting = api_setting,
+        .setting = ch_plugin_setting, /* the instance's settings: plugins/plugin_loader.h */
     };
 }

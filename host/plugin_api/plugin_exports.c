@@ -54,21 +54,26 @@ static const export_entry *find_export(const char *path, size_t len)
 int ch_plugin_export_register(carehost_plugin_ctx *ctx, const char *suffix, unsigned roles,
                               carehost_export_fn fn)
 {
-    if (!ctx || !fn || !ch_plugin_valid_export_suffix(suffix) || !(roles & CAREHOST_ROLES_ALL) ||
-        (roles & ~(unsigned)CAREHOST_ROLES_ALL))
-        return CAREHOST_EINVAL;
-    if (!ch_plugin_in_init(ctx)) {
-        ch_error("plugin %s: register_export is only allowed during init", ch_plugin_name(ctx));
-        return CAREHOST_ESTATE;
+    char why[200];
+    int rc = ch_plugin_check_export(ctx, suffix, roles, fn, why, sizeof why);
+    if (rc != CAREHOST_OK) {
+        if (ctx)
+            ch_error("plugin %s: export '%.40s' refused: %s", ch_plugin_name(ctx),
+                     suffix ? suffix : "(null)", why);
+        return rc;
     }
     char path[sizeof exports[0].path];
     snprintf(path, sizeof path, "%s%s", ch_plugin_name(ctx), suffix);
     /* A new instance being loaded to replace the running one registers the same
      * paths: it gets entries of its own, served once it is in the registry. */
-    for (size_t i = 0; i < nexports; i++)
+    for (size_t i = 0; i < nexports; i++) {
         if (strcmp(exports[i].path, path) == 0 &&
-            (exports[i].ctx == ctx || strcmp(ch_plugin_name(exports[i].ctx), ch_plugin_name(ctx)) != 0))
+            (exports[i].ctx == ctx || strcmp(ch_plugin_name(exports[i].ctx), ch_plugin_name(ctx)) != 0)) {
+            ch_error("plugin %s: export '%s' refused: it is declared twice", ch_plugin_name(ctx),
+                     suffix);
             return CAREHOST_EEXIST;
+        }
+    }
     if (nexports == EXPORTS_MAX)
         return CAREHOST_ENOMEM;
     export_entry *e = &exports[nexports++];
@@ -185,19 +190,36 @@ int ch_plugin_export_respond(carehost_plugin_ctx *ctx, carehost_export req, int 
     return CAREHOST_OK;
 }
 
-void ch_plugin_exports_forget(carehost_plugin_ctx *ctx)
+size_t ch_plugin_exports_pending(const carehost_plugin_ctx *ctx)
 {
+    size_t n = 0;
+    for (const pending_export *p = pending; p; p = p->next)
+        n += p->ctx == ctx;
+    return n;
+}
+
+size_t ch_plugin_exports_fail(const carehost_plugin_ctx *ctx, const char *code, const char *message)
+{
+    size_t n = 0;
     for (pending_export **p = &pending; *p;) {
         if ((*p)->ctx == ctx) {
             pending_export *gone = *p;
             *p = gone->next;
             ch_api_on_abort(gone->id, NULL, NULL);
-            ch_api_respond_error(gone->id, 503, "unavailable", "The server is shutting down.");
+            ch_api_respond_error(gone->id, 503, code, message);
             free(gone);
+            n++;
         } else {
             p = &(*p)->next;
         }
     }
+    return n;
+}
+
+void ch_plugin_exports_forget(carehost_plugin_ctx *ctx)
+{
+    /* A reload has answered its own (plugin_reload.c): what is left goes with the server. */
+    ch_plugin_exports_fail(ctx, "unavailable", "The server is shutting down.");
     for (size_t i = 0; i < nexports;) {
         if (exports[i].ctx == ctx)
             exports[i] = exports[--nexports];

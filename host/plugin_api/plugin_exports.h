@@ -23,7 +23,13 @@ int ch_plugin_export_respond(carehost_plugin_ctx *ctx, carehost_export req, int 
 int ch_plugin_export_known(const char *uri, int uri_len);
 /* The endpoint (api/routes.c routes to it): r->rest is the path after "/api/". */
 void ch_plugin_export_http(const ch_api_request *r);
-/* Forget a plugin's exports and answer its pending ones 503 (before unloading it). */
+/* Downloads asked of plugin instance ctx that it has not answered yet. */
+size_t ch_plugin_exports_pending(const carehost_plugin_ctx *ctx);
+/* Answer each of them 503 with the error code and message (the instance is
+ * going away); returns how many. */
+size_t ch_plugin_exports_fail(const carehost_plugin_ctx *ctx, const char *code, const char *message);
+/* Forget a plugin's exports and answer its pending ones 503 "The server is
+ * shutting down" (before unloading it: a reload has answered them already). */
 void ch_plugin_exports_forget(carehost_plugin_ctx *ctx);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "auth/workpool.h"
+#include "config.h"
 #include "log.h"
 #include "net/conn.h"
 #include "net/frame_writer.h"
@@ -14,9 +15,14 @@
 #include "plugins/plugin_hold.h"
 #include "plugins/plugin_image.h"
 #include "plugins/plugin_loader.h"
+#include "plugin_exports.h"
 #include "timers.h"
 
 #define POLL_US (10 * LWS_US_PER_MS)
+
+/* What a download gets when the plugin that owes it is replaced before it answers
+ * (a shutdown says the server is shutting down: plugin_exports.c). */
+#define DOWNLOAD_RELOADED "This tool is being updated; please try again in a moment."
 
 typedef enum { COPYING, ANSWERING, STORING } reload_phase;
 
@@ -26,8 +32,10 @@ typedef struct reload_job {
     char name[CAREHOST_PLUGIN_NAME_MAX + 1];
     char *src;                   /* the installed file */
     char *image_dir;
+    char *config;                /* the --config file, read again on the pool; NULL: none */
+    ch_settings *settings;       /* its plugin sections, for the new instance */
     char image[4096];            /* the private copy, made on the pool */
-    char why[512];               /* the pool's reason when the copy failed */
+    char why[512];               /* the pool's reason when the copy or the reading failed */
     int copy_failed;
     reload_phase phase;
     lws_usec_t answer_by;
@@ -69,6 +77,8 @@ static void job_end(reload_job *j)
     }
     free(j->src);
     free(j->image_dir);
+    free(j->config);
+    ch_settings_free(j->settings);
     free(j);
 }
 
@@ -102,6 +112,8 @@ static void finish(reload_job *j)
     ch_host *h = j->h;
     char old_version[128];
     snprintf(old_version, sizeof old_version, "%s", ch_plugin_version(j->old));
+    /* Downloads asked while its record calls came back: it is too late for it to answer them. */
+    ch_plugin_exports_fail(j->old, "plugin_reloaded", DOWNLOAD_RELOADED);
     ch_plugins_replace(h->plugins, j->old, j->fresh); /* old: shutdown, timers, exports, dlclose */
     ch_plugin_host_replay(h, j->fresh);
     ch_plugin_hold_release(h, j->name, j->fresh);
@@ -113,15 +125,16 @@ static void finish(reload_job *j)
     job_end(j);
 }
 
-/* The retiring instance: first its owed answers (bounded), then its record
- * callbacks (the store always calls back). */
+/* The retiring instance: first its owed answers and downloads (bounded), then
+ * its record callbacks (the store always calls back). */
 static void poll_retiring(lws_sorted_usec_list_t *sul)
 {
     reload_job *j = lws_container_of(sul, reload_job, sul);
     ch_host *h = j->h;
     if (j->phase == ANSWERING) {
         size_t owed = ch_plugin_requests_pending(h, j->old);
-        if (owed && lws_now_usecs() < j->answer_by) {
+        size_t downloads = ch_plugin_exports_pending(j->old);
+        if ((owed || downloads) && lws_now_usecs() < j->answer_by) {
             lws_sul_schedule(h->lws, 0, &j->sul, poll_retiring, POLL_US);
             return;
         }
@@ -130,6 +143,11 @@ static void poll_retiring(lws_sorted_usec_list_t *sul)
                     "answered plugin_reloaded", j->name, owed, owed == 1 ? "" : "s");
             ch_plugin_requests_fail(h, j->old, "plugin_reloaded",
                                     "The plugin was updated before it answered; please send it again.");
+        }
+        if (downloads) {
+            ch_warn("plugin %s: %zu download%s still unanswered when its replacement was due; "
+                    "answered 503 plugin_reloaded", j->name, downloads, downloads == 1 ? "" : "s");
+            ch_plugin_exports_fail(j->old, "plugin_reloaded", DOWNLOAD_RELOADED);
         }
         ch_timers_cancel_plugin(h->timers, j->old);
         j->phase = STORING;
@@ -141,10 +159,18 @@ static void poll_retiring(lws_sorted_usec_list_t *sul)
     finish(j);
 }
 
-/* Pool thread: copy the installed file. */
+/* Pool thread: read the plugin sections of the config file again (the clinic
+ * may have changed a setting: that is often why it reloads), then copy the
+ * installed file. */
 static void copy_image(void *arg)
 {
     reload_job *j = arg;
+    char err[sizeof j->why - 64];
+    if (j->config && ch_config_read_settings(j->config, &j->settings, err, sizeof err)) {
+        snprintf(j->why, sizeof j->why, "the config file no longer parses: %s", err);
+        j->copy_failed = 1;
+        return;
+    }
     j->copy_failed = ch_plugin_image_copy(j->image_dir, j->src, j->image, sizeof j->image, j->why,
                                           sizeof j->why) != 0;
 }
@@ -158,7 +184,9 @@ static void copied(void *arg)
         fail(j, j->why);
         return;
     }
-    if (ch_plugins_open_replacement(h->plugins, j->old, j->image, &j->fresh) != CH_LOAD_OK) {
+    ch_settings *settings = j->settings; /* the new instance takes them, loaded or not */
+    j->settings = NULL;
+    if (ch_plugins_open_replacement(h->plugins, j->old, j->image, settings, &j->fresh) != CH_LOAD_OK) {
         char why[sizeof j->why];
         snprintf(why, sizeof why, "%s", ch_plugins_refusal(h->plugins));
         fail(j, why);
@@ -198,9 +226,13 @@ void ch_plugin_reload(ch_host *h, const char *name, ch_reload_done_fn done, void
         return;
     }
     reload_job *j = calloc(1, sizeof *j);
-    if (!j || !dir || !(j->src = strdup(ch_plugin_path(old))) || !(j->image_dir = strdup(dir))) {
-        if (j)
+    const char *config = h->cfg.config_file[0] ? h->cfg.config_file : NULL;
+    if (!j || !dir || !(j->src = strdup(ch_plugin_path(old))) || !(j->image_dir = strdup(dir)) ||
+        (config && !(j->config = strdup(config)))) {
+        if (j) {
             free(j->src);
+            free(j->image_dir);
+        }
         free(j);
         done(arg, name, 0, dir ? "out of memory" : "this host maps no private plugin images");
         return;

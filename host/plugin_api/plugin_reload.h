@@ -5,19 +5,24 @@
  * ch_plugin_reload(name), step by step, all on the loop thread:
  *  1. Refuse at once: no such plugin, a reload of it already under way, or the
  *     plugin declares CAREHOST_PLUGIN_NO_LIVE_RELOAD (its reason is given).
- *  2. On the work pool: copy the plugin's installed file to a private image
+ *  2. On the work pool: read the plugin sections of the --config file again
+ *     (a file that no longer parses refuses the reload: the old instance keeps
+ *     serving with the settings it has; the daemon's own keys are not read
+ *     again), and copy the plugin's installed file to a private image
  *     (plugins/plugin_image.h), so the new code is really mapped.
  *  3. Back on the loop: dlopen the image, check it as at start, and init it
- *     while the old instance still serves. The new instance registers its
+ *     with the settings just read, while the old instance still serves. The new instance registers its
  *     verbs and exports on its own ctx; nothing reaches it yet. It must keep
  *     the name and every verb the old one declares. Any refusal ends the
  *     reload here: the old instance never stopped, the reason is logged at
  *     error level and given to the caller.
  *  4. The old instance retires: messages for the plugin are held, in order
  *     (plugins/plugin_hold.h). It gets up to CH_RELOAD_ANSWER_MS to answer the
- *     requests it owes (its timers still run, so a delayed answer still comes);
- *     whatever is still unanswered then is answered with the error
- *     `plugin_reloaded` ("please send it again"). Then its timers are
+ *     requests and the downloads (exports) it owes (its timers still run, so a
+ *     delayed answer still comes); whatever is still unanswered then is
+ *     answered with the error `plugin_reloaded` ("please send it again"; a
+ *     download: 503, "This tool is being updated", never the words of a
+ *     shutdown). Then its timers are
  *     cancelled, and the host waits for every record call it made to come back
  *     (a callback into its code is owed; the store always answers).
  *  5. Its shutdown() (sessions are not closed: they go on), dlclose; the new

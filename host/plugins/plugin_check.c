@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "plugin_loader.h"
+#include "plugin_shared_api.h"
 #include "plugin_web.h"
 
 #define CHECK_MAX 64            /* verbs, exports, problems kept for the report */
@@ -28,7 +29,6 @@ typedef struct seen_export {
 /* What the plugin did during its init. One check runs at a time (plugin_check.h),
  * and the host table's functions get only the ctx, so the state is the file's. */
 static struct {
-    const ch_config *cfg;
     seen_verb verbs[CHECK_MAX];
     size_t nverbs;
     seen_export exports[CHECK_MAX];
@@ -54,38 +54,13 @@ static void problem(const char *fmt, ...)
         chk.dropped++;
 }
 
-/* Why register_verb refused a declaration: the loader's rules, in its order. */
-static void verb_refusal(carehost_plugin_ctx *ctx, const char *verb, unsigned roles,
-                         unsigned flags, const json_t *fields, int rc)
-{
-    const char *v = verb ? verb : "(null)";
-    size_t len = verb ? strlen(verb) : 0;
-    ch_proto_error err;
-    ch_schema *schema;
-    if (rc == CAREHOST_ESTATE)
-        problem("verb '%s': register_verb was called outside init", v);
-    else if (!verb || len > CAREHOST_PLUGIN_NAME_MAX || !ch_proto_is_word(verb, len))
-        problem("verb '%s': a verb's name is [a-z][a-z0-9_]*, at most %d bytes", v,
-                CAREHOST_PLUGIN_NAME_MAX);
-    else if (!roles || (roles & ~(unsigned)CAREHOST_ROLES_ALL))
-        problem("verb '%s': roles 0x%x is not a non-empty mask of CAREHOST_ROLE_*", v, roles);
-    else if (flags & ~CAREHOST_VERB_IN_SESSION)
-        problem("verb '%s': flags 0x%x has bits other than CAREHOST_VERB_IN_SESSION", v, flags);
-    else if (rc == CAREHOST_EEXIST)
-        problem("verb '%s' is declared twice", v);
-    else if (!(schema = ch_schema_compile(fields, &err)))
-        problem("verb '%s': its field rules are refused: %s", v, err.message);
-    else {
-        ch_schema_free(schema);
-        problem("verb '%s' refused (%d): more than the host's limit of verbs?", v, rc);
-    }
-    (void)ctx;
-}
-
+/* The daemon's register_verb (plugin_declare.h), recorded for the report; a
+ * refusal's reason becomes a problem. */
 static int check_register_verb(carehost_plugin_ctx *ctx, const char *verb, unsigned roles,
                                unsigned flags, const json_t *fields)
 {
-    int rc = ch_plugin_register_verb(ctx, verb, roles, flags, fields);
+    char why[600];
+    int rc = ch_plugin_declare_verb(ctx, verb, roles, flags, fields, why, sizeof why);
     if (chk.nverbs < CHECK_MAX) {
         seen_verb *s = &chk.verbs[chk.nverbs++];
         snprintf(s->name, sizeof s->name, "%s", verb ? verb : "(null)");
@@ -95,22 +70,18 @@ static int check_register_verb(carehost_plugin_ctx *ctx, const char *verb, unsig
         s->refused = rc != CAREHOST_OK;
     }
     if (rc != CAREHOST_OK)
-        verb_refusal(ctx, verb, roles, flags, fields, rc);
+        problem("verb '%.40s': %s", verb ? verb : "(null)", why);
     return rc;
 }
 
 static int check_register_export(carehost_plugin_ctx *ctx, const char *suffix, unsigned roles,
                                  carehost_export_fn fn)
 {
-    if (!ch_plugin_in_init(ctx)) {
-        problem("register_export was called outside init");
-        return CAREHOST_ESTATE;
-    }
-    if (!fn || !ch_plugin_valid_export_suffix(suffix) || !(roles & CAREHOST_ROLES_ALL) ||
-        (roles & ~(unsigned)CAREHOST_ROLES_ALL)) {
-        problem("export '%s': the suffix must be '.' or '/' then [a-z0-9_.-]{1,32}, the roles a "
-                "non-empty mask of CAREHOST_ROLE_*, and the function set", suffix ? suffix : "(null)");
-        return CAREHOST_EINVAL;
+    char why[200];
+    int rc = ch_plugin_check_export(ctx, suffix, roles, fn, why, sizeof why);
+    if (rc != CAREHOST_OK) {
+        problem("export '%.40s': %s", suffix ? suffix : "(null)", why);
+        return rc;
     }
     for (size_t i = 0; i < chk.nexports; i++) {
         if (strcmp(chk.exports[i].suffix, suffix) == 0) {
@@ -146,18 +117,6 @@ static int check_send_to_session(carehost_plugin_ctx *c, const char *s, unsigned
 {
     (void)c, (void)s, (void)roles, (void)e, (void)f;
     return CAREHOST_ENOENT;
-}
-
-static void check_log(carehost_plugin_ctx *ctx, carehost_log_level level, const char *fmt, ...)
-{
-    if (!ctx || !fmt)
-        return;
-    char prefix[CAREHOST_PLUGIN_NAME_MAX + 8];
-    snprintf(prefix, sizeof prefix, "plugin %s", ch_plugin_name(ctx));
-    va_list ap;
-    va_start(ap, fmt);
-    ch_logv(level, prefix, fmt, ap);
-    va_end(ap);
 }
 
 /* Timers are counted and given a handle, never run: a plugin whose init starts
@@ -225,13 +184,6 @@ static int check_export_respond(carehost_plugin_ctx *c, carehost_export r, int s
     return CAREHOST_ENOENT;
 }
 
-static const char *check_setting(carehost_plugin_ctx *ctx, const char *key)
-{
-    if (!ctx || !ch_config_valid_setting_key(key))
-        return NULL;
-    return ch_config_setting(chk.cfg, ch_plugin_name(ctx), key);
-}
-
 static const carehost_host_api check_api = {
     .abi_major = CAREHOST_PLUGIN_ABI_MAJOR,
     .abi_minor = CAREHOST_PLUGIN_ABI_MINOR,
@@ -241,7 +193,7 @@ static const carehost_host_api check_api = {
     .reply_error = check_reply_error,
     .send_to = check_send_to,
     .send_to_session = check_send_to_session,
-    .log = check_log,
+    .log = ch_plugin_log,
     .timer_start = check_timer_start,
     .timer_cancel = check_timer_cancel,
     .record_put = check_record_put,
@@ -252,7 +204,7 @@ static const carehost_host_api check_api = {
     .session_people = check_session_people,
     .register_export = check_register_export,
     .export_respond = check_export_respond,
-    .setting = check_setting,
+    .setting = ch_plugin_setting,
 };
 
 /* "patient, family, therapist" */
@@ -490,7 +442,6 @@ static void reset(void)
 int ch_plugin_check(const char *path, const ch_config *cfg, FILE *out)
 {
     reset();
-    chk.cfg = cfg;
     fprintf(out, "carehost plugin check: %s\n", path);
     void *dl = NULL;
     const carehost_plugin *desc = open_description(path, &dl);
@@ -511,6 +462,7 @@ int ch_plugin_check(const char *path, const ch_config *cfg, FILE *out)
             problem("out of memory");
         } else {
             ch_plugins_set_web_fallback(all, cfg->plugin_web_dir);
+            ch_plugins_set_settings(all, cfg->settings);
             int loaded = ch_plugins_load_file(all, path) == CH_LOAD_OK;
             int named = loaded || (desc->size >= offsetof(carehost_plugin, init) && desc->name &&
                                    strlen(desc->name) <= CAREHOST_PLUGIN_NAME_MAX &&

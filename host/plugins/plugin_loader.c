@@ -11,30 +11,12 @@
 
 #include "config.h"
 #include "log.h"
-#include "plugin_web.h"
 #include "plugin_image.h"
-
-#define MAX_VERBS 64
+#include "plugin_internal.h"
+#include "plugin_web.h"
 
 /* The size of carehost_plugin in ABI 1.0: every plugin must be at least this big. */
 #define PLUGIN_SIZE_1_0 (offsetof(carehost_plugin, handle_message) + sizeof(void (*)(void)))
-
-struct carehost_plugin_ctx {
-    ch_plugins *owner;
-    void *dl;
-    const carehost_plugin *desc;
-    char *path;
-    char name[CAREHOST_PLUGIN_NAME_MAX + 1];
-    int in_init;                  /* register_verb is allowed only now */
-    int init_called;              /* the plugin may hold host resources (timers) */
-    int verb_error;               /* a bad register_verb refuses the plugin */
-    int retiring;                 /* being replaced: messages for it are held (plugin_hold.h) */
-    unsigned work;                /* store calls in flight: callbacks into its code still owed */
-    ch_plugin_verb verbs[MAX_VERBS];
-    size_t verb_count;
-    char web_dir[CH_PATH_MAX];    /* plugin_web.h: served at /plugins/<name>/ */
-    int has_panel;                /* the client mounts web_dir/panel.js */
-};
 
 struct ch_plugins {
     const carehost_host_api *api;
@@ -42,29 +24,27 @@ struct ch_plugins {
     void *unload_arg;
     carehost_plugin_ctx **items;
     size_t count, cap;
+    const ch_settings *settings;  /* the config file's plugin sections (NULL: none) */
     char web_fallback[CH_PATH_MAX]; /* --plugin-web: holds <name>/web/ */
     char *image_dir;              /* where private copies are mapped from (plugin_image.h) */
     char refusal[512];            /* why the last load was refused */
 };
 
-/* A plugin or verb name: a protocol word of at most CAREHOST_PLUGIN_NAME_MAX bytes. */
-static int valid_name(const char *s)
+/* What a reserved plugin name is kept for, or NULL. A plugin's messages and
+ * events are "<name>.<word>", so a plugin may not take the prefix of the host's
+ * own dotted types: its verbs (session/dispatch.c) and its events. */
+static const char *reserved_name(const char *name)
 {
-    size_t len = s ? strlen(s) : 0;
-    return len <= CAREHOST_PLUGIN_NAME_MAX && ch_proto_is_word(s, len);
-}
-
-int ch_plugin_valid_export_suffix(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n < 2 || n > 33 || (s[0] != '.' && s[0] != '/'))
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
-            return 0;
-    }
-    return 1;
+    static const struct {
+        const char *name, *what;
+    } reserved[] = {
+        {"rtc", "the host's WebRTC signalling verbs (rtc.offer, rtc.answer, rtc.candidate)"},
+        {"plugin", "the host's plugin events (plugin.reloaded)"},
+    };
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        if (strcmp(name, reserved[i].name) == 0)
+            return reserved[i].what;
+    return NULL;
 }
 
 const char *ch_load_result_text(ch_load_result r)
@@ -110,6 +90,7 @@ static void ctx_free(carehost_plugin_ctx *ctx)
         ch_schema_free(ctx->verbs[i].schema);
     if (ctx->dl)
         dlclose(ctx->dl);
+    ch_settings_free(ctx->own_settings);
     free(ctx->path);
     free(ctx);
 }
@@ -123,6 +104,11 @@ static ch_load_result refuse(carehost_plugin_ctx *ctx, const char *path, ch_load
     ch_error("plugin %s refused: %s", path, all->refusal);
     ctx_free(ctx);
     return r;
+}
+
+void ch_plugins_set_settings(ch_plugins *all, const ch_settings *settings)
+{
+    all->settings = settings;
 }
 
 void ch_plugins_set_web_fallback(ch_plugins *all, const char *dir)
@@ -156,20 +142,24 @@ static void *map_plugin(ch_plugins *all, const char *path, const char *image, ch
 /* Open, check and initialise one instance of a plugin, not yet in the registry.
  * image: see map_plugin. replacing: the loaded instance this one is to replace
  * (its name must match, and every verb it declared must be declared again), or
- * NULL. On CH_LOAD_OK *out is the instance, its init done. */
+ * NULL. settings: its own (taken: freed with it, or now if refused), or NULL
+ * for the registry's. On CH_LOAD_OK *out is the instance, its init done. */
 static ch_load_result open_instance(ch_plugins *all, const char *path, const char *image,
-                                    const carehost_plugin_ctx *replacing,
+                                    const carehost_plugin_ctx *replacing, ch_settings *settings,
                                     carehost_plugin_ctx **out)
 {
     char detail[512];
     carehost_plugin_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx || !(ctx->path = strdup(path))) {
         free(ctx);
+        ch_settings_free(settings);
         snprintf(all->refusal, sizeof all->refusal, "out of memory");
         ch_error("plugin %s refused: out of memory", path);
         return CH_LOAD_DLOPEN_FAILED;
     }
     ctx->owner = all;
+    ctx->own_settings = settings;
+    ctx->settings = settings ? settings : all->settings;
     ctx->dl = map_plugin(all, path, image, detail, sizeof detail);
     if (!ctx->dl)
         return refuse(ctx, path, CH_LOAD_DLOPEN_FAILED, detail);
@@ -198,12 +188,12 @@ static ch_load_result open_instance(ch_plugins *all, const char *path, const cha
                  (size_t)PLUGIN_SIZE_1_0);
         return refuse(ctx, path, CH_LOAD_BAD_SIZE, detail);
     }
-    if (!valid_name(desc->name))
+    if (!ch_plugin_valid_name(desc->name))
         return refuse(ctx, path, CH_LOAD_BAD_NAME, NULL);
-    /* The host's own dotted verbs (rtc.offer, ...; session/dispatch.c) own this prefix. */
-    if (strcmp(desc->name, "rtc") == 0) {
-        snprintf(all->refusal, sizeof all->refusal, "its name 'rtc' is reserved for the host's "
-                 "WebRTC signalling verbs (rtc.offer, rtc.answer, rtc.candidate)");
+    const char *reserved_for = reserved_name(desc->name);
+    if (reserved_for) {
+        snprintf(all->refusal, sizeof all->refusal, "its name '%s' is reserved for %s", desc->name,
+                 reserved_for);
         ch_error("plugin %s refused: %s", path, all->refusal);
         ctx_free(ctx);
         return CH_LOAD_BAD_NAME;
@@ -272,7 +262,7 @@ ch_load_result ch_plugins_load_file(ch_plugins *all, const char *path)
         all->cap = cap;
     }
     carehost_plugin_ctx *ctx;
-    ch_load_result r = open_instance(all, path, NULL, NULL, &ctx);
+    ch_load_result r = open_instance(all, path, NULL, NULL, NULL, &ctx);
     if (r != CH_LOAD_OK)
         return r;
     all->items[all->count++] = ctx;
@@ -373,64 +363,6 @@ const char *ch_plugin_path(const carehost_plugin_ctx *ctx) { return ctx->path; }
 const char *ch_plugin_web_dir(const carehost_plugin_ctx *ctx) { return ctx->web_dir; }
 int ch_plugin_has_panel(const carehost_plugin_ctx *ctx) { return ctx->has_panel; }
 
-const ch_plugin_verb *ch_plugin_find_verb(const carehost_plugin_ctx *ctx, const char *verb)
-{
-    for (size_t i = 0; i < ctx->verb_count; i++)
-        if (strcmp(ctx->verbs[i].name, verb) == 0)
-            return &ctx->verbs[i];
-    return NULL;
-}
-
-size_t ch_plugin_verb_count(const carehost_plugin_ctx *ctx) { return ctx->verb_count; }
-
-const ch_plugin_verb *ch_plugin_verb_at(const carehost_plugin_ctx *ctx, size_t i)
-{
-    return i < ctx->verb_count ? &ctx->verbs[i] : NULL;
-}
-
-int ch_plugin_in_init(const carehost_plugin_ctx *ctx) { return ctx && ctx->in_init; }
-
-int ch_plugin_register_verb(carehost_plugin_ctx *ctx, const char *verb, unsigned roles,
-                            unsigned flags, const json_t *fields)
-{
-    if (!ctx)
-        return CAREHOST_EINVAL;
-    if (!ctx->in_init) {
-        ch_error("plugin %s: register_verb is only allowed during init", ctx->name);
-        return CAREHOST_ESTATE;
-    }
-    if (!valid_name(verb) || (roles & ~(unsigned)CAREHOST_ROLES_ALL) || !roles ||
-        (flags & ~CAREHOST_VERB_IN_SESSION)) {
-        ch_error("plugin %s: verb '%s' refused: bad name, roles or flags", ctx->name,
-                 verb ? verb : "(null)");
-        ctx->verb_error = 1;
-        return CAREHOST_EINVAL;
-    }
-    if (ch_plugin_find_verb(ctx, verb)) {
-        ch_error("plugin %s: verb '%s' declared twice", ctx->name, verb);
-        ctx->verb_error = 1;
-        return CAREHOST_EEXIST;
-    }
-    if (ctx->verb_count == MAX_VERBS) {
-        ch_error("plugin %s: more than %d verbs", ctx->name, MAX_VERBS);
-        ctx->verb_error = 1;
-        return CAREHOST_ENOMEM;
-    }
-    ch_proto_error err;
-    ch_schema *schema = ch_schema_compile(fields, &err);
-    if (!schema) {
-        ch_error("plugin %s: verb '%s' refused: %s", ctx->name, verb, err.message);
-        ctx->verb_error = 1;
-        return CAREHOST_EINVAL;
-    }
-    ch_plugin_verb *v = &ctx->verbs[ctx->verb_count++];
-    snprintf(v->name, sizeof v->name, "%s", verb);
-    v->roles = roles;
-    v->flags = flags;
-    v->schema = schema;
-    return CAREHOST_OK;
-}
-
 /* --- live reload (the steps are in plugin_api/plugin_reload.c) ------------------ */
 
 int ch_plugins_set_image_dir(ch_plugins *all, const char *dir)
@@ -448,9 +380,10 @@ const char *ch_plugins_image_dir(const ch_plugins *all) { return all->image_dir;
 const char *ch_plugins_refusal(const ch_plugins *all) { return all->refusal; }
 
 ch_load_result ch_plugins_open_replacement(ch_plugins *all, const carehost_plugin_ctx *old,
-                                           const char *image, carehost_plugin_ctx **out)
+                                           const char *image, ch_settings *settings,
+                                           carehost_plugin_ctx **out)
 {
-    return open_instance(all, old->path, image, old, out);
+    return open_instance(all, old->path, image, old, settings, out);
 }
 
 void ch_plugins_replace(ch_plugins *all, carehost_plugin_ctx *old, carehost_plugin_ctx *fresh)

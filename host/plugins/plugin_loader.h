@@ -8,17 +8,10 @@
 
 #include <stddef.h>
 #include "carehost/plugin.h"
-#include "net/protocol.h"
+#include "config.h"
+#include "plugin_declare.h" /* its verbs and exports */
 
 typedef struct ch_plugins ch_plugins;
-
-/* A verb a plugin declared. */
-typedef struct ch_plugin_verb {
-    char name[CAREHOST_PLUGIN_NAME_MAX + 1];  /* without prefix */
-    unsigned roles;
-    unsigned flags;
-    ch_schema *schema;
-} ch_plugin_verb;
 
 /* Why load_file refused a plugin. */
 typedef enum ch_load_result {
@@ -28,7 +21,7 @@ typedef enum ch_load_result {
     CH_LOAD_NULL_PLUGIN,     /* entry returned NULL */
     CH_LOAD_WRONG_ABI,       /* abi_major differs (any minor loads) */
     CH_LOAD_BAD_SIZE,        /* size smaller than ABI 1.0's struct */
-    CH_LOAD_BAD_NAME,        /* name missing or not [a-z][a-z0-9_]* up to 32 bytes */
+    CH_LOAD_BAD_NAME,        /* name missing, not [a-z][a-z0-9_]* up to 32 bytes, or reserved */
     CH_LOAD_NO_VERSION,      /* version missing */
     CH_LOAD_MISSING_CALLBACK,/* init or shutdown missing, or verbs without handle_message */
     CH_LOAD_DUPLICATE_NAME,  /* another loaded plugin has this name */
@@ -44,6 +37,11 @@ ch_plugins *ch_plugins_new(const carehost_host_api *host_api);
  * shutdown, or after a failed init): the host drops its timers and requests. */
 typedef void (*ch_unload_hook)(carehost_plugin_ctx *ctx, void *arg);
 void ch_plugins_set_unload_hook(ch_plugins *all, ch_unload_hook hook, void *arg);
+
+/* The settings (the config file's plugin sections) every plugin loaded from now
+ * on reads through setting(); NULL: none. Borrowed: they must outlive the
+ * plugins. */
+void ch_plugins_set_settings(ch_plugins *all, const ch_settings *settings);
 
 /* Where a plugin's web folder is when none is beside it (--plugin-web; plugin_web.h). */
 void ch_plugins_set_web_fallback(ch_plugins *all, const char *dir);
@@ -73,17 +71,6 @@ const char *ch_plugin_path(const carehost_plugin_ctx *ctx);
 /* Its web folder (plugin_web.h), and whether the client should mount its panel.js. */
 const char *ch_plugin_web_dir(const carehost_plugin_ctx *ctx);
 int ch_plugin_has_panel(const carehost_plugin_ctx *ctx);
-/* Whether the plugin's init() is running (registrations are allowed only then). */
-int ch_plugin_in_init(const carehost_plugin_ctx *ctx);
-
-/* Verbs: find a declared verb by name (without prefix); NULL if none. */
-const ch_plugin_verb *ch_plugin_find_verb(const carehost_plugin_ctx *ctx, const char *verb);
-size_t ch_plugin_verb_count(const carehost_plugin_ctx *ctx);
-const ch_plugin_verb *ch_plugin_verb_at(const carehost_plugin_ctx *ctx, size_t i);
-
-/* Used by the host API's register_verb (only valid while the plugin is in init). */
-int ch_plugin_register_verb(carehost_plugin_ctx *ctx, const char *verb, unsigned roles,
-                            unsigned flags, const json_t *fields);
 
 /* A plugin-member accessor honouring the plugin's declared size: NULL when the
  * plugin's struct is too old to have the member. */
@@ -104,13 +91,17 @@ int ch_plugins_set_image_dir(ch_plugins *all, const char *dir);
 const char *ch_plugins_image_dir(const ch_plugins *all);
 
 /* Open, check and init a new instance of old's plugin from image (a private
- * copy of old's file, unlinked once mapped; NULL: copy it now). It must carry
- * the same name and declare every verb old declares (else
+ * copy of old's file, unlinked once mapped; NULL: copy it now). It reads its
+ * settings from settings (the config file read again; taken: freed with the
+ * instance, or at once if it is refused), or, when NULL, from the registry's.
+ * It must carry the same name and declare every verb old declares (else
  * CH_LOAD_DROPPED_VERB, after its shutdown). It is not in the registry: old
- * still serves. Its own verbs, timers and exports belong to it from init on.
- * Refusals are logged and kept for ch_plugins_refusal. */
+ * still serves, with its own settings. Its own verbs, timers and exports
+ * belong to it from init on. Refusals are logged and kept for
+ * ch_plugins_refusal. */
 ch_load_result ch_plugins_open_replacement(ch_plugins *all, const carehost_plugin_ctx *old,
-                                           const char *image, carehost_plugin_ctx **out);
+                                           const char *image, ch_settings *settings,
+                                           carehost_plugin_ctx **out);
 /* Put fresh in old's place: old's shutdown, the unload hook, dlclose. */
 void ch_plugins_replace(ch_plugins *all, carehost_plugin_ctx *old, carehost_plugin_ctx *fresh);
 /* Shut down and unload an instance that is not in the registry. */
@@ -131,8 +122,5 @@ int ch_plugin_retiring(const carehost_plugin_ctx *ctx);
 void ch_plugin_work_begin(carehost_plugin_ctx *ctx);
 void ch_plugin_work_end(carehost_plugin_ctx *ctx);
 unsigned ch_plugin_work(const carehost_plugin_ctx *ctx);
-
-/* An export's suffix (register_export): "." or "/" then [a-z0-9_.-]{1,32}. */
-int ch_plugin_valid_export_suffix(const char *suffix);
 
 #endif

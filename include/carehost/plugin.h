@@ -104,13 +104,16 @@
  * build of its file while sessions go on:
  *   - The new build is loaded and its init() runs first, beside the running
  *     instance, with a ctx of its own (its statics are its own: the host maps
- *     a private copy of the file, never the installed one). If it fails to
- *     load, its init() fails, or it no longer registers a verb the running
- *     version registers, it is refused and the running instance never stops.
+ *     a private copy of the file, never the installed one) and its settings
+ *     read from the config file again. If the config file no longer parses,
+ *     the new build fails to load, its init() fails, or it no longer
+ *     registers a verb the running version registers, it is refused and the
+ *     running instance never stops.
  *   - Then messages for the plugin are held, in order, while the running
- *     instance finishes: it has up to 5 s to answer the requests it owes (its
- *     timers still fire); what is still unanswered then gets the error
- *     `plugin_reloaded`. Its timers are cancelled, and the host waits for the
+ *     instance finishes: it has up to 5 s to answer the requests and the
+ *     exports it owes (its timers still fire); what is still unanswered then
+ *     gets the error `plugin_reloaded` (an export: HTTP 503, "This tool is
+ *     being updated; please try again in a moment."). Its timers are cancelled, and the host waits for the
  *     callbacks of its record calls. Then its shutdown() -- sessions are NOT
  *     closed first, they go on -- and it is unloaded.
  *   - The new instance hears the world as it is: session_opened for every
@@ -612,9 +615,12 @@ typedef struct carehost_host_api {
      *
      * setting(ctx, "templates") returns "/etc/carehost/cbt", or NULL when the
      * key is not set (the plugin chooses its default). The string belongs to
-     * the host and stays valid until shutdown; it does not change while the
-     * daemon runs (settings are read at start; a live reload keeps them). Keys are
-     * [a-z0-9_-]{1,64}. Callable from init() on.
+     * the host and stays valid until shutdown; it never changes under a
+     * running instance. The section is read at start and again by every live
+     * reload, before the new instance's init: a clinic changes a setting and
+     * reloads the plugin (a file that no longer parses refuses the reload,
+     * and the running instance keeps its settings). Keys are [a-z0-9_-]{1,64}.
+     * Callable from init() on.
      */
     const char *(*setting)(carehost_plugin_ctx *ctx, const char *key);
 
@@ -648,7 +654,8 @@ typedef struct carehost_plugin {
 
     /** Unique name, [a-z][a-z0-9_]*, at most CAREHOST_PLUGIN_NAME_MAX bytes.
      *  It prefixes the plugin's verbs and events and names its web panel
-     *  (served at /plugins/<name>/). Mandatory. */
+     *  (served at /plugins/<name>/). Mandatory. Not "rtc" nor "plugin": the
+     *  host's own dotted messages (rtc.offer, plugin.reloaded) use them. */
     const char *name;
     /** Version shown to clients by `hello`, e.g. "1.2.0". Mandatory. */
     const char *version;

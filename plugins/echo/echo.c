@@ -1,5 +1,6 @@
 /* echo -- the small plugin the tests use: echo text back, count per session,
- * and answer later from a host timer. It uses only <carehost/plugin.h>.
+ * answer later from a host timer, keep notes, and serve a small download. It
+ * uses only <carehost/plugin.h>.
  *
  * Settings (ABI 1.4), in the config file's [echo] section:
  *   greeting = TEXT   added to every `say` reply as "greeting" (none by default) */
@@ -86,6 +87,66 @@ static void later_fired(carehost_plugin_ctx *ctx, carehost_timer timer, void *da
     host->reply(ctx, l->req, fields); /* CAREHOST_ENOENT if the sender left: nothing to do */
     json_decref(fields);
     later_free(l);
+}
+
+/* --- a download (ABI 1.3): GET /api/echo.txt?text=T&ms=N ---------------------
+ * T back as text/plain, after N ms (0 to 5000; at once by default): a download
+ * still owed when a reload comes, for the tests. */
+
+typedef struct later_export {
+    carehost_export req;
+    char *text;
+    struct later_export *next;
+} later_export;
+static later_export *exports_waiting;
+
+static void later_export_free(later_export *l)
+{
+    for (later_export **p = &exports_waiting; *p; p = &(*p)->next) {
+        if (*p == l) {
+            *p = l->next;
+            break;
+        }
+    }
+    free(l->text);
+    free(l);
+}
+
+static void export_answer(carehost_plugin_ctx *ctx, later_export *l)
+{
+    /* CAREHOST_ENOENT when the client left, or the host gave up on it: nothing to do. */
+    int rc = host->export_respond(ctx, l->req, 200, "text/plain; charset=utf-8", NULL, l->text,
+                                  strlen(l->text));
+    host->log(ctx, CAREHOST_LOG_INFO, "export echo.txt answered (%d)", rc);
+    later_export_free(l);
+}
+
+static void export_fired(carehost_plugin_ctx *ctx, carehost_timer timer, void *data)
+{
+    (void)timer;
+    export_answer(ctx, data);
+}
+
+static void echo_export(carehost_plugin_ctx *ctx, carehost_export req, const carehost_requester *who,
+                        const json_t *query)
+{
+    (void)who;
+    const char *text = json_string_value(json_object_get(query, "text"));
+    const char *ms_text = json_string_value(json_object_get(query, "ms"));
+    long ms = ms_text ? strtol(ms_text, NULL, 10) : 0;
+    later_export *l = calloc(1, sizeof *l);
+    if (!l || !(l->text = strdup(text ? text : ""))) {
+        free(l);
+        static const char oom[] = "out of memory\n";
+        host->export_respond(ctx, req, 500, "text/plain; charset=utf-8", NULL, oom, sizeof oom - 1);
+        return;
+    }
+    l->req = req;
+    l->next = exports_waiting;
+    exports_waiting = l;
+    host->log(ctx, CAREHOST_LOG_INFO, "export echo.txt asked: answering in %ld ms", ms);
+    if (ms <= 0 || ms > 5000 || !host->timer_start(ctx, (uint32_t)ms, 0, export_fired, l))
+        export_answer(ctx, l);
 }
 
 /* --- notes in the record store (ABI 1.1): save, load, list, delete -----------
@@ -333,6 +394,8 @@ static int echo_init(carehost_plugin_ctx *ctx, const carehost_host_api *api)
     }
     json_decref(text);
     json_decref(later_fields);
+    if (!rc && CAREHOST_HOST_HAS(host, register_export))
+        rc = host->register_export(ctx, ".txt", CAREHOST_ROLES_ALL, echo_export);
 #ifdef ECHO_INIT_FAILS
     host->log(ctx, CAREHOST_LOG_ERROR, "this build refuses to start (a test of a failed reload)");
     rc = rc ? rc : -1;
@@ -346,6 +409,8 @@ static void echo_shutdown(carehost_plugin_ctx *ctx)
     /* The host ends pending timers after shutdown; their data is ours to free. */
     while (waiting)
         later_free(waiting);
+    while (exports_waiting) /* the host has answered them */
+        later_export_free(exports_waiting);
     while (counters) {
         counter *next = counters->next;
         free(counters);

@@ -100,6 +100,7 @@ describe('carehost --check-plugin', { timeout: 60000 }, () => {
     ['bad_schema', /^problem: verb 'ask': its field rules are refused: .*answer/m],
     ['panel_missing', /^problem: the plugin declares a panel \(CAREHOST_PLUGIN_HAS_PANEL\), but .*panel_missing\/web\/panel\.js is missing/m],
     ['reserved_rtc', /^problem: the host refuses it: its name 'rtc' is reserved/m],
+    ['reserved_plugin', /^problem: the host refuses it: its name 'plugin' is reserved for the host's plugin events \(plugin\.reloaded\)$/m],
   ];
   for (const [name, message] of broken) {
     it(`${name}: exit 1 and the reason`, () => {

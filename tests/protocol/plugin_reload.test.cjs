@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 const {
-  connectAs, tmpDir, waitFor, withTrackedHost, assertReply, assertError,
+  connectAs, tmpDir, waitFor, withTrackedHost, assertReply, assertError, httpRequest,
 } = require('./harness.cjs');
 
 const CTL = process.env.CAREHOSTCTL_BIN;
@@ -36,10 +36,10 @@ function place(dir, file) {
   fs.renameSync(tmp, path.join(dir, 'echo.so'));
 }
 
-/** carehostctl without blocking this process (the clients keep talking meanwhile). */
-function ctl(args) {
+/** carehostctl without blocking this process (the clients keep talking meanwhile); env replaces the environment. */
+function ctl(args, env = process.env) {
   return new Promise((resolve) => {
-    execFile(CTL, args, { timeout: 60000 }, (err, stdout, stderr) => {
+    execFile(CTL, args, { timeout: 60000, env }, (err, stdout, stderr) => {
       resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });
@@ -233,6 +233,46 @@ describe('plugin reload', () => {
     });
   });
 
+  /**
+   * GET /api/echo.txt, which echo answers after ms; resolves once echo has it (its log line says
+   * so) with { answer }, a promise of the HTTP answer (wrapped: an async function returning a
+   * promise would wait for it).
+   */
+  async function exportAsked(host, cookie, ms) {
+    const asked = () => (host.stderr().match(/export echo\.txt asked/g) || []).length;
+    const before = asked();
+    const answer = httpRequest(host, 'GET', `/api/echo.txt?text=owed&ms=${ms}`, { cookie });
+    answer.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
+    await waitFor(() => asked() > before, 10000, 'echo to have the download');
+    return { answer };
+  }
+
+  it('a download the old version owes is still answered; past the grace period it says the tool is being updated', async () => {
+    const dir = pluginDir();
+    await withTrackedHost({ plugins: dir, args: HOST_ARGS, env: { CAREHOST_RELOAD_ANSWER_MS: '1000' } }, async (host, track) => {
+      const c = track(await connectAs(host, 'casey'));
+      // Answered within the grace period: the client gets the file. (Owed for 600 ms: the reload
+      // starts well before; the log shows it did.)
+      const quick = await exportAsked(host, c.cookie, 600);
+      place(dir, variant('echo_v2'));
+      assert.equal((await reload(host, 'echo')).status, 0);
+      const got = await quick.answer;
+      assert.equal(got.status, 200, got.body);
+      assert.equal(got.body, 'owed');
+      assert.match(host.stderr(), /control: reload echo asked[^]*export echo\.txt answered/);
+      // Not answered by then (3 s, the grace 1 s): 503, in words for a reload, not for a shutdown.
+      const slow = await exportAsked(host, c.cookie, 3000);
+      place(dir, ECHO);
+      assert.equal((await reload(host, 'echo')).status, 0);
+      const late = await slow.answer;
+      assert.equal(late.status, 503, late.body);
+      assert.equal(late.json.error, 'plugin_reloaded', late.body);
+      assert.match(late.json.message, /being updated.*try again in a moment/);
+      assert.match(host.stderr(), /plugin echo: 1 download still unanswered when its replacement was due/);
+      assert.equal(await echoVersion(c), '1.0.0');
+    });
+  });
+
   const broken = [
     ['whose init fails', () => variant('echo_init_fails'), /init failed: init returned -1/],
     ['that drops a verb', () => variant('echo_drops_verb'), /no longer declares a verb .*'echo\.reset'/],
@@ -265,6 +305,36 @@ describe('plugin reload', () => {
     });
   }
 
+  it('a reload reads the plugin\'s settings again; a config file that no longer parses refuses it', async () => {
+    const dir = pluginDir();
+    const conf = path.join(tmpDir('carehost-conf-'), 'carehost.conf');
+    const setGreeting = (text) => fs.writeFileSync(conf, `rate-limit = 100000\n[echo]\ngreeting = ${text}\n`);
+    setGreeting('Welcome');
+    await withTrackedHost({ plugins: dir, args: [...HOST_ARGS, '--config', conf] }, async (host, track) => {
+      const c = track(await connectAs(host, 'casey'));
+      const greeting = async () => assertReply(await c.request({ type: 'echo.say', text: 'hi' }), 'say').greeting;
+      assert.equal(await greeting(), 'Welcome');
+      // The clinic changes the setting and reloads: the same build, the new value.
+      setGreeting('Good evening, group');
+      const r = await reload(host, 'echo');
+      assert.equal(r.status, 0, r.stderr);
+      await c.next((m) => m.type === 'plugin.reloaded');
+      assert.equal(await greeting(), 'Good evening, group');
+      // A file that no longer parses: the reload says why; the running instance keeps its settings.
+      fs.writeFileSync(conf, '[echo]\ngreeting = broken\nGreeting = bad key\n');
+      const bad = await reload(host, 'echo');
+      assert.equal(bad.status, 1, bad.stdout);
+      assert.match(bad.stderr, /^carehostctl: plugin reload: echo: the config file no longer parses: .*carehost\.conf:3: \[echo\] 'Greeting'/);
+      assert.match(host.stderr(), /plugin echo: reload refused, the running version keeps serving: the config file no longer parses/);
+      assert.equal(await greeting(), 'Good evening, group');
+      // SIGHUP reads them again too; a section without the key: echo has no greeting.
+      fs.writeFileSync(conf, '[echo]\n');
+      host.proc.kill('SIGHUP');
+      await c.next((m) => m.type === 'plugin.reloaded');
+      assert.equal(await greeting(), undefined);
+    });
+  });
+
   it('a plugin declaring CAREHOST_PLUGIN_NO_LIVE_RELOAD is refused with its reason', async () => {
     const dir = pluginDir(variant('echo_no_reload'));
     await withTrackedHost({ plugins: dir, args: HOST_ARGS }, async (host, track) => {
@@ -276,6 +346,24 @@ describe('plugin reload', () => {
       assert.equal(await echoVersion(c), '1.5.0-pinned');
       assertReply(await c.request({ type: 'echo.say', text: 'x' }), 'still serving');
     });
+  });
+
+  it('reload --all: a line per plugin, and exit 1 when one is refused', async () => {
+    const dir = pluginDir();
+    await withTrackedHost({ plugins: dir, args: HOST_ARGS }, async (host) => {
+      place(dir, variant('echo_v2'));
+      const r = await reload(host, '--all');
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, 'echo ok 2.0.0\n');
+      place(dir, variant('echo_init_fails'));
+      const bad = await reload(host, '--all');
+      assert.equal(bad.status, 1);
+      assert.match(bad.stdout, /^echo error .*init returned -1\n$/);
+      assert.equal(bad.stderr, 'carehostctl: plugin reload: 1 of 1 plugins refused\n');
+    });
+    const none = await ctl(['--data-dir', tmpDir(), 'plugin', 'reload', '--all']);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /the daemon is not running/);
   });
 
   it('an unknown plugin, and no daemon, are clear errors', async () => {
@@ -291,6 +379,9 @@ describe('plugin reload', () => {
     const r = await ctl(['--data-dir', tmpDir(), 'plugin', 'reload', 'echo']);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /the daemon is not running/);
+    const list = await ctl(['--data-dir', tmpDir(), 'plugin', 'list']);
+    assert.equal(list.status, 1);
+    assert.match(list.stderr, /the daemon is not running/);
   });
 });
 
@@ -318,9 +409,14 @@ describe('carehostctl plugin install', () => {
     const dir = pluginDir();
     await withTrackedHost({ plugins: dir, args: HOST_ARGS }, async (host, track) => {
       const c = track(await connectAs(host, 'casey'));
-      const r = await ctl(['--data-dir', host.dir, 'plugin', 'install', variant('echo_init_fails'), '--plugins', dir]);
+      // A build whose init fails: the check refuses it before the folder is touched.
+      const failing = await ctl(['--data-dir', host.dir, 'plugin', 'install', variant('echo_init_fails'), '--plugins', dir]);
+      assert.equal(failing.status, 1);
+      assert.match(failing.stderr, /echo_init_fails\.so is refused: the host refuses it: its init failed: init returned -1/);
+      // A build that is fine alone but drops a verb the running version declares: the daemon refuses it.
+      const r = await ctl(['--data-dir', host.dir, 'plugin', 'install', variant('echo_drops_verb'), '--plugins', dir]);
       assert.equal(r.status, 1);
-      assert.match(r.stderr, /the daemon refused echo 3\.0\.0-broken and keeps running the previous version: .*init returned -1/);
+      assert.match(r.stderr, /the daemon refused echo 3\.0\.0-noreset and keeps running the previous version: .*'echo\.reset'/);
       assert.deepEqual(fs.readFileSync(path.join(dir, 'echo.so')), fs.readFileSync(ECHO));
       assert.deepEqual(fs.readdirSync(dir).sort(), ['echo.so']);
       assert.equal(await echoVersion(c), '1.0.0');
@@ -331,9 +427,41 @@ describe('carehostctl plugin install', () => {
     const dir = pluginDir();
     const r = await ctl(['--data-dir', tmpDir(), 'plugin', 'install', defective('wrong_abi'), '--plugins', dir]);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /is refused: built for an incompatible plugin ABI/);
+    assert.match(r.stderr, /is refused: built for plugin ABI 2\.0; this carehost has ABI 1\.\d+/);
     assert.deepEqual(fs.readdirSync(dir), ['echo.so']);
     assert.deepEqual(fs.readFileSync(path.join(dir, 'echo.so')), fs.readFileSync(ECHO));
+  });
+
+  // What only the daemon's own checker (carehost --check-plugin) sees: a verb's field rules, a panel
+  // declared but missing. install runs it, and shows its report.
+  for (const [name, problem] of [
+    ['bad_schema', /^problem: verb 'ask': its field rules are refused: .*answer/m],
+    ['panel_missing', /^problem: the plugin declares a panel \(CAREHOST_PLUGIN_HAS_PANEL\), but .*panel\.js is missing/m],
+  ]) {
+    it(`refuses ${name}, with the daemon's checker's report`, async () => {
+      const dir = tmpDir();
+      const r = await ctl(['--data-dir', tmpDir(), 'plugin', 'install', defective(name), '--plugins', dir]);
+      assert.equal(r.status, 1, r.stdout);
+      assert.match(r.stderr, /^carehost plugin check: .*\.so$/m, 'the report is shown');
+      assert.match(r.stderr, problem);
+      assert.match(r.stderr, new RegExp(`^carehostctl: plugin install: .*${name}\\.so is refused: `, 'm'));
+      assert.equal(r.stdout, '');
+      assert.deepEqual(fs.readdirSync(dir), [], 'nothing installed');
+    });
+  }
+
+  it('finds carehost beside itself without CAREHOST_BIN; a CAREHOST_BIN that is not there is a clear error', async () => {
+    const env = { ...process.env };
+    delete env.CAREHOST_BIN;
+    const dir = tmpDir();
+    const r = await ctl(['--data-dir', tmpDir(), 'plugin', 'install', variant('echo_v2'), '--plugins', dir], env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(fs.readdirSync(dir), ['echo.so']);
+    const missing = path.join(tmpDir(), 'no-carehost');
+    const bad = await ctl(['--data-dir', tmpDir(), 'plugin', 'install', variant('echo_v2'), '--plugins', tmpDir()],
+      { ...env, CAREHOST_BIN: missing });
+    assert.equal(bad.status, 1, bad.stdout);
+    assert.match(bad.stderr, new RegExp(`cannot run the plugin checker ${missing}: No such file or directory`));
   });
 
   it('without a daemon, installs for the next start', async () => {

@@ -613,6 +613,33 @@ START_TEST(plugin_section_errors)
 }
 END_TEST
 
+/* A live reload reads the plugin sections again: the daemon's keys must parse and
+ * are dropped; a file with no section gives an empty set, not NULL. */
+START_TEST(read_settings_again)
+{
+    ch_settings *s = NULL;
+    const char *path = write_tmp("again.conf", "listen = 127.0.0.1:9100\n[echo]\ngreeting = again\n");
+    memset(err, 0, sizeof err);
+    ck_assert_msg(ch_config_read_settings(path, &s, err, sizeof err) == 0, "refused: %s", err);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(ch_settings_get(s, "echo", "greeting"), "again");
+    ck_assert_ptr_null(ch_settings_get(s, "echo", "listen"));
+    ch_settings_free(s);
+
+    path = write_tmp("again-none.conf", "rate-limit = 7\n");
+    ck_assert_msg(ch_config_read_settings(path, &s, err, sizeof err) == 0, "refused: %s", err);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_ptr_null(ch_settings_get(s, "echo", "greeting"));
+    ch_settings_free(s);
+
+    path = write_tmp("again-bad.conf", "rate-limit = many\n[echo]\ngreeting = x\n");
+    ck_assert_int_eq(ch_config_read_settings(path, &s, err, sizeof err), -1);
+    ck_assert_ptr_null(s);
+    assert_one_line("a bad daemon key on a reload");
+    ck_assert_msg(strstr(err, "again-bad.conf:1: "), "error: %s", err);
+}
+END_TEST
+
 START_TEST(load_file_missing)
 {
     char path[CH_PATH_MAX];
@@ -712,6 +739,7 @@ static Suite *config_suite(void)
     tc = tcase_create("file");
     tcase_add_test(tc, load_file_good);
     tcase_add_test(tc, load_file_errors_name_file_and_line);
+    tcase_add_test(tc, read_settings_again);
     tcase_add_test(tc, load_file_missing);
     tcase_add_test(tc, command_line_overrides_file);
     tcase_add_test(tc, bad_config_file_through_args);

@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "plugins/plugin_check.h"
 #include "plugins/plugin_image.h"
 #include "plugins/plugin_loader.h"
+#include "plugins/plugin_shared_api.h"
 
 #define PLUGIN(name) TEST_PLUGIN_DIR "/" name ".so"
 
@@ -360,16 +362,65 @@ END_TEST
 
 START_TEST(reserved_name_refused)
 {
-    /* "rtc" is the host's: its verbs rtc.offer, rtc.answer, rtc.candidate. */
+    /* Names of the host's own dotted message types: rtc.offer, rtc.answer,
+     * rtc.candidate; plugin.reloaded (a plugin "plugin" could send it). */
+    static const struct {
+        const char *file, *name, *why;
+    } cases[] = {
+        {"reserved_rtc", "rtc", "'rtc' is reserved for the host's WebRTC signalling verbs"},
+        {"reserved_plugin", "plugin", "'plugin' is reserved for the host's plugin events (plugin.reloaded)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ch_plugins *all = ch_plugins_new(&test_api);
+        char path[512];
+        snprintf(path, sizeof path, TEST_PLUGIN_DIR "/%s.so", cases[i].file);
+        start_capture();
+        ch_load_result r = ch_plugins_load_file(all, path);
+        char *log = stop_capture();
+        ck_assert_int_eq(r, CH_LOAD_BAD_NAME);
+        ck_assert_uint_eq(ch_plugins_count(all), 0);
+        ck_assert_ptr_null(ch_plugins_find(all, cases[i].name));
+        ck_assert_msg(strstr(log, path) && strstr(log, cases[i].why), "stderr:\n%s", log);
+        ck_assert_ptr_nonnull(strstr(ch_plugins_refusal(all), cases[i].why));
+        ch_plugins_free(all);
+    }
+}
+END_TEST
+
+START_TEST(verb_refusal_same_in_log_and_check)
+{
+    /* One validation (plugins/plugin_declare.h): the daemon's log line and
+     * --check-plugin's report give the same reason for a refused verb. */
+    ch_config cfg;
+    ch_config_defaults(&cfg);
+    char report_path[1100];
+    snprintf(report_path, sizeof report_path, "%s/check-report-%ld.txt", TEST_TMPDIR, (long)getpid());
+    FILE *report = fopen(report_path, "w+");
+    ck_assert_ptr_nonnull(report);
     ch_plugins *all = ch_plugins_new(&test_api);
     start_capture();
-    ch_load_result r = ch_plugins_load_file(all, PLUGIN("reserved_rtc"));
+    ch_load_result r = ch_plugins_load_file(all, PLUGIN("bad_schema"));
+    int problems = ch_plugin_check(PLUGIN("bad_schema"), &cfg, report);
     char *log = stop_capture();
-    ck_assert_int_eq(r, CH_LOAD_BAD_NAME);
-    ck_assert_uint_eq(ch_plugins_count(all), 0);
-    ck_assert_ptr_null(ch_plugins_find(all, "rtc"));
-    ck_assert_msg(strstr(log, "reserved_rtc.so") && strstr(log, "'rtc' is reserved"), "stderr:\n%s", log);
     ch_plugins_free(all);
+    ck_assert_int_eq(r, CH_LOAD_INIT_FAILED);
+    ck_assert_int_ge(problems, 1);
+    static const char said[] = "plugin bad_schema: verb 'ask' refused: ";
+    const char *reason = strstr(log, said);
+    ck_assert_msg(reason != NULL, "stderr:\n%s", log);
+    reason += strlen(said);
+    char expected[700];
+    snprintf(expected, sizeof expected, "problem: verb 'ask': %.*s\n", (int)strcspn(reason, "\n"),
+             reason);
+    ck_assert_ptr_nonnull(strstr(expected, "its field rules are refused: "));
+    char text[8192];
+    rewind(report);
+    size_t n = fread(text, 1, sizeof text - 1, report);
+    text[n] = '\0';
+    fclose(report);
+    unlink(report_path);
+    ck_assert_msg(strstr(text, expected) != NULL, "report:\n%s\nexpected: %s", text, expected);
+    ch_config_free(&cfg);
 }
 END_TEST
 
@@ -456,7 +507,8 @@ START_TEST(load_dir_loads_the_valid_ones)
     char *log = stop_capture();
     /* Name order: bad_schema.so fails, duplicate.so takes the name "good" first,
      * frozen_v1.so loads, good.so is then the duplicate; init_fail, missing_symbol
-     * and wrong_abi fail; newer_minor.so (ABI 1.<minor+1>) and panel_missing.so load. */
+     * and wrong_abi fail; newer_minor.so (ABI 1.<minor+1>) and panel_missing.so load;
+     * reserved_plugin.so and reserved_rtc.so are refused for their names. */
     ck_assert_msg(loaded == 4, "loaded %zu; stderr:\n%s", loaded, log);
     ck_assert_uint_eq(ch_plugins_count(all), 4);
     ck_assert_str_eq(ch_plugin_name(ch_plugins_at(all, 0)), "good");
@@ -475,8 +527,8 @@ START_TEST(load_dir_loads_the_valid_ones)
 
     /* every refused file is named in an error line */
     const char *refused[] = {"good.so", "init_fail.so", "missing_symbol.so", "wrong_abi.so",
-                             "bad_schema.so"};
-    for (size_t i = 0; i < 5; i++)
+                             "bad_schema.so", "reserved_plugin.so", "reserved_rtc.so"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
         ck_assert_msg(strstr(log, refused[i]) != NULL, "no log line names %s; stderr:\n%s",
                       refused[i], log);
 
@@ -661,7 +713,7 @@ START_TEST(replacement_maps_new_code)
     ck_assert_int_eq(ch_plugins_load_file(all, PLUGIN("good")), CH_LOAD_OK);
     carehost_plugin_ctx *old = ch_plugins_find(all, "good");
     carehost_plugin_ctx *fresh = NULL;
-    ck_assert_int_eq(ch_plugins_open_replacement(all, old, NULL, &fresh), CH_LOAD_OK);
+    ck_assert_int_eq(ch_plugins_open_replacement(all, old, NULL, NULL, &fresh), CH_LOAD_OK);
     ck_assert_ptr_nonnull(fresh);
     ck_assert_ptr_ne(ch_plugin_desc(fresh), ch_plugin_desc(old));
     ck_assert_ptr_eq(ch_plugins_find(all, "good"), old); /* not serving yet */
@@ -681,6 +733,45 @@ START_TEST(replacement_maps_new_code)
 }
 END_TEST
 
+/* The config file's plugin sections, from text. */
+static ch_settings *settings_from(const char *text)
+{
+    char path[1100], why[512];
+    snprintf(path, sizeof path, "%s/settings-%ld.conf", TEST_TMPDIR, (long)getpid());
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    ch_settings *s = NULL;
+    ck_assert_msg(ch_config_read_settings(path, &s, why, sizeof why) == 0, "%s", why);
+    unlink(path);
+    return s;
+}
+
+/* A replacement reads the settings it was given (the config file read again by
+ * a reload); the running instance keeps those it was loaded with. */
+START_TEST(replacement_reads_its_own_settings)
+{
+    ch_settings *start = settings_from("[good]\ngreeting = at start\n");
+    ch_plugins *all = ch_plugins_new(&test_api);
+    ch_plugins_set_settings(all, start);
+    ck_assert_int_eq(ch_plugins_load_file(all, PLUGIN("good")), CH_LOAD_OK);
+    carehost_plugin_ctx *old = ch_plugins_find(all, "good");
+    ck_assert_str_eq(ch_plugin_setting(old, "greeting"), "at start");
+    carehost_plugin_ctx *fresh = NULL;
+    ck_assert_int_eq(ch_plugins_open_replacement(all, old, NULL,
+                                                 settings_from("[good]\ngreeting = changed\n"), &fresh),
+                     CH_LOAD_OK);
+    ck_assert_str_eq(ch_plugin_setting(fresh, "greeting"), "changed");
+    ck_assert_str_eq(ch_plugin_setting(old, "greeting"), "at start");
+    ck_assert_ptr_null(ch_plugin_setting(fresh, "Greeting"));
+    ch_plugins_replace(all, old, fresh);
+    ck_assert_str_eq(ch_plugin_setting(ch_plugins_find(all, "good"), "greeting"), "changed");
+    ch_plugins_free(all); /* frees fresh's settings */
+    ch_settings_free(start);
+}
+END_TEST
+
 /* A file holding another plugin cannot replace this one. */
 START_TEST(replacement_with_another_name_refused)
 {
@@ -692,7 +783,9 @@ START_TEST(replacement_with_another_name_refused)
     /* The image is unlinked once mapped: hand over a copy. */
     ck_assert_int_eq(ch_plugin_image_copy(TEST_TMPDIR, PLUGIN("newer_minor"), image, sizeof image,
                                           why, sizeof why), 0);
-    ck_assert_int_eq(ch_plugins_open_replacement(all, old, image, &fresh), CH_LOAD_BAD_NAME);
+    /* Its settings are taken even so (freed with the refused instance: ASan sees a leak). */
+    ch_settings *settings = settings_from("[good]\nk = v\n");
+    ck_assert_int_eq(ch_plugins_open_replacement(all, old, image, settings, &fresh), CH_LOAD_BAD_NAME);
     ck_assert_int_eq(access(image, F_OK), -1);
     ck_assert_ptr_null(fresh);
     ck_assert_msg(strstr(ch_plugins_refusal(all), "the file now holds plugin") != NULL, "%s",
@@ -716,6 +809,7 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, init_fail_refused);
     tcase_add_test(tc, duplicate_refused);
     tcase_add_test(tc, reserved_name_refused);
+    tcase_add_test(tc, verb_refusal_same_in_log_and_check);
     tcase_add_test(tc, not_a_shared_object);
     tcase_add_test(tc, frozen_v1_loads);
     tcase_add_test(tc, newer_minor_loads);
@@ -727,6 +821,7 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, result_texts);
     tcase_add_test(tc, replacement_maps_new_code);
     tcase_add_test(tc, replacement_with_another_name_refused);
+    tcase_add_test(tc, replacement_reads_its_own_settings);
     suite_add_tcase(s, tc);
     return s;
 }
