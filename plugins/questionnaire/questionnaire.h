@@ -458,7 +458,8 @@ cq_catalog *cq_catalog_new(void);
  * from an earlier call and *n_errs its length. A template needs an id (CQ_E_FIELD otherwise);
  * two files of one folder with the same id: the first (in name order) is kept, the second is
  * refused (CQ_E_DUPLICATE). A template from a later call with the id of one already in the
- * catalogue replaces it: load the shipped folder first, then the clinic's own.
+ * catalogue replaces it: load the shipped folder first, then the clinic's own. A replaced template
+ * is freed, so pointers to it from cq_catalog_find are no longer valid: add folders before use.
  * Reports CQ_E_IO for a folder that cannot be read, CQ_E_LIMIT past CQ_MAX_DIR_FILES files.
  * Returns how many templates were added or replaced.
  */
