@@ -233,6 +233,10 @@ static void reject_later(ch_api_req *r, unsigned status, const char *code, const
 static void run_endpoint(ch_api_req *r)
 {
     r->state = REQ_WORKING;
+    /* lws gives a request its 5 s network timeout, which would cut off an
+     * endpoint that answers later (a plugin's report built from the store):
+     * allow it a bound of its own instead. */
+    lws_set_timeout(r->wsi, PENDING_TIMEOUT_USER_OK, CH_API_ANSWER_MAX_S);
     if (r->reject_status) {
         ch_api_respond_error(r->id, r->reject_status, r->reject_code, r->reject_message);
         return;

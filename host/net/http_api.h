@@ -26,6 +26,7 @@
 
 #define CH_API_BODY_MAX 4096
 #define CH_API_MAX_PENDING 1024   /* requests in progress at once; more get 503 */
+#define CH_API_ANSWER_MAX_S 300   /* how long an endpoint (a plugin's export) may take to answer */
 #define CH_API_SESSION_HASH_BYTES 32
 
 typedef enum { CH_API_GET, CH_API_POST } ch_api_method;

@@ -90,7 +90,7 @@ static void later_fired(carehost_plugin_ctx *ctx, carehost_timer timer, void *da
 }
 
 /* --- a download (ABI 1.3): GET /api/echo.txt?text=T&ms=N ---------------------
- * T back as text/plain, after N ms (0 to 5000; at once by default): a download
+ * T back as text/plain, after N ms (0 to 60000; at once by default): a download
  * still owed when a reload comes, for the tests. */
 
 typedef struct later_export {
@@ -145,7 +145,7 @@ static void echo_export(carehost_plugin_ctx *ctx, carehost_export req, const car
     l->next = exports_waiting;
     exports_waiting = l;
     host->log(ctx, CAREHOST_LOG_INFO, "export echo.txt asked: answering in %ld ms", ms);
-    if (ms <= 0 || ms > 5000 || !host->timer_start(ctx, (uint32_t)ms, 0, export_fired, l))
+    if (ms <= 0 || ms > 60000 || !host->timer_start(ctx, (uint32_t)ms, 0, export_fired, l))
         export_answer(ctx, l);
 }
 

@@ -6,7 +6,7 @@ const {
 } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  startHost, connectAs, joinAdmitted, leaderIn, tmpDir, assertReply, assertError,
+  startHost, connectAs, joinAdmitted, leaderIn, tmpDir, assertReply, assertError, login, httpRequest,
 } = require('./harness.cjs');
 
 /** README leaves the form of `by` open: accept the participant id, a {participant} object or the
@@ -184,6 +184,13 @@ describe('echo plugin', () => {
     const r = await d.request({ type: 'echo.later', text: 'after', ms: 200 });
     assertReply(r, 'echo.later on a new connection');
     assert.equal(host.proc.exitCode, null, 'the host is still running');
+  });
+
+  it('a download the plugin answers after 7 s still arrives (a long report is not cut off)', async () => {
+    const { cookie } = await login(host, 'casey');
+    const r = await httpRequest(host, 'GET', '/api/echo.txt?text=slow-report&ms=7000', { cookie });
+    assert.equal(r.status, 200, `status ${r.status}: ${r.body}`);
+    assert.equal(r.body, 'slow-report');
   });
 });
 
