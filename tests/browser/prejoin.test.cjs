@@ -177,14 +177,20 @@ describe('before you join', { timeout: 180000 }, () => {
     }
   }));
 
+  /** Jordan signs in and clicks Join: the pre-join's explanation of a problem, once shown. */
+  async function prejoinProblem(page) {
+    await signInPage(page, `${env.url}/`, 'jordan', 'demo-patient-pass');
+    await page.getByTestId(`join-${SESSION}`).click();
+    await waitView(page, 'prejoin');
+    const box = page.getByTestId('prejoin-problem');
+    await box.waitFor({ state: 'visible' });
+    return box;
+  }
+
   it('permission refused: a kind explanation, a way to try again, and chat only still works', () => withHostLog(async () => {
     const { context, page, problems } = await openPage(denied, { viewport: SMALL_PHONE });
     try {
-      await signInPage(page, `${env.url}/`, 'jordan', 'demo-patient-pass');
-      await page.getByTestId(`join-${SESSION}`).click();
-      await waitView(page, 'prejoin');
-      const box = page.getByTestId('prejoin-problem');
-      await box.waitFor({ state: 'visible' });
+      const box = await prejoinProblem(page);
       assert.equal(await box.getAttribute('role'), 'status');
       const text = squash(await box.textContent());
       assert.match(text, /We can.t use your camera or microphone right now/);
@@ -222,11 +228,7 @@ describe('before you join', { timeout: 180000 }, () => {
     const { context, page, problems } = await openPage(denied, { viewport: SMALL_PHONE });
     await context.grantPermissions(['microphone'], { origin: env.url });
     try {
-      await signInPage(page, `${env.url}/`, 'jordan', 'demo-patient-pass');
-      await page.getByTestId(`join-${SESSION}`).click();
-      await waitView(page, 'prejoin');
-      const box = page.getByTestId('prejoin-problem');
-      await box.waitFor({ state: 'visible' });
+      const box = await prejoinProblem(page);
       const text = squash(await box.textContent());
       assert.match(text, /We can.t use your camera right now/);
       assert.match(text, /Join with audio only/);
@@ -248,11 +250,7 @@ describe('before you join', { timeout: 180000 }, () => {
   it('no camera or microphone at all: said plainly, and chat only works', () => withHostLog(async () => {
     const { context, page, problems } = await openPage(none, { viewport: SMALL_PHONE });
     try {
-      await signInPage(page, `${env.url}/`, 'jordan', 'demo-patient-pass');
-      await page.getByTestId(`join-${SESSION}`).click();
-      await waitView(page, 'prejoin');
-      const box = page.getByTestId('prejoin-problem');
-      await box.waitFor({ state: 'visible' });
+      const box = await prejoinProblem(page);
       const text = squash(await box.textContent());
       assert.match(text, /We could not find a camera or microphone on this device/);
       assert.match(text, /join with chat only/i);
