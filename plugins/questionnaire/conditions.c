@@ -148,8 +148,8 @@ static int resolve(cq_loader *ld, cq_item *it, size_t i, cq_condition *cd)
     if (cd->op == CQ_OP_EXISTS)
         return 0;
     if (!comparable(t, cd->suffix))
-        return cq_refuse(ld, it->link_id, CQ_E_FIELD, "enableWhen %zu compares '%s', a %s item, with answer%s",
-                         i + 1, t->link_id, cq_type_name(t->type), cd->suffix);
+        return cq_refuse(ld, it->link_id, CQ_E_FIELD, "enableWhen %zu compares '%s', %s %s item, with answer%s",
+                         i + 1, t->link_id, cq_article(t->type), cq_type_name(t->type), cd->suffix);
     if (cd->op != CQ_OP_EQ && cd->op != CQ_OP_NE &&
         (strcmp(cd->suffix, "Coding") == 0 || strcmp(cd->suffix, "Boolean") == 0))
         return cq_refuse(ld, it->link_id, CQ_E_FIELD, "enableWhen %zu: operator '%s' cannot order answer%s",

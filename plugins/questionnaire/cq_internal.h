@@ -95,6 +95,8 @@ int cq_refuse(cq_loader *ld, const char *link_id, cq_code code, const char *fmt,
 
 /* ---- loading, one job per file ---- */
 
+const char *cq_article(cq_type type); /* "a" or "an", for "an integer item" (items.c) */
+
 int cq_parse_items(cq_loader *ld, const json_t *arr, cq_item *parent, size_t depth,
                    cq_item ***out, size_t *n_out);                    /* items.c */
 int cq_parse_options(cq_loader *ld, cq_item *it);                     /* options.c */

@@ -132,7 +132,7 @@ static int by_path(const void *a, const void *b)
 
 static int change(json_t *out, const entry *e, const char *what, const json_t *before, const json_t *after)
 {
-    json_t *o = json_pack("{sssssss}", "path", e->path, "linkId", e->link, "change", what);
+    json_t *o = json_pack("{ssssss}", "path", e->path, "linkId", e->link, "change", what);
     if (!o)
         return -1;
     if ((before && json_object_set(o, "before", (json_t *)before) < 0) ||

@@ -26,6 +26,11 @@ const char *cq_type_name(cq_type type)
     return "";
 }
 
+const char *cq_article(cq_type type)
+{
+    return type == CQ_INTEGER || type == CQ_OPEN_CHOICE ? "an" : "a";
+}
+
 static int parse_type(cq_loader *ld, cq_item *it)
 {
     const json_t *t = json_object_get(it->json, "type");

@@ -209,13 +209,13 @@ int cq_parse_options(cq_loader *ld, cq_item *it)
         return cq_refuse(ld, it->link_id, CQ_E_OPTIONS, "has both answerOption and answerValueSet: use one");
     if (!ao && !avs)
         return cq_refuse(ld, it->link_id, CQ_E_OPTIONS,
-                         "a %s item needs options: answerOption, or answerValueSet naming a contained ValueSet",
-                         cq_type_name(it->type));
+                         "%s %s item needs options: answerOption, or answerValueSet naming a contained ValueSet",
+                         cq_article(it->type), cq_type_name(it->type));
     if (ao ? answer_options(ld, it, ao) < 0 : value_set(ld, it, avs) < 0)
         return -1;
     if (it->n_options == 0)
-        return cq_refuse(ld, it->link_id, CQ_E_OPTIONS, "'answerOption' is empty: a %s item needs options",
-                         cq_type_name(it->type));
+        return cq_refuse(ld, it->link_id, CQ_E_OPTIONS, "'answerOption' is empty: %s %s item needs options",
+                         cq_article(it->type), cq_type_name(it->type));
     size_t selected = 0;
     for (size_t i = 0; i < it->n_options; i++) {
         selected += (size_t)it->options[i].initial_selected;

@@ -424,7 +424,9 @@ const json_t *cq_row_value(const json_t *row, const char *link_id, const char **
  *
  * Each answered item is named by its path: linkIds from the top joined by "/", each followed by
  * its 1-based position among siblings of the same linkId ("people[2]/phone[1]"), and "answer[k]"
- * before items nested under a question's k-th answer. Returns a new JSON array, one object per
+ * before items nested under a question's k-th answer. Rows are matched by position: a row inserted
+ * before others shows as changes to the rows after it (clients append rows at the end, and a row
+ * removed from the middle shows likewise). Returns a new JSON array, one object per
  * path whose answers differ:
  *   {"path": "...", "linkId": "...", "change": "added" | "removed" | "changed",
  *    "before": [values], "after": [values]}

@@ -141,7 +141,8 @@ cq_code cq_value_check(const cq_item *it, const char *sfx, const json_t *v, char
     if (!suffix_fits(it, sfx)) {
         if (it->type == CQ_GROUP || it->type == CQ_DISPLAY)
             return FAIL(CQ_E_VALUE, "a %s item takes no answer", cq_type_name(it->type));
-        return FAIL(CQ_E_VALUE, "a %s item takes %s, not value%.30s", cq_type_name(it->type), expected(it), sfx);
+        return FAIL(CQ_E_VALUE, "%s %s item takes %s, not value%.30s", cq_article(it->type), cq_type_name(it->type),
+                    expected(it), sfx);
     }
     if (strcmp(sfx, "Boolean") == 0)
         return json_is_boolean(v) ? CQ_OK : FAIL(CQ_E_VALUE, "valueBoolean must be true or false");
