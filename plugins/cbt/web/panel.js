@@ -1,7 +1,7 @@
 // The CBT worksheets plugin's panel (plugins/cbt/PROTOCOL.md): mounting, and who sees what.
-//  - A patient, in "Your sessions" and in a session: "My worksheets" (patient.js). One copy, moved
-//    to whichever section is on screen, so an open worksheet and its draft go along from the lobby
-//    into the session.
+//  - A patient, in "Your sessions" and in a session: "My worksheets" (patient.js) and their
+//    relapse-prevention plan. One copy, moved to whichever section is on screen, so an open worksheet
+//    and its draft go along from the lobby into the session.
 //  - Everyone else: nothing (no section).
 // All text goes in as text (el, textContent), never as markup.
 import { el } from '/ui.js'; // the client's own helper (same origin)

@@ -1,9 +1,11 @@
 // patient.js -- what a patient sees, in "Your sessions" and in a session alike: "My worksheets" (to
-// do, done), and one worksheet opened (worksheet.js). The panel moves this one node to whichever of its sections is on screen, so an open worksheet stays
+// do, done), one worksheet opened (worksheet.js), and their relapse-prevention plan (plan.js). The
+// panel moves this one node to whichever of its sections is on screen, so an open worksheet stays
 // open, with its draft, from the lobby into the session.
 import { el } from '/ui.js'; // the client's own helper (same origin)
 import { createList } from './list.js';
 import { createWorksheetView } from './worksheet.js';
+import { createPlanView } from './plan.js';
 import { announcer, localToday, problemText } from './util.js';
 
 /** Returns { node, heading, load(), event(msg), reconnected(), destroy() }. */
@@ -12,14 +14,18 @@ export function createPatientUi({ api, templates }) {
   const heading = el('h2', { id: 'cbt-heading', tabindex: '-1' }, 'My worksheets');
   const problem = el('p', { class: 'form-error', role: 'alert', 'data-testid': 'cbt-list-error', hidden: true });
   const list = createList({ onOpen: (w) => openWorksheet(w) });
-  const home = el('div', { class: 'cbt-home' }, problem, list.node);
+  const planButton = el('button', { type: 'button', class: 'secondary', 'data-testid': 'cbt-plan-open' }, 'Open my plan');
+  const home = el('div', { class: 'cbt-home' }, problem, list.node,
+    el('h3', {}, 'My relapse prevention plan'),
+    el('p', { class: 'hint' }, 'Your own plan for staying well: your triggers, warning signs, what helps and who to call.'),
+    el('div', { class: 'button-row' }, planButton));
   const sub = el('div', { class: 'cbt-sub', hidden: true });
   const node = el('div', { class: 'cbt-patient', 'data-testid': 'cbt-patient' }, heading, home, sub, say.node);
 
   let worksheets = [];
   let today = localToday();
-  let open = null;              // the worksheet view on screen
-  let openKind = null;          // 'worksheet'
+  let open = null;              // the worksheet view or plan view on screen
+  let openKind = null;          // 'worksheet' | 'plan'
   const draining = new Set();   // closed worksheet views whose last save is still on its way
   let asked = 0;
 
@@ -63,7 +69,8 @@ export function createPatientUi({ api, templates }) {
     sub.hidden = true;
     home.hidden = false;
     load().then(() => {
-      if (!focusId || !list.focusOpen(focusId)) heading.focus();
+      if (focusId === 'plan') planButton.focus();
+      else if (!focusId || !list.focusOpen(focusId)) heading.focus();
     });
   }
 
@@ -84,6 +91,20 @@ export function createPatientUi({ api, templates }) {
     view.load();
   }
 
+  function openPlan() {
+    const view = createPlanView({
+      api, templates, backLabel: 'Back to my worksheets', onBack: () => showHome('plan'), announce: say.announce,
+    });
+    open = view;
+    openKind = 'plan';
+    sub.replaceChildren(view.node);
+    home.hidden = true;
+    sub.hidden = false;
+    view.title.focus();
+    view.load();
+  }
+  planButton.addEventListener('click', openPlan);
+
   return {
     node,
     heading,
@@ -102,6 +123,8 @@ export function createPatientUi({ api, templates }) {
         say.announce(`${author} commented on your ${String(msg.title || 'worksheet').toLowerCase()}.`);
         load();
         if (openKind === 'worksheet' && open.id === msg.worksheet) open.refresh();
+      } else if (msg.type === 'cbt.plan_changed') {
+        if (openKind === 'plan') open.changed(msg);
       }
     },
     reconnected() {
