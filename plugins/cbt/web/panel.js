@@ -2,11 +2,14 @@
 //  - A patient, in "Your sessions" and in a session: "My worksheets" (patient.js) and their
 //    relapse-prevention plan. One copy, moved to whichever section is on screen, so an open worksheet
 //    and its draft go along from the lobby into the session.
-//  - Everyone else: nothing (no section).
+//  - The therapist leading the session shown: give worksheets, review them, open a patient's plan
+//    (therapist.js). Nothing in "Your sessions".
+//  - Family members and admins: nothing (no section).
 // All text goes in as text (el, textContent), never as markup.
 import { el } from '/ui.js'; // the client's own helper (same origin)
 import { createTemplates } from './templates.js';
 import { createPatientUi } from './patient.js';
+import { createTherapistUi } from './therapist.js';
 
 const EVENTS = ['cbt.assigned', 'cbt.submitted', 'cbt.commented', 'cbt.reviewed', 'cbt.plan_changed'];
 
@@ -22,7 +25,7 @@ function createController(api) {
   const sections = { session: null, lobby: null };
   const templates = createTemplates(api);
   let who = null;      // the user id the UI was made for
-  let ui = null;       // the patient's UI, or null
+  let ui = null;       // the patient's or the therapist's UI, or null
   let role = null;
   let connected = true;
   let stale = false;   // shown while offline: load once connected
@@ -35,6 +38,7 @@ function createController(api) {
     role = user ? user.role : null;
     templates.clear();
     if (role === 'patient') ui = createPatientUi({ api, templates });
+    else if (role === 'therapist') ui = createTherapistUi({ api, templates });
     for (const s of Object.values(sections)) if (s) s.replaceChildren();
   }
 
@@ -65,6 +69,16 @@ function createController(api) {
       if (!connected) { stale = true; return; }
       stale = false;
       ui.load();
+    } else if (role === 'therapist') {
+      if (v.view === 'session' && v.leading && v.session) {
+        place(sections.session);
+        if (!connected) { stale = true; return; }
+        stale = false;
+        ui.show(v.session);
+      } else {
+        place(null);
+        ui.hide();
+      }
     }
   }
 
