@@ -73,6 +73,7 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
     dataDir, args: ['--config', conf, '--timezone', TZ], env: { CAREHOST_CBT_CLOCK_FILE: clockFile },
   });
   let host;
+  let earlierLogs = ''; // the log of the host before a restart
   const clients = [];
   const as = async (username) => {
     const c = await connectAs(host, username);
@@ -90,13 +91,13 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
     for (const c of clients.splice(0)) c.ws.terminate();
     const exit = await host.stop();
     assert.deepEqual(exit, { code: 0, signal: null }, `carehost exited badly:\n${host.stderr().slice(-3000)}`);
+    earlierLogs += host.stderr();
     host = await startHost(hostOpts());
   }
 
   let rivera, jordan, casey, pat, chen, admin;
   const templates = {}; // id -> Questionnaire
   let worksheet; // jordan's test worksheet, the workflow's
-  let passed = 0;
 
   before(async () => {
     fs.mkdirSync(clinicDir);
@@ -117,12 +118,11 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
     admin = await as('admin');
   });
 
+  // The last test stops the host and checks its exit (under the sanitizers, a leak fails it there);
+  // this only cleans up after a failure.
   after(async () => {
     for (const c of clients) c.ws.terminate();
-    if (host) {
-      const exit = await host.stop();
-      if (passed === 6) assert.deepEqual(exit, { code: 0, signal: null }, `carehost exited badly:\n${host.stderr().slice(-3000)}`);
-    }
+    if (host) await host.stop();
   });
 
   it('loads the shipped templates and the clinic\'s, refusing each bad file by file, item and reason', async () => {
@@ -147,7 +147,6 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
     }
     assertError(await req(jordan, { type: 'cbt.templates', template: 'no-such-template' }), 'unknown_template');
     assertError(await req(admin, { type: 'cbt.templates' }), 'forbidden');
-    passed++;
   });
 
   it('assign, list with due and overdue, draft, reconnect, restart, submit, frozen, comment, review', async () => {
@@ -254,7 +253,6 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
     w = (await ok(jordan, { type: 'cbt.list' })).worksheets.find((x) => x.worksheet === worksheet);
     assert.deepEqual([w.status, w.comments, w.overdue], ['reviewed', 1, false]);
     assert.equal((await ok(rivera, { type: 'cbt.review', worksheet })).worksheet.status, 'reviewed', 'again: no change');
-    passed++;
   });
 
   it('a shipped template: assigned to the whole group, filled in full and submitted', async () => {
@@ -273,7 +271,6 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
     assert.match(refused.message, new RegExp(`'${required[0].linkId}'`), 'the missing answer is named');
     const s = await ok(casey, { type: 'cbt.submit', worksheet: mine, version: 1, response: { item: items } });
     assert.equal(s.worksheet.status, 'submitted');
-    passed++;
   });
 
   it('who may see and do what', async () => {
@@ -307,7 +304,6 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
     assertError(await req(rivera, { type: 'cbt.assign', template: 'test-worksheet' }), 'invalid_field');
     assertError(await req(rivera, { type: 'cbt.assign', patient: jordan.user.id, template: 'relapse-prevention-plan' }), 'invalid_field');
     assertError(await req(admin, { type: 'cbt.list' }), 'forbidden');
-    passed++;
   });
 
   it('a response that does not fit its questionnaire is refused, naming the item, and nothing changes', async () => {
@@ -338,7 +334,6 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
     assertError(await req(casey, { type: 'cbt.save', worksheet: id, version: 1, response: 'x' }), 'wrong_field_type');
     const g = await ok(casey, { type: 'cbt.get', worksheet: id });
     assert.equal(g.worksheet.version, 1);
-    passed++;
   });
 
   it('the relapse-prevention plan: three revisions by the patient and the therapist, each in the history', async () => {
@@ -389,21 +384,20 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
     assertError(await req(chen, { type: 'cbt.plan', patient: jordan.user.id }), 'forbidden');
     assertError(await req(chen, { type: 'cbt.plan_save', patient: jordan.user.id, response: { item: r1 }, base_rev: 3 }), 'forbidden');
     assertError(await req(rivera, { type: 'cbt.plan' }), 'invalid_field');
-    passed++;
   });
 
   it('every therapist read is in the audit trail, and no answer is in the log', async () => {
     for (const c of clients.splice(0)) c.ws.terminate();
     const exit = await host.stop();
-    assert.deepEqual(exit, { code: 0, signal: null });
+    assert.deepEqual(exit, { code: 0, signal: null }, `carehost exited badly:\n${host.stderr().slice(-3000)}`);
     const entries = ctl(['--data-dir', dataDir, 'audit', 'export', '--format', 'jsonl']).stdout.trim().split('\n').map((l) => JSON.parse(l));
     const reads = entries.filter((e) => e.actor === rivera.user.id && e.action === 'record.read' && e.target === `cbt/${worksheet}`);
     assert.ok(reads.length >= 3, `rivera's reads of jordan's worksheet are audited: ${reads.length}`);
     const refused = entries.filter((e) => e.actor === casey.user.id && e.target === `cbt/${worksheet}` && e.outcome === 'forbidden');
     assert.ok(refused.length >= 1, 'casey\'s refused read is audited');
-    assert.doesNotMatch(host.stderr(), /fictional|Sunday|friend who/i, 'no answer, comment or note in the log');
+    assert.doesNotMatch(earlierLogs + host.stderr(), /fictional|Sunday|friend who|Thursday|matrix/i,
+      'no answer, comment or note in the log');
     host = null;
-    passed++;
   });
 });
 
