@@ -33,6 +33,8 @@ int cbt_who_of(const carehost_peer *from, cbt_who *out)
     memcpy(out->name, name, n);
     out->name[n] = '\0';
     out->role = from->role;
+    if (from->session && strlen(from->session) <= CBT_ID_MAX)
+        snprintf(out->session, sizeof out->session, "%s", from->session);
     return 0;
 }
 

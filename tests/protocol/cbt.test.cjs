@@ -15,7 +15,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { startHost, connectAs, ctl, tmpDir, assertReply, assertError } = require('./harness.cjs');
+const { startHost, connectAs, joinAdmitted, ctl, tmpDir, assertReply, assertError } = require('./harness.cjs');
 const { fillAll, questions } = require('./cbt_forms.cjs');
 
 const TZ = 'Pacific/Auckland';
@@ -384,6 +384,47 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
     assertError(await req(chen, { type: 'cbt.plan', patient: jordan.user.id }), 'forbidden');
     assertError(await req(chen, { type: 'cbt.plan_save', patient: jordan.user.id, response: { item: r1 }, base_rev: 3 }), 'forbidden');
     assertError(await req(rivera, { type: 'cbt.plan' }), 'invalid_field');
+  });
+
+  it('a group exercise: everyone present fills in the same template privately; an answer reaches the group only when shared', async () => {
+    assertReply(await req(rivera, { type: 'join', session: 'evening-iop' }), 'the therapist joins');
+    await joinAdmitted(jordan, 'evening-iop', rivera);
+    await joinAdmitted(casey, 'evening-iop', rivera);
+    const g = await ok(rivera, { type: 'cbt.group_start', template: 'test-worksheet', note: 'Take five minutes.' });
+    assert.deepEqual(g.worksheets.map((w) => w.patient.user).sort(), [jordan.user.id, casey.user.id].sort(),
+      'a worksheet for each patient present, and only them');
+    assert.ok(g.worksheets.every((w) => w.exercise === g.exercise && w.session === 'evening-iop'));
+    const started = await event(casey, 'cbt.group_started');
+    assert.deepEqual([started.exercise, started.template, started.by.name], [g.exercise, 'test-worksheet', 'Dr. Sam Rivera']);
+    const mine = (await event(jordan, 'cbt.assigned', (m) => m.worksheet.exercise === g.exercise)).worksheet.worksheet;
+
+    // Jordan's answers are saved; nothing of them reaches anyone else.
+    const situation = 'Waiting for the bus in the rain (fictional, private until shared)';
+    await ok(jordan, { type: 'cbt.save', worksheet: mine, version: 0, response: { item: [
+      { linkId: 'situation', answer: [{ valueString: situation }] }, { linkId: 'mood', answer: [{ valueInteger: 35 }] }] } });
+    await ok(casey, { type: 'cbt.templates' });
+    await ok(rivera, { type: 'cbt.templates' });
+    for (const c of [casey, rivera]) {
+      assert.ok(!c.inbox.some((m) => m.type === 'cbt.shared'), 'nothing shared yet');
+      assert.doesNotMatch(JSON.stringify(c.inbox), /bus in the rain/, 'no answer reached the group before the share');
+    }
+    assertError(await req(jordan, { type: 'cbt.share', worksheet: mine, linkIds: ['thought'] }), 'not_answered');
+    assertError(await req(jordan, { type: 'cbt.share', worksheet: mine, linkIds: ['nosuchitem'] }), 'unknown_item');
+    assertError(await req(casey, { type: 'cbt.share', worksheet: mine, linkIds: ['situation'] }), 'not_found');
+
+    // The share: only the chosen answer, to everyone in the session.
+    const sh = await ok(jordan, { type: 'cbt.share', worksheet: mine, linkIds: ['situation'] });
+    assert.deepEqual(sh.worksheet.shared.map((x) => x.linkId), ['situation']);
+    for (const c of [casey, rivera]) {
+      const got = await event(c, 'cbt.shared');
+      assert.deepEqual([got.exercise, got.by.name, got.title], [g.exercise, 'Jordan', 'Test worksheet']);
+      assert.deepEqual(got.answers, [{ linkId: 'situation', text: 'Situation', answers: [{ row: 0, value: { valueString: situation } }] }]);
+      assert.doesNotMatch(JSON.stringify(got), /35/, 'the mood was not shared');
+    }
+    // Out of the session there is no group to share with (the host says so).
+    assertReply(await req(jordan, { type: 'leave' }), 'jordan leaves');
+    assertError(await req(jordan, { type: 'cbt.share', worksheet: mine, linkIds: ['mood'] }), 'not_in_session');
+    assertError(await req(casey, { type: 'cbt.group_start', template: 'test-worksheet' }), 'forbidden');
   });
 
   it('every therapist read is in the audit trail, and no answer is in the log', async () => {
