@@ -377,16 +377,20 @@ static void got(int status, const json_t *rec, void *arg)
 
 void cbt_get_worksheet(const cbt_who *who, json_t *msg, carehost_request req)
 {
+    const char *id = str(msg, "worksheet");
+    if (!cbt_valid_id(id)) {
+        cbt_reply_store_error(req, CAREHOST_ENOENT, "worksheet");
+        return;
+    }
     get_ask *g = malloc(sizeof *g);
     if (!g) {
         cbt_reply(req, NULL);
         return;
     }
     g->req = req;
-    int rc = cbt_get(who, str(msg, "worksheet"), got, g);
+    int rc = cbt_get(who, id, got, g);
     if (rc != CAREHOST_OK) {
-        /* EINVAL: not a record id the store accepts, so there is no such worksheet */
-        cbt_reply_store_error(req, rc == CAREHOST_EINVAL ? CAREHOST_ENOENT : rc, "worksheet");
+        cbt_reply_store_error(req, rc, "worksheet");
         free(g);
     }
 }

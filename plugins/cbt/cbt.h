@@ -66,6 +66,8 @@ void cbt_iso_time(int64_t ms, char out[32]);
 typedef void (*cbt_got_fn)(int status, const json_t *rec, void *arg);
 typedef void (*cbt_listed_fn)(int status, json_t *records, int truncated, void *arg);
 
+/* Whether s can be a record id ([A-Za-z0-9_-]{1,64}): one that cannot names no worksheet. */
+int cbt_valid_id(const char *s);
 /* actor NULL: the plugin's own duties. Each returns CAREHOST_OK (done will be called) or an
  * error (it will not). */
 int cbt_get(const cbt_who *actor, const char *id, cbt_got_fn done, void *arg);

@@ -348,7 +348,7 @@ static void change_start(void *arg)
     change *c = arg;
     int rc = cbt_get(&c->who, c->id, read_done, c);
     if (rc != CAREHOST_OK) {
-        cbt_reply_store_error(c->req, rc == CAREHOST_EINVAL ? CAREHOST_ENOENT : rc, "worksheet");
+        cbt_reply_store_error(c->req, rc, "worksheet");
         change_end(c);
     }
 }
@@ -360,6 +360,10 @@ void cbt_change_worksheet(const cbt_who *who, const char *verb, json_t *msg, car
                        : strcmp(verb, "comment") == 0 ? COMMENT
                        : strcmp(verb, "share") == 0   ? SHARE
                                                       : REVIEW;
+    if (!cbt_valid_id(str(msg, "worksheet"))) {
+        cbt_reply_store_error(req, CAREHOST_ENOENT, "worksheet");
+        return;
+    }
     change *c = calloc(1, sizeof *c);
     if (!c) {
         cbt_reply(req, NULL);

@@ -427,6 +427,36 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
     assertError(await req(casey, { type: 'cbt.group_start', template: 'test-worksheet' }), 'forbidden');
   });
 
+  it('odd input of every shape gets an error, and the host stays up', async () => {
+    const a = await ok(rivera, { type: 'cbt.assign', patient: casey.user.id, template: 'test-worksheet' });
+    const id = a.worksheets[0].worksheet;
+    const responses = [{}, { item: 'x' }, { item: {} }, { item: [null, 1, 'x', [], {}] }, { item: [{ linkId: 5 }] },
+      { item: [{ linkId: 'situation', answer: 'x' }] }, { item: [{ linkId: 'situation', answer: [{}] }] },
+      { item: [{ linkId: 'situation', answer: [{ valueString: 'a', valueInteger: 1 }] }] },
+      { item: [{ linkId: 'mood', answer: [{ valueInteger: 1e300 }] }] },
+      { item: [{ linkId: 'thoughts', item: [{ linkId: 'thoughts', item: [{ linkId: 'thought' }] }] }] },
+      { resourceType: 'Patient', status: 'completed', questionnaire: 'x', item: [] }];
+    let deep = { linkId: 'thoughts', item: [] };
+    for (let i = 0; i < 200; i++) deep = { linkId: 'thoughts', item: [deep] };
+    responses.push({ item: [deep] });
+    for (const response of responses) {
+      const r = await req(casey, { type: 'cbt.save', worksheet: id, version: 0, response });
+      assert.ok(r.type === 'reply' || r.type === 'error', JSON.stringify(r));
+      if (r.type === 'reply') await ok(rivera, { type: 'cbt.list', patient: casey.user.id }); // and the store is fine
+    }
+    for (const linkIds of [[1], [null], [{}], [''], ['x'.repeat(300)], Array(50).fill('situation')]) {
+      const r = await req(casey, { type: 'cbt.share', worksheet: id, linkIds });
+      assert.equal(r.type, 'error', JSON.stringify(r));
+    }
+    for (const worksheet of ['x'.repeat(64), '../../etc', 'a b', 'é']) {
+      assertError(await req(casey, { type: 'cbt.get', worksheet }), 'not_found');
+      assertError(await req(casey, { type: 'cbt.save', worksheet, version: 0, response: {} }), 'not_found');
+    }
+    assertError(await req(rivera, { type: 'cbt.list', patient: 'no-such-person' }), 'forbidden');
+    assertError(await req(rivera, { type: 'cbt.plan_save', patient: 'no-such-person', response: {}, base_rev: 0 }), 'forbidden');
+    assertReply(await req(casey, { type: 'cbt.templates' }), 'still serving');
+  });
+
   it('every therapist read is in the audit trail, and no answer is in the log', async () => {
     for (const c of clients.splice(0)) c.ws.terminate();
     const exit = await host.stop();
