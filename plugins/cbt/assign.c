@@ -12,13 +12,16 @@ static const char *str(const json_t *msg, const char *key)
     return json_string_value(json_object_get(msg, key));
 }
 
-/* ---- cbt.assign -------------------------------------------------------------------------- */
+/* ---- cbt.assign and cbt.group_start ----------------------------------------------------- */
 
 typedef struct assign_job {
     carehost_request req;
     size_t pending;
-    json_t *created;  /* [{record, summary}] in the order written */
-    json_t *failed;   /* [{patient, code}] */
+    json_t *created;   /* the records written, in the order written */
+    json_t *failed;    /* [{patient, code}] */
+    char template_id[CBT_ID_MAX + 1];
+    char exercise[CBT_ID_MAX + 1]; /* a group exercise's id, "" for a plain assignment */
+    cbt_who by;
 } assign_job;
 
 static void assign_finish(assign_job *a)
@@ -35,7 +38,16 @@ static void assign_finish(assign_job *a)
         json_decref(ev);
         json_array_append_new(summaries, s);
     }
-    if (json_array_size(a->created) == 0 && json_array_size(a->failed) > 0) {
+    if (a->exercise[0]) {
+        /* Everyone in the session hears that it started; nobody's answers go with it. */
+        json_t *ev = json_pack("{s:s, s:s, s:s, s:o}", "exercise", a->exercise, "template", a->template_id,
+                               "title", cbt_template_title(a->template_id), "by", cbt_who_json(&a->by, 0));
+        cbt.host->send_to_session(cbt.ctx, a->by.session, CAREHOST_ROLES_SESSION, "group_started", ev);
+        json_decref(ev);
+        cbt_reply(a->req, summaries ? json_pack("{s:s, s:o, s:O}", "exercise", a->exercise, "worksheets",
+                                                summaries, "failed", a->failed)
+                                    : NULL);
+    } else if (json_array_size(a->created) == 0 && json_array_size(a->failed) > 0) {
         const char *code = str(json_array_get(a->failed, 0), "code");
         if (code && strcmp(code, "forbidden") == 0)
             cbt_reply_error(a->req, "forbidden", "You may assign worksheets only to patients of sessions you lead.");
@@ -71,6 +83,68 @@ static void assigned(int status, const json_t *rec, void *arg)
         assign_finish(a);
 }
 
+/* Write a worksheet of template_id for each target ({user, name}), then answer req. Takes
+ * targets and failed (the people already refused). exercise: a group exercise's id, or NULL. */
+static void assign_targets(const cbt_who *who, json_t *targets, json_t *failed, const char *template_id,
+                           const char *due, const char *note, const char *session, const char *exercise,
+                           carehost_request req)
+{
+    assign_job *a = calloc(1, sizeof *a);
+    if (!a || !targets || !failed || !(a->created = json_array())) {
+        free(a);
+        json_decref(targets);
+        json_decref(failed);
+        cbt_reply(req, NULL);
+        return;
+    }
+    a->req = req;
+    a->failed = failed;
+    a->by = *who;
+    snprintf(a->template_id, sizeof a->template_id, "%s", template_id);
+    snprintf(a->exercise, sizeof a->exercise, "%s", exercise ? exercise : "");
+    a->pending = 1; /* this function's own, released below: nothing finishes before every put is queued */
+    size_t i;
+    json_t *p;
+    json_array_foreach(targets, i, p) {
+        assign_one *o = calloc(1, sizeof *o);
+        json_t *rec = cbt_worksheet_new(p, template_id, due, note, who, session);
+        if (rec && exercise)
+            json_object_set_new(json_object_get(rec, "data"), "exercise", json_string(exercise));
+        int rc = o && rec ? CAREHOST_OK : CAREHOST_ENOMEM;
+        if (rc == CAREHOST_OK) {
+            o->job = a;
+            snprintf(o->patient, sizeof o->patient, "%s", str(p, "user"));
+            rc = cbt_put(who, rec, assigned, o);
+        }
+        if (rc == CAREHOST_OK) {
+            a->pending++;
+        } else {
+            json_array_append_new(a->failed, json_pack("{s:O, s:s}", "patient", json_object_get(p, "user"),
+                                                       "code", "storage_failed"));
+            free(o);
+        }
+        json_decref(rec);
+    }
+    json_decref(targets);
+    if (--a->pending == 0)
+        assign_finish(a);
+}
+
+/* 0 if template_id may be assigned; else -1 with req answered. */
+static int assignable(const char *template_id, carehost_request req)
+{
+    if (!cbt_template_json(template_id)) {
+        cbt_reply_error(req, "unknown_template", "There is no worksheet template with that id.");
+        return -1;
+    }
+    if (strcmp(template_id, CBT_PLAN_TEMPLATE) == 0) {
+        cbt_reply_error(req, "invalid_field",
+                        "The relapse-prevention plan is one living document per patient: open it with cbt.plan.");
+        return -1;
+    }
+    return 0;
+}
+
 void cbt_assign(const cbt_who *who, json_t *msg, carehost_request req)
 {
     const char *patient = str(msg, "patient"), *session = str(msg, "session");
@@ -79,15 +153,8 @@ void cbt_assign(const cbt_who *who, json_t *msg, carehost_request req)
         cbt_reply_error(req, "invalid_field", "Say whom to assign it to: either \"patient\" or \"session\".");
         return;
     }
-    if (!cbt_template_json(template_id)) {
-        cbt_reply_error(req, "unknown_template", "There is no worksheet template with that id.");
+    if (assignable(template_id, req) != 0)
         return;
-    }
-    if (strcmp(template_id, CBT_PLAN_TEMPLATE) == 0) {
-        cbt_reply_error(req, "invalid_field",
-                        "The relapse-prevention plan is one living document per patient: open it with cbt.plan.");
-        return;
-    }
     char today[11];
     cbt_today(today);
     if (due && cbt_valid_date(due) != 0) {
@@ -119,41 +186,37 @@ void cbt_assign(const cbt_who *who, json_t *msg, carehost_request req)
             return;
         }
     }
-    assign_job *a = calloc(1, sizeof *a);
-    if (!a || !targets || !(a->created = json_array()) || !(a->failed = json_array())) {
-        if (a) {
-            json_decref(a->created);
-            free(a);
-        }
-        json_decref(targets);
-        cbt_reply(req, NULL);
+    assign_targets(who, targets, json_array(), template_id, due, note, session, NULL, req);
+}
+
+void cbt_group_start(const cbt_who *who, json_t *msg, carehost_request req)
+{
+    static unsigned seq;
+    const char *template_id = str(msg, "template"), *note = str(msg, "note");
+    if (!who->session[0]) {
+        cbt_reply_error(req, "not_in_session", "A group exercise starts in a session.");
         return;
     }
-    a->req = req;
-    a->pending = 1; /* this function's own, released below: nothing finishes before every put is queued */
+    if (assignable(template_id, req) != 0)
+        return;
+    /* The patients present who are the sender's (enrolled in a session they lead: the host's rule
+     * for writing their records); the others are listed as refused. */
+    json_t *present = cbt_session_present(who->session, CAREHOST_ROLE_PATIENT);
+    json_t *targets = json_array(), *failed = json_array();
     size_t i;
     json_t *p;
-    json_array_foreach(targets, i, p) {
-        assign_one *o = calloc(1, sizeof *o);
-        json_t *rec = cbt_worksheet_new(p, template_id, due, note, who, session);
-        int rc = o && rec ? CAREHOST_OK : CAREHOST_ENOMEM;
-        if (rc == CAREHOST_OK) {
-            o->job = a;
-            snprintf(o->patient, sizeof o->patient, "%s", str(p, "user"));
-            rc = cbt_put(who, rec, assigned, o);
-        }
-        if (rc == CAREHOST_OK) {
-            a->pending++;
-        } else {
-            json_array_append_new(a->failed, json_pack("{s:O, s:s}", "patient", json_object_get(p, "user"),
-                                                       "code", "storage_failed"));
-            free(o);
-        }
-        json_decref(rec);
+    json_array_foreach(present, i, p) {
+        json_t *mine = cbt_patient_of(who->user, str(p, "user"));
+        if (mine)
+            json_array_append_new(targets, mine);
+        else
+            json_array_append_new(failed, json_pack("{s:O, s:s}", "patient", json_object_get(p, "user"), "code",
+                                                    "forbidden"));
     }
-    json_decref(targets);
-    if (--a->pending == 0)
-        assign_finish(a);
+    json_decref(present);
+    char exercise[CBT_ID_MAX + 1];
+    snprintf(exercise, sizeof exercise, "g%lld-%u", (long long)cbt_now_ms(), ++seq);
+    assign_targets(who, targets, failed, template_id, NULL, note, who->session, exercise, req);
 }
 
 /* ---- cbt.list ------------------------------------------------------------------------------- */
@@ -314,16 +377,20 @@ static void got(int status, const json_t *rec, void *arg)
 
 void cbt_get_worksheet(const cbt_who *who, json_t *msg, carehost_request req)
 {
+    const char *id = str(msg, "worksheet");
+    if (!cbt_valid_id(id)) {
+        cbt_reply_store_error(req, CAREHOST_ENOENT, "worksheet");
+        return;
+    }
     get_ask *g = malloc(sizeof *g);
     if (!g) {
         cbt_reply(req, NULL);
         return;
     }
     g->req = req;
-    int rc = cbt_get(who, str(msg, "worksheet"), got, g);
+    int rc = cbt_get(who, id, got, g);
     if (rc != CAREHOST_OK) {
-        /* EINVAL: not a record id the store accepts, so there is no such worksheet */
-        cbt_reply_store_error(req, rc == CAREHOST_EINVAL ? CAREHOST_ENOENT : rc, "worksheet");
+        cbt_reply_store_error(req, rc, "worksheet");
         free(g);
     }
 }

@@ -18,7 +18,13 @@ cbt_state cbt;
 static void on_joined(carehost_plugin_ctx *ctx, const carehost_peer *peer)
 {
     (void)ctx;
-    cbt_people_seen(peer);
+    cbt_people_joined(peer);
+}
+
+static void on_left(carehost_plugin_ctx *ctx, const carehost_peer *peer)
+{
+    (void)ctx;
+    cbt_people_left(peer);
 }
 
 static void on_waiting(carehost_plugin_ctx *ctx, const carehost_peer *peer, const char *session, int arrived)
@@ -67,6 +73,7 @@ CAREHOST_PLUGIN_DEFINE(.name = "cbt", .version = "0.1.0",
                        .description = "CBT worksheets: thought records, activity and craving logs, "
                                       "relapse-prevention plans",
                        .init = cbt_init, .shutdown = cbt_shutdown,
-                       .participant_joined = on_joined, .participant_waiting = on_waiting,
+                       .participant_joined = on_joined, .participant_left = on_left,
+                       .participant_waiting = on_waiting,
                        .handle_message = cbt_verbs_handle,
                        .flags = CAREHOST_PLUGIN_HAS_PANEL);

@@ -41,6 +41,7 @@ typedef struct cbt_who {
     char user[CBT_ID_MAX + 1];
     char name[CBT_NAME_MAX + 1];
     carehost_role role;
+    char session[CBT_ID_MAX + 1]; /* the session they are in, "" if none */
 } cbt_who;
 
 /* Copy what we keep of from; -1 when the host gave no user id (an account is needed). */
@@ -65,6 +66,8 @@ void cbt_iso_time(int64_t ms, char out[32]);
 typedef void (*cbt_got_fn)(int status, const json_t *rec, void *arg);
 typedef void (*cbt_listed_fn)(int status, json_t *records, int truncated, void *arg);
 
+/* Whether s can be a record id ([A-Za-z0-9_-]{1,64}): one that cannot names no worksheet. */
+int cbt_valid_id(const char *s);
 /* actor NULL: the plugin's own duties. Each returns CAREHOST_OK (done will be called) or an
  * error (it will not). */
 int cbt_get(const cbt_who *actor, const char *id, cbt_got_fn done, void *arg);
@@ -100,6 +103,11 @@ void cbt_people_seen(const carehost_peer *peer);
 /* Send event to every connection of user the plugin has seen; drops those that are gone. */
 void cbt_people_send(const char *user, const char *event, const json_t *fields);
 void cbt_people_free(void);
+/* Someone entered / left a session proper (the host's participant_joined / _left). */
+void cbt_people_joined(const carehost_peer *peer);
+void cbt_people_left(const carehost_peer *peer);
+/* The people of role in session now, [{user, name}] (new), each once. */
+json_t *cbt_session_present(const char *session, carehost_role role);
 /* The patients enrolled in session, [{user, name}] (new), when therapist leads it. NULL with
  * *why "unknown_session" or "forbidden". */
 json_t *cbt_session_patients(const char *session, const char *therapist, const char **why);
@@ -125,6 +133,9 @@ const char *cbt_template_version(const char *id);
 int cbt_template_check(const char *id, const json_t *response, int submit, char *msg, size_t len);
 /* Whether linkId names an item of template id. */
 int cbt_template_has_item(const char *id, const char *link_id);
+/* The answers of response to linkId, wherever they are: {linkId, text, answers: [{row, value}]}
+ * (new; answers empty when none), row being the 1-based row of a repeating group, 0 at the top. */
+json_t *cbt_template_answers(const char *id, const json_t *response, const char *link_id);
 /* What changed from before (NULL: nothing yet) to after, as a JSON array (new). */
 json_t *cbt_template_diff(const char *id, const json_t *before, const json_t *after);
 
@@ -160,8 +171,10 @@ json_t *cbt_response_stamp(const json_t *response, const char *template_id, int 
 void cbt_assign(const cbt_who *who, json_t *msg, carehost_request req);
 void cbt_list_worksheets(const cbt_who *who, json_t *msg, carehost_request req);
 void cbt_get_worksheet(const cbt_who *who, json_t *msg, carehost_request req);
-/* save, submit, comment, review: one read-modify-write of a worksheet each. */
+/* save, submit, comment, review, share: one read-modify-write of a worksheet each. */
 void cbt_change_worksheet(const cbt_who *who, const char *verb, json_t *msg, carehost_request req);
+/* group_start: the template for every patient of the sender's present in their session. */
+void cbt_group_start(const cbt_who *who, json_t *msg, carehost_request req);
 void cbt_plan_get(const cbt_who *who, json_t *msg, carehost_request req);
 void cbt_plan_save(const cbt_who *who, json_t *msg, carehost_request req);
 

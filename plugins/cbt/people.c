@@ -1,4 +1,4 @@
-/* people.c -- who is connected and who treats whom.
+/* people.c -- who is connected, who is in which session, and who treats whom.
  *
  * The host tells a plugin about a connection only when it joins or waits for a
  * session, or sends the plugin a message; it has no "send to this account" call.
@@ -87,6 +87,76 @@ void cbt_people_send(const char *user, const char *event, const json_t *fields)
     }
 }
 
+/* ---- who is in which session now (for a group exercise) ---------------------------------- */
+
+#define PRESENT_MAX 4096 /* people in sessions at once, over every session */
+
+typedef struct present {
+    carehost_participant participant;
+    char session[CBT_ID_MAX + 1];
+    char user[CBT_ID_MAX + 1];
+    char name[CBT_NAME_MAX + 1];
+    carehost_role role;
+    struct present *next;
+} present;
+
+static present *in_sessions;
+static size_t npresent;
+
+void cbt_people_joined(const carehost_peer *peer)
+{
+    cbt_people_seen(peer);
+    cbt_who who;
+    if (!peer->session || strlen(peer->session) > CBT_ID_MAX || cbt_who_of(peer, &who) != 0 ||
+        npresent == PRESENT_MAX)
+        return;
+    for (present *p = in_sessions; p; p = p->next)
+        if (p->participant == peer->participant && strcmp(p->session, peer->session) == 0)
+            return; /* a replayed join after a reload */
+    present *p = calloc(1, sizeof *p);
+    if (!p)
+        return;
+    p->participant = peer->participant;
+    snprintf(p->session, sizeof p->session, "%s", peer->session);
+    memcpy(p->user, who.user, sizeof p->user);
+    memcpy(p->name, who.name, sizeof p->name);
+    p->role = peer->role;
+    p->next = in_sessions;
+    in_sessions = p;
+    npresent++;
+}
+
+void cbt_people_left(const carehost_peer *peer)
+{
+    for (present **p = &in_sessions; *p;) {
+        if ((*p)->participant == peer->participant) {
+            present *gone = *p;
+            *p = gone->next;
+            free(gone);
+            npresent--;
+        } else {
+            p = &(*p)->next;
+        }
+    }
+}
+
+json_t *cbt_session_present(const char *session, carehost_role role)
+{
+    json_t *out = json_array();
+    for (present *p = in_sessions; out && p; p = p->next) {
+        if (p->role != role || strcmp(p->session, session) != 0)
+            continue;
+        size_t i;
+        json_t *q;
+        int dup = 0;
+        json_array_foreach(out, i, q)
+            dup |= strcmp(json_string_value(json_object_get(q, "user")), p->user) == 0;
+        if (!dup)
+            json_array_append_new(out, json_pack("{s:s, s:s}", "user", p->user, "name", p->name));
+    }
+    return out;
+}
+
 void cbt_people_free(void)
 {
     while (people) {
@@ -95,6 +165,12 @@ void cbt_people_free(void)
         free(s);
     }
     npeople = 0;
+    while (in_sessions) {
+        present *p = in_sessions;
+        in_sessions = p->next;
+        free(p);
+    }
+    npresent = 0;
 }
 
 /* ---- who treats whom: the host's sessions and their people ------------------------------- */

@@ -33,6 +33,8 @@ int cbt_who_of(const carehost_peer *from, cbt_who *out)
     memcpy(out->name, name, n);
     out->name[n] = '\0';
     out->role = from->role;
+    if (from->session && strlen(from->session) <= CBT_ID_MAX)
+        snprintf(out->session, sizeof out->session, "%s", from->session);
     return 0;
 }
 
@@ -103,6 +105,19 @@ void cbt_reply_store_error(carehost_request req, int status, const char *what)
 }
 
 /* ---- get and put ---------------------------------------------------------------------- */
+
+int cbt_valid_id(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > CBT_ID_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
 
 typedef struct one_call {
     cbt_got_fn done;

@@ -157,3 +157,22 @@ json_t *cbt_template_diff(const char *id, const json_t *before, const json_t *af
     }
     return changes;
 }
+
+static int collect_answer(const cq_answer_ref *ref, void *ctx)
+{
+    json_t *out = ctx;
+    json_t *value = json_object();
+    if (value)
+        json_object_set(value, ref->value_key, (json_t *)ref->value);
+    json_array_append_new(out, json_pack("{s:i, s:o}", "row", (int)ref->row_number, "value", value));
+    return 0;
+}
+
+json_t *cbt_template_answers(const char *id, const json_t *response, const char *link_id)
+{
+    const char *text = cq_item_text(cq_find(find(id), link_id));
+    json_t *answers = json_array();
+    if (answers)
+        cq_response_answers(response, link_id, collect_answer, answers);
+    return json_pack("{s:s, s:s?, s:o}", "linkId", link_id, "text", text, "answers", answers);
+}

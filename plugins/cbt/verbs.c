@@ -1,6 +1,7 @@
 /* verbs.c -- the CBT verbs: who may send each and the fields it takes (the host
- * checks both before we see a message), and where each goes. None needs the
- * sender to be in a session: worksheets are filled between sessions too.
+ * checks both before we see a message), and where each goes. Only the group
+ * exercise's verbs need the sender in a session: worksheets are filled between
+ * sessions too.
  * Family members see the catalogue only: no worksheet or plan is shared with
  * them yet (when it is, the host's shared-record rule will decide what they read). */
 #include <stdio.h>
@@ -19,25 +20,31 @@
 static const struct {
     const char *verb;
     unsigned roles;
+    unsigned flags; /* CAREHOST_VERB_IN_SESSION or 0 */
     const char *fields;
 } verbs[] = {
-    {"templates", P | F | T, "{\"template\": " ID_OPT "}"},
-    {"assign", T, "{\"patient\": " ID_OPT ", \"session\": " ID_OPT ", \"template\": " ID ","
-                  " \"due\": {\"type\": \"string\", \"min\": 10, \"max\": 10, \"required\": false},"
-                  " \"note\": {\"type\": \"string\", \"min\": 1, \"max\": 2000, \"required\": false}}"},
-    {"list", P | T, "{\"patient\": " ID_OPT ", \"session\": " ID_OPT "}"},
-    {"get", P | T, "{\"worksheet\": " ID "}"},
-    {"save", P, "{\"worksheet\": " ID ", \"response\": " RESPONSE ","
-                " \"version\": {\"type\": \"integer\", \"min\": 0}}"},
-    {"submit", P, "{\"worksheet\": " ID ", \"response\": {\"type\": \"object\", \"required\": false},"
-                  " \"version\": {\"type\": \"integer\", \"min\": 0, \"required\": false}}"},
-    {"comment", T, "{\"worksheet\": " ID ", \"linkId\": {\"type\": \"string\", \"min\": 1, \"max\": 255},"
-                   " \"path\": {\"type\": \"string\", \"min\": 1, \"max\": 255, \"required\": false},"
-                   " \"text\": {\"type\": \"string\", \"min\": 1, \"max\": 2000}}"},
-    {"review", T, "{\"worksheet\": " ID "}"},
-    {"plan", P | T, "{\"patient\": " ID_OPT "}"},
-    {"plan_save", P | T, "{\"patient\": " ID_OPT ", \"response\": " RESPONSE ","
-                         " \"base_rev\": {\"type\": \"integer\", \"min\": 0}}"},
+    {"templates", P | F | T, 0, "{\"template\": " ID_OPT "}"},
+    {"assign", T, 0, "{\"patient\": " ID_OPT ", \"session\": " ID_OPT ", \"template\": " ID ","
+                     " \"due\": {\"type\": \"string\", \"min\": 10, \"max\": 10, \"required\": false},"
+                     " \"note\": {\"type\": \"string\", \"min\": 1, \"max\": 2000, \"required\": false}}"},
+    {"list", P | T, 0, "{\"patient\": " ID_OPT ", \"session\": " ID_OPT "}"},
+    {"get", P | T, 0, "{\"worksheet\": " ID "}"},
+    {"save", P, 0, "{\"worksheet\": " ID ", \"response\": " RESPONSE ","
+                   " \"version\": {\"type\": \"integer\", \"min\": 0}}"},
+    {"submit", P, 0, "{\"worksheet\": " ID ", \"response\": {\"type\": \"object\", \"required\": false},"
+                     " \"version\": {\"type\": \"integer\", \"min\": 0, \"required\": false}}"},
+    {"comment", T, 0, "{\"worksheet\": " ID ", \"linkId\": {\"type\": \"string\", \"min\": 1, \"max\": 255},"
+                      " \"path\": {\"type\": \"string\", \"min\": 1, \"max\": 255, \"required\": false},"
+                      " \"text\": {\"type\": \"string\", \"min\": 1, \"max\": 2000}}"},
+    {"review", T, 0, "{\"worksheet\": " ID "}"},
+    /* A group exercise happens in a session: */
+    {"group_start", T, CAREHOST_VERB_IN_SESSION,
+     "{\"template\": " ID ", \"note\": {\"type\": \"string\", \"min\": 1, \"max\": 2000, \"required\": false}}"},
+    {"share", P, CAREHOST_VERB_IN_SESSION,
+     "{\"worksheet\": " ID ", \"linkIds\": {\"type\": \"array\", \"min\": 1, \"max\": 50}}"},
+    {"plan", P | T, 0, "{\"patient\": " ID_OPT "}"},
+    {"plan_save", P | T, 0, "{\"patient\": " ID_OPT ", \"response\": " RESPONSE ","
+                            " \"base_rev\": {\"type\": \"integer\", \"min\": 0}}"},
 };
 
 int cbt_verbs_register(void)
@@ -50,7 +57,7 @@ int cbt_verbs_register(void)
                           err.text);
             return CAREHOST_EINVAL;
         }
-        int rc = cbt.host->register_verb(cbt.ctx, verbs[i].verb, verbs[i].roles, 0, fields);
+        int rc = cbt.host->register_verb(cbt.ctx, verbs[i].verb, verbs[i].roles, verbs[i].flags, fields);
         json_decref(fields);
         if (rc != CAREHOST_OK)
             return rc;
@@ -95,6 +102,8 @@ void cbt_verbs_handle(carehost_plugin_ctx *ctx, const carehost_peer *from, const
         cbt_plan_get(&who, msg, req);
     else if (strcmp(verb, "plan_save") == 0)
         cbt_plan_save(&who, msg, req);
-    else /* save, submit, comment, review */
+    else if (strcmp(verb, "group_start") == 0)
+        cbt_group_start(&who, msg, req);
+    else /* save, submit, comment, review, share */
         cbt_change_worksheet(&who, verb, msg, req);
 }

@@ -82,6 +82,8 @@ json_t *cbt_worksheet_summary(const json_t *rec, const char *today)
                           "version", member(d, "version"), "submitted_at", member(d, "submitted_at"),
                           "reviewed_at", member(d, "reviewed_at"), "comments",
                           (int)json_array_size(json_object_get(d, "comments")));
+    if (s)
+        json_object_set_new(s, "exercise", member(d, "exercise"));
     return s;
 }
 

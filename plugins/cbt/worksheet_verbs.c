@@ -1,14 +1,14 @@
 /* worksheet_verbs.c -- the verbs that change a worksheet: save (a draft), submit,
- * comment and review. Each is one read-modify-write of the record, alone on the
- * worksheet's lane (lanes.c), answered only once the store has committed it. A
- * refused change writes nothing. */
+ * comment, review and share (chosen answers, with the sender's session). Each is
+ * one read-modify-write of the record, alone on the worksheet's lane (lanes.c),
+ * answered only once the store has committed it. A refused change writes nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cbt.h"
 
-typedef enum { SAVE, SUBMIT, COMMENT, REVIEW } change_kind;
+typedef enum { SAVE, SUBMIT, COMMENT, REVIEW, SHARE } change_kind;
 
 typedef struct change {
     change_kind kind;
@@ -18,6 +18,7 @@ typedef struct change {
     char lane[CBT_ID_MAX + 8];
     json_t *msg;      /* the request (kept) */
     json_t *written;  /* the record put, for the answer */
+    json_t *shared;   /* share: the answers shared, for the event and the reply */
     int noop;         /* nothing to write: answer from what is stored */
 } change;
 
@@ -27,6 +28,7 @@ static void change_end(change *c)
     memcpy(lane, c->lane, sizeof lane);
     json_decref(c->msg);
     json_decref(c->written);
+    json_decref(c->shared);
     free(c);
     cbt_lane_done(lane); /* may start the next change of this worksheet */
 }
@@ -66,6 +68,16 @@ static void answer(change *c, const json_t *rec)
     if (c->kind == SUBMIT) {
         ev = json_pack("{s:o}", "worksheet", cbt_worksheet_summary(rec, today));
         cbt_people_send(str(json_object_get(d, "assigned_by"), "user"), "submitted", ev);
+    } else if (c->kind == SHARE) {
+        /* Only now, and only these answers, reach the session. */
+        const json_t *exercise = json_object_get(d, "exercise");
+        ev = json_pack("{s:O, s:O, s:O, s:o, s:O}", "exercise", exercise ? exercise : json_null(), "template",
+                       json_object_get(d, "template"), "title", json_object_get(d, "title"), "by",
+                       cbt_who_json(&c->who, 0), "answers", c->shared);
+        cbt.host->send_to_session(cbt.ctx, c->who.session, CAREHOST_ROLES_SESSION, "shared", ev);
+        json_decref(ev);
+        cbt_reply(c->req, json_pack("{s:o, s:O}", "worksheet", view, "shared", c->shared));
+        return;
     } else if (c->kind == COMMENT) {
         const json_t *comments = json_object_get(d, "comments");
         ev = json_pack("{s:O, s:O, s:O}", "worksheet", json_object_get(rec, "id"), "title",
@@ -245,6 +257,56 @@ static int review(change *c, json_t *data)
     return 0;
 }
 
+static int share(change *c, json_t *data)
+{
+    const char *template_id = str(data, "template");
+    const json_t *link_ids = json_object_get(c->msg, "linkIds");
+    const json_t *response = json_object_get(data, "response");
+    if (!c->who.session[0]) {
+        cbt_reply_error(c->req, "not_in_session", "Answers are shared with the session you are in.");
+        return -1;
+    }
+    json_t *answers = json_array(), *shared = json_object_get(data, "shared");
+    if (!json_is_array(shared)) {
+        shared = json_array();
+        json_object_set_new(data, "shared", shared);
+    }
+    json_int_t now = (json_int_t)cbt_now_ms();
+    size_t i;
+    const json_t *l;
+    json_array_foreach(link_ids, i, l) {
+        const char *link_id = json_string_value(l);
+        if (!link_id || !*link_id || strlen(link_id) > CBT_ID_MAX) {
+            cbt_reply_error(c->req, "invalid_field", "The field 'linkIds' must list linkIds (strings of 1 to %d bytes).",
+                            CBT_ID_MAX);
+            goto refused;
+        }
+        if (!cbt_template_has_item(template_id, link_id)) {
+            cbt_reply_error(c->req, "unknown_item", "This worksheet's form has no item with linkId '%s'.", link_id);
+            goto refused;
+        }
+        json_t *one = cbt_template_answers(template_id, response, link_id);
+        if (!one) {
+            cbt_reply(c->req, NULL);
+            goto refused;
+        }
+        if (json_array_size(json_object_get(one, "answers")) == 0) {
+            json_decref(one);
+            cbt_reply_error(c->req, "not_answered",
+                            "There is no saved answer to '%s' to share: save it first.", link_id);
+            goto refused;
+        }
+        json_array_append_new(answers, one);
+        json_array_append_new(shared, json_pack("{s:s, s:I, s:s}", "linkId", link_id, "at", now, "session",
+                                                c->who.session));
+    }
+    c->shared = answers;
+    return 0;
+refused:
+    json_decref(answers);
+    return -1;
+}
+
 /* ---- the read, the change, the write -------------------------------------------------- */
 
 static void read_done(int status, const json_t *rec, void *arg)
@@ -264,6 +326,7 @@ static void read_done(int status, const json_t *rec, void *arg)
              : c->kind == SAVE    ? save(c, data)
              : c->kind == SUBMIT  ? submit(c, data)
              : c->kind == COMMENT ? comment(c, data)
+             : c->kind == SHARE   ? share(c, data)
                                   : review(c, data);
     if (rc != 0 || c->noop) {
         if (rc == 0)
@@ -285,7 +348,7 @@ static void change_start(void *arg)
     change *c = arg;
     int rc = cbt_get(&c->who, c->id, read_done, c);
     if (rc != CAREHOST_OK) {
-        cbt_reply_store_error(c->req, rc == CAREHOST_EINVAL ? CAREHOST_ENOENT : rc, "worksheet");
+        cbt_reply_store_error(c->req, rc, "worksheet");
         change_end(c);
     }
 }
@@ -295,7 +358,12 @@ void cbt_change_worksheet(const cbt_who *who, const char *verb, json_t *msg, car
     change_kind kind = strcmp(verb, "save") == 0     ? SAVE
                        : strcmp(verb, "submit") == 0 ? SUBMIT
                        : strcmp(verb, "comment") == 0 ? COMMENT
+                       : strcmp(verb, "share") == 0   ? SHARE
                                                       : REVIEW;
+    if (!cbt_valid_id(str(msg, "worksheet"))) {
+        cbt_reply_store_error(req, CAREHOST_ENOENT, "worksheet");
+        return;
+    }
     change *c = calloc(1, sizeof *c);
     if (!c) {
         cbt_reply(req, NULL);

@@ -129,6 +129,8 @@ int cq_valid_datetime(const char *s);
 /* A dateTime/date written so that strcmp orders it (times in UTC); 0 if not valid. */
 int cq_date_key(const char *s, char *out, size_t n);
 size_t cq_utf8_chars(const char *s);
+/* Is d a whole number? (Beyond 2^53 every double is.) No libm: the engine needs libc only. */
+int cq_is_whole(double d);
 int cq_is_answer_suffix(const char *suffix); /* one of the value[x] kinds the engine knows */
 
 /* 1-based position of items[i] among the items of the list with the same linkId (answers.c). */

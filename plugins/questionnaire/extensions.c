@@ -1,6 +1,5 @@
 /* extensions.c -- the extensions the engine understands (slider, min/max, step, calculated,
  * option scores) and the refusal of every modifierExtension. Others are ignored, as FHIR says. */
-#include <math.h>
 #include <string.h>
 
 #include "cq_internal.h"
@@ -50,7 +49,7 @@ static int bound(cq_loader *ld, cq_item *it, const json_t *ext, const char *name
     if (it->range_mask & flag)
         return cq_refuse(ld, it->link_id, CQ_E_FIELD, "has two %s extensions", name);
     double d = json_number_value(v);
-    if (it->type == CQ_INTEGER && d != floor(d))
+    if (it->type == CQ_INTEGER && !cq_is_whole(d))
         return cq_refuse(ld, it->link_id, CQ_E_RANGE, "%s of an integer item must be a whole number", name);
     it->range_mask |= flag;
     *out = d;

@@ -32,9 +32,12 @@
  * `contained`; its options are compose.include[].concept[] (with the include's system) and
  * expansion.contains[] (nested contains included).
  *
- * enableWhen: question (a linkId of this questionnaire, not the item itself nor one inside
- * it), operator (exists, =, !=, >, <, >=, <=) and one answer[x]; enableBehavior (all | any) is
- * required when there is more than one condition.
+ * enableWhen: question (the linkId of a question of this questionnaire, not the item itself nor
+ * one inside it), operator (exists, =, !=, >, <, >=, <=; codings and booleans only = and !=) and
+ * one answer[x] (Boolean, Integer, Decimal, String, Date, DateTime, Coding); enableBehavior
+ * (all | any) is required when there is more than one condition.
+ *
+ * maxLength counts characters (not bytes) of string, text and open-choice free-text answers.
  *
  * Extensions understood, on items:
  *   http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl  (code "slider")
@@ -170,6 +173,25 @@ typedef struct cq_option cq_option;
  * NULL means "". Returns a new questionnaire to free with cq_free, or NULL with `err` filled
  * (code, file, linkId of the first offending item in document order, reason). The first
  * problem found is reported; fixing it and loading again shows the next.
+ *
+ * Refused: not a JSON object or not resourceType "Questionnaire" (CQ_E_RESOURCE); no items
+ * (CQ_E_STRUCTURE); an element of the wrong JSON type, an id that is not a FHIR id, a status that
+ * is not draft/active/retired/unknown (CQ_E_FIELD); an unsupported or unknown item type
+ * (CQ_E_UNSUPPORTED); any modifierExtension (CQ_E_MODIFIER); a linkId used twice (CQ_E_DUPLICATE);
+ * a group without items, a display item that is required, repeats, has items, options or initial
+ * values (CQ_E_STRUCTURE); a choice/open-choice without options, options on another type, both
+ * answerOption and answerValueSet, an option without exactly one of valueCoding/valueString/
+ * valueInteger or a coding without a code (CQ_E_OPTIONS), the same option twice (CQ_E_DUPLICATE);
+ * an answerValueSet that is not "#id" (CQ_E_UNSUPPORTED) or names no contained ValueSet
+ * (CQ_E_REFERENCE); an enableWhen naming an unknown item, the item itself, an item inside it, or a
+ * group or display item (CQ_E_REFERENCE), with a bad operator, not exactly one answer[x], an
+ * answer[x] that cannot be compared with that item's answers, or ordering (>, <, ...) a coding or
+ * boolean; several conditions without enableBehavior (CQ_E_FIELD); a slider on a type other than
+ * integer/decimal, a slider without minValue and maxValue, minValue >= maxValue, a step of 0 or
+ * wider than the range, a fractional bound on an integer item (CQ_E_RANGE / CQ_E_FIELD); an
+ * initial value that does not fit the item (type, range, options), several initial values or
+ * initialSelected options on an item that does not repeat, initial together with answerOption;
+ * and every CQ_MAX_ limit (CQ_E_LIMIT, with the limit's number in the message).
  */
 cq_questionnaire *cq_load_json(const json_t *q, const char *file_label, cq_error *err);
 
@@ -458,7 +480,8 @@ cq_catalog *cq_catalog_new(void);
  * from an earlier call and *n_errs its length. A template needs an id (CQ_E_FIELD otherwise);
  * two files of one folder with the same id: the first (in name order) is kept, the second is
  * refused (CQ_E_DUPLICATE). A template from a later call with the id of one already in the
- * catalogue replaces it: load the shipped folder first, then the clinic's own.
+ * catalogue replaces it: load the shipped folder first, then the clinic's own. A replaced template
+ * is freed, so pointers to it from cq_catalog_find are no longer valid: add folders before use.
  * Reports CQ_E_IO for a folder that cannot be read, CQ_E_LIMIT past CQ_MAX_DIR_FILES files.
  * Returns how many templates were added or replaced.
  */

@@ -94,6 +94,8 @@ static int check_answers(cq_rctx *c, int at, const json_t *answers, size_t depth
     if (!json_is_array(answers))
         return cq_rfail(c, at, link, CQ_E_FIELD, "'answer' must be a list");
     size_t n = json_array_size(answers);
+    if (n > 0 && t->type == CQ_DISPLAY)
+        return cq_rfail(c, at, link, CQ_E_READ_ONLY, "a display item takes no answer");
     if (n > 1 && !t->repeats)
         return cq_rfail(c, at, link, CQ_E_REPEATS, "the question takes one answer, not %zu", n);
     if (n > CQ_MAX_ANSWERS)
@@ -117,8 +119,6 @@ static int check_answers(cq_rctx *c, int at, const json_t *answers, size_t depth
         if (!key)
             return cq_rfail(c, at, link, CQ_E_VALUE, count ? "%sthe answer has more than one value[x]"
                                                            : "%sthe answer has no value[x]", nth);
-        if (t->type == CQ_DISPLAY)
-            return cq_rfail(c, at, link, CQ_E_READ_ONLY, "a display item takes no answer");
         cq_code code = cq_value_check(t, key + 5, v, why, sizeof why);
         if (code != CQ_OK)
             return cq_rfail(c, at, link, code, "%s%s", nth, why);

@@ -1,6 +1,5 @@
 /* values.c -- value[x] of answers, initial values and enableWhen: does it fit the item, are two equal. */
 #include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +26,24 @@ const char *cq_value_key(const json_t *obj, const char *prefix, const json_t **v
         return NULL;
     }
     return found;
+}
+
+#define EXACT_LIMIT 9007199254740992.0 /* 2^53: past it, doubles are whole and casts may overflow */
+
+int cq_is_whole(double d)
+{
+    if (d >= EXACT_LIMIT || d <= -EXACT_LIMIT)
+        return 1;
+    return d == (double)(long long)d;
+}
+
+/* Is r within 1e-9 of a whole number? */
+static int near_whole(double r)
+{
+    if (r >= EXACT_LIMIT || r <= -EXACT_LIMIT)
+        return 1;
+    double diff = r - (double)(long long)(r + (r >= 0 ? 0.5 : -0.5));
+    return diff <= 1e-9 && diff >= -1e-9;
 }
 
 size_t cq_utf8_chars(const char *s)
@@ -100,8 +117,7 @@ static cq_code check_number(const cq_item *it, double d, char *msg, size_t n)
     if ((it->range_mask & CQ_HAS_MAX) && d > it->max)
         return FAIL(CQ_E_RANGE, "the answer is above the maximum (%g)", it->max);
     if ((it->range_mask & CQ_HAS_STEP) && (it->range_mask & CQ_HAS_MIN)) {
-        double r = (d - it->min) / it->step;
-        if (fabs(r - nearbyint(r)) > 1e-9)
+        if (!near_whole((d - it->min) / it->step))
             return FAIL(CQ_E_RANGE, "the answer is not on the slider's steps (%g apart from %g)", it->step, it->min);
     }
     return CQ_OK;

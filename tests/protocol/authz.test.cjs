@@ -93,6 +93,10 @@ const TABLE = {
   'cbt.submit':             [0, 0, 0, 1, 0],
   'cbt.comment':            [0, 1, 1, 0, 0],
   'cbt.review':             [0, 1, 1, 0, 0],
+  // A group exercise, in a session: any therapist there starts it (it reaches the patients present who
+  // are theirs: none for dr.chen in bench-1); a patient shares answers of their own.
+  'cbt.group_start':        [0, 1, 1, 0, 0],
+  'cbt.share':              [0, 0, 0, 1, 0],
   'cbt.plan':               [0, 1, 1, 1, 0],
   'cbt.plan_save':          [0, 1, 1, 1, 0],
 };
@@ -230,7 +234,7 @@ describe('authorization matrix: every role against every verb', () => {
   async function buildCbt(verb, role, may) {
     const patient = cbtPatientOf(role).user.id;
     const needs = { 'cbt.get': 'assigned', 'cbt.save': 'assigned', 'cbt.submit': 'assigned', 'cbt.comment': 'submitted',
-      'cbt.review': 'submitted' }[verb];
+      'cbt.review': 'submitted', 'cbt.share': 'submitted' }[verb];
     const worksheet = may && needs ? await cbtWorksheet(role, needs === 'submitted') : 'matrix-none';
     const self = role === 'patient';
     switch (verb) {
@@ -242,6 +246,9 @@ describe('authorization matrix: every role against every verb', () => {
         return { type: verb, worksheet, response: { item: may ? fillAll(await cbtThoughtRecord(), 'A matrix answer.') : [] } };
       case 'cbt.comment':
         return { type: verb, worksheet, linkId: may ? (await cbtThoughtRecord()).item[0].linkId : 'x', text: 'A matrix comment.' };
+      case 'cbt.group_start': return { type: verb, template: 'thought-record' };
+      case 'cbt.share':
+        return { type: verb, worksheet, linkIds: [may ? fillAll(await cbtThoughtRecord(), 'x')[0].linkId : 'x'] };
       case 'cbt.plan': return self ? { type: verb } : { type: verb, patient };
       case 'cbt.plan_save': {
         const ask = self ? { type: 'cbt.plan' } : { type: 'cbt.plan', patient };

@@ -1118,8 +1118,14 @@ START_TEST(no_crash_on_wrong_json_in_templates)
     ck_assert_uint_gt(loaded, 0); /* some changes are harmless (a text, an unknown extension) */
     ck_assert_uint_lt(loaded, tried);
     json_decref(t);
+    /* The PHQ-9's nine questions and their variables are alike: keep two of each, the total and
+     * the last question, so the run stays short under the sanitizers and valgrind. */
     t = fixture("phq9-lhc-forms.json");
-    json_object_del(t, "extension"); /* keep the run short: the variables are all alike */
+    json_t *items = json_object_get(t, "item"), *vars = json_object_get(t, "extension");
+    while (json_array_size(items) > 4)
+        json_array_remove(items, 2);
+    while (json_array_size(vars) > 2)
+        json_array_remove(vars, 2);
     tried = mutate(t, t, 0, try_template, &loaded);
     ck_assert_uint_gt(tried, 1000);
     json_decref(t);
