@@ -12,8 +12,9 @@
 //  - The relapse-prevention plan: Jordan saves it, Dr. Rivera revises it, Jordan revises it: the history
 //    lists three versions, each with its author (name and role) and what changed, in words.
 //  - Pat (family) has no worksheets section, in "Your sessions" or in a session.
-// axe (no serious or critical violation) and no sideways scroll on every screen; Tab reaches every
-// control of the list and the form. Every wait polls with a deadline; nothing sleeps a fixed time.
+// axe (strict: no violation at all, as screens.test) and no sideways scroll on every screen; Tab reaches
+// every control of the list, the forms and the review; tap targets are 44 px at least. Every wait polls
+// with a deadline; nothing sleeps a fixed time.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -155,7 +156,7 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
     await panel.getByTestId('cbt-filter').selectOption({ label: 'Jordan' });
     assert.equal(await panel.locator('[data-testid="cbt-group-open"] li').count(), 2);
     await panel.getByTestId('cbt-filter').selectOption({ label: 'Everyone' });
-    await expectGoodScreen(t.page, 'cbt: the therapist\'s worksheets in the session');
+    await expectGoodScreen(t.page, 'cbt: the therapist\'s worksheets in the session', { strict: true });
     await expectTapTargets(t.page, '#panel-cbt', 'the therapist\'s panel');
     await screenshot(t.page, 'cbt-therapist-assign.png');
 
@@ -183,7 +184,7 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
     assert.match(rows[1], /^Activity log Due [^.]+ Not started yet Start Activity log$/);
     assert.match(rows[2], /^Thought record No due date Not started yet Note from Dr\. Sam Rivera: Pick one moment .* Start Thought record$/);
     assert.equal(await lobby.getByTestId('cbt-done').isVisible(), false);
-    await expectGoodScreen(p.page, 'cbt: the patient\'s list (360 px)');
+    await expectGoodScreen(p.page, 'cbt: the patient\'s list (360 px)', { strict: true });
     await expectKeyboardReachable(p.page, 'cbt: the patient\'s list');
     await expectTapTargets(p.page, '#lobby-panel-cbt', 'the patient\'s list');
     await screenshot(p.page, 'cbt-patient-list.png');
@@ -234,7 +235,7 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
     assert.deepEqual(a['emotion-after'], ['worried']);
     assert.deepEqual(a['intensity-after'], [30]);
     assert.deepEqual(a.outcome, ['I felt calmer and texted a friend.']);
-    await expectGoodScreen(p.page, 'cbt: a filled thought record (360 px)');
+    await expectGoodScreen(p.page, 'cbt: a filled thought record (360 px)', { strict: true });
     await expectKeyboardReachable(p.page, 'cbt: the thought record');
     await expectTapTargets(p.page, '#lobby-panel-cbt', 'the thought record');
     await screenshot(p.page, 'cbt-thought-record.png');
@@ -273,7 +274,7 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
     await p.page.waitForFunction(() => document.activeElement && document.activeElement.classList.contains('qf-summary'), null, POLL);
     assert.match(squash(await p.page.locator('.qf-summary').textContent()), /^Please check these \d+ answers:/);
     assert.ok(await p.page.locator('[data-testid="cbt-worksheet"] .qf-error:visible').count() > 0);
-    await expectGoodScreen(p.page, 'cbt: the activity log\'s submit errors (360 px)');
+    await expectGoodScreen(p.page, 'cbt: the activity log\'s submit errors (360 px)', { strict: true });
     await screenshot(p.page, 'cbt-submit-errors.png');
     assert.equal((await stored('activity-log')).status, 'assigned', 'nothing was sent');
 
@@ -295,7 +296,7 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
     assert.deepEqual(a.pleasure, [8, 9]);
     assert.deepEqual(a.time, ['09:30', '18:00']);
     assert.equal(await p.page.locator('.qf-summary').isVisible(), false, 'fixed: no errors left');
-    await expectGoodScreen(p.page, 'cbt: a filled activity log (360 px)');
+    await expectGoodScreen(p.page, 'cbt: a filled activity log (360 px)', { strict: true });
 
     await p.page.getByTestId('cbt-submit').click();
     await waitText(p.page, '[data-testid="cbt-ws-state"]', 'Sent to your therapist');
@@ -326,7 +327,7 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
       assert.match(await status(q.page).textContent(), /changed in another window/);
       assert.equal(await field(q.page, 'trigger[0]').locator('textarea').inputValue(), 'Walking past the bar after work.');
       assert.equal(await field(q.page, 'thoughts[0]').locator('textarea').inputValue(), '', 'the newer draft, as stored');
-      await expectGoodScreen(q.page, 'cbt: a draft reloaded after a conflict (360 px)');
+      await expectGoodScreen(q.page, 'cbt: a draft reloaded after a conflict (360 px)', { strict: true });
       assert.deepEqual(unexpected(q.problems), []);
     } finally {
       await q.context.close();
@@ -377,7 +378,7 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
     // Under that answer, not under the first thought.
     await waitText(t.page, '[data-testid="cbt-review"] .qf-field[data-path="thought[1]"] .qf-comments', 'Notice the mind reading here.');
     assert.equal(await review.locator('.qf-field[data-path="thought[0]"] .qf-comments').isVisible(), false);
-    await expectGoodScreen(t.page, 'cbt: the therapist reviewing a thought record');
+    await expectGoodScreen(t.page, 'cbt: the therapist reviewing a thought record', { strict: true });
     await expectKeyboardReachable(t.page, 'cbt: the therapist reviewing a thought record');
     await expectTapTargets(t.page, '#panel-cbt', 'the review');
     await review.getByTestId('cbt-review-done').click();
@@ -399,7 +400,7 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
     assert.match(squash(await mine.getByTestId('cbt-ws-state').innerText()), /^Reviewed by Dr\. Sam Rivera, .* Your therapist left 1 comment\./);
     const comment = mine.locator('.qf-field[data-path="thought[1]"] .qf-comments');
     assert.equal(squash(await comment.innerText()), 'Comment from Dr. Sam Rivera Notice the mind reading here. What would you tell a friend?');
-    await expectGoodScreen(p.page, 'cbt: a reviewed worksheet with a comment (360 px, in the session)');
+    await expectGoodScreen(p.page, 'cbt: a reviewed worksheet with a comment (360 px, in the session)', { strict: true });
     await screenshot(p.page, 'cbt-patient-reviewed.png');
     await mine.getByTestId('cbt-back').click();
     await review.getByTestId('cbt-back').click();
@@ -438,7 +439,7 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
     await tf('reasons-for-recovery').locator('textarea').first().fill('Being there for my niece');
     await tplan.getByTestId('cbt-plan-save').click();
     await waitText(t.page, '[data-testid="cbt-plan-status"]', 'Saved. This is version 2 of the plan.');
-    await expectGoodScreen(t.page, 'cbt: the therapist revising a plan');
+    await expectGoodScreen(t.page, 'cbt: the therapist revising a plan', { strict: true });
 
     // Jordan's open plan follows (he had not changed anything), and he revises it again.
     await waitText(p.page, '[data-testid="cbt-plan-meta"]', 'by Dr. Sam Rivera (therapist)');
@@ -470,7 +471,7 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
         "In people to call (number 1), changed the phone number from '021 555 0101' to '021 555 0199'."],
     });
     assert.match(await revs.nth(0).getByTestId('cbt-rev-when').textContent(), /\d/);
-    await expectGoodScreen(p.page, 'cbt: the plan and its history (360 px)');
+    await expectGoodScreen(p.page, 'cbt: the plan and its history (360 px)', { strict: true });
     await expectKeyboardReachable(p.page, 'cbt: the plan');
     await screenshot(p.page, 'cbt-plan-history.png');
 
@@ -528,7 +529,7 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
       await field(q.page, 'situation').locator('textarea').fill('At the supermarket checkout, in a long queue.');
       await q.page.waitForFunction(() => document.querySelector('[data-testid="cbt-save-status"]').dataset.state === 'retrying', null, { ...POLL, timeout: WAIT });
       assert.equal(await status(q.page).textContent(), 'Not saved yet \u2014 we\u2019ll keep trying');
-      await expectGoodScreen(q.page, 'cbt: "Not saved yet" (360 px)');
+      await expectGoodScreen(q.page, 'cbt: "Not saved yet" (360 px)', { strict: true });
       mode = 'pass';
       await waitSaved(q.page);
       assert.equal(answersOf((await server()).response).situation[0], 'At the supermarket checkout, in a long queue.');
@@ -559,13 +560,13 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
     try {
       await signInPage(d.page, `${host.url}/`, 'casey', 'demo-patient-pass');
       await d.page.waitForFunction(() => document.querySelectorAll('[data-testid="cbt-todo"] li').length === 1, null, POLL);
-      await expectGoodScreen(d.page, 'cbt: the list, dark');
+      await expectGoodScreen(d.page, 'cbt: the list, dark', { strict: true });
       await openWorksheet(d.page, 'Thought record');
       await field(d.page, 'situation').locator('textarea').fill('A crowded shop.');
       await waitSaved(d.page);
       await d.page.getByTestId('cbt-submit').click();
       await d.page.waitForFunction(() => document.activeElement && document.activeElement.classList.contains('qf-summary'), null, POLL);
-      await expectGoodScreen(d.page, 'cbt: the submit errors, dark');
+      await expectGoodScreen(d.page, 'cbt: the submit errors, dark', { strict: true });
       await screenshot(d.page, 'cbt-dark.png');
       assert.deepEqual(unexpected(d.problems), []);
     } finally {
