@@ -62,10 +62,11 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
   /** What the server holds for Jordan's worksheet of this template. */
   const stored = async (template) => (await ok(jordan, { type: 'cbt.get', worksheet: ids[template] })).worksheet;
   /** The answers of a stored response by linkId, rows flattened: {linkId: [values...]}. */
+  const valueOf = (a) => (a.valueCoding ? a.valueCoding.code : Object.values(a).find((v) => typeof v !== 'object'));
   const answersOf = (response) => {
     const out = {};
     const walk = (items) => (items || []).forEach((i) => {
-      for (const a of i.answer || []) (out[i.linkId] ||= []).push(Object.values(a).find((v) => v !== undefined && typeof v !== 'object') ?? a.valueCoding?.code);
+      for (const a of i.answer || []) (out[i.linkId] ||= []).push(valueOf(a));
       walk(i.item);
     });
     walk(response && response.item);
@@ -83,9 +84,16 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
       'button, select, textarea, a[href], input:not([type="radio"]):not([type="checkbox"]), .qf-option, .cbt-choice')]
       .filter((n) => n.getClientRects().length > 0 && !n.closest('.qf-option, .cbt-choice, .visually-hidden'))
       .concat([...document.querySelector(sel).querySelectorAll('.qf-option, .cbt-choice')].filter((n) => n.getClientRects().length > 0))
-      .map((n) => [n.getBoundingClientRect().height, `${n.tagName.toLowerCase()} "${(n.textContent || n.value || '').trim().slice(0, 30)}"`])
+      .map((n) => [n.getBoundingClientRect().height,
+        `${n.tagName.toLowerCase()} "${(n.textContent || n.value || '').trim().slice(0, 30)}"`])
       .filter(([h]) => h < 44), section);
     assert.deepEqual(small, [], `tap targets under 44 px on ${where}`);
+  }
+
+  /** Wait until the autosave's status is in this state (data-state: editing, saving, saved, retrying, conflict...). */
+  function waitSaveState(page, state) {
+    return page.waitForFunction((x) => document.querySelector('[data-testid="cbt-save-status"]')?.dataset.state === x,
+      state, { ...POLL, timeout: WAIT });
   }
 
   /** Wait until the autosave says "Saved" for the newest edit. */
@@ -182,7 +190,8 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
     const rows = (await lobby.locator('[data-testid="cbt-todo"] li').allInnerTexts()).map(squash);
     assert.match(rows[0], /^Craving log Overdue It was due [^.]+\. You can still fill it in\. Not started yet Start Craving log$/);
     assert.match(rows[1], /^Activity log Due [^.]+ Not started yet Start Activity log$/);
-    assert.match(rows[2], /^Thought record No due date Not started yet Note from Dr\. Sam Rivera: Pick one moment .* Start Thought record$/);
+    assert.match(rows[2],
+      /^Thought record No due date Not started yet Note from Dr\. Sam Rivera: Pick one moment .* Start Thought record$/);
     assert.equal(await lobby.getByTestId('cbt-done').isVisible(), false);
     await expectGoodScreen(p.page, 'cbt: the patient\'s list (360 px)', { strict: true });
     await expectKeyboardReachable(p.page, 'cbt: the patient\'s list');
@@ -213,7 +222,8 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
     await field(p.page, 'evidence-for').locator('textarea').fill('I missed a deadline last month.');
     await field(p.page, 'evidence-against').locator('textarea').fill('My manager thanked me for the report today.');
     assert.equal(await field(p.page, 'balanced-belief').isVisible(), false, 'shown once there is a balanced thought');
-    await field(p.page, 'balanced-thought').locator('textarea').fill('I make mistakes sometimes, like everyone, and I do many things well.');
+    await field(p.page, 'balanced-thought').locator('textarea')
+      .fill('I make mistakes sometimes, like everyone, and I do many things well.');
     assert.equal(await slide(p.page, 'balanced-belief', 40), '60 out of 100');
     await field(p.page, 'emotion-after[0]').locator('select').selectOption({ label: 'Worried' });
     assert.equal(await slide(p.page, 'intensity-after[0]', 70), '30 out of 100');
@@ -322,8 +332,7 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
 
       // The other page, still on the version it opened, saves too: refused, reloaded, told.
       await field(q.page, 'thoughts[0]').locator('textarea').fill('Just one would be fine.');
-      await q.page.waitForFunction(() => document.querySelector('[data-testid="cbt-save-status"]')?.dataset.state === 'conflict',
-        null, { ...POLL, timeout: WAIT });
+      await waitSaveState(q.page, 'conflict');
       assert.match(await status(q.page).textContent(), /changed in another window/);
       assert.equal(await field(q.page, 'trigger[0]').locator('textarea').inputValue(), 'Walking past the bar after work.');
       assert.equal(await field(q.page, 'thoughts[0]').locator('textarea').inputValue(), '', 'the newer draft, as stored');
@@ -362,8 +371,10 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
 
     // The therapist's list shows the three sent; she opens the thought record.
     const panel = t.page.locator('#panel-cbt');
-    await t.page.waitForFunction(() => document.querySelectorAll('[data-testid="cbt-group-submitted"] li').length === 3, null, { ...POLL, timeout: WAIT });
-    await panel.locator('[data-testid="cbt-t-item"]', { hasText: 'Thought record' }).filter({ hasText: 'Jordan' }).getByTestId('cbt-review-open').click();
+    await t.page.waitForFunction(() => document.querySelectorAll('[data-testid="cbt-group-submitted"] li').length === 3,
+      null, { ...POLL, timeout: WAIT });
+    await panel.locator('[data-testid="cbt-t-item"]', { hasText: 'Thought record' }).filter({ hasText: 'Jordan' })
+      .getByTestId('cbt-review-open').click();
     const review = panel.getByTestId('cbt-review');
     await review.locator('.qf').waitFor();
     assert.equal(await review.getByTestId('cbt-review-title').textContent(), 'Thought record: Jordan');
@@ -397,9 +408,11 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
     await mine.locator('[data-testid="cbt-item"]', { hasText: 'Thought record' }).getByTestId('cbt-open').click();
     await mine.locator('[data-testid="cbt-worksheet"] .qf').waitFor();
     await waitText(p.page, '#panel-cbt [data-testid="cbt-ws-state"]', 'Reviewed');
-    assert.match(squash(await mine.getByTestId('cbt-ws-state').innerText()), /^Reviewed by Dr\. Sam Rivera, .* Your therapist left 1 comment\./);
+    assert.match(squash(await mine.getByTestId('cbt-ws-state').innerText()),
+      /^Reviewed by Dr\. Sam Rivera, .* Your therapist left 1 comment\./);
     const comment = mine.locator('.qf-field[data-path="thought[1]"] .qf-comments');
-    assert.equal(squash(await comment.innerText()), 'Comment from Dr. Sam Rivera Notice the mind reading here. What would you tell a friend?');
+    assert.equal(squash(await comment.innerText()),
+      'Comment from Dr. Sam Rivera Notice the mind reading here. What would you tell a friend?');
     await expectGoodScreen(p.page, 'cbt: a reviewed worksheet with a comment (360 px, in the session)', { strict: true });
     await screenshot(p.page, 'cbt-patient-reviewed.png');
     await mine.getByTestId('cbt-back').click();
@@ -459,7 +472,8 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
     });
     assert.deepEqual(await rev(2), {
       who: 'Jordan (patient)',
-      changes: ["Added 'Payday' to triggers.", "Added 'Go for a walk' to ways to cope.", "Added 'Call Sam, 021 555 0101' to people to call."],
+      changes: ["Added 'Payday' to triggers.", "Added 'Go for a walk' to ways to cope.",
+        "Added 'Call Sam, 021 555 0101' to people to call."],
     });
     assert.deepEqual(await rev(1), {
       who: 'Dr. Sam Rivera (therapist)',
@@ -498,7 +512,9 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
         ws.onMessage((m) => {
           const msg = JSON.parse(String(m));
           if (msg.type === 'cbt.save' && mode === 'refuse') {
-            ws.send(JSON.stringify({ type: 'error', re: msg.id, code: 'storage_failed', message: 'The store failed; nothing was changed; try again.' }));
+            ws.send(JSON.stringify({
+              type: 'error', re: msg.id, code: 'storage_failed', message: 'The store failed; nothing was changed; try again.',
+            }));
             return;
           }
           if (msg.type === 'cbt.save' && mode === 'lose') lost.add(msg.id);
@@ -527,7 +543,7 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
       // Refused (the store failed): said quietly, tried again, saved.
       mode = 'refuse';
       await field(q.page, 'situation').locator('textarea').fill('At the supermarket checkout, in a long queue.');
-      await q.page.waitForFunction(() => document.querySelector('[data-testid="cbt-save-status"]').dataset.state === 'retrying', null, { ...POLL, timeout: WAIT });
+      await waitSaveState(q.page, 'retrying');
       assert.equal(await status(q.page).textContent(), 'Not saved yet \u2014 we\u2019ll keep trying');
       await expectGoodScreen(q.page, 'cbt: "Not saved yet" (360 px)', { strict: true });
       mode = 'pass';
@@ -542,7 +558,7 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
       await waitFor(() => lostAnswer, WAIT, 'the save to be stored with its answer lost');
       mode = 'pass';
       sockets.at(-1).close({ code: 4000, reason: 'test: network dropped' });
-      await q.page.waitForFunction(() => document.querySelector('[data-testid="cbt-save-status"]').dataset.state === 'retrying', null, { ...POLL, timeout: WAIT });
+      await waitSaveState(q.page, 'retrying');
       await waitSaved(q.page);
       assert.ok(sockets.length >= 2, 'the page reconnected');
       const w = await server();

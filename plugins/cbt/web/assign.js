@@ -11,15 +11,25 @@ const NOTE_MAX = 2000;
  * patients [{id, name}] of the session.
  */
 export function createAssign({ api, templates, onAssigned, announce }) {
-  const template = el('select', { id: 'cbt-assign-template', 'data-testid': 'cbt-assign-template', 'aria-describedby': 'cbt-assign-about' });
+  const template = el('select', {
+    id: 'cbt-assign-template', 'data-testid': 'cbt-assign-template', 'aria-describedby': 'cbt-assign-about',
+  });
   const about = el('p', { class: 'hint', id: 'cbt-assign-about' });
-  const everyone = el('input', { type: 'radio', name: 'cbt-assign-who', value: 'session', id: 'cbt-assign-everyone', checked: true, 'data-testid': 'cbt-assign-everyone' });
-  const one = el('input', { type: 'radio', name: 'cbt-assign-who', value: 'patient', id: 'cbt-assign-one', 'data-testid': 'cbt-assign-one' });
+  const everyone = el('input', {
+    type: 'radio', name: 'cbt-assign-who', value: 'session', id: 'cbt-assign-everyone', checked: true,
+    'data-testid': 'cbt-assign-everyone',
+  });
+  const one = el('input', {
+    type: 'radio', name: 'cbt-assign-who', value: 'patient', id: 'cbt-assign-one', 'data-testid': 'cbt-assign-one',
+  });
   const person = el('select', { id: 'cbt-assign-person', 'data-testid': 'cbt-assign-person' });
   const personField = el('div', { class: 'field', hidden: true },
     el('label', { for: 'cbt-assign-person' }, 'Which person'), person);
   const due = el('input', { type: 'date', id: 'cbt-assign-due', 'data-testid': 'cbt-assign-due', min: localToday() });
-  const note = el('textarea', { id: 'cbt-assign-note', class: 'cbt-textarea', maxlength: String(NOTE_MAX), rows: '3', 'data-testid': 'cbt-assign-note', 'aria-describedby': 'cbt-assign-note-hint' });
+  const note = el('textarea', {
+    id: 'cbt-assign-note', class: 'cbt-textarea', maxlength: String(NOTE_MAX), rows: '3', 'data-testid': 'cbt-assign-note',
+    'aria-describedby': 'cbt-assign-note-hint',
+  });
   const give = el('button', { type: 'submit', class: 'primary', 'data-testid': 'cbt-assign-give' }, 'Give worksheet');
   const status = el('p', { class: 'cbt-status', role: 'status', 'data-testid': 'cbt-assign-status' });
   const problem = el('p', { class: 'form-error', role: 'alert', 'data-testid': 'cbt-assign-error', hidden: true });

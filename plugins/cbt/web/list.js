@@ -29,7 +29,8 @@ function item(w, today, onOpen) {
     w.overdue ? el('span', { class: 'cbt-kind' }, ' You can still fill it in.') : null) : null,
   el('p', { class: 'cbt-item-state hint', 'data-testid': 'cbt-state' }, patientStatusWords(w),
     w.comments ? ` · ${commentCount(w.comments)}` : ''),
-  w.note ? el('p', { class: 'cbt-item-note' }, el('span', { class: 'cbt-note-from' }, `Note from ${w.assigned_by?.name || 'your therapist'}: `), w.note) : null,
+  w.note ? el('p', { class: 'cbt-item-note' },
+    el('span', { class: 'cbt-note-from' }, `Note from ${w.assigned_by?.name || 'your therapist'}: `), w.note) : null,
   el('div', { class: 'button-row' }, open));
 }
 
@@ -37,7 +38,8 @@ function item(w, today, onOpen) {
 export function createList({ onOpen }) {
   const todo = el('ul', { class: 'cbt-list', 'data-testid': 'cbt-todo' });
   const done = el('ul', { class: 'cbt-list', 'data-testid': 'cbt-done' });
-  const todoEmpty = el('p', { class: 'hint', 'data-testid': 'cbt-todo-empty' }, 'Nothing to do right now. Your therapist will give you worksheets here.');
+  const todoEmpty = el('p', { class: 'hint', 'data-testid': 'cbt-todo-empty' },
+    'Nothing to do right now. Your therapist will give you worksheets here.');
   const doneHead = el('h3', {}, 'Done');
   const node = el('div', { class: 'cbt-lists', 'data-testid': 'cbt-list' },
     el('h3', {}, 'To do'), todoEmpty, todo, doneHead, done);

@@ -83,7 +83,9 @@ export function createReview({ api, templates, id, today, onBack, onChanged, ann
 
     // Comment on an answer: choose it from the list, write, add.
     const which = el('select', { id: `cbt-comment-which-${n}`, 'data-testid': 'cbt-comment-which' });
-    const text = el('textarea', { id: `cbt-comment-text-${n}`, class: 'cbt-textarea', rows: '3', maxlength: String(COMMENT_MAX), 'data-testid': 'cbt-comment-text' });
+    const text = el('textarea', {
+      id: `cbt-comment-text-${n}`, class: 'cbt-textarea', rows: '3', maxlength: String(COMMENT_MAX), 'data-testid': 'cbt-comment-text',
+    });
     const add = el('button', { type: 'submit', class: 'secondary', 'data-testid': 'cbt-comment-add' }, 'Add comment');
     const commentStatus = el('p', { class: 'cbt-status', role: 'status', 'data-testid': 'cbt-comment-status' });
     const commentProblem = el('p', { class: 'form-error', role: 'alert', hidden: true, 'data-testid': 'cbt-comment-error' });

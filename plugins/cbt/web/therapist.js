@@ -75,10 +75,16 @@ export function createTherapistUi({ api, templates }) {
         const name = w.patient?.name || '';
         const due = dueWords(w, today);
         const canOpen = w.status === 'submitted' || w.status === 'reviewed';
-        const button = canOpen ? namedButton({ class: w.status === 'submitted' ? 'primary small' : 'secondary small', 'data-testid': 'cbt-review-open' },
-          w.status === 'submitted' ? 'Review' : 'Open', `${w.title} from ${name}`) : null;
+        const sent = w.status === 'submitted';
+        const button = canOpen
+          ? namedButton({ class: sent ? 'primary small' : 'secondary small', 'data-testid': 'cbt-review-open' },
+            sent ? 'Review' : 'Open', `${w.title} from ${name}`)
+          : null;
         if (button) button.addEventListener('click', () => openReview(w));
-        return el('li', { class: `cbt-item${w.overdue ? ' cbt-overdue' : ''}`, 'data-testid': 'cbt-t-item', 'data-worksheet': w.worksheet, 'data-status': w.status },
+        return el('li', {
+          class: `cbt-item${w.overdue ? ' cbt-overdue' : ''}`, 'data-testid': 'cbt-t-item', 'data-worksheet': w.worksheet,
+          'data-status': w.status,
+        },
           el('p', { class: 'cbt-item-title' }, el('span', { class: 'cbt-person' }, name), ` · ${w.title}`,
             w.overdue ? el('span', { class: 'badge cbt-badge-overdue' }, 'Overdue') : null),
           el('p', { class: 'hint cbt-item-state' }, therapistStatusWords(w), w.comments ? ` · ${commentCount(w.comments)}` : '',

@@ -21,7 +21,9 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
   const back = el('button', { type: 'button', class: 'secondary small', 'data-testid': 'cbt-back' }, 'Back to my worksheets');
   back.addEventListener('click', onBack);
   count += 1;
-  const title = el('h3', { tabindex: '-1', id: `cbt-ws-title-${count}`, class: 'cbt-view-title', 'data-testid': 'cbt-ws-title' }, 'Worksheet');
+  const title = el('h3', {
+    tabindex: '-1', id: `cbt-ws-title-${count}`, class: 'cbt-view-title', 'data-testid': 'cbt-ws-title',
+  }, 'Worksheet');
   const meta = el('p', { class: 'cbt-meta', 'data-testid': 'cbt-ws-meta' });
   const note = el('p', { class: 'cbt-item-note', hidden: true });
   const body = el('div', { class: 'cbt-ws-body' }, el('p', { class: 'hint' }, 'Loading…'));
