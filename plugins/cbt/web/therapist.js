@@ -85,7 +85,7 @@ export function createTherapistUi({ api, templates }) {
           class: `cbt-item${w.overdue ? ' cbt-overdue' : ''}`, 'data-testid': 'cbt-t-item', 'data-worksheet': w.worksheet,
           'data-status': w.status,
         },
-          el('p', { class: 'cbt-item-title' }, el('span', { class: 'cbt-person' }, name), ` · ${w.title}`,
+          el('p', { class: 'cbt-item-title' }, el('span', { class: 'cbt-person' }, name), el('span', {}, `· ${w.title}`),
             w.overdue ? el('span', { class: 'badge cbt-badge-overdue' }, 'Overdue') : null),
           el('p', { class: 'hint cbt-item-state' }, therapistStatusWords(w), w.comments ? ` · ${commentCount(w.comments)}` : '',
             due ? ` · ${due}` : ''),
