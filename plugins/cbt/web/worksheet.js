@@ -159,8 +159,10 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
       } else {
         showForm(v, questionnaire);
         const status = body.querySelector('[data-testid="cbt-save-status"]');
-        status.textContent = 'These answers were changed in another window, so we\u2019ve loaded the newest saved ones.';
+        const words = 'These answers were changed in another window, so we\u2019ve loaded the newest saved ones.';
+        status.textContent = words;
         status.dataset.state = 'conflict';
+        announce(words); // the status line is new: a screen reader may not read it by itself
       }
       if (onChanged) onChanged(v);
     } catch (err) {
