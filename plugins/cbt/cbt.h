@@ -136,7 +136,8 @@ int cbt_template_has_item(const char *id, const char *link_id);
 /* The answers of response to linkId, wherever they are: {linkId, text, answers: [{row, value}]}
  * (new; answers empty when none), row being the 1-based row of a repeating group, 0 at the top. */
 json_t *cbt_template_answers(const char *id, const json_t *response, const char *link_id);
-/* What changed from before (NULL: nothing yet) to after, as a JSON array (new). */
+/* What changed from before (NULL: nothing yet) to after, as a JSON array (new; NULL for an
+ * unknown template or out of memory). */
 json_t *cbt_template_diff(const char *id, const json_t *before, const json_t *after);
 
 /* ---- worksheet.c: the worksheet record ------------------------------------------------- */

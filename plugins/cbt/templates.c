@@ -145,8 +145,8 @@ int cbt_template_has_item(const char *id, const char *link_id)
 
 json_t *cbt_template_diff(const char *id, const json_t *before, const json_t *after)
 {
-    json_t *changes = cq_diff(before, after);
     const cq_questionnaire *q = find(id);
+    json_t *changes = cq_diff(q, before, after);
     size_t i;
     json_t *c;
     /* The item's question beside each change, for a history a person reads. */

@@ -96,10 +96,7 @@ int cq_parse_conditions(cq_loader *ld, cq_item *it)
         if (!s || (strcmp(s, "all") && strcmp(s, "any")))
             return cq_refuse(ld, it->link_id, CQ_E_FIELD, "'enableBehavior' must be all or any");
         it->any = strcmp(s, "any") == 0;
-    } else if (n > 1) {
-        return cq_refuse(ld, it->link_id, CQ_E_FIELD,
-                         "has %zu enableWhen conditions but no enableBehavior (all or any)", n);
-    }
+    } /* else "all": FHIR wants it written when there are several conditions; the web form defaults to all */
     it->conds = cq_arena_alloc(&ld->q->arena, n * sizeof *it->conds);
     if (!it->conds)
         return cq_refuse(ld, it->link_id, CQ_E_NOMEM, "out of memory");

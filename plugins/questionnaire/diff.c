@@ -66,7 +66,19 @@ static json_t *values_of(const json_t *answers)
     return out;
 }
 
-static void flatten(flat *f, const json_t *items, char *path, size_t plen, size_t depth)
+/* The web form's path of linkId in the rows idx (outermost first): "name[1]". */
+static int make_path(char *out, const char *link, const int *idx, size_t n)
+{
+    int w = snprintf(out, PATH_BYTES, "%s", link);
+    for (size_t k = 0; k < n && w > 0 && w < PATH_BYTES; k++)
+        w += snprintf(out + w, PATH_BYTES - (size_t)w, "[%d]", idx[k]);
+    return w > 0 && w < PATH_BYTES;
+}
+
+/* Every answered item of the list, with the rows it is in (idx). A repeating group's row adds its
+ * 0-based position among the rows of that list; a repeating question's k-th answer adds k for the
+ * items under it. */
+static void flatten(flat *f, const cq_questionnaire *q, const json_t *items, int *idx, size_t n_idx, size_t depth)
 {
     size_t i, k;
     const json_t *el, *a;
@@ -78,26 +90,26 @@ static void flatten(flat *f, const json_t *items, char *path, size_t plen, size_
         const char *link = json_string_value(json_object_get(el, "linkId"));
         if (!link)
             continue;
-        int w = snprintf(path + plen, PATH_BYTES - plen, "%s%s[%zu]", plen ? "/" : "", link,
-                         cq_sibling_position(items, i, link));
-        if (w < 0 || plen + (size_t)w >= PATH_BYTES)
-            continue;
-        size_t here = plen + (size_t)w;
+        const cq_item *t = cq_find(q, link);
+        size_t n = n_idx;
+        if (t && t->type == CQ_GROUP && t->repeats)
+            idx[n++] = (int)cq_sibling_position(items, i, link) - 1;
         const json_t *answers = json_object_get(el, "answer");
+        char path[PATH_BYTES];
         json_t *values = values_of(answers);
         if (!values)
             f->nomem = 1;
-        else if (json_array_size(values) > 0)
+        else if (json_array_size(values) > 0 && make_path(path, link, idx, n))
             add(f, path, link, values);
         else
             json_decref(values);
-        flatten(f, json_object_get(el, "item"), path, here, depth + 1);
+        flatten(f, q, json_object_get(el, "item"), idx, n, depth + 1);
         json_array_foreach(answers, k, a) {
-            int m = snprintf(path + here, PATH_BYTES - here, "/answer[%zu]", k + 1);
-            if (m > 0 && here + (size_t)m < PATH_BYTES)
-                flatten(f, json_object_get(a, "item"), path, here + (size_t)m, depth + 1);
+            if (t && t->type != CQ_GROUP && t->repeats)
+                idx[n] = (int)k;
+            flatten(f, q, json_object_get(a, "item"), idx, t && t->type != CQ_GROUP && t->repeats ? n + 1 : n,
+                    depth + 1);
         }
-        path[plen] = '\0';
     }
 }
 
@@ -141,14 +153,17 @@ static int change(json_t *out, const entry *e, const char *what, const json_t *b
     return 0;
 }
 
-json_t *cq_diff(const json_t *before, const json_t *after)
+json_t *cq_diff(const cq_questionnaire *q, const json_t *before, const json_t *after)
 {
     flat b = {0}, a = {0};
-    char path[PATH_BYTES] = "";
-    json_t *out = json_array();
+    int idx[2 * CQ_MAX_DEPTH + 2]; /* one per level that flatten descends, at most */
+    json_t *out = NULL;
     entry **index = NULL;
-    flatten(&b, json_object_get(before, "item"), path, 0, 1);
-    flatten(&a, json_object_get(after, "item"), path, 0, 1);
+    if (!q)
+        return NULL;
+    out = json_array();
+    flatten(&b, q, json_object_get(before, "item"), idx, 0, 1);
+    flatten(&a, q, json_object_get(after, "item"), idx, 0, 1);
     if (!out || b.nomem || a.nomem || !(index = malloc((a.n ? a.n : 1) * sizeof *index)))
         goto fail;
     for (size_t i = 0; i < a.n; i++)

@@ -61,6 +61,7 @@ void cq_err_vset(cq_error *err, cq_code code, const char *file, const char *link
     err->row = row;
     copy_field(err->file, sizeof err->file, file, 1);
     copy_field(err->link_id, sizeof err->link_id, link_id, 0);
+    copy_field(err->path, sizeof err->path, err->link_id, 0);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
 }
 

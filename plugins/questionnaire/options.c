@@ -110,8 +110,8 @@ static int same_option(const cq_option *a, const cq_option *b)
     return 0;
 }
 
-/* Add one concept ({code, display}, or {system, code, display}); a repeat of one already listed
- * (a ValueSet often lists its concepts in both compose and expansion) is skipped. */
+/* Add one concept ({code, display}, or {system, code, display}); a repeat of one already listed is
+ * skipped. */
 static int add_concept(cq_loader *ld, cq_item *it, const json_t *c, const char *system, const char *vs)
 {
     const json_t *code = json_object_get(c, "code"), *disp = json_object_get(c, "display");
@@ -150,6 +150,8 @@ static int expansion(cq_loader *ld, cq_item *it, const json_t *contains, const c
     return 0;
 }
 
+static int value_set_found(cq_loader *ld, cq_item *it, const char *ref);
+
 static int value_set(cq_loader *ld, cq_item *it, const json_t *avs)
 {
     const char *ref = json_string_value(avs);
@@ -177,7 +179,11 @@ static int value_set(cq_loader *ld, cq_item *it, const json_t *avs)
     it->options = cq_arena_alloc(&ld->q->arena, CQ_MAX_OPTIONS * sizeof *it->options);
     if (!it->options)
         return cq_refuse(ld, it->link_id, CQ_E_NOMEM, "out of memory");
-    const json_t *inc;
+    /* The expansion when there is one (it is the value set's computed list), else compose.include,
+     * as the web form reads it. */
+    const json_t *inc, *contains = json_object_get(json_object_get(vs, "expansion"), "contains");
+    if (json_is_array(contains))
+        return expansion(ld, it, contains, ref, 1) < 0 ? -1 : value_set_found(ld, it, ref);
     json_array_foreach(json_object_get(json_object_get(vs, "compose"), "include"), i, inc) {
         const char *sys = json_string_value(json_object_get(inc, "system"));
         const json_t *c;
@@ -187,11 +193,14 @@ static int value_set(cq_loader *ld, cq_item *it, const json_t *avs)
                 return -1;
         }
     }
-    if (expansion(ld, it, json_object_get(json_object_get(vs, "expansion"), "contains"), ref, 1) < 0)
-        return -1;
+    return value_set_found(ld, it, ref);
+}
+
+static int value_set_found(cq_loader *ld, cq_item *it, const char *ref)
+{
     if (it->n_options == 0)
         return cq_refuse(ld, it->link_id, CQ_E_OPTIONS, "answerValueSet '%.64s' lists no concepts "
-                         "(compose.include.concept or expansion.contains)", ref);
+                         "(expansion.contains, or compose.include.concept)", ref);
     return 0;
 }
 

@@ -29,13 +29,18 @@
  * answerOption is accepted on choice and open-choice items; each option has exactly one of
  * valueCoding {system?, code, display?}, valueString or valueInteger, and may say
  * initialSelected. answerValueSet must be a local reference "#id" to a ValueSet in
- * `contained`; its options are compose.include[].concept[] (with the include's system) and
- * expansion.contains[] (nested contains included).
+ * `contained`; its options are its expansion.contains[] (nested contains included) when it has an
+ * expansion, else its compose.include[].concept[] (with the include's system).
  *
  * enableWhen: question (the linkId of a question of this questionnaire, not the item itself nor
  * one inside it), operator (exists, =, !=, >, <, >=, <=; codings and booleans only = and !=) and
  * one answer[x] (Boolean, Integer, Decimal, String, Date, DateTime, Coding); enableBehavior
- * (all | any) is required when there is more than one condition.
+ * all | any, "all" when absent (FHIR asks for it to be written when there are several conditions;
+ * the web form, like this engine, takes "all" then).
+ *
+ * This is the subset the web form (web/questionnaire/, docs/panels.md) draws and validates; the
+ * two agree on what is required, on enableWhen and on paths. The engine also accepts questions
+ * nested under a question's answers, which the web form does not draw.
  *
  * maxLength counts characters (not bytes) of string, text and open-choice free-text answers.
  *
@@ -138,9 +143,14 @@ typedef enum cq_code {
 
 typedef struct cq_error {
     cq_code code;
-    int row;            /* 1-based row of the nearest repeating group, 0 if none */
+    int row;            /* 1-based row of the nearest repeating group, 0 if none (for people) */
     char file[256];     /* the template's file or label; "" for a response */
     char link_id[CQ_MAX_LINK_ID + 1]; /* the item concerned, "" if none */
+    char path[160];     /* for a response: the item's path as the web form names its fields
+                         * (web/questionnaire/paths.js): the linkId, then the 0-based row of each
+                         * repeating group it is in, outermost first: "intensity[1]"; a row of a
+                         * repeating group is "emotions-before[1]", the group as a whole
+                         * "emotions-before". For a template: the linkId. "" if none. */
     char message[256];  /* what is wrong, in plain English */
 } cq_error;
 
@@ -186,7 +196,7 @@ typedef struct cq_option cq_option;
  * (CQ_E_REFERENCE); an enableWhen naming an unknown item, the item itself, an item inside it, or a
  * group or display item (CQ_E_REFERENCE), with a bad operator, not exactly one answer[x], an
  * answer[x] that cannot be compared with that item's answers, or ordering (>, <, ...) a coding or
- * boolean; several conditions without enableBehavior (CQ_E_FIELD); a slider on a type other than
+ * boolean, an enableBehavior other than all/any (CQ_E_FIELD); a slider on a type other than
  * integer/decimal, a slider without minValue and maxValue, minValue >= maxValue, a step of 0 or
  * wider than the range, a fractional bound on an integer item (CQ_E_RANGE / CQ_E_FIELD); an
  * initial value that does not fit the item (type, range, options), several initial values or
@@ -382,7 +392,10 @@ typedef enum cq_mode {
  * CQ_SUBMIT also refuses: a status other than "completed" or "amended"; no "questionnaire";
  * a required item that is shown but not answered (a required group needs one answer inside
  * it); an item hidden by its enableWhen (or inside a hidden item) that carries an answer.
- * Required items inside a repeating group are required in each row present. enableWhen is
+ * As in the web form, a plain (non-repeating) group is a section of the form: its required items
+ * are required even when the response has no node for the group; a repeating group's rows
+ * without any answer are skipped, and its required items are required in each other row.
+ * enableWhen is
  * evaluated on the response's answers: a condition on a question inside the same repeating
  * group row reads that row; otherwise it reads every answer of the question. "=" and the
  * comparisons hold if any answer satisfies them; "!=" holds if no answer is equal (also when
@@ -390,8 +403,9 @@ typedef enum cq_mode {
  * In CQ_DRAFT, enableWhen is not applied, so a draft keeps what a person typed before changing
  * an earlier answer; the client should drop hidden answers before submitting.
  *
- * Errors name the item's linkId and, inside a repeating group, the row (err->row, 1-based).
- * Neither argument is modified.
+ * Errors name the item's linkId and, inside a repeating group, the row (err->row, 1-based, for
+ * people), and give the web form's path of the field (err->path, rows from 0), so a plugin can
+ * point the form at it. Neither argument is modified.
  */
 int cq_check_response(const cq_questionnaire *q, const json_t *response, cq_mode mode, cq_error *err);
 
@@ -442,24 +456,24 @@ size_t cq_response_numbers(const cq_questionnaire *q, const json_t *response, co
 const json_t *cq_row_value(const json_t *row, const char *link_id, const char **value_key);
 
 /*
- * cq_diff -- what changed between two versions of a response, for a revision history.
+ * cq_diff -- what changed between two versions of a response to q, for a revision history.
  *
- * Each answered item is named by its path: linkIds from the top joined by "/", each followed by
- * its 1-based position among siblings of the same linkId ("people[2]/phone[1]"), and "answer[k]"
- * before items nested under a question's k-th answer. Rows are matched by position: a row inserted
- * before others shows as changes to the rows after it (clients append rows at the end, and a row
- * removed from the middle shows likewise). Returns a new JSON array, one object per
- * path whose answers differ:
+ * Each answered item is named by its path as the web form names fields (cq_error.path): its
+ * linkId, then the 0-based row of each repeating group it is in, outermost first ("phone[1]":
+ * the phone of the second person to call); an item under the k-th answer of a repeating question
+ * adds k. Rows are matched by position, as in the form: a row inserted before others shows as
+ * changes to the rows after it (the form adds rows at the end; a row removed from the middle
+ * shows likewise). Returns a new JSON array, one object per path whose answers differ:
  *   {"path": "...", "linkId": "...", "change": "added" | "removed" | "changed",
  *    "before": [values], "after": [values]}
  * where values are {"valueX": ...} objects (only value[x], no extensions) and "before" is absent
  * for "added", "after" for "removed". Changes of paths in `before` come first, in its order,
  * then paths only in `after`, in its order. Codings are compared by system and code (a display
- * change alone is no change). Either response may be NULL (no answers): diff(NULL, r) lists every
- * answer of r as added. An empty array means no change. NULL only if out of memory.
+ * change alone is no change). Either response may be NULL (no answers): diff(q, NULL, r) lists
+ * every answer of r as added. An empty array means no change. NULL if q is NULL or out of memory.
  * The caller owns the result (json_decref). Who made the change is the caller's to record.
  */
-json_t *cq_diff(const json_t *before, const json_t *after);
+json_t *cq_diff(const cq_questionnaire *q, const json_t *before, const json_t *after);
 
 /* ---------------------------------------------------------------------------
  * Catalogues of templates

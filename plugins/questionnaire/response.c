@@ -27,6 +27,22 @@ int cq_rfail(cq_rctx *c, int ctx, const char *link_id, cq_code code, const char 
         }
     }
     cq_err_set(c->err, code, "", link_id, row, "%s%s", why, where);
+    if (c->err) {
+        /* The web form's path: the linkId, then the 0-based row of each repeating group (and the
+         * answer of each repeating question) it sits in, outermost first. */
+        int idx[4 * CQ_MAX_DEPTH];
+        size_t k = 0, len;
+        for (int i = ctx; i >= 0 && k + 2 <= sizeof idx / sizeof idx[0]; i = c->nodes[i].parent) {
+            const cq_rnode *r = &c->nodes[i];
+            if (r->item->type == CQ_GROUP && r->item->repeats)
+                idx[k++] = r->row - 1;
+            if (r->answer_of >= 0 && r->parent >= 0 && c->nodes[r->parent].item->repeats)
+                idx[k++] = r->answer_of;
+        }
+        len = strlen(c->err->path);
+        while (k-- > 0 && len < sizeof c->err->path)
+            len += (size_t)snprintf(c->err->path + len, sizeof c->err->path - len, "[%d]", idx[k]);
+    }
     return -1;
 }
 

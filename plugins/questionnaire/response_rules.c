@@ -86,30 +86,44 @@ static int shown(const cq_rctx *c, const cq_item *t, int ctx)
     return t->n_conds == 0 || !t->any;
 }
 
-static int required(cq_rctx *c, int ctx, int answer_of, cq_item *const *items, size_t n)
+/* The required items among `items`, in the node ctx (under its answer answer_of, or -1). With
+ * `section`, they belong to a plain group that has no node in the response: as in the web form, a
+ * plain group is a section of the form, so its required questions are required all the same. A
+ * repeating group's empty rows are skipped (a row added and not used); its required items are
+ * required in each row that has an answer. */
+static int required(cq_rctx *c, int ctx, int answer_of, cq_item *const *items, size_t n, int section)
 {
     for (size_t i = 0; i < n; i++) {
         const cq_item *t = items[i];
         if (!shown(c, t, ctx))
             continue;
-        int answered = 0;
-        for (int j = c->first_of[t->index]; j >= 0; j = c->nodes[j].next_same)
-            if (c->nodes[j].parent == ctx && c->nodes[j].answer_of == answer_of)
+        int answered = 0, present = 0;
+        for (int j = c->first_of[t->index]; j >= 0 && !section; j = c->nodes[j].next_same)
+            if (c->nodes[j].parent == ctx && c->nodes[j].answer_of == answer_of) {
+                present = 1;
                 answered |= t->type == CQ_GROUP ? c->nodes[j].answered_below : c->nodes[j].answered;
+            }
         if (t->required && !answered)
             return cq_rfail(c, ctx, t->link_id, CQ_E_REQUIRED,
                             t->type == CQ_GROUP ? "the group needs at least one answer inside it"
                                                 : "the question needs an answer");
-        for (int j = c->first_of[t->index]; j >= 0; j = c->nodes[j].next_same) {
+        if (t->type == CQ_GROUP && !t->repeats && !present) {
+            if (required(c, ctx, answer_of, t->children, t->n_children, 1) < 0)
+                return -1;
+            continue;
+        }
+        for (int j = c->first_of[t->index]; j >= 0 && !section; j = c->nodes[j].next_same) {
             if (c->nodes[j].parent != ctx || c->nodes[j].answer_of != answer_of)
                 continue;
             if (t->type == CQ_GROUP) {
-                if (required(c, j, -1, t->children, t->n_children) < 0)
+                if (t->repeats && !c->nodes[j].answered_below)
+                    continue;
+                if (required(c, j, -1, t->children, t->n_children, 0) < 0)
                     return -1;
             } else if (t->n_children) {
                 size_t na = json_array_size(json_object_get(c->nodes[j].json, "answer"));
                 for (size_t k = 0; k < na; k++)
-                    if (required(c, j, (int)k, t->children, t->n_children) < 0)
+                    if (required(c, j, (int)k, t->children, t->n_children, 0) < 0)
                         return -1;
             }
         }
@@ -133,5 +147,5 @@ int cq_check_rules(cq_rctx *c)
                             parent_shown ? "the item is hidden by its enableWhen conditions, so it must carry no answer"
                                          : "the item is inside a hidden item, so it must carry no answer");
     }
-    return required(c, -1, -1, c->q->roots, c->q->n_roots);
+    return required(c, -1, -1, c->q->roots, c->q->n_roots, 0);
 }

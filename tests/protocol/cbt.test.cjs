@@ -235,13 +235,13 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
     const byRivera = await ok(rivera, { type: 'cbt.list', session: 'evening-iop' });
     const row = byRivera.worksheets.find((x) => x.worksheet === worksheet);
     assert.deepEqual([row.status, row.patient.user, row.patient.name], ['submitted', jordan.user.id, 'Jordan']);
-    const c = await ok(rivera, { type: 'cbt.comment', worksheet, linkId: 'thought', path: 'thoughts[1]/thought[1]',
+    const c = await ok(rivera, { type: 'cbt.comment', worksheet, linkId: 'thought', path: 'thought[0]',
       text: 'What would you tell a friend who thought this?' });
     assert.equal(c.worksheet.comments.length, 1);
     const heard = await event(jordan, 'cbt.commented');
     assert.equal(heard.worksheet, worksheet);
     assert.deepEqual([heard.comment.linkId, heard.comment.path, heard.comment.text, heard.comment.by.name],
-      ['thought', 'thoughts[1]/thought[1]', 'What would you tell a friend who thought this?', 'Dr. Sam Rivera']);
+      ['thought', 'thought[0]', 'What would you tell a friend who thought this?', 'Dr. Sam Rivera']);
     assertError(await req(rivera, { type: 'cbt.comment', worksheet, linkId: 'nosuchitem', text: 'x' }), 'unknown_item');
     g = await ok(jordan, { type: 'cbt.get', worksheet });
     assert.equal(g.worksheet.comments[0].text, 'What would you tell a friend who thought this?');

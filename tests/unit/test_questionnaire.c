@@ -66,8 +66,8 @@ static void passes(const cq_questionnaire *q, const json_t *r, cq_mode mode, con
 }
 
 /* The check refuses, with this code, linkId, row and a message containing `contains`. */
-static void refused(const cq_questionnaire *q, const json_t *r, cq_mode mode, cq_code code, const char *link,
-                    int row, const char *contains, const char *what)
+static void refused_at(const cq_questionnaire *q, const json_t *r, cq_mode mode, cq_code code, const char *link,
+                       int row, const char *path, const char *contains, const char *what)
 {
     cq_error err;
     char line[700];
@@ -79,6 +79,14 @@ static void refused(const cq_questionnaire *q, const json_t *r, cq_mode mode, cq
     ck_assert_msg(strcmp(err.link_id, link) == 0, "%s: linkId '%s', expected '%s' (%s)", what, err.link_id, link, line);
     ck_assert_msg(err.row == row, "%s: row %d, expected %d (%s)", what, err.row, row, line);
     ck_assert_msg(strstr(err.message, contains) != NULL, "%s: message lacks '%s' (%s)", what, contains, line);
+    if (path)
+        ck_assert_msg(strcmp(err.path, path) == 0, "%s: path '%s', expected '%s' (%s)", what, err.path, path, line);
+}
+
+static void refused(const cq_questionnaire *q, const json_t *r, cq_mode mode, cq_code code, const char *link,
+                    int row, const char *contains, const char *what)
+{
+    refused_at(q, r, mode, code, link, row, NULL, contains, what);
 }
 
 /* Replace (or with NULL remove) the first top-level item of r with this linkId. */
@@ -420,10 +428,9 @@ START_TEST(other_template_rules)
     refuse_json(ITEM("{s:s, s:s, s:[{s:s, s:s, s:b}]}", "linkId", "b", "type", "string", "enableWhen", "question", "b",
                      "operator", "exists", "answerBoolean", 1),
                 CQ_E_REFERENCE, "b", "names the item itself");
-    refuse_json(ITEM("{s:s, s:s, s:[{s:s, s:s, s:b}, {s:s, s:s, s:b}]}", "linkId", "b", "type", "string", "enableWhen",
-                     "question", "a", "operator", "exists", "answerBoolean", 1, "question", "a", "operator", "exists",
-                     "answerBoolean", 0),
-                CQ_E_FIELD, "b", "no enableBehavior");
+    refuse_json(ITEM("{s:s, s:s, s:[{s:s, s:s, s:b}], s:s}", "linkId", "b", "type", "string", "enableWhen",
+                     "question", "a", "operator", "exists", "answerBoolean", 1, "enableBehavior", "either"),
+                CQ_E_FIELD, "b", "'enableBehavior' must be all or any");
     refuse_json(ITEM("{s:s, s:s, s:[{s:s, s:s, s:s}]}", "linkId", "b", "type", "string", "enableWhen", "question", "a",
                      "operator", "~", "answerString", "x"),
                 CQ_E_FIELD, "b", "operator must be one of");
@@ -564,6 +571,10 @@ START_TEST(enable_when_operators)
                                     "boolean", "required", 1, "enableBehavior", "any", "enableWhen", "question", "n",
                                     "operator", "exists", "answerBoolean", 0, "question", "n", "operator", "=",
                                     "answerInteger", 7));
+    json_array_append_new(json_object_get(t, "item"),
+                          json_pack("{s:s, s:s, s:b, s:[{s:s, s:s, s:i}, {s:s, s:s, s:i}]}", "linkId", "both", "type",
+                                    "boolean", "required", 1, "enableWhen", "question", "n", "operator", ">=",
+                                    "answerInteger", 4, "question", "n", "operator", "<=", "answerInteger", 6));
     cq_error err;
     cq_questionnaire *q = cq_load_json(t, "ops", &err);
     ck_assert_ptr_nonnull(q);
@@ -571,7 +582,7 @@ START_TEST(enable_when_operators)
         int n; /* -1: unanswered */
         const char *shown;
     } cases[] = {
-        {5, "op0 op4 op5"}, {3, "op1 op3 op5"}, {7, "op1 op2 op4 any"}, {-1, "op1 any"},
+        {5, "op0 op4 op5 both"}, {3, "op1 op3 op5"}, {7, "op1 op2 op4 any"}, {-1, "op1 any"},
     };
     for (size_t c = 0; c < 4; c++) {
         json_t *items = json_array();
@@ -621,8 +632,9 @@ START_TEST(bad_responses_are_refused)
                 code = (cq_code)k;
         ck_assert_msg(code != CQ_OK, "%s: code %s", name, code_name);
         cq_mode mode = strcmp(json_string_value(json_object_get(c, "mode")), "submit") == 0 ? CQ_SUBMIT : CQ_DRAFT;
-        refused(q, json_object_get(c, "response"), mode, code, json_string_value(json_object_get(c, "linkId")),
-                (int)json_integer_value(json_object_get(c, "row")), json_string_value(json_object_get(c, "contains")), name);
+        refused_at(q, json_object_get(c, "response"), mode, code, json_string_value(json_object_get(c, "linkId")),
+                   (int)json_integer_value(json_object_get(c, "row")), json_string_value(json_object_get(c, "path")),
+                   json_string_value(json_object_get(c, "contains")), name);
     }
     json_decref(cases);
     cq_free(q);
@@ -874,17 +886,19 @@ static const json_t *change_at(const json_t *diff, const char *path)
 
 START_TEST(diff_of_two_versions)
 {
+    cq_questionnaire *plan = template("relapse-prevention-plan");
     json_t *v1 = fixture("responses/relapse-plan-v1.json"), *v2 = fixture("responses/relapse-plan-v2.json");
-    json_t *d = cq_diff(v1, v2);
+    json_t *d = cq_diff(plan, v1, v2);
     ck_assert_ptr_nonnull(d);
+    /* Paths as the web form names its fields: rows of repeating groups from 0. */
     static const struct {
         const char *path, *change, *link;
     } want[] = {
-        {"triggers[1]", "changed", "triggers"},
-        {"warning-signs[1]", "removed", "warning-signs"},
-        {"high-risk[1]/my-plan[1]", "changed", "my-plan"},
-        {"people-to-call[2]/name[1]", "added", "name"},
-        {"people-to-call[2]/phone[1]", "added", "phone"},
+        {"triggers", "changed", "triggers"},
+        {"warning-signs", "removed", "warning-signs"},
+        {"my-plan[0]", "changed", "my-plan"},
+        {"name[1]", "added", "name"},
+        {"phone[1]", "added", "phone"},
     };
     char *text = json_dumps(d, JSON_COMPACT);
     ck_assert_msg(json_array_size(d) == 5, "%s", text);
@@ -895,35 +909,38 @@ START_TEST(diff_of_two_versions)
         ck_assert_str_eq(json_string_value(json_object_get(c, "linkId")), want[i].link);
     }
     free(text);
-    const json_t *t = change_at(d, "triggers[1]");
+    const json_t *t = change_at(d, "triggers");
     ck_assert_uint_eq(json_array_size(json_object_get(t, "before")), 2);
     ck_assert_uint_eq(json_array_size(json_object_get(t, "after")), 3);
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(t, "after"), 2), "valueString")),
                      "Being alone at night");
-    ck_assert_ptr_null(json_object_get(change_at(d, "warning-signs[1]"), "after"));
-    ck_assert_ptr_null(json_object_get(change_at(d, "people-to-call[2]/name[1]"), "before"));
+    ck_assert_ptr_null(json_object_get(change_at(d, "warning-signs"), "after"));
+    ck_assert_ptr_null(json_object_get(change_at(d, "name[1]"), "before"));
     json_decref(d);
     /* The values are copies: the diff outlives the responses. */
-    d = cq_diff(NULL, v1);
+    d = cq_diff(plan, NULL, v1);
     json_decref(v1);
     ck_assert_uint_eq(json_array_size(d), 8);
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(d, 0), "change")), "added");
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(json_array_get(d, 0), "after"), 0),
                                                        "valueString")), "Payday");
     json_decref(d);
-    d = cq_diff(v2, v2);
+    d = cq_diff(plan, v2, v2);
     ck_assert_uint_eq(json_array_size(d), 0);
     json_decref(d);
-    d = cq_diff(v2, NULL);
+    d = cq_diff(plan, v2, NULL);
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(d, 0), "change")), "removed");
     json_decref(d);
+    ck_assert_ptr_null(cq_diff(NULL, v2, v2));
     json_decref(v2);
-    /* A coding's display alone is no change; its code is; nested answers have answer[k] in the path. */
+    cq_free(plan);
+    /* A coding's display alone is no change; its code is; rows of a repeating group count from 0. */
+    cq_questionnaire *q = check_form();
     json_t *a = fixture("responses/check-form-full.json"), *b = json_deep_copy(a);
     json_t *mood = json_object_get(json_array_get(json_object_get(json_array_get(json_object_get(b, "item"), 0), "answer"), 0),
                                    "valueCoding");
     json_object_set_new(mood, "display", json_string("OK"));
-    d = cq_diff(a, b);
+    d = cq_diff(q, a, b);
     ck_assert_uint_eq(json_array_size(d), 0);
     json_decref(d);
     json_object_set_new(mood, "code", json_string("low"));
@@ -932,13 +949,64 @@ START_TEST(diff_of_two_versions)
                                                                                                     "answer"), 0), "item"), 0),
                                     "answer");
     json_object_set_new(json_array_get(brand, 0), "valueString", json_string("other"));
-    d = cq_diff(a, b);
-    ck_assert_uint_eq(json_array_size(d), 2);
-    ck_assert_ptr_nonnull(change_at(d, "mood[1]"));
-    ck_assert_ptr_nonnull(change_at(d, "cigarettes[1]/answer[1]/brand[1]"));
+    json_t *third = json_array_get(json_object_get(json_array_get(items, 12), "item"), 1); /* feelings row 3: strength */
+    json_object_set_new(json_array_get(json_object_get(third, "answer"), 0), "valueInteger", json_integer(6));
+    d = cq_diff(q, a, b);
+    text = json_dumps(d, JSON_COMPACT);
+    ck_assert_msg(json_array_size(d) == 3, "%s", text);
+    free(text);
+    ck_assert_ptr_nonnull(change_at(d, "mood"));
+    ck_assert_ptr_nonnull(change_at(d, "brand"));
+    ck_assert_ptr_nonnull(change_at(d, "strength[2]"));
     json_decref(d);
     json_decref(a);
     json_decref(b);
+    cq_free(q);
+}
+END_TEST
+
+/* As the web form: a plain group is a section (its required questions are required even when the
+ * response leaves the group out), and a repeating group's empty rows are skipped. */
+START_TEST(sections_and_empty_rows)
+{
+    json_t *t = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:[{s:s, s:s, s:b}, {s:s, s:s}]},"
+                          " {s:s, s:s, s:b, s:[{s:s, s:s, s:b}]}]}",
+                          "resourceType", "Questionnaire", "id", "sections", "url", "urn:test:sections", "item",
+                          "linkId", "about-you", "type", "group", "item", "linkId", "age", "type", "integer", "required", 1,
+                          "linkId", "nickname", "type", "string",
+                          "linkId", "goals", "type", "group", "repeats", 1, "item", "linkId", "goal", "type", "string",
+                          "required", 1);
+    cq_error err;
+    cq_questionnaire *q = cq_load_json(t, "sections", &err);
+    ck_assert_ptr_nonnull(q);
+    json_t *r = json_pack("{s:s, s:s, s:s, s:[]}", "resourceType", "QuestionnaireResponse", "questionnaire",
+                          "urn:test:sections", "status", "completed", "item");
+    refused_at(q, r, CQ_SUBMIT, CQ_E_REQUIRED, "age", 0, "age", "needs an answer", "a section left out");
+    json_t *items = json_object_get(r, "item");
+    json_array_append_new(items, json_pack("{s:s, s:[{s:s, s:[{s:i}]}]}", "linkId", "about-you", "item", "linkId", "age",
+                                           "answer", "valueInteger", 30));
+    passes(q, r, CQ_SUBMIT, "the section answered");
+    /* An empty row (a row added and not used) is skipped; a row with an answer needs its goal. */
+    json_array_append_new(items, json_pack("{s:s}", "linkId", "goals"));
+    passes(q, r, CQ_SUBMIT, "an empty row");
+    json_array_append_new(items, json_pack("{s:s, s:[{s:s}]}", "linkId", "goals", "item", "linkId", "goal"));
+    passes(q, r, CQ_SUBMIT, "a row whose only item has no answer");
+    json_object_set_new(json_array_get(items, 0), "item", json_array()); /* the section with nothing */
+    refused_at(q, r, CQ_SUBMIT, CQ_E_REQUIRED, "age", 0, "age", "needs an answer", "an empty section");
+    json_decref(r);
+    cq_free(q);
+    json_decref(t);
+    /* A ValueSet with an expansion offers the expansion, not its compose. */
+    t = json_pack("{s:s, s:[{s:s, s:s, s:{s:[{s:[{s:s}, {s:s}]}]}, s:{s:[{s:s}]}}], s:[{s:s, s:s, s:s}]}",
+                  "resourceType", "Questionnaire", "contained", "resourceType", "ValueSet", "id", "vs", "compose",
+                  "include", "concept", "code", "x", "code", "y", "expansion", "contains", "code", "y", "item",
+                  "linkId", "pick", "type", "choice", "answerValueSet", "#vs");
+    q = cq_load_json(t, "vs", &err);
+    ck_assert_ptr_nonnull(q);
+    ck_assert_uint_eq(cq_item_option_count(cq_find(q, "pick")), 1);
+    ck_assert_str_eq(cq_option_code(cq_item_option(cq_find(q, "pick"), 0)), "y");
+    cq_free(q);
+    json_decref(t);
 }
 END_TEST
 
@@ -1101,7 +1169,7 @@ static void try_response(const json_t *root, void *ctx)
         else
             ck_assert_msg(err.message[0] != '\0', "a refusal says why");
     }
-    json_t *d = cq_diff(c->good, root);
+    json_t *d = cq_diff(c->q, c->good, root);
     ck_assert_ptr_nonnull(d);
     json_decref(d);
     double v[4];
@@ -1171,6 +1239,7 @@ static Suite *questionnaire_suite(void)
     tcase_add_test(r, bad_responses_are_refused);
     tcase_add_test(r, dates_and_times);
     tcase_add_test(r, response_bounds);
+    tcase_add_test(r, sections_and_empty_rows);
     suite_add_tcase(s, r);
     TCase *c = tcase_create("catalogues and helpers");
     tcase_set_timeout(c, 120);
