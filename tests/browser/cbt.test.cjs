@@ -401,7 +401,7 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
     const w = await stored('thought-record');
     assert.equal(w.status, 'reviewed');
     assert.deepEqual(w.comments.map((c) => [c.linkId, c.path, c.by.name]),
-      [['thought', 'automatic-thoughts[2]/thought[1]', 'Dr. Sam Rivera']]);
+      [['thought', 'thought[1]', 'Dr. Sam Rivera']]);
 
     // Jordan's list says so at once (the events), and the worksheet shows the comment under the answer.
     await waitText(p.page, '#panel-cbt [data-testid="cbt-done"]', 'Reviewed by your therapist');

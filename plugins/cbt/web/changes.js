@@ -83,7 +83,7 @@ function rowSentences(list, group, model) {
     const name = nameOf(model && model.info(c.linkId), c.text);
     const before = wordsOf(c.before).join(', ');
     const after = wordsOf(c.after).join(', ');
-    const row = `${where} (number ${group.row})`;
+    const row = `${where} (number ${group.row + 1})`;
     if (c.change === 'added') return `In ${row}, added ${name}: ${quote(after)}.`;
     if (c.change === 'removed') return `In ${row}, removed ${name} (was ${quote(before)}).`;
     return `In ${row}, changed ${name} from ${quote(before)} to ${quote(after)}.`;

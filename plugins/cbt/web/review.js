@@ -4,7 +4,7 @@
 import { el } from '/ui.js'; // the client's own helper (same origin)
 import { createForm } from '/questionnaire/form.js';
 import { parsePath, pathOf } from '/questionnaire/model.js';
-import { formComments, serverPath } from './paths.js';
+import { formComments } from './paths.js';
 import { valueWords } from './changes.js';
 import { ROW_LABELS, problemText, whenWords, dueWords, isDone } from './util.js';
 
@@ -100,7 +100,7 @@ export function createReview({ api, templates, id, today, onBack, onChanged, ann
 
     body.replaceChildren(state, box, commentForm, el('div', { class: 'button-row cbt-review-row' }, reviewBtn), reviewStatus);
     form = createForm(box, questionnaire, { response: v.response, readOnly: true, rowLabels: ROW_LABELS });
-    form.setComments(formComments(form.model, v.comments));
+    form.setComments(formComments(v.comments));
     const answers = answeredQuestions(form.model);
     which.replaceChildren(...answers.map((a) => el('option', { value: a.path }, a.label)));
     commentForm.hidden = !isDone(v) || answers.length === 0;
@@ -121,10 +121,10 @@ export function createReview({ api, templates, id, today, onBack, onChanged, ann
       commentStatus.textContent = 'Adding…';
       try {
         const reply = await api.request({
-          type: 'cbt.comment', worksheet: id, linkId: parsePath(path).linkId, path: serverPath(form.model, path), text: words,
+          type: 'cbt.comment', worksheet: id, linkId: parsePath(path).linkId, path, text: words,
         });
         view = reply.worksheet;
-        form.setComments(formComments(form.model, view.comments));
+        form.setComments(formComments(view.comments));
         text.value = '';
         commentStatus.textContent = 'Comment added. The patient can see it now.';
         if (onChanged) onChanged(view);

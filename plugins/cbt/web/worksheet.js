@@ -69,7 +69,7 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
         : reviewed ? 'Your therapist has read it.' : 'You can read your answers here. It can no longer be changed.'));
     body.replaceChildren(state, box);
     form = createForm(box, questionnaire, { response: v.response, readOnly: true, rowLabels: ROW_LABELS });
-    form.setComments(formComments(form.model, v.comments));
+    form.setComments(formComments(v.comments));
   }
 
   function showForm(v, questionnaire) {
