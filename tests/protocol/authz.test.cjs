@@ -14,6 +14,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startHost, connectAs, ctl, tmpDir, post } = require('./harness.cjs');
+const { fillAll } = require('./cbt_forms.cjs');
 
 // The five people whose permissions differ.
 const ROLES = ['admin', 'lead', 'therapist', 'patient', 'family'];
@@ -80,6 +81,24 @@ const TABLE = {
   'attendance.clinic':      [1, 1, 1, 0, 0],
   'attendance.settings':    [1, 1, 1, 0, 0],
   'attendance.configure':   [1, 0, 0, 0, 0],
+  // cbt (plugins/cbt/PROTOCOL.md): therapists assign, comment and review the worksheets of their
+  // patients; patients fill in their own; the plan is the patient's and their therapist's. Family
+  // members see the catalogue only (nothing is shared with them yet). (Whose records is the host's
+  // record rule: each therapist here acts on a patient of their own.)
+  'cbt.templates':          [0, 1, 1, 1, 1],
+  'cbt.assign':             [0, 1, 1, 0, 0],
+  'cbt.list':               [0, 1, 1, 1, 0],
+  'cbt.get':                [0, 1, 1, 1, 0],
+  'cbt.save':               [0, 0, 0, 1, 0],
+  'cbt.submit':             [0, 0, 0, 1, 0],
+  'cbt.comment':            [0, 1, 1, 0, 0],
+  'cbt.review':             [0, 1, 1, 0, 0],
+  // A group exercise, in a session: any therapist there starts it (it reaches the patients present who
+  // are theirs: none for dr.chen in bench-1); a patient shares answers of their own.
+  'cbt.group_start':        [0, 1, 1, 0, 0],
+  'cbt.share':              [0, 0, 0, 1, 0],
+  'cbt.plan':               [0, 1, 1, 1, 0],
+  'cbt.plan_save':          [0, 1, 1, 1, 0],
 };
 const allowed = (verb, role) => TABLE[verb][ROLES.indexOf(role)] === 1;
 
@@ -192,6 +211,54 @@ describe('authorization matrix: every role against every verb', () => {
     }
   }
 
+  // CBT: dr.rivera (lead) acts on Jordan's worksheets and plan, dr.chen on Casey's (his individual
+  // session); the patient is Jordan. Worksheets are made as each verb needs them: assigned, or
+  // submitted (filled in from the shipped thought record itself).
+  const cbtPatientOf = (role) => (role === 'therapist' ? casey : clients.patient);
+  let thoughtRecord;
+  async function cbtThoughtRecord() {
+    thoughtRecord ??= (await ok(clients.patient, { type: 'cbt.templates', template: 'thought-record' }, 'cbt.templates')).questionnaire;
+    return thoughtRecord;
+  }
+  async function cbtWorksheet(role, submitted) {
+    const patient = cbtPatientOf(role);
+    const therapist = clients[role === 'therapist' ? 'therapist' : 'lead'];
+    const a = await ok(therapist, { type: 'cbt.assign', patient: patient.user.id, template: 'thought-record' }, 'cbt.assign');
+    const worksheet = a.worksheets[0].worksheet;
+    if (submitted) {
+      const item = fillAll(await cbtThoughtRecord(), 'A matrix answer.');
+      await ok(patient, { type: 'cbt.submit', worksheet, response: { item } }, 'cbt.submit');
+    }
+    return worksheet;
+  }
+  async function buildCbt(verb, role, may) {
+    const patient = cbtPatientOf(role).user.id;
+    const needs = { 'cbt.get': 'assigned', 'cbt.save': 'assigned', 'cbt.submit': 'assigned', 'cbt.comment': 'submitted',
+      'cbt.review': 'submitted', 'cbt.share': 'submitted' }[verb];
+    const worksheet = may && needs ? await cbtWorksheet(role, needs === 'submitted') : 'matrix-none';
+    const self = role === 'patient';
+    switch (verb) {
+      case 'cbt.assign': return { type: verb, patient, template: 'thought-record' };
+      case 'cbt.list': return self ? { type: verb } : role === 'lead' ? { type: verb, session: 'evening-iop' } : { type: verb, patient };
+      case 'cbt.get': case 'cbt.review': return { type: verb, worksheet };
+      case 'cbt.save': return { type: verb, worksheet, version: 0, response: {} };
+      case 'cbt.submit':
+        return { type: verb, worksheet, response: { item: may ? fillAll(await cbtThoughtRecord(), 'A matrix answer.') : [] } };
+      case 'cbt.comment':
+        return { type: verb, worksheet, linkId: may ? (await cbtThoughtRecord()).item[0].linkId : 'x', text: 'A matrix comment.' };
+      case 'cbt.group_start': return { type: verb, template: 'thought-record' };
+      case 'cbt.share':
+        return { type: verb, worksheet, linkIds: [may ? fillAll(await cbtThoughtRecord(), 'x')[0].linkId : 'x'] };
+      case 'cbt.plan': return self ? { type: verb } : { type: verb, patient };
+      case 'cbt.plan_save': {
+        const ask = self ? { type: 'cbt.plan' } : { type: 'cbt.plan', patient };
+        const base = may ? ((await ok(clients[role], ask, 'cbt.plan')).plan?.rev ?? 0) : 0;
+        return { ...(self ? {} : { patient }), type: verb, response: {}, base_rev: base };
+      }
+      default: return { type: verb };
+    }
+  }
+
   // The message for (verb, role), with valid fields, after arranging the state it needs.
   async function build(verb, role) {
     const may = allowed(verb, role);
@@ -235,6 +302,7 @@ describe('authorization matrix: every role against every verb', () => {
         return { type: verb, note: may ? await ownNote(role) : 'matrix-patient-1' };
       default:
         if (verb.startsWith('attendance.')) return buildAttendance(verb, role, may);
+        if (verb.startsWith('cbt.')) return buildCbt(verb, role, may);
         return { type: verb };
     }
   }

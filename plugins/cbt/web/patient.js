@@ -1,0 +1,144 @@
+// patient.js -- what a patient sees, in "Your sessions" and in a session alike: "My worksheets" (to
+// do, done), one worksheet opened (worksheet.js), and their relapse-prevention plan (plan.js). The
+// panel moves this one node to whichever of its sections is on screen, so an open worksheet stays
+// open, with its draft, from the lobby into the session.
+import { el } from '/ui.js'; // the client's own helper (same origin)
+import { createList } from './list.js';
+import { createWorksheetView } from './worksheet.js';
+import { createPlanView } from './plan.js';
+import { announcer, localToday, problemText } from './util.js';
+
+/** Returns { node, heading, load(), event(msg), reconnected(), destroy() }. */
+export function createPatientUi({ api, templates }) {
+  const say = announcer();
+  const heading = el('h2', { id: 'cbt-heading', tabindex: '-1' }, 'My worksheets');
+  const problem = el('p', { class: 'form-error', role: 'alert', 'data-testid': 'cbt-list-error', hidden: true });
+  const list = createList({ onOpen: (w) => openWorksheet(w) });
+  const planButton = el('button', { type: 'button', class: 'secondary', 'data-testid': 'cbt-plan-open' }, 'Open my plan');
+  const home = el('div', { class: 'cbt-home' }, problem, list.node,
+    el('h3', {}, 'My relapse prevention plan'),
+    el('p', { class: 'hint' }, 'Your own plan for staying well: your triggers, warning signs, what helps and who to call.'),
+    el('div', { class: 'button-row' }, planButton));
+  const sub = el('div', { class: 'cbt-sub', hidden: true });
+  const node = el('div', { class: 'cbt-patient', 'data-testid': 'cbt-patient' }, heading, home, sub, say.node);
+
+  let worksheets = [];
+  let today = localToday();
+  let open = null;              // the worksheet view or plan view on screen
+  let openKind = null;          // 'worksheet' | 'plan'
+  const draining = new Set();   // closed worksheet views whose last save is still on its way
+  let asked = 0;
+
+  function render() { list.render(worksheets, today); }
+
+  async function load() {
+    const mine = ++asked;
+    try {
+      const reply = await api.request({ type: 'cbt.list' });
+      if (mine !== asked) return;
+      worksheets = reply.worksheets || [];
+      if (reply.today) today = reply.today;
+      problem.hidden = true;
+      render();
+    } catch (err) {
+      if (mine !== asked) return;
+      problem.textContent = `Your worksheets could not be loaded. ${problemText(err)}`;
+      problem.hidden = false;
+    }
+  }
+
+  function merge(summary) {
+    if (!summary || !summary.worksheet) return;
+    const i = worksheets.findIndex((w) => w.worksheet === summary.worksheet);
+    if (i >= 0) worksheets[i] = { ...worksheets[i], ...summary };
+    else worksheets.unshift(summary);
+    asked += 1; // newer than a list answer still on its way
+    render();
+  }
+
+  function showHome(focusId) {
+    if (open) {
+      if (openKind === 'worksheet') {
+        open.close();
+        if (open.busy()) draining.add(open);
+      }
+    }
+    open = null;
+    openKind = null;
+    sub.replaceChildren();
+    sub.hidden = true;
+    home.hidden = false;
+    load().then(() => {
+      if (focusId === 'plan') planButton.focus();
+      else if (!focusId || !list.focusOpen(focusId)) heading.focus();
+    });
+  }
+
+  function openWorksheet(w) {
+    const view = createWorksheetView({
+      api, templates, id: w.worksheet, today,
+      onBack: () => showHome(w.worksheet),
+      onChanged: (s) => merge(s),
+      announce: say.announce,
+    });
+    open = view;
+    openKind = 'worksheet';
+    sub.replaceChildren(view.node);
+    home.hidden = true;
+    sub.hidden = false;
+    view.title.textContent = w.title || 'Worksheet';
+    view.title.focus();
+    view.load();
+  }
+
+  function openPlan() {
+    const view = createPlanView({
+      api, templates, backLabel: 'Back to my worksheets', onBack: () => showHome('plan'), announce: say.announce,
+    });
+    open = view;
+    openKind = 'plan';
+    sub.replaceChildren(view.node);
+    home.hidden = true;
+    sub.hidden = false;
+    view.title.focus();
+    view.load();
+  }
+  planButton.addEventListener('click', openPlan);
+
+  return {
+    node,
+    heading,
+    load,
+    /** An event of the plugin's (panel.js passes them on). */
+    event(msg) {
+      if (msg.type === 'cbt.assigned' && msg.worksheet) {
+        merge(msg.worksheet);
+        say.announce(`${msg.worksheet.assigned_by?.name || 'Your therapist'} gave you a new worksheet: ${msg.worksheet.title}.`);
+      } else if (msg.type === 'cbt.reviewed' && msg.worksheet) {
+        merge(msg.worksheet);
+        say.announce(`${msg.worksheet.title}: reviewed by your therapist.`);
+        if (openKind === 'worksheet' && open.id === msg.worksheet.worksheet) open.refresh();
+      } else if (msg.type === 'cbt.commented') {
+        const author = msg.comment?.by?.name || 'Your therapist';
+        say.announce(`${author} commented on your ${String(msg.title || 'worksheet').toLowerCase()}.`);
+        load();
+        if (openKind === 'worksheet' && open.id === msg.worksheet) open.refresh();
+      } else if (msg.type === 'cbt.plan_changed') {
+        if (openKind === 'plan') open.changed(msg);
+      }
+    },
+    reconnected() {
+      load();
+      if (openKind === 'worksheet') open.reconnected();
+      for (const v of [...draining]) {
+        if (v.busy()) v.reconnected();
+        else draining.delete(v);
+      }
+    },
+    /** Taken away (signed out, the plugin reloaded): an open worksheet still sends what is waiting. */
+    destroy() {
+      if (openKind === 'worksheet') open.close();
+      draining.clear();
+    },
+  };
+}
