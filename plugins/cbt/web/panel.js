@@ -11,7 +11,8 @@ import { createTemplates } from './templates.js';
 import { createPatientUi } from './patient.js';
 import { createTherapistUi } from './therapist.js';
 
-const EVENTS = ['cbt.assigned', 'cbt.submitted', 'cbt.commented', 'cbt.reviewed', 'cbt.plan_changed'];
+const EVENTS = ['cbt.assigned', 'cbt.submitted', 'cbt.commented', 'cbt.reviewed', 'cbt.plan_changed',
+  'cbt.group_started', 'cbt.shared'];
 
 function loadStyles() {
   if (document.getElementById('cbt-styles')) return;

@@ -6,6 +6,7 @@ import { el } from '/ui.js'; // the client's own helper (same origin)
 import { createList } from './list.js';
 import { createWorksheetView } from './worksheet.js';
 import { createPlanView } from './plan.js';
+import { createExercise } from './exercise.js';
 import { announcer, localToday, problemText } from './util.js';
 
 /** Returns { node, heading, load(), event(msg), reconnected(), destroy() }. */
@@ -20,7 +21,8 @@ export function createPatientUi({ api, templates }) {
     el('p', { class: 'hint' }, 'Your own plan for staying well: your triggers, warning signs, what helps and who to call.'),
     el('div', { class: 'button-row' }, planButton));
   const sub = el('div', { class: 'cbt-sub', hidden: true });
-  const node = el('div', { class: 'cbt-patient', 'data-testid': 'cbt-patient' }, heading, home, sub, say.node);
+  const exercise = createExercise({ api, templates, announce: say.announce, onOpen: (ex) => openExercise(ex) });
+  const node = el('div', { class: 'cbt-patient', 'data-testid': 'cbt-patient' }, heading, exercise.node, home, sub, say.node);
 
   let worksheets = [];
   let today = localToday();
@@ -83,12 +85,23 @@ export function createPatientUi({ api, templates }) {
     });
     open = view;
     openKind = 'worksheet';
+    if (w.exercise) exercise.opened();
     sub.replaceChildren(view.node);
     home.hidden = true;
     sub.hidden = false;
     view.title.textContent = w.title || 'Worksheet';
     view.title.focus();
     view.load();
+  }
+
+  /** The group exercise's worksheet (the list may not have it yet: ask again). */
+  async function openExercise(ex) {
+    let w = worksheets.find((x) => x.exercise === ex);
+    if (!w) {
+      await load();
+      w = worksheets.find((x) => x.exercise === ex);
+    }
+    if (w) openWorksheet(w);
   }
 
   function openPlan() {
@@ -123,6 +136,10 @@ export function createPatientUi({ api, templates }) {
         say.announce(`${author} commented on your ${String(msg.title || 'worksheet').toLowerCase()}.`);
         load();
         if (openKind === 'worksheet' && open.id === msg.worksheet) open.refresh();
+      } else if (msg.type === 'cbt.group_started') {
+        exercise.started(msg);
+      } else if (msg.type === 'cbt.shared') {
+        exercise.shared(msg);
       } else if (msg.type === 'cbt.plan_changed') {
         if (openKind === 'plan') open.changed(msg);
       }

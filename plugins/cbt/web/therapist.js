@@ -6,6 +6,7 @@ import { el } from '/ui.js'; // the client's own helper (same origin)
 import { createAssign } from './assign.js';
 import { createReview } from './review.js';
 import { createPlanView } from './plan.js';
+import { createGroup } from './group.js';
 import {
   announcer, localToday, problemText, therapistStatusWords, dueWords, commentCount, namedButton,
 } from './util.js';
@@ -55,7 +56,8 @@ export function createTherapistUi({ api, templates }) {
     el('div', { class: 'field' }, el('label', { for: 'cbt-plan-who' }, 'Whose plan'), planWho),
     el('div', { class: 'button-row' }, planOpen));
 
-  const home = el('div', { class: 'cbt-home' }, assign.node, worksheetsPart, plansPart);
+  const group = createGroup({ api, templates, announce: say.announce, onStarted: () => loadList() });
+  const home = el('div', { class: 'cbt-home' }, group.node, assign.node, worksheetsPart, plansPart);
   const sub = el('div', { class: 'cbt-sub', hidden: true });
   const node = el('div', { class: 'cbt-therapist', 'data-testid': 'cbt-therapist' }, heading, home, sub, say.node);
 
@@ -196,12 +198,15 @@ export function createTherapistUi({ api, templates }) {
         renderPeople();
         assign.show(session, patients);
         assign.load();
+        group.show(session);
+        group.load();
         loadPeople();
       }
       loadList();
     },
     hide() { /* keeps what it shows: the next show() of the same session reloads the list */ },
     event(msg) {
+      if (msg.type === 'cbt.shared') group.event(msg);
       if (msg.type === 'cbt.submitted' && msg.worksheet && session) {
         const w = msg.worksheet;
         if (!patients.some((p) => p.id === w.patient?.user)) return;
