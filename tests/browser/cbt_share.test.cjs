@@ -15,7 +15,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const {
-  startHostAndBrowser, stopHostAndBrowser, openPage, expectGoodScreen, expectKeyboardReachable,
+  startHostAndBrowser, stopHostAndBrowser, openPage, screenshotPath, expectGoodScreen, expectKeyboardReachable,
   waitText, waitView, signInPage, joinFromLobby, unexpected, POLL, PHONE, SMALL_PHONE,
 } = require('./harness.cjs');
 
@@ -91,6 +91,7 @@ describe('cbt: a group exercise, shared only by choice', { timeout: 300000 }, ()
         'Dr. Sam Rivera asked the group to fill in a thought record. Your answers are private.');
     }
     await expectGoodScreen(b.page, 'the exercise banner (dark, 360 px)');
+    await b.page.locator('#panel-cbt').screenshot({ path: screenshotPath('cbt-share-banner-dark.png') });
   }));
 
   it('Casey fills in answers; nothing of them reaches Riley or the therapist', () => env.withHostLog(async () => {
@@ -128,6 +129,7 @@ describe('cbt: a group exercise, shared only by choice', { timeout: 300000 }, ()
       /will see the answers you tick, with your name\. Once shared, they cannot be taken back\./);
     await a.page.locator('#panel-cbt [data-testid="cbt-share"]').scrollIntoViewIfNeeded();
     await expectGoodScreen(a.page, 'the share step (360 px)');
+    await share.screenshot({ path: screenshotPath('cbt-share-step.png') });
     await expectTapTargets(a.page, '#panel-cbt [data-testid="cbt-share"]', 'the share step');
     await expectKeyboardReachable(a.page, 'the share step');
 
@@ -156,6 +158,8 @@ describe('cbt: a group exercise, shared only by choice', { timeout: 300000 }, ()
     }
     await b.page.getByTestId('cbt-feed').scrollIntoViewIfNeeded();
     await expectGoodScreen(b.page, 'the group feed (dark, 360 px)');
+    await b.page.getByTestId('cbt-feed').screenshot({ path: screenshotPath('cbt-share-feed-dark.png') });
+    await t.page.locator('#panel-cbt [data-testid="cbt-group"]').screenshot({ path: screenshotPath('cbt-share-group-therapist.png') });
     await expectGoodScreen(t.page, 'the therapist\'s group feed');
     for (const p of [t, a, b]) assert.deepEqual(unexpected(p.problems), []);
   }));
