@@ -198,7 +198,8 @@ async function phase(o, people, patients, withSaves) {
     const cookies = await signInAll(host, [clinic.therapist, ...clinic.writers]);
     open = await openSession(host, clinic.session, cookies[0], cookies.slice(1));
     const therapist = { client: open.therapist };
-    const patients = open.writers.map((client) => ({ client, version: 0, saves: 0 }));
+    // People are at different points of their drafts: each starts somewhere in the first 30 saves' growth.
+    const patients = open.writers.map((client) => ({ client, version: 0, saves: Math.floor(Math.random() * 30) }));
     const people = [therapist, ...patients];
     // The therapist starts the group exercise: each patient gets their own thought record.
     const g = await open.therapist.request({ type: 'cbt.group_start', template: 'thought-record' }, 30000);
