@@ -49,6 +49,12 @@ const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
 const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] : NaN);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '-');
+/** The daemon's user+sys CPU clock ticks so far. */
+function cpuTicks(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ');
+  return Number(f[13]) + Number(f[14]);
+}
+const loadavg = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 // ---- a thought record draft that grows, as someone typing it over a quarter of an hour would ----
 const template = JSON.parse(fs.readFileSync(path.join(top, 'plugins/cbt/templates/thought-record.json'), 'utf8'));
@@ -134,7 +140,7 @@ function wire(client, index, person) {
 }
 
 /** One phase: everyone chats every chatMs; with saves, every patient saves every saveS. */
-async function phase(o, people, patients, withSaves) {
+async function phase(o, people, patients, withSaves, pid) {
   const stats = { chat: null, save: [], saveErrors: 0, chatSent: 0, bytes: [] };
   for (const p of people) p.stats = stats;
   let running = true;
@@ -175,8 +181,10 @@ async function phase(o, people, patients, withSaves) {
   stats.chat = [];
   counting = true;
   const start = now();
+  const ticks0 = cpuTicks(pid);
   await sleep(o.duration * 1000);
   counting = false;
+  stats.cpuS = (cpuTicks(pid) - ticks0) / 100;
   const chat = stats.chat;
   stats.chat = null;
   stats.secs = (now() - start) / 1000;
@@ -210,11 +218,11 @@ async function phase(o, people, patients, withSaves) {
     }
     people.forEach((p, i) => { p.api = wire(p.client, i, p); p.api.clearInbox(); });
 
-    const uptime = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    const uptime = loadavg();
     console.error(`bench: load average before: ${uptime}; baseline (chat only), ${o.duration} s`);
-    const base = await phase(o, people, patients, false);
+    const base = await phase(o, people, patients, false, host.proc.pid);
     console.error(`bench: with autosaves, ${o.duration} s`);
-    const load = await phase(o, people, patients, true);
+    const load = await phase(o, people, patients, true, host.proc.pid);
     const kib = (b) => (b / 1024).toFixed(1);
     const sizes = load.bytes.slice().sort((a, b) => a - b);
 
@@ -227,7 +235,8 @@ async function phase(o, people, patients, withSaves) {
       + `  max ${f2(load.chatLat[load.chatLat.length - 1])}  (${load.chatLat.length} deliveries)`);
     console.log(`  chat fan-out ms, baseline (no autosaves):   p50 ${f2(pct(base.chatLat, 0.5))}  p99 ${f2(pct(base.chatLat, 0.99))}`
       + `  max ${f2(base.chatLat[base.chatLat.length - 1])}  (${base.chatLat.length} deliveries)`);
-    console.log(`  load average before the run: ${uptime} (${require('node:os').cpus().length} CPUs; anything else running shows in the tails)`);
+    console.log(`  daemon CPU seconds (user+sys) per measured phase: ${base.cpuS.toFixed(2)} baseline, ${load.cpuS.toFixed(2)} with autosaves`);
+    console.log(`  load average before / after: ${uptime} / ${loadavg()} (${require('node:os').cpus().length} CPUs; anything else running shows in the tails)`);
   } finally {
     dropAll(open);
     await host.stop();
