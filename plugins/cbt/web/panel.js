@@ -67,6 +67,7 @@ function createController(api) {
       if (v.view === 'lobby') place(sections.lobby);
       else if (v.view === 'session') place(sections.session);
       else return; // waiting, prejoin...: neither section is on screen; the UI stays where it was
+      if (ui.where) ui.where(v.view);
       if (!connected) { stale = true; return; }
       stale = false;
       ui.load();

@@ -144,6 +144,8 @@ export function createPatientUi({ api, templates }) {
         if (openKind === 'plan') open.changed(msg);
       }
     },
+    /** Which section it is in: a group exercise's banner and feed belong to the session. */
+    where(view) { if (view !== 'session') exercise.clear(); },
     reconnected() {
       load();
       if (openKind === 'worksheet') open.reconnected();
