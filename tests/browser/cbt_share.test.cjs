@@ -141,6 +141,7 @@ describe('cbt: a group exercise, shared only by choice', { timeout: 300000 }, ()
     await share.locator('label', { hasText: SITUATION }).click();
     await share.getByTestId('cbt-share-send').click();
     await waitText(a.page, '[data-testid="cbt-share-status"]', 'Shared 1 answer with the group.');
+    assert.equal(await share.getByTestId('cbt-share-done').textContent(), `You have shared your answer to \u201c${SITUATION_Q}\u201d.`);
 
     for (const [p, who] of [[b, 'Riley'], [t, 'the therapist']]) {
       await p.page.locator('[data-testid="cbt-feed-item"]').first().waitFor({ timeout: WAIT });

@@ -38,20 +38,36 @@ function answered(questionnaire, response) {
   }));
 }
 
+/** The questions already shared ([{linkId}] from the worksheet's `shared`), in words, once each. */
+function sharedWords(questionnaire, shared) {
+  const ids = [...new Set((shared || []).map((x) => x.linkId))];
+  if (!ids.length) return '';
+  const texts = ids.map((linkId) => {
+    let text = linkId;
+    const walk = (items) => (items || []).forEach((i) => { if (i.linkId === linkId) text = i.text || linkId; walk(i.item); });
+    walk(questionnaire && questionnaire.item);
+    return `\u201c${text}\u201d`;
+  });
+  return `You have shared your ${ids.length === 1 ? 'answer' : 'answers'} to ${texts.join(', ')}.`;
+}
+
 /**
- * opts: api, id (the worksheet), questionnaire, settle() (save what is waiting; resolves once stored),
- * announce(text). Returns { node }.
+ * opts: api, id (the worksheet), questionnaire, shared (the worksheet's `shared` list), settle() (save
+ * what is waiting; resolves once stored), announce(text). Returns { node }.
  */
-export function createShareStep({ api, id, questionnaire, settle, announce }) {
+export function createShareStep({ api, id, questionnaire, shared = [], settle, announce }) {
   count += 1;
   const headingId = `cbt-share-heading-${count}`;
   const open = el('button', { type: 'button', class: 'secondary', 'data-testid': 'cbt-share-open' }, 'Choose answers to share');
   const step = el('div', { class: 'cbt-share-step', hidden: true });
   const status = el('p', { class: 'cbt-status', role: 'status', 'data-testid': 'cbt-share-status' });
+  const already = el('p', { class: 'hint', 'data-testid': 'cbt-share-done' }, sharedWords(questionnaire, shared));
+  already.hidden = !already.textContent;
+  if (shared && shared.length) open.textContent = 'Share more answers';
   const node = el('section', { class: 'cbt-part cbt-share', 'data-testid': 'cbt-share', 'aria-labelledby': headingId },
     el('h4', { id: headingId }, 'Share with the group'),
     el('p', { class: 'hint' }, 'Your answers are private. If you like, you can choose some of them to share with the group.'),
-    el('div', { class: 'button-row' }, open), step, status);
+    already, el('div', { class: 'button-row' }, open), step, status);
 
   async function choose() {
     open.disabled = true;
@@ -116,7 +132,9 @@ export function createShareStep({ api, id, questionnaire, settle, announce }) {
       }
       send.disabled = true;
       try {
-        await api.request({ type: 'cbt.share', worksheet: id, linkIds });
+        const reply = await api.request({ type: 'cbt.share', worksheet: id, linkIds });
+        already.textContent = sharedWords(questionnaire, reply.worksheet && reply.worksheet.shared);
+        already.hidden = !already.textContent;
         const words = linkIds.length === 1 ? 'Shared 1 answer with the group.' : `Shared ${linkIds.length} answers with the group.`;
         step.hidden = true;
         step.replaceChildren();

@@ -71,7 +71,7 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
     body.replaceChildren(state, box);
     form = createForm(box, questionnaire, { response: v.response, readOnly: true, rowLabels: ROW_LABELS });
     form.setComments(formComments(v.comments));
-    if (v.exercise) body.append(createShareStep({ api, id, questionnaire, settle: () => Promise.resolve(), announce }).node);
+    if (v.exercise) body.append(createShareStep({ api, id, questionnaire, shared: v.shared, settle: () => Promise.resolve(), announce }).node);
   }
 
   function showForm(v, questionnaire) {
@@ -88,7 +88,7 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
         + 'When you\u2019re done, send it to your therapist.'),
       formEl);
     // A group exercise's worksheet: its answers may be shared with the group (share.js), saved first.
-    if (v.exercise) body.append(createShareStep({ api, id, questionnaire, settle: () => saver.settle(), announce }).node);
+    if (v.exercise) body.append(createShareStep({ api, id, questionnaire, shared: v.shared, settle: () => saver.settle(), announce }).node);
     status.dataset.state = v.status === 'draft' ? 'saved' : 'new';
     status.textContent = v.status === 'draft' ? 'Saved' : '';
 
