@@ -101,7 +101,13 @@ export function createPatientUi({ api, templates }) {
       await load();
       w = worksheets.find((x) => x.exercise === ex);
     }
-    if (w) openWorksheet(w);
+    if (!w) return;
+    if (openKind === 'worksheet') {
+      if (open.id === w.worksheet) { exercise.opened(); open.title.focus(); return; }
+      open.close(); // another worksheet was open: it saves what is waiting, as on going back
+      if (open.busy()) draining.add(open);
+    }
+    openWorksheet(w);
   }
 
   function openPlan() {
