@@ -490,8 +490,16 @@ int ch_plugin_check(const char *path, const ch_config *cfg, FILE *out)
                                    ch_proto_is_word(desc->name, strlen(desc->name)));
             print_verbs(out, named ? desc->name : "?");
             print_exports(out, named ? desc->name : "?");
-            if (!loaded)
+            if (!loaded) {
+                /* The refusal heads the list: what init logged on its way out comes after. */
+                size_t before = chk.nproblems;
                 problem("the host refuses it: %s", ch_plugins_refusal(all));
+                if (chk.nproblems > before && before > 0) {
+                    char *refusal = chk.problems[before];
+                    memmove(chk.problems + 1, chk.problems, before * sizeof *chk.problems);
+                    chk.problems[0] = refusal;
+                }
+            }
             if (named) {
                 check_panel(out, desc, path, cfg);
                 print_settings(out, desc->name, cfg);
