@@ -106,7 +106,16 @@ static void feeling_name(const json_t *row, const char *link_id, char *out, size
     } else if (json_is_string(v)) {
         s = json_string_value(v);
     }
-    snprintf(out, len, "%s", s ? s : "");
+    /* A long word of the person's own is cut at a character boundary (so it stays UTF-8). */
+    size_t n = s ? strlen(s) : 0;
+    if (n >= len) {
+        n = len - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    if (n)
+        memcpy(out, s, n);
+    out[n] = '\0';
 }
 
 static int add_feeling(const cq_answer_ref *ref, void *ctx)

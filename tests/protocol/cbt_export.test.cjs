@@ -189,6 +189,30 @@ describe('cbt: trends and exports', { timeout: 300000 }, () => {
     assert.equal((await get('/api/cbt/patient.json?patient=no-such-person', rivera.cookie)).status, 403);
   });
 
+  it('odd input: a long feeling of the patient\'s own words, odd queries; the host stays up', async () => {
+    const own = 'é'.repeat(100); // 200 bytes: cut at a character boundary in the trends, never broken UTF-8
+    const items = thoughtRecord('Odd (fictional)', [], []);
+    items.push({ linkId: 'emotions-before', item: [{ linkId: 'emotion', answer: [{ valueString: own }] },
+      { linkId: 'intensity', answer: [{ valueInteger: 20 }] }] });
+    const a = await ok(rivera, { type: 'cbt.assign', patient: casey.user.id, template: 'thought-record' });
+    await ok(casey, { type: 'cbt.submit', worksheet: a.worksheets[0].worksheet, response: { item: items } });
+    const t = await ok(casey, { type: 'cbt.trends' });
+    assert.equal(t.thought_records.length, 1);
+    assert.equal(t.thought_records[0].before, 20);
+    assert.equal(t.thought_records[0].after, null);
+    const name = t.thought_records[0].emotions[0].emotion;
+    assert.ok(name.length > 0 && own.startsWith(name), name);
+    for (const q of ['worksheet=', 'worksheet', 'worksheet=a&worksheet=b', `x=${'y'.repeat(300)}`, '&&&=', 'worksheet=%ZZ']) {
+      const r = await get(`/api/cbt/worksheet.html?${q}`, rivera.cookie).catch((e) => ({ status: e.code }));
+      assert.ok([400, 403, 414].includes(r.status), `${q}: ${r.status}`); // 414: the host's bound on a query
+    }
+    for (const q of ['patient=', 'patient', `patient=${jordan.user.id}x`]) {
+      const r = await get(`/api/cbt/patient.json?${q}`, rivera.cookie);
+      assert.ok([400, 403].includes(r.status), `${q}: ${r.status}`);
+    }
+    assertReply(await req(jordan, { type: 'cbt.templates' }), 'still serving');
+  });
+
   it('every export request is in the audit trail; no answer is in the log', async () => {
     const entries = ctl(['--data-dir', dataDir, 'audit', 'export', '--format', 'jsonl']).stdout.trim().split('\n').map((l) => JSON.parse(l));
     const perPatient = entries.filter((e) => e.action === 'export.cbt/patient.json');
