@@ -138,6 +138,8 @@ describe('cbt: trends and export links in the panel', { timeout: 300000 }, () =>
       await panel.getByTestId('cbt-trend-feelings-table').waitFor({ state: 'attached', timeout: WAIT });
       assert.equal(await panel.getByTestId('cbt-trend-feelings-table').locator('tbody tr').count(), 2);
       assert.match(await panel.getByTestId('cbt-trends-title').textContent(), /Jordan/);
+      assert.equal(await panel.getByTestId('cbt-download-patient').getAttribute('href'),
+        `/api/cbt/patient.json?patient=${encodeURIComponent(jordan.user.id)}`, 'the per-patient export');
       await expectGoodScreen(page, 'cbt: a patient\'s trends for the therapist');
       await page.close();
     });

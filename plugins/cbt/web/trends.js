@@ -141,8 +141,14 @@ export function createTrendsView({ api, patient, backLabel, onBack }) {
     patient ? `Trends: ${patient.name}` : 'My trends');
   const problem = el('p', { class: 'form-error', role: 'alert', hidden: true, 'data-testid': 'cbt-trends-error' });
   const body = el('div', { class: 'cbt-trends-body', 'aria-live': 'polite' }, el('p', { class: 'hint' }, 'Loading…'));
+  // The therapist's per-patient export (audited by the host): every completed worksheet and the plan.
+  const bundle = patient
+    ? el('div', { class: 'cbt-export-links' }, el('a', {
+      href: `/api/cbt/patient.json?patient=${encodeURIComponent(patient.id)}`, download: '', 'data-testid': 'cbt-download-patient',
+    }, `Download ${patient.name}'s worksheets and plan (FHIR JSON)`))
+    : null;
   const node = el('div', { class: 'cbt-view cbt-trends', 'data-testid': 'cbt-trends' },
-    el('div', { class: 'button-row' }, back), title,
+    el('div', { class: 'button-row' }, back), title, bundle,
     el('p', { class: 'hint' }, 'From the thought records and activity logs sent to the therapist. Drafts are not counted.'),
     problem, body);
 
