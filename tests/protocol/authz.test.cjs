@@ -99,6 +99,7 @@ const TABLE = {
   'cbt.share':              [0, 0, 0, 1, 0],
   'cbt.plan':               [0, 1, 1, 1, 0],
   'cbt.plan_save':          [0, 1, 1, 1, 0],
+  'cbt.trends':             [0, 1, 1, 1, 0],
 };
 const allowed = (verb, role) => TABLE[verb][ROLES.indexOf(role)] === 1;
 
@@ -249,7 +250,7 @@ describe('authorization matrix: every role against every verb', () => {
       case 'cbt.group_start': return { type: verb, template: 'thought-record' };
       case 'cbt.share':
         return { type: verb, worksheet, linkIds: [may ? fillAll(await cbtThoughtRecord(), 'x')[0].linkId : 'x'] };
-      case 'cbt.plan': return self ? { type: verb } : { type: verb, patient };
+      case 'cbt.plan': case 'cbt.trends': return self ? { type: verb } : { type: verb, patient };
       case 'cbt.plan_save': {
         const ask = self ? { type: 'cbt.plan' } : { type: 'cbt.plan', patient };
         const base = may ? ((await ok(clients[role], ask, 'cbt.plan')).plan?.rev ?? 0) : 0;
