@@ -191,7 +191,7 @@ int cbt_coedit_live(const char *worksheet);
 void cbt_coedit_left(carehost_participant participant);
 void cbt_coedit_free(void);
 /* coedit_path.c: whether path names an editable field of the Questionnaire; put answer (an
- * array; empty removes the field) at path in response. 0, or -1 with a sentence in why. */
+ * array; empty removes the field; NULL only makes the rows path is in) at path in response. 0, or -1 with a sentence in why. */
 int cbt_answer_path_ok(const json_t *questionnaire, const char *path, char *why, size_t len);
 int cbt_answer_set(const json_t *questionnaire, json_t *response, const char *path, const json_t *answer,
                    char *why, size_t len);

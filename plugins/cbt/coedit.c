@@ -334,6 +334,8 @@ static member *holder_of(room *r, const char *path)
     return NULL;
 }
 
+static int change(room *r, member *m, const char *path, const json_t *answer, carehost_request req);
+
 static void lock(room *r, member *m, const char *path, carehost_request req)
 {
     char why[400];
@@ -354,8 +356,68 @@ static void lock(room *r, member *m, const char *path, carehost_request req)
         cbt_room_send(r, m->who.actor.participant, "locked", ev);
         json_decref(ev);
     }
+    if (change(r, m, path, NULL, req) < 0) { /* a field in a row not made yet: the rows now */
+        unlock(r, m, "refused", 0);
+        return;
+    }
     touch(r, m);
-    cbt_reply(req, json_pack("{s:s, s:s, s:I}", "worksheet", r->id, "path", path, "seq", r->seq));
+    cbt_reply(req, json_pack("{s:s, s:s, s:I, s:O}", "worksheet", r->id, "path", path, "seq", r->seq, "response",
+                             r->response));
+}
+
+/* The room's answers with answer put at path (NULL: only the rows made); 1 changed, 0 the same,
+ * -1 with the request answered. The others hear it (cbt.edited). */
+static int change(room *r, member *m, const char *path, const json_t *answer, carehost_request req)
+{
+    char why[400];
+    json_t *copy = json_deep_copy(r->response);
+    if (!copy) {
+        cbt_reply(req, NULL);
+        return -1;
+    }
+    if (cbt_answer_set(cbt_template_json(r->template_id), copy, path, answer, why, sizeof why) != 0) {
+        json_decref(copy);
+        cbt_reply_error(req, "invalid_field", "%s", why);
+        return -1;
+    }
+    json_t *stamped = cbt_response_stamp(copy, r->template_id, 0);
+    json_decref(copy);
+    const json_t *now = json_object_get(stamped, "item"), *was = json_object_get(r->response, "item");
+    if (stamped && !answer && (json_equal(now, was) || (json_array_size(now) == 0 && json_array_size(was) == 0))) {
+        json_decref(stamped);
+        return 0;
+    }
+    char *text = stamped ? json_dumps(stamped, JSON_COMPACT) : NULL;
+    size_t size = text ? strlen(text) : 0;
+    free(text);
+    if (!stamped || !size) {
+        json_decref(stamped);
+        cbt_reply(req, NULL);
+        return -1;
+    }
+    if (size > CBT_RESPONSE_BYTES) {
+        json_decref(stamped);
+        cbt_reply_error(req, "too_large", "The answers are too long: at most %d KiB in all.", CBT_RESPONSE_BYTES / 1024);
+        return -1;
+    }
+    if (cbt_template_check(r->template_id, stamped, 0, why, sizeof why) != 0) {
+        json_decref(stamped);
+        cbt_reply_error(req, "invalid_response", "%s", why);
+        return -1;
+    }
+    json_decref(r->response);
+    r->response = stamped;
+    r->seq++;
+    r->dirty = 1;
+    cbt_room_save_soon(r);
+    json_t *empty = answer ? NULL : json_array();
+    json_t *ev = json_pack("{s:s, s:s, s:O, s:o, s:I, s:O}", "worksheet", r->id, "path", path, "answer",
+                           answer ? answer : empty, "by", cbt_who_json(&m->who, 1), "seq", r->seq, "response",
+                           r->response);
+    json_decref(empty);
+    cbt_room_send(r, m->who.actor.participant, "edited", ev);
+    json_decref(ev);
+    return 1;
 }
 
 static void edit(room *r, member *m, json_t *msg, carehost_request req)
@@ -376,47 +438,9 @@ static void edit(room *r, member *m, json_t *msg, carehost_request req)
             return;
         }
     }
-    char why[400];
-    json_t *copy = json_deep_copy(r->response);
-    if (!copy) {
-        cbt_reply(req, NULL);
+    if (change(r, m, path, answer, req) < 0)
         return;
-    }
-    if (cbt_answer_set(cbt_template_json(r->template_id), copy, path, answer, why, sizeof why) != 0) {
-        json_decref(copy);
-        cbt_reply_error(req, "invalid_field", "%s", why);
-        return;
-    }
-    json_t *stamped = cbt_response_stamp(copy, r->template_id, 0);
-    json_decref(copy);
-    char *text = stamped ? json_dumps(stamped, JSON_COMPACT) : NULL;
-    size_t size = text ? strlen(text) : 0;
-    free(text);
-    if (!stamped || !size) {
-        json_decref(stamped);
-        cbt_reply(req, NULL);
-        return;
-    }
-    if (size > CBT_RESPONSE_BYTES) {
-        json_decref(stamped);
-        cbt_reply_error(req, "too_large", "The answers are too long: at most %d KiB in all.", CBT_RESPONSE_BYTES / 1024);
-        return;
-    }
-    if (cbt_template_check(r->template_id, stamped, 0, why, sizeof why) != 0) {
-        json_decref(stamped);
-        cbt_reply_error(req, "invalid_response", "%s", why);
-        return;
-    }
-    json_decref(r->response);
-    r->response = stamped;
-    r->seq++;
-    r->dirty = 1;
     touch(r, m);
-    cbt_room_save_soon(r);
-    json_t *ev = json_pack("{s:s, s:s, s:O, s:o, s:I, s:O}", "worksheet", r->id, "path", path, "answer", answer,
-                           "by", cbt_who_json(&m->who, 1), "seq", r->seq, "response", r->response);
-    cbt_room_send(r, m->who.actor.participant, "edited", ev);
-    json_decref(ev);
     cbt_reply(req, json_pack("{s:s, s:s, s:I, s:O}", "worksheet", r->id, "path", path, "seq", r->seq, "response",
                              r->response));
 }

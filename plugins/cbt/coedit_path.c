@@ -206,7 +206,9 @@ int cbt_answer_set(const json_t *questionnaire, json_t *response, const char *pa
         return -1;
     size_t at = 0;
     json_t *entry = nth(arr, p.link, 0, NULL, &at);
-    if (json_array_size(answer) == 0) {
+    if (!answer) {
+        /* The rows only (a field taken in a row just added). */
+    } else if (json_array_size(answer) == 0) {
         if (entry)
             json_array_remove(arr, at);
     } else {
@@ -216,5 +218,7 @@ int cbt_answer_set(const json_t *questionnaire, json_t *response, const char *pa
             return -1;
     }
     prune(json_object_get(response, "item"), json_object_get(questionnaire, "item"));
+    if (json_array_size(json_object_get(response, "item")) == 0)
+        json_object_del(response, "item");
     return 0;
 }

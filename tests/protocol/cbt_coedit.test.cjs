@@ -116,13 +116,18 @@ describe('cbt: live co-editing', { timeout: 300000 }, () => {
   });
 
   it('rows a path names are made; bad paths and bad answers are refused, the room unchanged', async () => {
-    await ok(rivera, { type: 'cbt.lock', worksheet: ws, path: 'belief[1]' });
+    // Taking a field in a row not made yet makes the rows (empty), and the others see them.
+    const l = await ok(rivera, { type: 'cbt.lock', worksheet: ws, path: 'belief[1]' });
+    assert.equal(l.seq, ++seq);
+    assert.deepEqual(l.response.item.filter((i) => i.linkId === 'thoughts'), [{ linkId: 'thoughts' }, { linkId: 'thoughts' }]);
+    const rowsMade = await event(jordan, 'cbt.edited', (m) => m.seq === seq);
+    assert.deepEqual(rowsMade.answer, []);
     const e = await ok(rivera, { type: 'cbt.edit', worksheet: ws, path: 'belief[1]', answer: [{ valueInteger: 70 }] });
     assert.equal(e.seq, ++seq);
     const rows = e.response.item.filter((i) => i.linkId === 'thoughts');
     assert.equal(rows.length, 2);
     assert.deepEqual(rows[1].item, [{ linkId: 'belief', answer: [{ valueInteger: 70 }] }]);
-    await event(jordan, 'cbt.edited', (m) => m.path === 'belief[1]');
+    await event(jordan, 'cbt.edited', (m) => m.path === 'belief[1]' && m.seq === seq);
     assertError(await req(rivera, { type: 'cbt.edit', worksheet: ws, path: 'belief[1]', answer: [{ valueInteger: 500 }] }), 'invalid_response');
     assertError(await req(rivera, { type: 'cbt.lock', worksheet: ws, path: 'nope' }), 'invalid_field');
     assertError(await req(rivera, { type: 'cbt.lock', worksheet: ws, path: 'belief' }), 'invalid_field');
