@@ -12,6 +12,7 @@ import { createPatientUi } from './patient.js';
 import { createTherapistUi } from './therapist.js';
 
 const EVENTS = ['cbt.assigned', 'cbt.submitted', 'cbt.commented', 'cbt.reviewed', 'cbt.plan_changed'];
+EVENTS.push('cbt.opened_live'); // live co-editing: the therapist opened a worksheet with this patient
 
 function loadStyles() {
   if (document.getElementById('cbt-styles')) return;

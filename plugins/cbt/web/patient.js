@@ -74,9 +74,9 @@ export function createPatientUi({ api, templates }) {
     });
   }
 
-  function openWorksheet(w) {
+  function openWorksheet(w, live = null) {
     const view = createWorksheetView({
-      api, templates, id: w.worksheet, today,
+      api, templates, id: w.worksheet, today, live,
       onBack: () => showHome(w.worksheet),
       onChanged: (s) => merge(s),
       announce: say.announce,
@@ -123,6 +123,16 @@ export function createPatientUi({ api, templates }) {
         say.announce(`${author} commented on your ${String(msg.title || 'worksheet').toLowerCase()}.`);
         load();
         if (openKind === 'worksheet' && open.id === msg.worksheet) open.refresh();
+      } else if (msg.type === 'cbt.opened_live' && msg.worksheet) {
+        // The therapist opened it with them in the session: it opens here too, said calmly.
+        if (openKind === 'worksheet' && open.id === msg.worksheet.worksheet && open.room && open.room()) return;
+        if (openKind === 'worksheet') {
+          open.close();
+          if (open.busy()) draining.add(open);
+        }
+        const note = `${msg.by?.name || 'Your therapist'} opened this worksheet with you.`;
+        openWorksheet(msg.worksheet, { note });
+        say.announce(note);
       } else if (msg.type === 'cbt.plan_changed') {
         if (openKind === 'plan') open.changed(msg);
       }

@@ -6,6 +6,7 @@ import { el } from '/ui.js'; // the client's own helper (same origin)
 import { createAssign } from './assign.js';
 import { createReview } from './review.js';
 import { createPlanView } from './plan.js';
+import { createWorksheetView } from './worksheet.js';
 import {
   announcer, localToday, problemText, therapistStatusWords, dueWords, commentCount, namedButton,
 } from './util.js';
@@ -81,6 +82,10 @@ export function createTherapistUi({ api, templates }) {
             sent ? 'Review' : 'Open', `${w.title} from ${name}`)
           : null;
         if (button) button.addEventListener('click', () => openReview(w));
+        // Live co-editing: a worksheet still being filled in, opened with the patient in this session.
+        const together = canOpen ? null
+          : namedButton({ class: 'secondary small', 'data-testid': 'cbt-live-open' }, `Open with ${name}`, `${w.title}`);
+        if (together) together.addEventListener('click', () => openLive(w));
         return el('li', {
           class: `cbt-item${w.overdue ? ' cbt-overdue' : ''}`, 'data-testid': 'cbt-t-item', 'data-worksheet': w.worksheet,
           'data-status': w.status,
@@ -89,7 +94,7 @@ export function createTherapistUi({ api, templates }) {
             w.overdue ? el('span', { class: 'badge cbt-badge-overdue' }, 'Overdue') : null),
           el('p', { class: 'hint cbt-item-state' }, therapistStatusWords(w), w.comments ? ` · ${commentCount(w.comments)}` : '',
             due ? ` · ${due}` : ''),
-          button ? el('div', { class: 'button-row' }, button) : null);
+          button || together ? el('div', { class: 'button-row' }, button || together) : null);
       }));
       g.box.hidden = mine.length === 0;
     }
@@ -151,6 +156,7 @@ export function createTherapistUi({ api, templates }) {
   }
 
   function showHome(focus) {
+    if (open && open.close) open.close(); // a live worksheet leaves its room
     open = null;
     sub.replaceChildren();
     sub.hidden = true;
@@ -169,6 +175,18 @@ export function createTherapistUi({ api, templates }) {
       onChanged: () => {},
     });
     view.title.textContent = `${w.title}: ${w.patient?.name || ''}`;
+    showSub(view);
+  }
+
+  function openLive(w) {
+    const name = w.patient?.name || 'your patient';
+    const view = createWorksheetView({
+      api, templates, id: w.worksheet, today, announce: say.announce,
+      live: { note: `You opened this worksheet with ${name}; they see it on their screen.`, backLabel: 'Back to the worksheets' },
+      onBack: () => showHome(() => worksheetsPart.querySelector(`li[data-worksheet="${CSS.escape(w.worksheet)}"] button`)),
+      onChanged: () => {},
+    });
+    view.title.textContent = `${w.title}: ${name}`;
     showSub(view);
   }
 
@@ -209,7 +227,10 @@ export function createTherapistUi({ api, templates }) {
         loadList();
       }
     },
-    reconnected() { if (session) { loadList(); loadPeople(); } },
+    reconnected() {
+      if (session) { loadList(); loadPeople(); }
+      if (open && open.reconnected) open.reconnected(); // a live worksheet opens its room again
+    },
     destroy() {},
   };
 }
