@@ -15,10 +15,11 @@ const THROTTLE_MS = 150;
  * opts: api, id (the worksheet), form (createForm's, built with this room's onFocusField, onBlurField
  * and onChange: pass room.focus, room.blur, room.changed), locks ([{path, by}] from cbt.open),
  * seq (cbt.open's), me (the user id), onStatus(text) (a sentence for the status line),
- * onPeople(people), onSaved(reply).
+ * onPeople(people), onSaved(reply), onLost() (the room is gone -- the plugin was reloaded --: open it again
+ * and pass the answer to reopen).
  * Returns { focus(path), blur(path), changed(path), reopen(reply), close(), holding() }.
  */
-export function createRoom({ api, id, form, locks = [], seq = 0, me, onStatus, onPeople, onSaved }) {
+export function createRoom({ api, id, form, locks = [], seq = 0, me, onStatus, onPeople, onSaved, onLost }) {
   let held = null;       // the field this person holds (asked for: the server answers in order)
   let focused = null;    // the field this person is in
   let dirty = null;      // a field with changes not sent yet
@@ -63,6 +64,7 @@ export function createRoom({ api, id, form, locks = [], seq = 0, me, onStatus, o
     held = path;
     request({ type: 'cbt.lock', path }).then((reply) => take(reply.seq, reply.response)).catch((err) => {
       if (held === path) held = null;
+      if (err && err.code === 'not_open' && onLost) onLost();
       if (err && err.code === 'locked') onStatus(err.message);
     });
   }
@@ -81,6 +83,7 @@ export function createRoom({ api, id, form, locks = [], seq = 0, me, onStatus, o
       })
       .catch((err) => {
         // Not ours (someone else took the field first) or refused: the room's answer stands.
+        if (err && err.code === 'not_open') return; // lost with the room: sent again once it is open (reopen)
         if (err && err.code === 'not_locked') onStatus('Someone else is editing that answer; your change there was not kept.');
         else if (err && err.message) onStatus(`Not saved: ${err.message}`);
         shown = -1; // show the room's state again
@@ -145,6 +148,11 @@ export function createRoom({ api, id, form, locks = [], seq = 0, me, onStatus, o
       shown = -1;
       lockOthers(reply.locks);
       apply();
+      // What is typed in the field this person is in goes to the room again (it may not have arrived).
+      if (focused && isAnswer(focused) && !others.has(focused)) {
+        dirty = focused;
+        send();
+      }
     },
     holding: () => held,
     /** Leave the room: what is waiting is sent first. Resolves with cbt.close's answer. */

@@ -205,8 +205,21 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
       onStatus: (text) => { status.textContent = text; },
       onPeople: drawPeople,
       onSaved: () => { status.textContent = 'Saved'; if (onChanged) onChanged({ worksheet: id, status: 'draft' }); },
+      onLost: () => reopenLive(),
     });
     Object.assign(handlers, { focus: room.focus, blur: room.blur, changed: room.changed });
+  }
+
+  let reopening = false;
+  async function reopenLive() {
+    if (reopening || !room) return;
+    reopening = true;
+    try {
+      const reply = await api.request({ type: 'cbt.open', worksheet: id });
+      if (room) room.reopen(reply);
+    } catch { /* the next reconnection tries again */ } finally {
+      reopening = false;
+    }
   }
 
   async function loadLive() {
@@ -257,9 +270,7 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
     },
     reconnected() {
       if (saver) saver.reconnected();
-      if (room) {
-        api.request({ type: 'cbt.open', worksheet: id }).then((reply) => room.reopen(reply)).catch(() => {});
-      }
+      if (room) reopenLive();
     },
     /** Live: the room, for the panel's tests and the therapist's view (null when not live). */
     room: () => room,
