@@ -139,6 +139,28 @@ describe('cbt: live co-editing', { timeout: 300000 }, () => {
     assertError(await req(jordan, { type: 'cbt.save', worksheet: ws, version: 0, response: { item: [] } }), 'live');
   });
 
+  it('bad input of every kind is refused with a reason, and the room goes on', async () => {
+    const badPaths = ['[0]', 'situation[0]', 'belief[1]x', 'belief[1', 'belief[-1]', 'belief[]', 'belief[99999999999999999999999]',
+      'belief[1][0]', 'thoughts', 'belief[0 ]', 'sit\u0001uation', '\u00e9'.repeat(100)];
+    for (const path of badPaths) {
+      assertError(await req(jordan, { type: 'cbt.lock', worksheet: ws, path }), 'invalid_field', undefined);
+    }
+    for (const answer of [[{ valueString: 5 }], [{ valueInteger: 'x' }], [{}], [{ valueString: 'a', valueInteger: 1 }]]) {
+      assertError(await req(rivera, { type: 'cbt.edit', worksheet: ws, path: 'belief[1]', answer }), 'invalid_response');
+    }
+    const tooMany = Array.from({ length: 200 }, () => ({ valueInteger: 1 }));
+    assertError(await req(rivera, { type: 'cbt.edit', worksheet: ws, path: 'belief[1]', answer: tooMany }), 'invalid_response');
+    assertError(await req(rivera, { type: 'cbt.edit', worksheet: ws, path: 'belief[1]', answer: Array(201).fill({}) }), 'invalid_field');
+    assertError(await req(rivera, { type: 'cbt.edit', worksheet: ws, path: 'belief[1]', answer: 'x' }), 'wrong_field_type');
+    assertError(await req(rivera, { type: 'cbt.lock', worksheet: ws }), 'missing_field');
+    assertError(await req(rivera, { type: 'cbt.lock', worksheet: 'no/such', path: 'mood' }), 'not_found');
+    assertError(await req(rivera, { type: 'cbt.lock', worksheet: 'other', path: 'mood' }), 'not_open');
+    // The room is as it was.
+    const e = await ok(rivera, { type: 'cbt.edit', worksheet: ws, path: 'belief[1]', answer: [{ valueInteger: 70 }] });
+    assert.equal(e.seq, ++seq);
+    await event(jordan, 'cbt.edited', (m) => m.seq === seq);
+  });
+
   it('unlocking frees the field for the other', async () => {
     await ok(jordan, { type: 'cbt.unlock', worksheet: ws, path: 'situation' });
     const u = await event(rivera, 'cbt.unlocked', (m) => m.path === 'situation');
