@@ -1,4 +1,4 @@
-/* coedit.h -- what coedit.c (rooms, people, locks, edits) and coedit_save.c (writing a
+/* coedit.h -- what coedit.c (rooms, people), coedit_fields.c (locks, edits) and coedit_save.c (writing a
  * room's answers through the worksheet's lane) share. See PROTOCOL.md, "Live co-editing". */
 #ifndef CBT_COEDIT_H
 #define CBT_COEDIT_H
@@ -34,6 +34,11 @@ typedef struct room {
     size_t n;
 } room;
 
+/* coedit_fields.c: the lock ends (the others told; except: 0 tells the holder too); lock and
+ * edit answer req. */
+void cbt_room_unlock(room *r, member *m, const char *why, carehost_participant except);
+void cbt_room_lock(room *r, member *m, const char *path, carehost_request req);
+void cbt_room_edit(room *r, member *m, json_t *msg, carehost_request req);
 /* coedit_save.c */
 void cbt_room_save_soon(room *r); /* after the save delay (restarted by each edit) */
 void cbt_room_save_now(room *r);
