@@ -11,7 +11,7 @@ const assert = require('node:assert/strict');
 const { connectAs, assertReply, waitFor } = require('../protocol/harness.cjs');
 const {
   startHostAndBrowser, stopHostAndBrowser, openPage, waitText, waitView, signInPage, joinFromLobby, unexpected,
-  POLL, PHONE,
+  expectGoodScreen, POLL, PHONE,
 } = require('./harness.cjs');
 
 const WAIT = 30000;
@@ -91,6 +91,8 @@ describe('cbt: a worksheet filled in together, live', { timeout: 300000 }, () =>
     await waitText(t.page, '#panel-cbt .qf-field[data-path="situation"] .qf-lock', 'is editing this');
     assert.match(await field(t.page, 'situation').locator('.qf-lock').textContent(), /Jordan/);
     assert.match(await field(p.page, 'evidence-for').locator('.qf-lock').textContent(), /Rivera/);
+    await expectGoodScreen(p.page, 'the live worksheet on the phone, a field locked by the therapist', { strict: true });
+    await expectGoodScreen(t.page, 'the live worksheet on the desktop, a field locked by the patient', { strict: true });
 
     // Fast typing on both at once (each one's edits arrive while the other types).
     await Promise.all([
