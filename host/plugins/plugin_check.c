@@ -184,6 +184,27 @@ static int check_export_respond(carehost_plugin_ctx *c, carehost_export r, int s
     return CAREHOST_ENOENT;
 }
 
+/* The plugin's log goes to stderr as in the daemon; a line at error level is
+ * also a problem: it is how a plugin says what it could not use (a template
+ * refused, a setting that makes no sense) while it still loads. Not once the
+ * check has refused it the store, though: an error then is most likely about
+ * that refusal, which the daemon would not make. */
+static void check_log(carehost_plugin_ctx *ctx, carehost_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void check_log(carehost_plugin_ctx *ctx, carehost_log_level level, const char *fmt, ...)
+{
+    if (!ctx || !fmt)
+        return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    ch_plugin_log(ctx, level, "%s", line);
+    if (level == CAREHOST_LOG_ERROR && !chk.store_use[0])
+        problem("the plugin logged an error: %s", line);
+}
+
 static const carehost_host_api check_api = {
     .abi_major = CAREHOST_PLUGIN_ABI_MAJOR,
     .abi_minor = CAREHOST_PLUGIN_ABI_MINOR,
@@ -193,7 +214,7 @@ static const carehost_host_api check_api = {
     .reply_error = check_reply_error,
     .send_to = check_send_to,
     .send_to_session = check_send_to_session,
-    .log = ch_plugin_log,
+    .log = check_log,
     .timer_start = check_timer_start,
     .timer_cancel = check_timer_cancel,
     .record_put = check_record_put,
@@ -469,8 +490,16 @@ int ch_plugin_check(const char *path, const ch_config *cfg, FILE *out)
                                    ch_proto_is_word(desc->name, strlen(desc->name)));
             print_verbs(out, named ? desc->name : "?");
             print_exports(out, named ? desc->name : "?");
-            if (!loaded)
+            if (!loaded) {
+                /* The refusal heads the list: what init logged on its way out comes after. */
+                size_t before = chk.nproblems;
                 problem("the host refuses it: %s", ch_plugins_refusal(all));
+                if (chk.nproblems > before && before > 0) {
+                    char *refusal = chk.problems[before];
+                    memmove(chk.problems + 1, chk.problems, before * sizeof *chk.problems);
+                    chk.problems[0] = refusal;
+                }
+            }
             if (named) {
                 check_panel(out, desc, path, cfg);
                 print_settings(out, desc->name, cfg);

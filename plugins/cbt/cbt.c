@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cbt.h"
+#include "export.h"
 
 cbt_state cbt;
 
@@ -52,6 +53,8 @@ static int cbt_init(carehost_plugin_ctx *ctx, const carehost_host_api *host)
         return -1;
     }
     int rc = cbt_verbs_register();
+    if (rc == CAREHOST_OK)
+        rc = cbt_exports_register();
     if (rc != CAREHOST_OK) {
         cbt_templates_free(); /* refused: shutdown() will not be called */
         return rc;

@@ -11,6 +11,7 @@
 
 #include "cbt.h"
 #include "questionnaire.h"
+#include "export.h"
 
 /* Where `make install` puts the shipped templates, and where they are in the source tree (for a
  * plugin run from the build tree, which has no installed copy). Both from configure. */
@@ -175,4 +176,9 @@ json_t *cbt_template_answers(const char *id, const json_t *response, const char 
     if (answers)
         cq_response_answers(response, link_id, collect_answer, answers);
     return json_pack("{s:s, s:s?, s:o}", "linkId", link_id, "text", text, "answers", answers);
+}
+
+const cq_questionnaire *cbt_template_q(const char *id)
+{
+    return find(id);
 }

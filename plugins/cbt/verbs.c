@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cbt.h"
+#include "export.h"
 
 #define P CAREHOST_ROLE_PATIENT
 #define F CAREHOST_ROLE_FAMILY
@@ -54,6 +55,7 @@ static const struct {
     {"plan", P | T, 0, "{\"patient\": " ID_OPT "}"},
     {"plan_save", P | T, 0, "{\"patient\": " ID_OPT ", \"response\": " RESPONSE ","
                             " \"base_rev\": {\"type\": \"integer\", \"min\": 0}}"},
+    {"trends", P | T, 0, "{\"patient\": " ID_OPT "}"}, /* trends.c */
 };
 
 int cbt_verbs_register(void)
@@ -111,6 +113,8 @@ void cbt_verbs_handle(carehost_plugin_ctx *ctx, const carehost_peer *from, const
         cbt_plan_get(&who, msg, req);
     else if (strcmp(verb, "plan_save") == 0)
         cbt_plan_save(&who, msg, req);
+    else if (strcmp(verb, "trends") == 0)
+        cbt_trends(&who, msg, req);
     else if (strcmp(verb, "group_start") == 0)
         cbt_group_start(&who, msg, req);
     else if (cbt_coedit_verb(&who, verb, msg, req))

@@ -473,7 +473,7 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
 });
 
 describe('cbt: carehost --check-plugin', () => {
-  it('shows the template refusals in its output', () => {
+  it('counts each refused template as a problem and exits non-zero; the shipped ones alone pass', () => {
     const dir = tmpDir('carehost-cbt-check-');
     fs.writeFileSync(path.join(dir, 'duplicate.json'), JSON.stringify(BROKEN['duplicate.json']));
     const conf = path.join(dir, 'carehost.conf');
@@ -484,5 +484,13 @@ describe('cbt: carehost --check-plugin', () => {
     const out = r.stdout + r.stderr;
     assert.match(out, /duplicate\.json.*item 'twice'/, out);
     assert.match(out, /cbt\.assign {2}\(therapist\)/, out);
+    assert.match(r.stdout, /^problem: the plugin logged an error: .*duplicate\.json/m, out);
+    assert.notEqual(r.status, 0, 'a refused template fails the check');
+
+    fs.writeFileSync(conf, `[cbt]\nshipped_templates = ${SHIPPED}\n`);
+    const good = spawnSync(process.env.CAREHOST_BIN, ['--check-plugin', so, '--config', conf, '--plugin-web', process.env.CAREHOST_PLUGIN_WEB],
+      { encoding: 'utf8', timeout: 60000 });
+    assert.equal(good.status, 0, good.stdout + good.stderr);
+    assert.match(good.stdout, /OK: no problems/);
   });
 });

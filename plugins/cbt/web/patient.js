@@ -6,6 +6,7 @@ import { el } from '/ui.js'; // the client's own helper (same origin)
 import { createList } from './list.js';
 import { createWorksheetView } from './worksheet.js';
 import { createPlanView } from './plan.js';
+import { createTrendsView } from './trends.js';
 import { announcer, localToday, problemText } from './util.js';
 
 /** Returns { node, heading, load(), event(msg), reconnected(), destroy() }. */
@@ -15,10 +16,14 @@ export function createPatientUi({ api, templates }) {
   const problem = el('p', { class: 'form-error', role: 'alert', 'data-testid': 'cbt-list-error', hidden: true });
   const list = createList({ onOpen: (w) => openWorksheet(w) });
   const planButton = el('button', { type: 'button', class: 'secondary', 'data-testid': 'cbt-plan-open' }, 'Open my plan');
+  const trendsButton = el('button', { type: 'button', class: 'secondary', 'data-testid': 'cbt-trends-open' }, 'See my trends');
   const home = el('div', { class: 'cbt-home' }, problem, list.node,
     el('h3', {}, 'My relapse prevention plan'),
     el('p', { class: 'hint' }, 'Your own plan for staying well: your triggers, warning signs, what helps and who to call.'),
-    el('div', { class: 'button-row' }, planButton));
+    el('div', { class: 'button-row' }, planButton),
+    el('h3', {}, 'My trends'),
+    el('p', { class: 'hint' }, 'How your feelings change from before to after a thought record, and your activities week by week.'),
+    el('div', { class: 'button-row' }, trendsButton));
   const sub = el('div', { class: 'cbt-sub', hidden: true });
   const node = el('div', { class: 'cbt-patient', 'data-testid': 'cbt-patient' }, heading, home, sub, say.node);
 
@@ -70,6 +75,7 @@ export function createPatientUi({ api, templates }) {
     home.hidden = false;
     load().then(() => {
       if (focusId === 'plan') planButton.focus();
+      else if (focusId === 'trends') trendsButton.focus();
       else if (!focusId || !list.focusOpen(focusId)) heading.focus();
     });
   }
@@ -104,6 +110,17 @@ export function createPatientUi({ api, templates }) {
     view.load();
   }
   planButton.addEventListener('click', openPlan);
+
+  trendsButton.addEventListener('click', () => {
+    const view = createTrendsView({ api, backLabel: 'Back to my worksheets', onBack: () => showHome('trends') });
+    open = view;
+    openKind = 'trends';
+    sub.replaceChildren(view.node);
+    home.hidden = true;
+    sub.hidden = false;
+    view.title.focus();
+    view.load();
+  });
 
   return {
     node,

@@ -2,6 +2,7 @@
 // comments under them, "Comment on an answer" (choose the answer from a list: every answered
 // question, row by row, with what was written), and "Mark as reviewed".
 import { el } from '/ui.js'; // the client's own helper (same origin)
+import { exportLinks } from './exports.js';
 import { createForm } from '/questionnaire/form.js';
 import { parsePath, pathOf } from '/questionnaire/model.js';
 import { formComments } from './paths.js';
@@ -98,7 +99,7 @@ export function createReview({ api, templates, id, today, onBack, onChanged, ann
       el('div', { class: 'button-row' }, add),
       commentStatus);
 
-    body.replaceChildren(state, box, commentForm, el('div', { class: 'button-row cbt-review-row' }, reviewBtn), reviewStatus);
+    body.replaceChildren(state, isDone(v) ? exportLinks(v.worksheet, v.title) : '', box, commentForm, el('div', { class: 'button-row cbt-review-row' }, reviewBtn), reviewStatus);
     form = createForm(box, questionnaire, { response: v.response, readOnly: true, rowLabels: ROW_LABELS });
     form.setComments(formComments(v.comments));
     const answers = answeredQuestions(form.model);

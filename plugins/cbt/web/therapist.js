@@ -6,6 +6,7 @@ import { el } from '/ui.js'; // the client's own helper (same origin)
 import { createAssign } from './assign.js';
 import { createReview } from './review.js';
 import { createPlanView } from './plan.js';
+import { createTrendsView } from './trends.js';
 import { createWorksheetView } from './worksheet.js';
 import {
   announcer, localToday, problemText, therapistStatusWords, dueWords, commentCount, namedButton,
@@ -50,11 +51,12 @@ export function createTherapistUi({ api, templates }) {
   // Plans.
   const planWho = el('select', { id: 'cbt-plan-who', 'data-testid': 'cbt-plan-who' });
   const planOpen = el('button', { type: 'button', class: 'secondary', 'data-testid': 'cbt-plan-open' }, 'Open plan');
+  const trendsOpen = el('button', { type: 'button', class: 'secondary', 'data-testid': 'cbt-trends-open' }, 'Trends');
   const plansPart = el('div', { class: 'cbt-part' },
     el('h3', {}, 'Relapse prevention plans'),
     el('p', { class: 'hint' }, 'Each patient keeps their own plan. Open it to read it with them or add to it.'),
     el('div', { class: 'field' }, el('label', { for: 'cbt-plan-who' }, 'Whose plan'), planWho),
-    el('div', { class: 'button-row' }, planOpen));
+    el('div', { class: 'button-row' }, planOpen, trendsOpen));
 
   const home = el('div', { class: 'cbt-home' }, assign.node, worksheetsPart, plansPart);
   const sub = el('div', { class: 'cbt-sub', hidden: true });
@@ -110,6 +112,7 @@ export function createTherapistUi({ api, templates }) {
     planWho.replaceChildren(...patients.map((p) => el('option', { value: p.id }, p.name)));
     if (patients.some((p) => p.id === planWas)) planWho.value = planWas;
     planOpen.disabled = patients.length === 0;
+    trendsOpen.disabled = patients.length === 0;
   }
   filter.addEventListener('change', renderList);
 
@@ -198,6 +201,12 @@ export function createTherapistUi({ api, templates }) {
       onBack: () => showHome(() => planOpen),
     });
     showSub(view);
+  });
+
+  trendsOpen.addEventListener('click', () => {
+    const p = patients.find((x) => x.id === planWho.value);
+    if (!p) return;
+    showSub(createTrendsView({ api, patient: p, backLabel: 'Back to the worksheets', onBack: () => showHome(() => trendsOpen) }));
   });
 
   return {

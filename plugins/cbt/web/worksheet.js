@@ -7,6 +7,7 @@ import { createForm } from '/questionnaire/form.js';
 import { createAutosave } from './autosave.js';
 import { createRoom } from './room.js';
 import { formComments } from './paths.js';
+import { exportLinks } from './exports.js';
 import {
   ROW_LABELS, dueWords, isDone, problemText, whenWords, commentCount, isConnectionTrouble,
 } from './util.js';
@@ -71,7 +72,7 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
       el('p', { class: 'hint' }, n
         ? `Your therapist left ${commentCount(n)}. You'll find ${n === 1 ? 'it' : 'them'} under your answers.`
         : reviewed ? 'Your therapist has read it.' : 'You can read your answers here. It can no longer be changed.'));
-    body.replaceChildren(state, box);
+    body.replaceChildren(state, exportLinks(id, v.title), box);
     form = createForm(box, questionnaire, { response: v.response, readOnly: true, rowLabels: ROW_LABELS });
     form.setComments(formComments(v.comments));
   }
