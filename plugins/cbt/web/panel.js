@@ -12,12 +12,13 @@ import { createPatientUi } from './patient.js';
 import { createTherapistUi } from './therapist.js';
 
 const EVENTS = ['cbt.assigned', 'cbt.submitted', 'cbt.commented', 'cbt.reviewed', 'cbt.plan_changed'];
-EVENTS.push('cbt.opened_live'); // live co-editing: the therapist opened a worksheet with this patient
 
 function loadStyles() {
   if (document.getElementById('cbt-styles')) return;
   document.head.append(el('link', { rel: 'stylesheet', href: '/plugins/cbt/cbt.css', id: 'cbt-styles' }));
 }
+
+EVENTS.push('cbt.opened_live'); // live co-editing: the therapist opened a worksheet with this patient
 
 const controllers = new WeakMap(); // api -> the controller its two sections share
 const bySection = new WeakMap();   // section -> its controller (for unmount)

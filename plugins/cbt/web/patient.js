@@ -140,6 +140,8 @@ export function createPatientUi({ api, templates }) {
         say.announce(`${author} commented on your ${String(msg.title || 'worksheet').toLowerCase()}.`);
         load();
         if (openKind === 'worksheet' && open.id === msg.worksheet) open.refresh();
+      } else if (msg.type === 'cbt.plan_changed') {
+        if (openKind === 'plan') open.changed(msg);
       } else if (msg.type === 'cbt.opened_live' && msg.worksheet) {
         // The therapist opened it with them in the session: it opens here too, said calmly.
         if (openKind === 'worksheet' && open.id === msg.worksheet.worksheet && open.room && open.room()) return;
@@ -150,8 +152,6 @@ export function createPatientUi({ api, templates }) {
         const note = `${msg.by?.name || 'Your therapist'} opened this worksheet with you.`;
         openWorksheet(msg.worksheet, { note });
         say.announce(note);
-      } else if (msg.type === 'cbt.plan_changed') {
-        if (openKind === 'plan') open.changed(msg);
       }
     },
     reconnected() {

@@ -3,11 +3,11 @@
 // patient's relapse-prevention plan to open and revise (plan.js). The session's patients come from
 // the host's GET /api/sessions (the sessions this therapist leads, with who is enrolled).
 import { el } from '/ui.js'; // the client's own helper (same origin)
+import { createWorksheetView } from './worksheet.js';
 import { createAssign } from './assign.js';
 import { createReview } from './review.js';
 import { createPlanView } from './plan.js';
 import { createTrendsView } from './trends.js';
-import { createWorksheetView } from './worksheet.js';
 import {
   announcer, localToday, problemText, therapistStatusWords, dueWords, commentCount, namedButton,
 } from './util.js';
