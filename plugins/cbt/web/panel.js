@@ -11,7 +11,8 @@ import { createTemplates } from './templates.js';
 import { createPatientUi } from './patient.js';
 import { createTherapistUi } from './therapist.js';
 
-const EVENTS = ['cbt.assigned', 'cbt.submitted', 'cbt.commented', 'cbt.reviewed', 'cbt.plan_changed'];
+const EVENTS = ['cbt.assigned', 'cbt.submitted', 'cbt.commented', 'cbt.reviewed', 'cbt.plan_changed',
+  'cbt.group_started', 'cbt.shared'];
 
 function loadStyles() {
   if (document.getElementById('cbt-styles')) return;
@@ -68,6 +69,7 @@ function createController(api) {
       if (v.view === 'lobby') place(sections.lobby);
       else if (v.view === 'session') place(sections.session);
       else return; // waiting, prejoin...: neither section is on screen; the UI stays where it was
+      if (ui.where) ui.where(v.view);
       if (!connected) { stale = true; return; }
       stale = false;
       ui.load();

@@ -7,6 +7,7 @@ import { createList } from './list.js';
 import { createWorksheetView } from './worksheet.js';
 import { createPlanView } from './plan.js';
 import { createTrendsView } from './trends.js';
+import { createExercise } from './exercise.js';
 import { announcer, localToday, problemText } from './util.js';
 
 /** Returns { node, heading, load(), event(msg), reconnected(), destroy() }. */
@@ -25,7 +26,8 @@ export function createPatientUi({ api, templates }) {
     el('p', { class: 'hint' }, 'How your feelings change from before to after a thought record, and your activities week by week.'),
     el('div', { class: 'button-row' }, trendsButton));
   const sub = el('div', { class: 'cbt-sub', hidden: true });
-  const node = el('div', { class: 'cbt-patient', 'data-testid': 'cbt-patient' }, heading, home, sub, say.node);
+  const exercise = createExercise({ api, templates, announce: say.announce, onOpen: (ex) => openExercise(ex) });
+  const node = el('div', { class: 'cbt-patient', 'data-testid': 'cbt-patient' }, heading, exercise.node, home, sub, say.node);
 
   let worksheets = [];
   let today = localToday();
@@ -89,12 +91,29 @@ export function createPatientUi({ api, templates }) {
     });
     open = view;
     openKind = 'worksheet';
+    if (w.exercise) exercise.opened();
     sub.replaceChildren(view.node);
     home.hidden = true;
     sub.hidden = false;
     view.title.textContent = w.title || 'Worksheet';
     view.title.focus();
     view.load();
+  }
+
+  /** The group exercise's worksheet (the list may not have it yet: ask again). */
+  async function openExercise(ex) {
+    let w = worksheets.find((x) => x.exercise === ex);
+    if (!w) {
+      await load();
+      w = worksheets.find((x) => x.exercise === ex);
+    }
+    if (!w) return;
+    if (openKind === 'worksheet') {
+      if (open.id === w.worksheet) { exercise.opened(); open.title.focus(); return; }
+      open.close(); // another worksheet was open: it saves what is waiting, as on going back
+      if (open.busy()) draining.add(open);
+    }
+    openWorksheet(w);
   }
 
   function openPlan() {
@@ -140,6 +159,10 @@ export function createPatientUi({ api, templates }) {
         say.announce(`${author} commented on your ${String(msg.title || 'worksheet').toLowerCase()}.`);
         load();
         if (openKind === 'worksheet' && open.id === msg.worksheet) open.refresh();
+      } else if (msg.type === 'cbt.group_started') {
+        exercise.started(msg);
+      } else if (msg.type === 'cbt.shared') {
+        exercise.shared(msg);
       } else if (msg.type === 'cbt.plan_changed') {
         if (openKind === 'plan') open.changed(msg);
       } else if (msg.type === 'cbt.opened_live' && msg.worksheet) {
@@ -154,6 +177,8 @@ export function createPatientUi({ api, templates }) {
         say.announce(note);
       }
     },
+    /** Which section it is in: a group exercise's banner and feed belong to the session. */
+    where(view) { if (view !== 'session') exercise.clear(); },
     reconnected() {
       load();
       if (openKind === 'worksheet') open.reconnected();

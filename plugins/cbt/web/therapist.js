@@ -8,6 +8,7 @@ import { createAssign } from './assign.js';
 import { createReview } from './review.js';
 import { createPlanView } from './plan.js';
 import { createTrendsView } from './trends.js';
+import { createGroup } from './group.js';
 import {
   announcer, localToday, problemText, therapistStatusWords, dueWords, commentCount, namedButton,
 } from './util.js';
@@ -58,7 +59,8 @@ export function createTherapistUi({ api, templates }) {
     el('div', { class: 'field' }, el('label', { for: 'cbt-plan-who' }, 'Whose plan'), planWho),
     el('div', { class: 'button-row' }, planOpen, trendsOpen));
 
-  const home = el('div', { class: 'cbt-home' }, assign.node, worksheetsPart, plansPart);
+  const group = createGroup({ api, templates, announce: say.announce, onStarted: () => loadList() });
+  const home = el('div', { class: 'cbt-home' }, group.node, assign.node, worksheetsPart, plansPart);
   const sub = el('div', { class: 'cbt-sub', hidden: true });
   const node = el('div', { class: 'cbt-therapist', 'data-testid': 'cbt-therapist' }, heading, home, sub, say.node);
 
@@ -223,12 +225,15 @@ export function createTherapistUi({ api, templates }) {
         renderPeople();
         assign.show(session, patients);
         assign.load();
+        group.show(session);
+        group.load();
         loadPeople();
       }
       loadList();
     },
     hide() { /* keeps what it shows: the next show() of the same session reloads the list */ },
     event(msg) {
+      if (msg.type === 'cbt.shared') group.event(msg);
       if (msg.type === 'cbt.submitted' && msg.worksheet && session) {
         const w = msg.worksheet;
         if (!patients.some((p) => p.id === w.patient?.user)) return;

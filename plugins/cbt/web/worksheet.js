@@ -8,6 +8,7 @@ import { createAutosave } from './autosave.js';
 import { createRoom } from './room.js';
 import { formComments } from './paths.js';
 import { exportLinks } from './exports.js';
+import { createShareStep } from './share.js';
 import {
   ROW_LABELS, dueWords, isDone, problemText, whenWords, commentCount, isConnectionTrouble,
 } from './util.js';
@@ -75,6 +76,7 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
     body.replaceChildren(state, exportLinks(id, v.title), box);
     form = createForm(box, questionnaire, { response: v.response, readOnly: true, rowLabels: ROW_LABELS });
     form.setComments(formComments(v.comments));
+    if (v.exercise) body.append(createShareStep({ api, id, questionnaire, shared: v.shared, settle: () => Promise.resolve(), announce }).node);
   }
 
   function showForm(v, questionnaire) {
@@ -90,6 +92,8 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
       el('p', { class: 'hint' }, 'Your answers are saved as you go, so you can stop and come back. '
         + 'When you\u2019re done, send it to your therapist.'),
       formEl);
+    // A group exercise's worksheet: its answers may be shared with the group (share.js), saved first.
+    if (v.exercise) body.append(createShareStep({ api, id, questionnaire, shared: v.shared, settle: () => saver.settle(), announce }).node);
     status.dataset.state = v.status === 'draft' ? 'saved' : 'new';
     status.textContent = v.status === 'draft' ? 'Saved' : '';
 
