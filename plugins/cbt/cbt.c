@@ -26,6 +26,7 @@ static void on_left(carehost_plugin_ctx *ctx, const carehost_peer *peer)
 {
     (void)ctx;
     cbt_people_left(peer);
+    cbt_coedit_left(peer->participant);
 }
 
 static void on_waiting(carehost_plugin_ctx *ctx, const carehost_peer *peer, const char *session, int arrived)
@@ -65,6 +66,7 @@ static void cbt_shutdown(carehost_plugin_ctx *ctx)
 {
     (void)ctx;
     cbt.shutting_down = 1;
+    cbt_coedit_free();
     cbt_lanes_free();
     cbt_people_free();
     cbt_templates_free();

@@ -106,6 +106,8 @@ void cbt_people_free(void);
 /* Someone entered / left a session proper (the host's participant_joined / _left). */
 void cbt_people_joined(const carehost_peer *peer);
 void cbt_people_left(const carehost_peer *peer);
+/* Send event to user's connections that are in session now (live co-editing). */
+void cbt_people_send_in(const char *session, const char *user, const char *event, const json_t *fields);
 /* The people of role in session now, [{user, name}] (new), each once. */
 json_t *cbt_session_present(const char *session, carehost_role role);
 /* The patients enrolled in session, [{user, name}] (new), when therapist leads it. NULL with
@@ -178,6 +180,21 @@ void cbt_change_worksheet(const cbt_who *who, const char *verb, json_t *msg, car
 void cbt_group_start(const cbt_who *who, json_t *msg, carehost_request req);
 void cbt_plan_get(const cbt_who *who, json_t *msg, carehost_request req);
 void cbt_plan_save(const cbt_who *who, json_t *msg, carehost_request req);
+
+/* ---- coedit*.c: live co-editing of a worksheet in a session (PROTOCOL.md) --------------- */
+
+/* open, lock, unlock, edit, close: 1 when verb is one of them (and req is answered), else 0. */
+int cbt_coedit_verb(const cbt_who *who, const char *verb, json_t *msg, carehost_request req);
+/* Whether worksheet is open live (or being opened): a plain save or submit is refused then. */
+int cbt_coedit_live(const char *worksheet);
+/* participant left the session or disconnected: out of every room, their lock released. */
+void cbt_coedit_left(carehost_participant participant);
+void cbt_coedit_free(void);
+/* coedit_path.c: whether path names an editable field of the Questionnaire; put answer (an
+ * array; empty removes the field; NULL only makes the rows path is in) at path in response. 0, or -1 with a sentence in why. */
+int cbt_answer_path_ok(const json_t *questionnaire, const char *path, char *why, size_t len);
+int cbt_answer_set(const json_t *questionnaire, json_t *response, const char *path, const json_t *answer,
+                   char *why, size_t len);
 
 /* ---- verbs.c ---------------------------------------------------------------------------- */
 int cbt_verbs_register(void);

@@ -140,6 +140,13 @@ void cbt_people_left(const carehost_peer *peer)
     }
 }
 
+void cbt_people_send_in(const char *session, const char *user, const char *event, const json_t *fields)
+{
+    for (present *p = in_sessions; p; p = p->next)
+        if (strcmp(p->session, session) == 0 && strcmp(p->user, user) == 0)
+            cbt.host->send_to(cbt.ctx, p->participant, event, fields);
+}
+
 json_t *cbt_session_present(const char *session, carehost_role role)
 {
     json_t *out = json_array();

@@ -16,6 +16,7 @@
 #define ID "{\"type\": \"string\", \"min\": 1, \"max\": 64}"
 #define ID_OPT "{\"type\": \"string\", \"min\": 1, \"max\": 64, \"required\": false}"
 #define RESPONSE "{\"type\": \"object\"}"
+#define PATH "{\"type\": \"string\", \"min\": 1, \"max\": 255}"
 
 /* In the order hello lists them. */
 static const struct {
@@ -43,6 +44,14 @@ static const struct {
      "{\"template\": " ID ", \"note\": {\"type\": \"string\", \"min\": 1, \"max\": 2000, \"required\": false}}"},
     {"share", P, CAREHOST_VERB_IN_SESSION,
      "{\"worksheet\": " ID ", \"linkIds\": {\"type\": \"array\", \"min\": 1, \"max\": 50}}"},
+    /* Live co-editing (coedit.c), in a session: */
+    {"open", P | T, CAREHOST_VERB_IN_SESSION, "{\"worksheet\": " ID "}"},
+    {"lock", P | T, CAREHOST_VERB_IN_SESSION, "{\"worksheet\": " ID ", \"path\": " PATH "}"},
+    {"unlock", P | T, CAREHOST_VERB_IN_SESSION, "{\"worksheet\": " ID ", \"path\": " PATH "}"},
+    {"edit", P | T, CAREHOST_VERB_IN_SESSION,
+     "{\"worksheet\": " ID ", \"path\": " PATH ", \"answer\": {\"type\": \"array\", \"max\": 200},"
+     " \"seq\": {\"type\": \"integer\", \"min\": 0, \"required\": false}}"},
+    {"close", P | T, CAREHOST_VERB_IN_SESSION, "{\"worksheet\": " ID "}"},
     {"plan", P | T, 0, "{\"patient\": " ID_OPT "}"},
     {"plan_save", P | T, 0, "{\"patient\": " ID_OPT ", \"response\": " RESPONSE ","
                             " \"base_rev\": {\"type\": \"integer\", \"min\": 0}}"},
@@ -108,6 +117,8 @@ void cbt_verbs_handle(carehost_plugin_ctx *ctx, const carehost_peer *from, const
         cbt_trends(&who, msg, req);
     else if (strcmp(verb, "group_start") == 0)
         cbt_group_start(&who, msg, req);
+    else if (cbt_coedit_verb(&who, verb, msg, req))
+        ; /* open, lock, unlock, edit, close */
     else /* save, submit, comment, review, share */
         cbt_change_worksheet(&who, verb, msg, req);
 }

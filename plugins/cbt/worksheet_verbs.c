@@ -364,6 +364,10 @@ void cbt_change_worksheet(const cbt_who *who, const char *verb, json_t *msg, car
         cbt_reply_store_error(req, CAREHOST_ENOENT, "worksheet");
         return;
     }
+    if ((kind == SAVE || kind == SUBMIT) && cbt_coedit_live(str(msg, "worksheet"))) {
+        cbt_reply_error(req, "live", "This worksheet is open live in a session: it changes through it (cbt.edit).");
+        return;
+    }
     change *c = calloc(1, sizeof *c);
     if (!c) {
         cbt_reply(req, NULL);

@@ -19,6 +19,8 @@ function loadStyles() {
   document.head.append(el('link', { rel: 'stylesheet', href: '/plugins/cbt/cbt.css', id: 'cbt-styles' }));
 }
 
+EVENTS.push('cbt.opened_live'); // live co-editing: the therapist opened a worksheet with this patient
+
 const controllers = new WeakMap(); // api -> the controller its two sections share
 const bySection = new WeakMap();   // section -> its controller (for unmount)
 

@@ -82,9 +82,9 @@ export function createPatientUi({ api, templates }) {
     });
   }
 
-  function openWorksheet(w) {
+  function openWorksheet(w, live = null) {
     const view = createWorksheetView({
-      api, templates, id: w.worksheet, today,
+      api, templates, id: w.worksheet, today, live,
       onBack: () => showHome(w.worksheet),
       onChanged: (s) => merge(s),
       announce: say.announce,
@@ -165,6 +165,16 @@ export function createPatientUi({ api, templates }) {
         exercise.shared(msg);
       } else if (msg.type === 'cbt.plan_changed') {
         if (openKind === 'plan') open.changed(msg);
+      } else if (msg.type === 'cbt.opened_live' && msg.worksheet) {
+        // The therapist opened it with them in the session: it opens here too, said calmly.
+        if (openKind === 'worksheet' && open.id === msg.worksheet.worksheet && open.room && open.room()) return;
+        if (openKind === 'worksheet') {
+          open.close();
+          if (open.busy()) draining.add(open);
+        }
+        const note = `${msg.by?.name || 'Your therapist'} opened this worksheet with you.`;
+        openWorksheet(msg.worksheet, { note });
+        say.announce(note);
       }
     },
     /** Which section it is in: a group exercise's banner and feed belong to the session. */

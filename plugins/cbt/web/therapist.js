@@ -3,6 +3,7 @@
 // patient's relapse-prevention plan to open and revise (plan.js). The session's patients come from
 // the host's GET /api/sessions (the sessions this therapist leads, with who is enrolled).
 import { el } from '/ui.js'; // the client's own helper (same origin)
+import { createWorksheetView } from './worksheet.js';
 import { createAssign } from './assign.js';
 import { createReview } from './review.js';
 import { createPlanView } from './plan.js';
@@ -85,6 +86,10 @@ export function createTherapistUi({ api, templates }) {
             sent ? 'Review' : 'Open', `${w.title} from ${name}`)
           : null;
         if (button) button.addEventListener('click', () => openReview(w));
+        // Live co-editing: a worksheet still being filled in, opened with the patient in this session.
+        const together = canOpen ? null
+          : namedButton({ class: 'secondary small', 'data-testid': 'cbt-live-open' }, `Open with ${name}`, `${w.title}`);
+        if (together) together.addEventListener('click', () => openLive(w));
         return el('li', {
           class: `cbt-item${w.overdue ? ' cbt-overdue' : ''}`, 'data-testid': 'cbt-t-item', 'data-worksheet': w.worksheet,
           'data-status': w.status,
@@ -93,7 +98,7 @@ export function createTherapistUi({ api, templates }) {
             w.overdue ? el('span', { class: 'badge cbt-badge-overdue' }, 'Overdue') : null),
           el('p', { class: 'hint cbt-item-state' }, therapistStatusWords(w), w.comments ? ` · ${commentCount(w.comments)}` : '',
             due ? ` · ${due}` : ''),
-          button ? el('div', { class: 'button-row' }, button) : null);
+          button || together ? el('div', { class: 'button-row' }, button || together) : null);
       }));
       g.box.hidden = mine.length === 0;
     }
@@ -156,6 +161,7 @@ export function createTherapistUi({ api, templates }) {
   }
 
   function showHome(focus) {
+    if (open && open.close) open.close(); // a live worksheet leaves its room
     open = null;
     sub.replaceChildren();
     sub.hidden = true;
@@ -174,6 +180,18 @@ export function createTherapistUi({ api, templates }) {
       onChanged: () => {},
     });
     view.title.textContent = `${w.title}: ${w.patient?.name || ''}`;
+    showSub(view);
+  }
+
+  function openLive(w) {
+    const name = w.patient?.name || 'your patient';
+    const view = createWorksheetView({
+      api, templates, id: w.worksheet, today, announce: say.announce,
+      live: { note: `You opened this worksheet with ${name}; they see it on their screen.`, backLabel: 'Back to the worksheets' },
+      onBack: () => showHome(() => worksheetsPart.querySelector(`li[data-worksheet="${CSS.escape(w.worksheet)}"] button`)),
+      onChanged: () => {},
+    });
+    view.title.textContent = `${w.title}: ${name}`;
     showSub(view);
   }
 
@@ -223,7 +241,10 @@ export function createTherapistUi({ api, templates }) {
         loadList();
       }
     },
-    reconnected() { if (session) { loadList(); loadPeople(); } },
+    reconnected() {
+      if (session) { loadList(); loadPeople(); }
+      if (open && open.reconnected) open.reconnected(); // a live worksheet opens its room again
+    },
     destroy() {},
   };
 }

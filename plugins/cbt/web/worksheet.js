@@ -5,6 +5,7 @@
 import { el } from '/ui.js'; // the client's own helper (same origin)
 import { createForm } from '/questionnaire/form.js';
 import { createAutosave } from './autosave.js';
+import { createRoom } from './room.js';
 import { formComments } from './paths.js';
 import { exportLinks } from './exports.js';
 import { createShareStep } from './share.js';
@@ -16,11 +17,13 @@ let count = 0;
 
 /**
  * opts: api, templates (templates.js), id (the worksheet), today (the clinic's date), onBack(),
- * onChanged(summary) (the list's copy is out of date), announce(text).
+ * onChanged(summary) (the list's copy is out of date), announce(text); live: open it live in the
+ * session, filled in together (room.js): { note (said at the top, e.g. who opened it), backLabel }.
  * Returns { node, id, title, load(), refresh(), reconnected(), close(), busy() }.
  */
-export function createWorksheetView({ api, templates, id, today, onBack, onChanged, announce }) {
-  const back = el('button', { type: 'button', class: 'secondary small', 'data-testid': 'cbt-back' }, 'Back to my worksheets');
+export function createWorksheetView({ api, templates, id, today, onBack, onChanged, announce, live = null }) {
+  const back = el('button', { type: 'button', class: 'secondary small', 'data-testid': 'cbt-back' },
+    (live && live.backLabel) || 'Back to my worksheets');
   back.addEventListener('click', onBack);
   count += 1;
   const title = el('h3', {
@@ -34,6 +37,7 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
 
   let form = null;
   let saver = null;
+  let room = null; // live: the room (room.js)
   let closing = false;
   let view = null;
   const onHide = () => { if (document.visibilityState === 'hidden' && saver) saver.flush(); };
@@ -175,7 +179,69 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
     }
   }
 
+  /** Live: the form filled in together; the room saves it (no autosave, no sending while live). */
+  function showLive(reply, questionnaire) {
+    stopSaver();
+    if (form) form.destroy();
+    const box = el('div', { class: 'cbt-form-box' });
+    const people = el('p', { class: 'hint', 'data-testid': 'cbt-live-people' });
+    const status = el('p', { class: 'cbt-status', role: 'status', 'data-testid': 'cbt-live-status' });
+    const drawPeople = (list) => {
+      const names = list.map((p) => p.name).filter(Boolean);
+      people.textContent = names.length ? `Open now: ${[...new Set(names)].join(', ')}.` : '';
+    };
+    body.replaceChildren(
+      el('p', { class: 'cbt-item-note', 'data-testid': 'cbt-live-note' }, live.note || 'You are filling this in together.'),
+      el('p', { class: 'hint' }, 'Each of you can type in a different answer; an answer someone is in says who, '
+        + 'and is yours to change once they leave it. Everything is saved as you go.'),
+      people, box, status);
+    drawPeople(reply.people || []);
+    const me = (api.view && api.view().user && api.view().user.id) || null;
+    const handlers = { focus: () => {}, blur: () => {}, changed: () => {} };
+    form = createForm(box, questionnaire, {
+      response: reply.worksheet.response || undefined,
+      rowLabels: ROW_LABELS,
+      onFocusField: (path) => handlers.focus(path),
+      onBlurField: (path) => handlers.blur(path),
+      onChange: (_resp, { path }) => handlers.changed(path),
+    });
+    room = createRoom({
+      api, id, form, locks: reply.locks, seq: reply.seq, me,
+      onStatus: (text) => { status.textContent = text; },
+      onPeople: drawPeople,
+      onSaved: () => { status.textContent = 'Saved'; if (onChanged) onChanged({ worksheet: id, status: 'draft' }); },
+      onLost: () => reopenLive(),
+    });
+    Object.assign(handlers, { focus: room.focus, blur: room.blur, changed: room.changed });
+  }
+
+  let reopening = false;
+  async function reopenLive() {
+    if (reopening || !room) return;
+    reopening = true;
+    try {
+      const reply = await api.request({ type: 'cbt.open', worksheet: id });
+      if (room) room.reopen(reply);
+    } catch { /* the next reconnection tries again */ } finally {
+      reopening = false;
+    }
+  }
+
+  async function loadLive() {
+    try {
+      const reply = await api.request({ type: 'cbt.open', worksheet: id });
+      view = reply.worksheet;
+      const questionnaire = await templates.questionnaire(view.template);
+      header(view);
+      showLive(reply, questionnaire);
+    } catch (err) {
+      body.replaceChildren(el('p', { class: 'form-error', role: 'alert', 'data-testid': 'cbt-ws-error' },
+        `This worksheet could not be opened together. ${problemText(err)}`));
+    }
+  }
+
   async function load() {
+    if (live) return loadLive();
     try {
       const reply = await api.request({ type: 'cbt.get', worksheet: id });
       view = reply.worksheet;
@@ -207,11 +273,18 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
         }
       } catch { /* the list still says it; the next open shows it */ }
     },
-    reconnected() { if (saver) saver.reconnected(); },
+    reconnected() {
+      if (saver) saver.reconnected();
+      if (room) reopenLive();
+    },
+    /** Live: the room, for the panel's tests and the therapist's view (null when not live). */
+    room: () => room,
     /** Leaving it: save what is waiting, then let go (a save still owed keeps trying). */
     close() {
       closing = true;
       document.removeEventListener('visibilitychange', onHide);
+      if (room) room.close().catch(() => {});
+      room = null;
       if (saver && saver.pending()) saver.flush();
       else stopSaver();
     },

@@ -1,0 +1,166 @@
+// room.js -- a worksheet filled in live, together, in a session (PROTOCOL.md, "Live co-editing"). The
+// field a person goes into is theirs (cbt.lock) until they leave it; what they type goes to the room
+// as the field's whole answer, at most every 150 ms and at once when they leave it (cbt.edit); the
+// other person's changes arrive as the room's whole response (cbt.edited) and are shown without moving
+// this person's focus or caret. A field someone else holds is read-only here and says who.
+//
+// Nothing typed is lost: the field being typed in is this person's, so nobody else changes it; the
+// room's response is applied only when every edit sent from here has been answered (the answer carries
+// the room's response too), so an older state never replaces a newer answer of one's own.
+import { parsePath } from '/questionnaire/model.js';
+
+const THROTTLE_MS = 150;
+
+/**
+ * opts: api, id (the worksheet), form (createForm's, built with this room's onFocusField, onBlurField
+ * and onChange: pass room.focus, room.blur, room.changed), locks ([{path, by}] from cbt.open),
+ * seq (cbt.open's), me (the user id), onStatus(text) (a sentence for the status line),
+ * onPeople(people), onSaved(reply), onLost() (the room is gone -- the plugin was reloaded --: open it again
+ * and pass the answer to reopen).
+ * Returns { focus(path), blur(path), changed(path), reopen(reply), close(), holding() }.
+ */
+export function createRoom({ api, id, form, locks = [], seq = 0, me, onStatus, onPeople, onSaved, onLost }) {
+  let held = null;       // the field this person holds (asked for: the server answers in order)
+  let focused = null;    // the field this person is in
+  let dirty = null;      // a field with changes not sent yet
+  let timer = null;
+  let unanswered = 0;    // edits sent, not yet answered
+  let latest = { seq, response: null };
+  let shown = seq;
+  let closed = false;
+  const others = new Map(); // path -> name of whoever else holds it
+
+  function lockOthers(list) {
+    for (const path of others.keys()) form.unlockField(path);
+    others.clear();
+    for (const l of list || []) {
+      if (!l.by || l.by.user === me) continue;
+      others.set(l.path, l.by.name || 'Someone');
+      form.lockField(l.path, l.by.name || 'Someone');
+    }
+  }
+  lockOthers(locks);
+
+  function take(s, response) {
+    if (typeof s === 'number' && response && s > latest.seq) latest = { seq: s, response };
+    apply();
+  }
+
+  function apply() {
+    // Not while an edit of ours is on its way (the room's answer to it is newer); a field being typed in
+    // is kept by setResponse itself.
+    if (closed || unanswered > 0 || (dirty && dirty !== focused) || latest.seq <= shown || !latest.response) return;
+    shown = latest.seq;
+    // The field this person holds keeps what they typed; a field they merely sit in (held by someone
+    // else) shows the other's answer.
+    form.setResponse(latest.response, { keepFocus: focused !== null && focused === held });
+  }
+
+  function request(msg) {
+    return api.request({ ...msg, worksheet: id });
+  }
+
+  function lock(path) {
+    held = path;
+    request({ type: 'cbt.lock', path }).then((reply) => take(reply.seq, reply.response)).catch((err) => {
+      if (held === path) held = null;
+      if (err && err.code === 'not_open' && onLost) onLost();
+      if (err && err.code === 'locked') onStatus(err.message);
+    });
+  }
+
+  function send() {
+    clearTimeout(timer);
+    timer = null;
+    const path = dirty;
+    dirty = null;
+    if (!path || closed) return;
+    if (held !== path) lock(path); // taken again after the idle time: in order, before the edit
+    unanswered += 1;
+    request({ type: 'cbt.edit', path, answer: form.model.get(path), seq: latest.seq })
+      .then((reply) => {
+        take(reply.seq, reply.response);
+      })
+      .catch((err) => {
+        // Not ours (someone else took the field first) or refused: the room's answer stands.
+        if (err && err.code === 'not_open') return; // lost with the room: sent again once it is open (reopen)
+        if (err && err.code === 'not_locked') onStatus('Someone else is editing that answer; your change there was not kept.');
+        else if (err && err.message) onStatus(`Not saved: ${err.message}`);
+        shown = -1; // show the room's state again
+      })
+      .finally(() => {
+        unanswered -= 1;
+        apply();
+      });
+  }
+
+  /** Whether path is a question's answer (not a row: rows are made when a field in them is taken). */
+  function isAnswer(path) {
+    const info = path ? form.model.info(parsePath(path).linkId) : null;
+    return !!info && info.kind === 'question';
+  }
+
+  const offs = [
+    api.on('cbt.edited', (ev) => { if (ev.worksheet === id) take(ev.seq, ev.response); }),
+    api.on('cbt.locked', (ev) => {
+      if (ev.worksheet !== id || !ev.by || ev.by.user === me) return;
+      others.set(ev.path, ev.by.name || 'Someone');
+      form.lockField(ev.path, ev.by.name || 'Someone');
+    }),
+    api.on('cbt.unlocked', (ev) => {
+      if (ev.worksheet !== id) return;
+      if (ev.by && ev.by.user === me) {
+        if (held === ev.path) held = null; // idle: the next keystroke takes it again
+        return;
+      }
+      others.delete(ev.path);
+      form.unlockField(ev.path);
+    }),
+    api.on('cbt.room', (ev) => { if (ev.worksheet === id && onPeople) onPeople(ev.people || []); }),
+    api.on('cbt.live_saved', (ev) => { if (ev.worksheet === id && onSaved) onSaved(ev); }),
+  ];
+
+  return {
+    focus(path) {
+      focused = path;
+      if (!closed && isAnswer(path) && !others.has(path)) lock(path);
+    },
+    blur(path) {
+      if (focused === path) focused = null;
+      if (dirty === path) send();
+      if (held === path && !closed) {
+        held = null;
+        request({ type: 'cbt.unlock', path }).catch(() => {});
+      }
+      apply();
+    },
+    changed(path) {
+      if (closed || !isAnswer(path) || others.has(path)) return;
+      if (dirty && dirty !== path) send();
+      dirty = path;
+      if (!timer) timer = setTimeout(send, THROTTLE_MS);
+    },
+    /** After a reconnection: cbt.open's answer (the room as it is now). */
+    reopen(reply) {
+      held = null;
+      unanswered = 0;
+      latest = { seq: reply.seq, response: reply.worksheet.response };
+      shown = -1;
+      lockOthers(reply.locks);
+      apply();
+      // What is typed in the field this person is in goes to the room again (it may not have arrived).
+      if (focused && isAnswer(focused) && !others.has(focused)) {
+        dirty = focused;
+        send();
+      }
+    },
+    holding: () => held,
+    /** Leave the room: what is waiting is sent first. Resolves with cbt.close's answer. */
+    close() {
+      if (dirty) send();
+      closed = true;
+      for (const off of offs.splice(0)) off();
+      return request({ type: 'cbt.close' });
+    },
+  };
+}

@@ -1,0 +1,144 @@
+'use strict';
+// Live co-editing of a CBT worksheet in two browsers (plugins/cbt/PROTOCOL.md, "Live co-editing";
+// plugins/cbt/web/room.js), against the real daemon with the demo clinic: Dr. Rivera on a desktop leads
+// evening-iop, Jordan on a phone is in it. She opens Jordan's thought record "with Jordan"; it opens on
+// his screen with a note saying so. Both type at once, fast, into different answers: nothing typed is
+// lost, both screens end with the same answers, and the stored draft has them. A field one of them is
+// in is read-only on the other's screen and says who is editing it, until they leave it. Every wait
+// polls with a deadline; nothing sleeps a fixed time.
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { connectAs, assertReply, waitFor } = require('../protocol/harness.cjs');
+const {
+  startHostAndBrowser, stopHostAndBrowser, openPage, waitText, waitView, signInPage, joinFromLobby, unexpected,
+  expectGoodScreen, POLL, PHONE,
+} = require('./harness.cjs');
+
+const WAIT = 30000;
+
+describe('cbt: a worksheet filled in together, live', { timeout: 300000 }, () => {
+  let env;
+  let host;
+  let rivera; // over the protocol: assigns, and reads what is stored
+  let jordan;
+  let t;      // Dr. Rivera's page (desktop)
+  let p;      // Jordan's page (phone)
+  let ws;
+
+  before(async () => {
+    env = await startHostAndBrowser({ env: { CAREHOST_CBT_LIVE_SAVE_MS: '200' } });
+    host = env.host;
+    rivera = await connectAs(host, 'dr.rivera');
+    jordan = await connectAs(host, 'jordan');
+    const a = assertReply(await rivera.request({ type: 'cbt.assign', patient: jordan.user.id, template: 'thought-record' }, WAIT), 'assign');
+    ws = a.worksheets[0].worksheet;
+  });
+
+  after(async () => {
+    for (const c of [rivera, jordan]) if (c) c.ws.terminate();
+    await stopHostAndBrowser(env);
+  });
+
+  const withHostLog = (fn) => env.withHostLog(fn);
+  const input = (page, path) => page.locator(`[data-testid="cbt-worksheet"] .qf-field[data-path="${path}"]`).locator('textarea, input').first();
+  const field = (page, path) => page.locator(`[data-testid="cbt-worksheet"] .qf-field[data-path="${path}"]`);
+  /** Every text answer on the page's live form, by path. */
+  const answers = (page) => page.evaluate(() => Object.fromEntries(
+    [...document.querySelectorAll('[data-testid="cbt-worksheet"] .qf-field[data-path]')]
+      .map((f) => [f.dataset.path, f.querySelector('textarea, input[type="text"]')?.value])
+      .filter(([, v]) => v !== undefined)));
+  const valueIs = (page, path, text) => page.waitForFunction(([sel, want]) => {
+    const f = document.querySelector(sel);
+    const i = f && f.querySelector('textarea, input');
+    return !!i && i.value === want;
+  }, [`[data-testid="cbt-worksheet"] .qf-field[data-path="${path}"]`, text], { ...POLL, timeout: WAIT });
+  const lockedIs = (page, path, on) => page.waitForFunction(([sel, want]) => {
+    const f = document.querySelector(sel);
+    const i = f && f.querySelector('textarea, input');
+    return !!i && i.readOnly === want && f.classList.contains('qf-locked') === want;
+  }, [`[data-testid="cbt-worksheet"] .qf-field[data-path="${path}"]`, on], { ...POLL, timeout: WAIT });
+
+  it('the therapist opens the worksheet with the patient; it opens on his phone, saying so', () => withHostLog(async () => {
+    t = await openPage(env.browser);
+    await signInPage(t.page, `${host.url}/`, 'dr.rivera', 'demo-therapist-pass');
+    await joinFromLobby(t.page, 'evening-iop');
+    await waitView(t.page, 'session');
+    p = await openPage(env.browser, { viewport: PHONE });
+    await signInPage(p.page, `${host.url}/`, 'jordan', 'demo-patient-pass');
+    await joinFromLobby(p.page, 'evening-iop');
+    await waitView(p.page, 'waiting');
+    await t.page.locator('[data-testid="waiter"]', { hasText: 'Jordan' }).getByTestId('admit').click();
+    await waitView(p.page, 'session');
+    await p.page.locator('#panel-cbt').getByTestId('cbt-patient').waitFor();
+
+    const item = t.page.locator(`#panel-cbt li[data-worksheet="${ws}"]`);
+    await item.getByTestId('cbt-live-open').click();
+    await input(t.page, 'situation').waitFor();
+    await waitText(p.page, '#panel-cbt [data-testid="cbt-live-note"]', 'opened this worksheet with you');
+    await input(p.page, 'situation').waitFor();
+    await waitText(t.page, '#panel-cbt [data-testid="cbt-live-people"]', 'Jordan');
+  }));
+
+  const SITUATION = 'At work on Monday, the manager walked past without saying hello, and I kept thinking about it.';
+  const EVIDENCE = 'He was on the phone and in a hurry; he greeted me warmly the day before.';
+
+  it('both type at once into different answers: nothing is lost, both screens agree', () => withHostLog(async () => {
+    await input(p.page, 'situation').click();
+    await input(t.page, 'evidence-for').click();
+    // Each one's field says who is in it on the other's screen, and cannot be typed in there.
+    await lockedIs(t.page, 'situation', true);
+    await lockedIs(p.page, 'evidence-for', true);
+    await waitText(t.page, '#panel-cbt .qf-field[data-path="situation"] .qf-lock', 'is editing this');
+    assert.match(await field(t.page, 'situation').locator('.qf-lock').textContent(), /Jordan/);
+    assert.match(await field(p.page, 'evidence-for').locator('.qf-lock').textContent(), /Rivera/);
+    await expectGoodScreen(p.page, 'the live worksheet on the phone, a field locked by the therapist', { strict: true });
+    await expectGoodScreen(t.page, 'the live worksheet on the desktop, a field locked by the patient', { strict: true });
+
+    // Fast typing on both at once (each one's edits arrive while the other types).
+    await Promise.all([
+      p.page.keyboard.type(SITUATION, { delay: 5 }),
+      t.page.keyboard.type(EVIDENCE, { delay: 5 }),
+    ]);
+    await valueIs(t.page, 'situation', SITUATION);
+    await valueIs(p.page, 'evidence-for', EVIDENCE);
+    assert.equal(await input(p.page, 'situation').inputValue(), SITUATION, 'no keystroke lost on the phone');
+    assert.equal(await input(t.page, 'evidence-for').inputValue(), EVIDENCE, 'no keystroke lost on the desktop');
+
+    // The therapist cannot type into the answer Jordan is in.
+    await input(t.page, 'situation').click();
+    await t.page.keyboard.type('overwritten');
+    assert.equal(await input(t.page, 'situation').inputValue(), SITUATION);
+    assert.equal(await input(p.page, 'situation').inputValue(), SITUATION);
+  }));
+
+  it('leaving a field frees it for the other; both end with identical content, and it is stored', () => withHostLog(async () => {
+    await p.page.evaluate(() => document.activeElement.blur());
+    await lockedIs(t.page, 'situation', false);
+    await input(t.page, 'situation').click();
+    await t.page.keyboard.press('End');
+    await t.page.keyboard.type(' (Together.)');
+    const together = `${SITUATION} (Together.)`;
+    await valueIs(p.page, 'situation', together);
+    await lockedIs(p.page, 'situation', true);
+    await t.page.evaluate(() => document.activeElement.blur());
+    await lockedIs(p.page, 'situation', false);
+    await lockedIs(p.page, 'evidence-for', false);
+
+    const mine = await answers(p.page);
+    const hers = await answers(t.page);
+    assert.deepEqual(mine, hers, 'both screens show the same answers');
+    assert.equal(mine.situation, together);
+    assert.equal(mine['evidence-for'], EVIDENCE);
+
+    const stored = await waitFor(async () => {
+      const g = assertReply(await jordan.request({ type: 'cbt.get', worksheet: ws }, WAIT), 'get').worksheet;
+      const items = (g.response && g.response.item) || [];
+      const text = (id) => items.find((i) => i.linkId === id)?.answer?.[0]?.valueString;
+      return text('situation') === together && text('evidence-for') === EVIDENCE ? g : null;
+    }, WAIT, 'the stored draft to hold both answers');
+    assert.equal(stored.status, 'draft');
+
+    assert.deepEqual(unexpected(p.problems), []);
+    assert.deepEqual(unexpected(t.problems), []);
+  }));
+});
