@@ -45,6 +45,24 @@ static int owner_of(const cbt_who *who, const json_t *msg, carehost_request req,
     return 0;
 }
 
+/* A request about whose plan msg names; NULL when it was answered already (out of
+ * memory, or owner_of's refusal). */
+static plan_ask *ask_new(const cbt_who *who, const json_t *msg, carehost_request req)
+{
+    plan_ask *p = calloc(1, sizeof *p);
+    if (!p) {
+        cbt_reply(req, NULL);
+        return NULL;
+    }
+    p->req = req;
+    p->who = *who;
+    if (owner_of(who, msg, req, p->owner) != 0) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
 static json_int_t rev_of(const json_t *rec)
 {
     return json_integer_value(json_object_get(json_object_get(rec, "data"), "rev"));
@@ -120,17 +138,9 @@ static void plan_listed(int status, json_t *records, int truncated, void *arg)
 
 void cbt_plan_get(const cbt_who *who, json_t *msg, carehost_request req)
 {
-    plan_ask *p = calloc(1, sizeof *p);
-    if (!p) {
-        cbt_reply(req, NULL);
+    plan_ask *p = ask_new(who, msg, req);
+    if (!p)
         return;
-    }
-    p->req = req;
-    p->who = *who;
-    if (owner_of(who, msg, req, p->owner) != 0) {
-        free(p);
-        return;
-    }
     int rc = cbt_list(who, CBT_KIND_PLAN_REV, p->owner, CBT_PLAN_REVS_MAX, plan_listed, p);
     if (rc != CAREHOST_OK) {
         cbt_reply_store_error(req, rc, "plan");
@@ -236,17 +246,9 @@ static void save_start(void *arg)
 
 void cbt_plan_save(const cbt_who *who, json_t *msg, carehost_request req)
 {
-    plan_ask *p = calloc(1, sizeof *p);
-    if (!p) {
-        cbt_reply(req, NULL);
+    plan_ask *p = ask_new(who, msg, req);
+    if (!p)
         return;
-    }
-    p->req = req;
-    p->who = *who;
-    if (owner_of(who, msg, req, p->owner) != 0) {
-        free(p);
-        return;
-    }
     /* The host lets a therapist write for anyone enrolled in their sessions, family members
      * included; a plan is a patient's. */
     json_t *patient = who->role == CAREHOST_ROLE_THERAPIST ? cbt_patient_of(who->user, p->owner) : NULL;
