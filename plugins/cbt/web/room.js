@@ -11,15 +11,39 @@ import { parsePath } from '/questionnaire/model.js';
 
 const THROTTLE_MS = 150;
 
+/** The room's events (PROTOCOL.md): each names its worksheet. */
+export const ROOM_EVENTS = ['cbt.edited', 'cbt.locked', 'cbt.unlocked', 'cbt.room', 'cbt.live_saved'];
+
+/**
+ * Between cbt.open's answer and createRoom there is an await (the template is fetched): events of the
+ * room arriving meanwhile (the patient joining, a first keystroke) would be lost. Start this before
+ * cbt.open, call answered() as soon as it answers (what came before is in the answer already), and pass
+ * take() to createRoom as early.
+ */
+export function collectEarly(api, id) {
+  const events = [];
+  let from = 0;
+  const offs = ROOM_EVENTS.map((type) => api.on(type, (ev) => {
+    if (ev && ev.worksheet === id) events.push({ ...ev, type });
+  }));
+  return {
+    answered() { from = events.length; },
+    take() {
+      for (const off of offs.splice(0)) off();
+      return events.slice(from);
+    },
+  };
+}
+
 /**
  * opts: api, id (the worksheet), form (createForm's, built with this room's onFocusField, onBlurField
  * and onChange: pass room.focus, room.blur, room.changed), locks ([{path, by}] from cbt.open),
- * seq (cbt.open's), me (the user id), onStatus(text) (a sentence for the status line),
+ * seq (cbt.open's), early (collectEarly's take(): the room's events since cbt.open's answer), me (the user id), onStatus(text) (a sentence for the status line),
  * onPeople(people), onSaved(reply), onLost() (the room is gone -- the plugin was reloaded --: open it again
  * and pass the answer to reopen).
  * Returns { focus(path), blur(path), changed(path), reopen(reply), close(), holding() }.
  */
-export function createRoom({ api, id, form, locks = [], seq = 0, me, onStatus, onPeople, onSaved, onLost }) {
+export function createRoom({ api, id, form, locks = [], seq = 0, early = [], me, onStatus, onPeople, onSaved, onLost }) {
   let held = null;       // the field this person holds (asked for: the server answers in order)
   let focused = null;    // the field this person is in
   let dirty = null;      // a field with changes not sent yet
@@ -100,25 +124,26 @@ export function createRoom({ api, id, form, locks = [], seq = 0, me, onStatus, o
     return !!info && info.kind === 'question';
   }
 
-  const offs = [
-    api.on('cbt.edited', (ev) => { if (ev.worksheet === id) take(ev.seq, ev.response); }),
-    api.on('cbt.locked', (ev) => {
-      if (ev.worksheet !== id || !ev.by || ev.by.user === me) return;
+  const handlers = {
+    'cbt.edited': (ev) => take(ev.seq, ev.response),
+    'cbt.locked': (ev) => {
+      if (!ev.by || ev.by.user === me) return;
       others.set(ev.path, ev.by.name || 'Someone');
       form.lockField(ev.path, ev.by.name || 'Someone');
-    }),
-    api.on('cbt.unlocked', (ev) => {
-      if (ev.worksheet !== id) return;
+    },
+    'cbt.unlocked': (ev) => {
       if (ev.by && ev.by.user === me) {
         if (held === ev.path) held = null; // idle: the next keystroke takes it again
         return;
       }
       others.delete(ev.path);
       form.unlockField(ev.path);
-    }),
-    api.on('cbt.room', (ev) => { if (ev.worksheet === id && onPeople) onPeople(ev.people || []); }),
-    api.on('cbt.live_saved', (ev) => { if (ev.worksheet === id && onSaved) onSaved(ev); }),
-  ];
+    },
+    'cbt.room': (ev) => { if (onPeople) onPeople(ev.people || []); },
+    'cbt.live_saved': (ev) => { if (onSaved) onSaved(ev); },
+  };
+  const offs = ROOM_EVENTS.map((type) => api.on(type, (ev) => { if (ev && ev.worksheet === id) handlers[type](ev); }));
+  for (const ev of early) handlers[ev.type](ev); // what came while the form was being built
 
   return {
     focus(path) {

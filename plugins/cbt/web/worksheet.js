@@ -5,7 +5,7 @@
 import { el } from '/ui.js'; // the client's own helper (same origin)
 import { createForm } from '/questionnaire/form.js';
 import { createAutosave } from './autosave.js';
-import { createRoom } from './room.js';
+import { createRoom, collectEarly } from './room.js';
 import { formComments } from './paths.js';
 import { exportLinks } from './exports.js';
 import { createShareStep } from './share.js';
@@ -180,7 +180,7 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
   }
 
   /** Live: the form filled in together; the room saves it (no autosave, no sending while live). */
-  function showLive(reply, questionnaire) {
+  function showLive(reply, questionnaire, early) {
     stopSaver();
     if (form) form.destroy();
     const box = el('div', { class: 'cbt-form-box' });
@@ -206,7 +206,7 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
       onChange: (_resp, { path }) => handlers.changed(path),
     });
     room = createRoom({
-      api, id, form, locks: reply.locks, seq: reply.seq, me,
+      api, id, form, locks: reply.locks, seq: reply.seq, early, me,
       onStatus: (text) => { status.textContent = text; },
       onPeople: drawPeople,
       onSaved: () => { status.textContent = 'Saved'; if (onChanged) onChanged({ worksheet: id, status: 'draft' }); },
@@ -228,13 +228,16 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
   }
 
   async function loadLive() {
+    const early = collectEarly(api, id);
     try {
       const reply = await api.request({ type: 'cbt.open', worksheet: id });
+      early.answered();
       view = reply.worksheet;
       const questionnaire = await templates.questionnaire(view.template);
       header(view);
-      showLive(reply, questionnaire);
+      showLive(reply, questionnaire, early.take());
     } catch (err) {
+      early.take();
       body.replaceChildren(el('p', { class: 'form-error', role: 'alert', 'data-testid': 'cbt-ws-error' },
         `This worksheet could not be opened together. ${problemText(err)}`));
     }
