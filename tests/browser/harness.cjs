@@ -94,7 +94,20 @@ async function signInPage(page, url, username, password) {
   await waitView(page, 'signin');
   await page.getByTestId('username').fill(username);
   await page.getByTestId('password').fill(password);
-  await page.getByTestId('signin-button').click();
+  await page.getByTestId('signin-button').click().catch(async (err) => {
+    // Once in CI the click timed out on a button Playwright found visible, enabled and stable; say
+    // what covered it first (the CI log keeps only the start of a long message).
+    const seen = await page.evaluate(() => {
+      const b = document.getElementById('signin-button');
+      const r = b.getBoundingClientRect();
+      const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+      return `view ${document.body.dataset.view}, button at ${Math.round(r.x)},${Math.round(r.y)} `
+        + `${Math.round(r.width)}x${Math.round(r.height)} in ${innerWidth}x${innerHeight}, scrolled ${scrollY}, `
+        + `on top there: ${top ? `${top.tagName}#${top.id}.${top.className}` : 'nothing'}, disabled ${b.disabled}`;
+    }).catch((e) => `(the page could not be asked: ${e.message})`);
+    err.message = `sign-in click failed: ${seen}\n${err.message}`;
+    throw err;
+  });
   await waitView(page, 'lobby');
   await waitConnected(page);
 }
