@@ -260,9 +260,15 @@ static void list_answer(list_ask *l)
     for (i = 0; i < n; i++)
         sorted[i] = json_array_get(l->records, i);
     qsort(sorted, n, sizeof *sorted, updated_desc);
-    for (i = 0; i < n && i < CBT_LIST_MAX; i++)
-        if (cbt_is_worksheet(sorted[i]))
+    int family = l->who.role == CAREHOST_ROLE_FAMILY;
+    for (i = 0; i < n && i < CBT_LIST_MAX; i++) {
+        if (!cbt_is_worksheet(sorted[i]))
+            continue;
+        if (!family)
             json_array_append_new(out, cbt_worksheet_summary(sorted[i], today));
+        else if (json_is_true(json_object_get(sorted[i], "shared")))
+            json_array_append_new(out, cbt_worksheet_family_view(sorted[i], 0));
+    }
     free(sorted);
     cbt_reply(l->req, json_pack("{s:o, s:b, s:s}", "worksheets", out, "truncated",
                                 l->truncated || n > CBT_LIST_MAX, "today", today));
@@ -333,6 +339,23 @@ void cbt_list_worksheets(const cbt_who *who, json_t *msg, carehost_request req)
     } else if (session) {
         cbt_reply_error(req, "forbidden", "Only a session's therapist sees its worksheets.");
         return;
+    } else if (who->role == CAREHOST_ROLE_FAMILY) {
+        /* What their patients shared with them (the host lists only shared records to family). */
+        json_t *patients = cbt_family_patients(who->user);
+        owners = json_array();
+        size_t i;
+        json_t *p;
+        json_array_foreach(patients, i, p) {
+            const char *u = json_string_value(json_object_get(p, "user"));
+            if (owners && (!patient || strcmp(u, patient) == 0))
+                json_array_append(owners, json_object_get(p, "user"));
+        }
+        json_decref(patients);
+        if (patient && owners && !json_array_size(owners)) {
+            json_decref(owners);
+            cbt_reply_error(req, "forbidden", "You may see what the people whose family you are share with you only.");
+            return;
+        }
     } else {
         if (patient && strcmp(patient, who->user) != 0) {
             cbt_reply_error(req, "forbidden", "You may see your own worksheets only.");
@@ -357,6 +380,7 @@ void cbt_list_worksheets(const cbt_who *who, json_t *msg, carehost_request req)
 
 typedef struct get_ask {
     carehost_request req;
+    int family; /* asked by a family member: their view */
 } get_ask;
 
 static void got(int status, const json_t *rec, void *arg)
@@ -367,6 +391,8 @@ static void got(int status, const json_t *rec, void *arg)
         status = CAREHOST_ENOENT;
     if (status != CAREHOST_OK) {
         cbt_reply_store_error(g->req, status, "worksheet");
+    } else if (g->family) {
+        cbt_reply(g->req, json_pack("{s:o}", "worksheet", cbt_worksheet_family_view(rec, 1)));
     } else {
         char today[11];
         cbt_today(today);
@@ -388,6 +414,7 @@ void cbt_get_worksheet(const cbt_who *who, json_t *msg, carehost_request req)
         return;
     }
     g->req = req;
+    g->family = who->role == CAREHOST_ROLE_FAMILY;
     int rc = cbt_get(who, id, got, g);
     if (rc != CAREHOST_OK) {
         cbt_reply_store_error(req, rc, "worksheet");

@@ -117,6 +117,14 @@ json_t *cbt_session_patients(const char *session, const char *therapist, const c
  * else NULL. */
 json_t *cbt_patient_of(const char *therapist, const char *patient);
 
+/* ---- family.c: a patient's family (the family sessions that enrol both) ------------------- */
+
+/* The patients whose family family_user is, [{user, name}] (new). */
+json_t *cbt_family_patients(const char *family_user);
+/* Tell patient's family members (their connections) that rec, a worksheet, was shared with them
+ * or no longer is (event cbt.family_changed). */
+void cbt_family_tell(const char *patient, const json_t *rec);
+
 /* ---- templates.c: the catalogue of questionnaires -------------------------------------- */
 
 /* Load the shipped templates, then the clinic's (which add or override by id). Bad files are
@@ -163,6 +171,9 @@ int cbt_is_worksheet(const json_t *rec);
 json_t *cbt_worksheet_summary(const json_t *rec, const char *today);
 /* The whole worksheet for cbt.get and replies (new). */
 json_t *cbt_worksheet_view(const json_t *rec, const char *today);
+/* What a family member sees of a worksheet shared with them: no comments, notes or dates of the
+ * care team; the answers only with_response (new). */
+json_t *cbt_worksheet_family_view(const json_t *rec, int with_response);
 /* A copy of rec (new) to change and put back: only id, owner, session, kind and data. */
 json_t *cbt_worksheet_copy(const json_t *rec);
 /* The response as stored: the client's items, our resourceType, questionnaire, status, authored

@@ -2,8 +2,8 @@
  * checks both before we see a message), and where each goes. Only the group
  * exercise's verbs need the sender in a session: worksheets are filled between
  * sessions too.
- * Family members see the catalogue only: no worksheet or plan is shared with
- * them yet (when it is, the host's shared-record rule will decide what they read). */
+ * Family members see the catalogue and the worksheets their patient shares with
+ * them (family.c; the host's shared-record rule decides what they may read). */
 #include <stdio.h>
 #include <string.h>
 
@@ -29,8 +29,8 @@ static const struct {
     {"assign", T, 0, "{\"patient\": " ID_OPT ", \"session\": " ID_OPT ", \"template\": " ID ","
                      " \"due\": {\"type\": \"string\", \"min\": 10, \"max\": 10, \"required\": false},"
                      " \"note\": {\"type\": \"string\", \"min\": 1, \"max\": 2000, \"required\": false}}"},
-    {"list", P | T, 0, "{\"patient\": " ID_OPT ", \"session\": " ID_OPT "}"},
-    {"get", P | T, 0, "{\"worksheet\": " ID "}"},
+    {"list", P | F | T, 0, "{\"patient\": " ID_OPT ", \"session\": " ID_OPT "}"},
+    {"get", P | F | T, 0, "{\"worksheet\": " ID "}"},
     {"save", P, 0, "{\"worksheet\": " ID ", \"response\": " RESPONSE ","
                    " \"version\": {\"type\": \"integer\", \"min\": 0}}"},
     {"submit", P, 0, "{\"worksheet\": " ID ", \"response\": {\"type\": \"object\", \"required\": false},"
@@ -39,6 +39,7 @@ static const struct {
                       " \"path\": {\"type\": \"string\", \"min\": 1, \"max\": 255, \"required\": false},"
                       " \"text\": {\"type\": \"string\", \"min\": 1, \"max\": 2000}}"},
     {"review", T, 0, "{\"worksheet\": " ID "}"},
+    {"family_share", P, 0, "{\"worksheet\": " ID ", \"shared\": {\"type\": \"boolean\"}}"},
     /* A group exercise happens in a session: */
     {"group_start", T, CAREHOST_VERB_IN_SESSION,
      "{\"template\": " ID ", \"note\": {\"type\": \"string\", \"min\": 1, \"max\": 2000, \"required\": false}}"},
@@ -119,6 +120,6 @@ void cbt_verbs_handle(carehost_plugin_ctx *ctx, const carehost_peer *from, const
         cbt_group_start(&who, msg, req);
     else if (cbt_coedit_verb(&who, verb, msg, req))
         ; /* open, lock, unlock, edit, close */
-    else /* save, submit, comment, review, share */
+    else /* save, submit, comment, review, share, family_share */
         cbt_change_worksheet(&who, verb, msg, req);
 }

@@ -82,9 +82,25 @@ json_t *cbt_worksheet_summary(const json_t *rec, const char *today)
                           "version", member(d, "version"), "submitted_at", member(d, "submitted_at"),
                           "reviewed_at", member(d, "reviewed_at"), "comments",
                           (int)json_array_size(json_object_get(d, "comments")));
-    if (s)
+    if (s) {
         json_object_set_new(s, "exercise", member(d, "exercise"));
+        json_object_set_new(s, "family", json_boolean(json_is_true(json_object_get(rec, "shared"))));
+    }
     return s;
+}
+
+json_t *cbt_worksheet_family_view(const json_t *rec, int with_response)
+{
+    const json_t *d = json_object_get(rec, "data");
+    json_t *v = json_pack("{s:O, s:o, s:o, s:o, s:o, s:o, s:O, s:b}", "worksheet", json_object_get(rec, "id"),
+                          "patient", member(d, "patient"), "template", member(d, "template"), "title",
+                          member(d, "title"), "status", member(d, "status"), "submitted_at",
+                          member(d, "submitted_at"), "updated", json_object_get(rec, "updated"), "family", 1);
+    if (v && with_response) {
+        json_object_set_new(v, "template_version", member(d, "template_version"));
+        json_object_set_new(v, "response", member(d, "response"));
+    }
+    return v;
 }
 
 json_t *cbt_worksheet_view(const json_t *rec, const char *today)

@@ -1,5 +1,6 @@
 /* worksheet_verbs.c -- the verbs that change a worksheet: save (a draft), submit,
- * comment, review and share (chosen answers, with the sender's session). Each is
+ * comment, review, share (chosen answers, with the sender's session) and
+ * family_share (the whole sent worksheet, with the patient's family). Each is
  * one read-modify-write of the record, alone on the worksheet's lane (lanes.c),
  * answered only once the store has committed it. A refused change writes nothing. */
 #include <stdio.h>
@@ -8,7 +9,7 @@
 
 #include "cbt.h"
 
-typedef enum { SAVE, SUBMIT, COMMENT, REVIEW, SHARE } change_kind;
+typedef enum { SAVE, SUBMIT, COMMENT, REVIEW, SHARE, FAMILY } change_kind;
 
 typedef struct change {
     change_kind kind;
@@ -19,6 +20,7 @@ typedef struct change {
     json_t *msg;      /* the request (kept) */
     json_t *written;  /* the record put, for the answer */
     json_t *shared;   /* share: the answers shared, for the event and the reply */
+    const json_t *stored; /* the record as read (borrowed, during read_done) */
     int noop;         /* nothing to write: answer from what is stored */
 } change;
 
@@ -77,6 +79,10 @@ static void answer(change *c, const json_t *rec)
         cbt.host->send_to_session(cbt.ctx, c->who.session, CAREHOST_ROLES_SESSION, "shared", ev);
         json_decref(ev);
         cbt_reply(c->req, json_pack("{s:o, s:O}", "worksheet", view, "shared", c->shared));
+        return;
+    } else if (c->kind == FAMILY) {
+        cbt_family_tell(owner, rec);
+        cbt_reply(c->req, json_pack("{s:o}", "worksheet", view));
         return;
     } else if (c->kind == COMMENT) {
         const json_t *comments = json_object_get(d, "comments");
@@ -210,6 +216,20 @@ static int not_submitted(change *c, cbt_status st, const char *what)
     return 1;
 }
 
+/* The record's own "shared" flag (not data's "shared", the answers shared with a group): the
+ * host lets the patient's consented family read it while it is set. */
+static int family_share(change *c, json_t *copy)
+{
+    if (not_submitted(c, cbt_status_of(json_object_get(copy, "data")), "Your family can see"))
+        return -1;
+    int want = json_is_true(json_object_get(c->msg, "shared"));
+    if (json_is_true(json_object_get(c->stored, "shared")) == want)
+        c->noop = 1;
+    else
+        json_object_set_new(copy, "shared", json_boolean(want));
+    return 0;
+}
+
 static int comment(change *c, json_t *data)
 {
     if (not_submitted(c, cbt_status_of(data), "Comments go on"))
@@ -327,6 +347,7 @@ static void read_done(int status, const json_t *rec, void *arg)
              : c->kind == SUBMIT  ? submit(c, data)
              : c->kind == COMMENT ? comment(c, data)
              : c->kind == SHARE   ? share(c, data)
+             : c->kind == FAMILY  ? (c->stored = rec, family_share(c, copy))
                                   : review(c, data);
     if (rc != 0 || c->noop) {
         if (rc == 0)
@@ -359,6 +380,7 @@ void cbt_change_worksheet(const cbt_who *who, const char *verb, json_t *msg, car
                        : strcmp(verb, "submit") == 0 ? SUBMIT
                        : strcmp(verb, "comment") == 0 ? COMMENT
                        : strcmp(verb, "share") == 0   ? SHARE
+                       : strcmp(verb, "family_share") == 0 ? FAMILY
                                                       : REVIEW;
     if (!cbt_valid_id(str(msg, "worksheet"))) {
         cbt_reply_store_error(req, CAREHOST_ENOENT, "worksheet");

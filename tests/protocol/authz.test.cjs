@@ -83,16 +83,17 @@ const TABLE = {
   'attendance.configure':   [1, 0, 0, 0, 0],
   // cbt (plugins/cbt/PROTOCOL.md): therapists assign, comment and review the worksheets of their
   // patients; patients fill in their own; the plan is the patient's and their therapist's. Family
-  // members see the catalogue only (nothing is shared with them yet). (Whose records is the host's
-  // record rule: each therapist here acts on a patient of their own.)
+  // members see the catalogue, and list and read what their patient shares with them (family_share).
+  // (Whose records is the host's record rule: each therapist here acts on a patient of their own.)
   'cbt.templates':          [0, 1, 1, 1, 1],
   'cbt.assign':             [0, 1, 1, 0, 0],
-  'cbt.list':               [0, 1, 1, 1, 0],
-  'cbt.get':                [0, 1, 1, 1, 0],
+  'cbt.list':               [0, 1, 1, 1, 1],
+  'cbt.get':                [0, 1, 1, 1, 1],
   'cbt.save':               [0, 0, 0, 1, 0],
   'cbt.submit':             [0, 0, 0, 1, 0],
   'cbt.comment':            [0, 1, 1, 0, 0],
   'cbt.review':             [0, 1, 1, 0, 0],
+  'cbt.family_share':       [0, 0, 0, 1, 0],
   // A group exercise, in a session: any therapist there starts it (it reaches the patients present who
   // are theirs: none for dr.chen in bench-1); a patient shares answers of their own.
   'cbt.group_start':        [0, 1, 1, 0, 0],
@@ -251,13 +252,16 @@ describe('authorization matrix: every role against every verb', () => {
   async function buildCbt(verb, role, may) {
     const patient = cbtPatientOf(role).user.id;
     const needs = { 'cbt.get': 'assigned', 'cbt.save': 'assigned', 'cbt.submit': 'assigned', 'cbt.comment': 'submitted',
-      'cbt.review': 'submitted', 'cbt.share': 'submitted', 'cbt.open': 'assigned', 'cbt.lock': 'assigned',
+      'cbt.review': 'submitted', 'cbt.share': 'submitted', 'cbt.family_share': 'submitted', 'cbt.open': 'assigned', 'cbt.lock': 'assigned',
       'cbt.unlock': 'assigned', 'cbt.edit': 'assigned', 'cbt.close': 'assigned' }[verb];
-    const worksheet = may && needs ? await cbtWorksheet(role, needs === 'submitted') : 'matrix-none';
+    const forFamily = role === 'family' && verb === 'cbt.get'; // a worksheet the patient shared with them
+    const worksheet = may && needs ? await cbtWorksheet(role, needs === 'submitted' || forFamily) : 'matrix-none';
+    if (may && forFamily) await ok(clients.patient, { type: 'cbt.family_share', worksheet, shared: true }, 'cbt.family_share');
     const self = role === 'patient';
     switch (verb) {
       case 'cbt.assign': return { type: verb, patient, template: 'thought-record' };
-      case 'cbt.list': return self ? { type: verb } : role === 'lead' ? { type: verb, session: 'evening-iop' } : { type: verb, patient };
+      case 'cbt.family_share': return { type: verb, worksheet, shared: true };
+      case 'cbt.list': return self || role === 'family' ? { type: verb } : role === 'lead' ? { type: verb, session: 'evening-iop' } : { type: verb, patient };
       case 'cbt.get': case 'cbt.review': return { type: verb, worksheet };
       case 'cbt.save': return { type: verb, worksheet, version: 0, response: {} };
       case 'cbt.submit':

@@ -284,9 +284,11 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
     assertError(await req(jordan, { type: 'cbt.comment', worksheet, linkId: 'situation', text: 'Self-praise.' }), 'forbidden');
     assertError(await req(jordan, { type: 'cbt.review', worksheet }), 'forbidden');
     assertError(await req(jordan, { type: 'cbt.assign', patient: casey.user.id, template: 'test-worksheet' }), 'forbidden');
-    // The family member sees no worksheet and no plan (sharing with family is not there yet).
-    assertError(await req(pat, { type: 'cbt.list', patient: jordan.user.id }), 'forbidden');
-    assertError(await req(pat, { type: 'cbt.get', worksheet }), 'forbidden');
+    // The family member sees no worksheet jordan has not shared with them, and no plan.
+    assert.deepEqual((await ok(pat, { type: 'cbt.list', patient: jordan.user.id })).worksheets, []);
+    assert.deepEqual((await ok(pat, { type: 'cbt.list' })).worksheets, []);
+    assertError(await req(pat, { type: 'cbt.get', worksheet }), 'not_found');
+    assertError(await req(pat, { type: 'cbt.list', patient: casey.user.id }), 'forbidden');
     assertError(await req(pat, { type: 'cbt.plan', patient: jordan.user.id }), 'forbidden');
     assert.ok((await ok(pat, { type: 'cbt.templates' })).templates.length > 0, 'the catalogue is no secret');
     // A therapist who does not lead jordan's sessions sees nothing of them.
@@ -304,6 +306,45 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
     assertError(await req(rivera, { type: 'cbt.assign', template: 'test-worksheet' }), 'invalid_field');
     assertError(await req(rivera, { type: 'cbt.assign', patient: jordan.user.id, template: 'relapse-prevention-plan' }), 'invalid_field');
     assertError(await req(admin, { type: 'cbt.list' }), 'forbidden');
+  });
+
+  it('a patient shares a sent worksheet with their family: only then, only that, and not the comments', async () => {
+    // jordan's worksheet is reviewed and carries Dr. Rivera's comment (the workflow above).
+    assert.equal((await ok(jordan, { type: 'cbt.get', worksheet })).worksheet.family, false);
+    const draft = (await ok(rivera, { type: 'cbt.assign', patient: jordan.user.id, template: 'test-worksheet' })).worksheets[0].worksheet;
+    assertError(await req(jordan, { type: 'cbt.family_share', worksheet: draft, shared: true }), 'not_submitted');
+    assertError(await req(casey, { type: 'cbt.family_share', worksheet, shared: true }), 'not_found');
+    assertError(await req(rivera, { type: 'cbt.family_share', worksheet, shared: true }), 'forbidden');
+    assertError(await req(jordan, { type: 'cbt.family_share', worksheet, shared: 'yes' }), 'wrong_field_type');
+    assertError(await req(pat, { type: 'cbt.get', worksheet }), 'not_found');
+
+    const sh = await ok(jordan, { type: 'cbt.family_share', worksheet, shared: true });
+    assert.equal(sh.worksheet.family, true);
+    const told = await event(pat, 'cbt.family_changed', (m) => m.worksheet.worksheet === worksheet);
+    assert.equal(told.shared, true);
+    assert.equal(told.worksheet.patient.name, 'Jordan');
+    assert.equal((await ok(jordan, { type: 'cbt.list' })).worksheets.find((w) => w.worksheet === worksheet).family, true);
+
+    // pat lists and reads it: the answers, not the care team's comments, notes or who assigned it.
+    const listed = (await ok(pat, { type: 'cbt.list' })).worksheets;
+    assert.deepEqual(listed.map((w) => w.worksheet), [worksheet], 'the shared one only, not the draft');
+    const seen = (await ok(pat, { type: 'cbt.get', worksheet })).worksheet;
+    assert.equal(seen.title, 'Test worksheet');
+    assert.ok(seen.response.item.some((i) => i.linkId === 'situation'), 'the answers');
+    const text = JSON.stringify(seen);
+    assert.doesNotMatch(text, /What would you tell a friend/, 'no comment of the therapist');
+    for (const key of ['comments', 'note', 'assigned_by', 'reviewed_by', 'shared']) assert.ok(!(key in seen), `no ${key}`);
+    assertError(await req(pat, { type: 'cbt.get', worksheet: draft }), 'not_found');
+    // Nobody else's family, and no other verb, reaches it.
+    assertError(await req(casey, { type: 'cbt.get', worksheet }), 'not_found');
+    assertError(await req(pat, { type: 'cbt.save', worksheet, version: 9, response: { item: [] } }), 'forbidden');
+    assertError(await req(pat, { type: 'cbt.comment', worksheet, linkId: 'situation', text: 'x' }), 'forbidden');
+
+    // Stopping is at once: pat is told, and reads nothing any more.
+    assert.equal((await ok(jordan, { type: 'cbt.family_share', worksheet, shared: false })).worksheet.family, false);
+    assert.equal((await event(pat, 'cbt.family_changed', (m) => m.shared === false)).worksheet.worksheet, worksheet);
+    assert.deepEqual((await ok(pat, { type: 'cbt.list' })).worksheets, []);
+    assertError(await req(pat, { type: 'cbt.get', worksheet }), 'not_found');
   });
 
   it('a response that does not fit its questionnaire is refused, naming the item, and nothing changes', async () => {
