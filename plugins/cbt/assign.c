@@ -270,8 +270,11 @@ static void list_answer(list_ask *l)
             json_array_append_new(out, cbt_worksheet_family_view(sorted[i], 0));
     }
     free(sorted);
-    cbt_reply(l->req, json_pack("{s:o, s:b, s:s}", "worksheets", out, "truncated",
-                                l->truncated || n > CBT_LIST_MAX, "today", today));
+    json_t *reply = json_pack("{s:o, s:b, s:s}", "worksheets", out, "truncated", l->truncated || n > CBT_LIST_MAX,
+                              "today", today);
+    if (reply && l->who.role == CAREHOST_ROLE_PATIENT) /* who "share with my family" would reach */
+        json_object_set_new(reply, "family", cbt_patient_family(l->who.user));
+    cbt_reply(l->req, reply);
 }
 
 static void list_next(list_ask *l);

@@ -121,6 +121,8 @@ json_t *cbt_patient_of(const char *therapist, const char *patient);
 
 /* The patients whose family family_user is, [{user, name}] (new). */
 json_t *cbt_family_patients(const char *family_user);
+/* patient's family members here, [{user, name}] (new): who a share with the family reaches. */
+json_t *cbt_patient_family(const char *patient);
 /* Tell patient's family members (their connections) that rec, a worksheet, was shared with them
  * or no longer is (event cbt.family_changed). */
 void cbt_family_tell(const char *patient, const json_t *rec);

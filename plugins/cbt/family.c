@@ -51,6 +51,11 @@ json_t *cbt_family_patients(const char *family_user)
     return family_side(family_user, "family", "patient");
 }
 
+json_t *cbt_patient_family(const char *patient)
+{
+    return family_side(patient, "patient", "family");
+}
+
 void cbt_family_tell(const char *patient, const json_t *rec)
 {
     json_t *family = family_side(patient, "patient", "family");

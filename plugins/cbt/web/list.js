@@ -28,7 +28,7 @@ function item(w, today, onOpen) {
   due ? el('p', { class: `cbt-item-due${w.overdue ? ' cbt-late' : ''}`, 'data-testid': 'cbt-due' }, due,
     w.overdue ? el('span', { class: 'cbt-kind' }, ' You can still fill it in.') : null) : null,
   el('p', { class: 'cbt-item-state hint', 'data-testid': 'cbt-state' }, patientStatusWords(w),
-    w.comments ? ` · ${commentCount(w.comments)}` : ''),
+    w.comments ? ` · ${commentCount(w.comments)}` : '', w.family ? ' · Your family can read it' : ''),
   w.note ? el('p', { class: 'cbt-item-note' },
     el('span', { class: 'cbt-note-from' }, `Note from ${w.assigned_by?.name || 'your therapist'}: `), w.note) : null,
   el('div', { class: 'button-row' }, open));

@@ -4,12 +4,15 @@
 //    and its draft go along from the lobby into the session.
 //  - The therapist leading the session shown: give worksheets, review them, open a patient's plan
 //    (therapist.js). Nothing in "Your sessions".
-//  - Family members and admins: nothing (no section).
+//  - A family member, in "Your sessions" and in a session alike: "Shared with you" (family.js), the
+//    worksheets the person they support shared with them.
+//  - Admins: nothing (no section).
 // All text goes in as text (el, textContent), never as markup.
 import { el } from '/ui.js'; // the client's own helper (same origin)
 import { createTemplates } from './templates.js';
 import { createPatientUi } from './patient.js';
 import { createTherapistUi } from './therapist.js';
+import { createFamilyUi } from './family.js';
 
 const EVENTS = ['cbt.assigned', 'cbt.submitted', 'cbt.commented', 'cbt.reviewed', 'cbt.plan_changed',
   'cbt.group_started', 'cbt.shared'];
@@ -20,6 +23,7 @@ function loadStyles() {
 }
 
 EVENTS.push('cbt.opened_live'); // live co-editing: the therapist opened a worksheet with this patient
+EVENTS.push('cbt.family_changed'); // to a family member: a worksheet shared with them, or no longer
 
 const controllers = new WeakMap(); // api -> the controller its two sections share
 const bySection = new WeakMap();   // section -> its controller (for unmount)
@@ -42,6 +46,7 @@ function createController(api) {
     templates.clear();
     if (role === 'patient') ui = createPatientUi({ api, templates });
     else if (role === 'therapist') ui = createTherapistUi({ api, templates });
+    else if (role === 'family') ui = createFamilyUi({ api, templates });
     for (const s of Object.values(sections)) if (s) s.replaceChildren();
   }
 
@@ -65,7 +70,7 @@ function createController(api) {
       place(null);
       return;
     }
-    if (role === 'patient') {
+    if (role === 'patient' || role === 'family') {
       if (v.view === 'lobby') place(sections.lobby);
       else if (v.view === 'session') place(sections.session);
       else return; // waiting, prejoin...: neither section is on screen; the UI stays where it was

@@ -31,6 +31,7 @@ export function createPatientUi({ api, templates }) {
 
   let worksheets = [];
   let today = localToday();
+  let family = [];              // the patient's family here (cbt.list's): who "share with my family" reaches
   let open = null;              // the worksheet view or plan view on screen
   let openKind = null;          // 'worksheet' | 'plan'
   const draining = new Set();   // closed worksheet views whose last save is still on its way
@@ -45,6 +46,7 @@ export function createPatientUi({ api, templates }) {
       if (mine !== asked) return;
       worksheets = reply.worksheets || [];
       if (reply.today) today = reply.today;
+      if (Array.isArray(reply.family)) family = reply.family;
       problem.hidden = true;
       render();
     } catch (err) {
@@ -84,7 +86,7 @@ export function createPatientUi({ api, templates }) {
 
   function openWorksheet(w, live = null) {
     const view = createWorksheetView({
-      api, templates, id: w.worksheet, today, live,
+      api, templates, id: w.worksheet, today, live, family,
       onBack: () => showHome(w.worksheet),
       onChanged: (s) => merge(s),
       announce: say.announce,

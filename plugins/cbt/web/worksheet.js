@@ -9,6 +9,7 @@ import { createRoom, collectEarly } from './room.js';
 import { formComments } from './paths.js';
 import { exportLinks } from './exports.js';
 import { createShareStep } from './share.js';
+import { createFamilyShare } from './family_share.js';
 import {
   ROW_LABELS, dueWords, isDone, problemText, whenWords, commentCount, isConnectionTrouble,
 } from './util.js';
@@ -18,10 +19,11 @@ let count = 0;
 /**
  * opts: api, templates (templates.js), id (the worksheet), today (the clinic's date), onBack(),
  * onChanged(summary) (the list's copy is out of date), announce(text); live: open it live in the
- * session, filled in together (room.js): { note (said at the top, e.g. who opened it), backLabel }.
+ * session, filled in together (room.js): { note (said at the top, e.g. who opened it), backLabel };
+ * family: the patient's family here ([{user, name}], cbt.list's): a sent worksheet offers to share it.
  * Returns { node, id, title, load(), refresh(), reconnected(), close(), busy() }.
  */
-export function createWorksheetView({ api, templates, id, today, onBack, onChanged, announce, live = null }) {
+export function createWorksheetView({ api, templates, id, today, onBack, onChanged, announce, live = null, family = [] }) {
   const back = el('button', { type: 'button', class: 'secondary small', 'data-testid': 'cbt-back' },
     (live && live.backLabel) || 'Back to my worksheets');
   back.addEventListener('click', onBack);
@@ -77,6 +79,8 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
     form = createForm(box, questionnaire, { response: v.response, readOnly: true, rowLabels: ROW_LABELS });
     form.setComments(formComments(v.comments));
     if (v.exercise) body.append(createShareStep({ api, id, questionnaire, shared: v.shared, settle: () => Promise.resolve(), announce }).node);
+    const withFamily = createFamilyShare({ api, id, family, shared: v.family, announce, onChanged });
+    if (withFamily.node) body.append(withFamily.node);
   }
 
   function showForm(v, questionnaire) {
