@@ -206,6 +206,14 @@ void cbt_coedit_free(void);
 /* coedit_path.c: whether path names an editable field of the Questionnaire; put answer (an
  * array; empty removes the field; NULL only makes the rows path is in) at path in response. 0, or -1 with a sentence in why. */
 int cbt_answer_path_ok(const json_t *questionnaire, const char *path, char *why, size_t len);
+/* Whether the field at path sits inside the group with linkId group (any row). */
+int cbt_path_in_group(const json_t *questionnaire, const char *path, const char *group);
+/* Remove a row of a repeating group from response by its path ("thoughts[1]": the group's linkId,
+ * then the row of each repeating group around it and its own); later rows move up. group receives
+ * the group's linkId (CBT_LINKID_MAX + 1 bytes). 0 removed, 1 no such row in response (nothing
+ * to do), -1 with why (a path that is not a row of a repeating group). */
+int cbt_row_remove(const json_t *questionnaire, json_t *response, const char *row_path, char *group,
+                   char *why, size_t len);
 int cbt_answer_set(const json_t *questionnaire, json_t *response, const char *path, const json_t *answer,
                    char *why, size_t len);
 

@@ -292,7 +292,7 @@ int cbt_coedit_verb(const cbt_who *who, const char *verb, json_t *msg, carehost_
 {
     int is_open = strcmp(verb, "open") == 0;
     if (!is_open && strcmp(verb, "lock") != 0 && strcmp(verb, "unlock") != 0 && strcmp(verb, "edit") != 0 &&
-        strcmp(verb, "close") != 0)
+        strcmp(verb, "remove_row") != 0 && strcmp(verb, "close") != 0)
         return 0;
     const char *id = str(msg, "worksheet");
     if (!cbt_valid_id(id)) {
@@ -323,6 +323,8 @@ int cbt_coedit_verb(const cbt_who *who, const char *verb, json_t *msg, carehost_
         cbt_reply(req, json_pack("{s:s, s:s, s:b}", "worksheet", r->id, "path", path, "released", held));
     } else if (strcmp(verb, "edit") == 0) {
         cbt_room_edit(r, m, msg, req);
+    } else if (strcmp(verb, "remove_row") == 0) {
+        cbt_room_remove_row(r, m, str(msg, "path"), req);
     } else {
         close_room(r, m, req);
     }

@@ -39,6 +39,8 @@ typedef struct room {
 void cbt_room_unlock(room *r, member *m, const char *why, carehost_participant except);
 void cbt_room_lock(room *r, member *m, const char *path, carehost_request req);
 void cbt_room_edit(room *r, member *m, json_t *msg, carehost_request req);
+/* A row of a repeating group removed from the room's answers (PROTOCOL.md: remove_row). */
+void cbt_room_remove_row(room *r, member *m, const char *path, carehost_request req);
 /* coedit_save.c */
 void cbt_room_save_soon(room *r); /* after the save delay (restarted by each edit) */
 void cbt_room_save_now(room *r);

@@ -106,6 +106,11 @@ void cbt_room_lock(room *r, member *m, const char *path, carehost_request req)
                              r->response));
 }
 
+typedef enum { ROWS_ONLY, ANSWER, ROW_REMOVED } change_kind;
+
+static int commit(room *r, member *m, const char *path, json_t *copy, const json_t *answer, change_kind kind,
+                  carehost_request req);
+
 /* The room's answers with answer put at path (NULL: only the rows made); 1 changed, 0 the same,
  * -1 with the request answered. The others hear it (cbt.edited). */
 static int change(room *r, member *m, const char *path, const json_t *answer, carehost_request req)
@@ -121,10 +126,19 @@ static int change(room *r, member *m, const char *path, const json_t *answer, ca
         cbt_reply_error(req, "invalid_field", "%s", why);
         return -1;
     }
+    return commit(r, m, path, copy, answer, answer ? ANSWER : ROWS_ONLY, req);
+}
+
+/* copy (taken) is the room's answers changed: stamped, checked, made the room's, heard by the others. */
+static int commit(room *r, member *m, const char *path, json_t *copy, const json_t *answer, change_kind kind,
+                  carehost_request req)
+{
+    char why[400];
     json_t *stamped = cbt_response_stamp(copy, r->template_id, 0);
     json_decref(copy);
     const json_t *now = json_object_get(stamped, "item"), *was = json_object_get(r->response, "item");
-    if (stamped && !answer && (json_equal(now, was) || (json_array_size(now) == 0 && json_array_size(was) == 0))) {
+    if (stamped && kind == ROWS_ONLY &&
+        (json_equal(now, was) || (json_array_size(now) == 0 && json_array_size(was) == 0))) {
         json_decref(stamped);
         return 0;
     }
@@ -156,6 +170,8 @@ static int change(room *r, member *m, const char *path, const json_t *answer, ca
                            answer ? answer : empty, "by", cbt_who_json(&m->who, 1), "seq", r->seq, "response",
                            r->response);
     json_decref(empty);
+    if (ev && kind == ROW_REMOVED)
+        json_object_set_new(ev, "row_removed", json_true());
     cbt_room_send(r, m->who.actor.participant, "edited", ev);
     json_decref(ev);
     return 1;
@@ -186,3 +202,39 @@ void cbt_room_edit(room *r, member *m, json_t *msg, carehost_request req)
                              r->response));
 }
 
+
+void cbt_room_remove_row(room *r, member *m, const char *path, carehost_request req)
+{
+    char why[400], group[CBT_LINKID_MAX + 1];
+    const json_t *q = cbt_template_json(r->template_id);
+    json_t *copy = json_deep_copy(r->response);
+    if (!copy) {
+        cbt_reply(req, NULL);
+        return;
+    }
+    int rc = cbt_row_remove(q, copy, path, group, why, sizeof why);
+    if (rc < 0) {
+        json_decref(copy);
+        cbt_reply_error(req, "invalid_field", "%s", why);
+        return;
+    }
+    /* Rows below it move up: not while someone else is in any row of that group (their field
+     * would change under them). The sender's own field there is let go. */
+    for (size_t i = 0; rc == 0 && i < r->n; i++) {
+        member *o = &r->people[i];
+        if (o != m && o->lock[0] && cbt_path_in_group(q, o->lock, group)) {
+            json_decref(copy);
+            cbt_reply_error(req, "locked", "%s is editing an answer in these rows; remove it once they leave it.",
+                            o->who.name[0] ? o->who.name : "Someone");
+            return;
+        }
+    }
+    if (rc == 0 && m->lock[0] && cbt_path_in_group(q, m->lock, group))
+        cbt_room_unlock(r, m, "done", m->who.actor.participant);
+    if (rc == 0 && commit(r, m, path, copy, NULL, ROW_REMOVED, req) < 0)
+        return;
+    if (rc == 1)
+        json_decref(copy);
+    cbt_reply(req, json_pack("{s:s, s:s, s:I, s:O}", "worksheet", r->id, "path", path, "seq", r->seq, "response",
+                             r->response));
+}

@@ -50,7 +50,8 @@ static int is_type(const json_t *item, const char *type)
     return t && strcmp(t, type) == 0;
 }
 
-static int parse(const json_t *q, const char *path, parsed *p, char *why, size_t len)
+/* path names a field (an answer), or with want_row a row of a repeating group ("thoughts[1]"). */
+static int parse(const json_t *q, const char *path, parsed *p, int want_row, char *why, size_t len)
 {
     memset(p, 0, sizeof *p);
     size_t n = path ? strcspn(path, "[") : 0;
@@ -80,11 +81,16 @@ static int parse(const json_t *q, const char *path, parsed *p, char *why, size_t
         return -1;
     }
     const json_t *field = p->chain[p->depth - 1];
-    if (is_type(field, "group") || is_type(field, "display") || json_is_true(json_object_get(field, "readOnly"))) {
+    if (want_row && !(is_type(field, "group") && json_is_true(json_object_get(field, "repeats")))) {
+        snprintf(why, len, "The item '%s' is not a group of rows.", p->link);
+        return -1;
+    }
+    if (!want_row && (is_type(field, "group") || is_type(field, "display") ||
+                 json_is_true(json_object_get(field, "readOnly")))) {
         snprintf(why, len, "The item '%s' is not an answer that can be edited.", p->link);
         return -1;
     }
-    size_t groups = 0;
+    size_t groups = want_row ? 1 : 0;
     for (size_t d = 0; d + 1 < p->depth; d++)
         groups += json_is_true(json_object_get(p->chain[d], "repeats"));
     if (groups != p->nidx) {
@@ -97,7 +103,19 @@ static int parse(const json_t *q, const char *path, parsed *p, char *why, size_t
 int cbt_answer_path_ok(const json_t *questionnaire, const char *path, char *why, size_t len)
 {
     parsed p;
-    return parse(questionnaire, path, &p, why, len);
+    return parse(questionnaire, path, &p, 0, why, len);
+}
+
+int cbt_path_in_group(const json_t *questionnaire, const char *path, const char *group)
+{
+    parsed p;
+    char why[200];
+    if (parse(questionnaire, path, &p, 0, why, sizeof why) != 0)
+        return 0;
+    for (size_t d = 0; d + 1 < p.depth; d++)
+        if (strcmp(link_of(p.chain[d]), group) == 0)
+            return 1;
+    return 0;
 }
 
 /* The position of linkId among the template's sibling items (their order in the response). */
@@ -184,7 +202,7 @@ int cbt_answer_set(const json_t *questionnaire, json_t *response, const char *pa
                    char *why, size_t len)
 {
     parsed p;
-    if (parse(questionnaire, path, &p, why, len) != 0)
+    if (parse(questionnaire, path, &p, 0, why, len) != 0)
         return -1;
     snprintf(why, len, "The server ran out of memory; please try again.");
     json_t *arr = items_of(response);
@@ -217,6 +235,31 @@ int cbt_answer_set(const json_t *questionnaire, json_t *response, const char *pa
         if (json_object_set_new(entry, "answer", json_deep_copy(answer)) != 0)
             return -1;
     }
+    prune(json_object_get(response, "item"), json_object_get(questionnaire, "item"));
+    if (json_array_size(json_object_get(response, "item")) == 0)
+        json_object_del(response, "item");
+    return 0;
+}
+
+int cbt_row_remove(const json_t *questionnaire, json_t *response, const char *row_path, char *group,
+                   char *why, size_t len)
+{
+    parsed p;
+    if (parse(questionnaire, row_path, &p, 1, why, len) != 0)
+        return -1;
+    snprintf(group, CBT_LINKID_MAX + 1, "%s", p.link);
+    json_t *arr = json_object_get(response, "item");
+    size_t k = 0;
+    for (size_t d = 0; arr && d + 1 < p.depth; d++) {
+        const char *glink = link_of(p.chain[d]);
+        size_t row = json_is_true(json_object_get(p.chain[d], "repeats")) ? p.idx[k++] : 0;
+        json_t *entry = nth(arr, glink, row, NULL, NULL);
+        arr = entry ? json_object_get(entry, "item") : NULL;
+    }
+    size_t at = 0;
+    if (!arr || !nth(arr, p.link, p.idx[p.nidx - 1], NULL, &at))
+        return 1; /* not in the room's answers (added on one screen, never filled in): nothing to do */
+    json_array_remove(arr, at);
     prune(json_object_get(response, "item"), json_object_get(questionnaire, "item"));
     if (json_array_size(json_object_get(response, "item")) == 0)
         json_object_del(response, "item");

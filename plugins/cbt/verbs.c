@@ -52,6 +52,7 @@ static const struct {
     {"edit", P | T, CAREHOST_VERB_IN_SESSION,
      "{\"worksheet\": " ID ", \"path\": " PATH ", \"answer\": {\"type\": \"array\", \"max\": 200},"
      " \"seq\": {\"type\": \"integer\", \"min\": 0, \"required\": false}}"},
+    {"remove_row", P | T, CAREHOST_VERB_IN_SESSION, "{\"worksheet\": " ID ", \"path\": " PATH "}"},
     {"close", P | T, CAREHOST_VERB_IN_SESSION, "{\"worksheet\": " ID "}"},
     {"plan", P | T, 0, "{\"patient\": " ID_OPT "}"},
     {"plan_save", P | T, 0, "{\"patient\": " ID_OPT ", \"response\": " RESPONSE ","
@@ -119,7 +120,7 @@ void cbt_verbs_handle(carehost_plugin_ctx *ctx, const carehost_peer *from, const
     else if (strcmp(verb, "group_start") == 0)
         cbt_group_start(&who, msg, req);
     else if (cbt_coedit_verb(&who, verb, msg, req))
-        ; /* open, lock, unlock, edit, close */
+        ; /* open, lock, unlock, edit, remove_row, close */
     else /* save, submit, comment, review, share, family_share */
         cbt_change_worksheet(&who, verb, msg, req);
 }

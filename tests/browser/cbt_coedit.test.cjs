@@ -182,4 +182,36 @@ describe('cbt: a worksheet filled in together, live', { timeout: 300000 }, () =>
     assert.deepEqual(unexpected(p.problems), []);
     assert.deepEqual(unexpected(t.problems), []);
   }));
+
+  it('a row added on one screen is on both; removed on the other, it stays removed, also in the draft', () => withHostLog(async () => {
+    const rows = (page) => page.locator('#panel-cbt fieldset[data-link-id="automatic-thoughts"] .qf-row');
+    const n = await rows(t.page).count();
+    await t.page.locator('#panel-cbt fieldset[data-link-id="automatic-thoughts"] .qf-add-row').click();
+    const second = `automatic-thoughts[${n}]`;
+    await p.page.locator(`#panel-cbt [data-row-path="${second}"]`).waitFor({ timeout: WAIT });
+    await t.page.keyboard.type('A second thought, to be removed.');
+    await valueIs(p.page, `thought[${n}]`, 'A second thought, to be removed.');
+    await t.page.evaluate(() => document.activeElement.blur()); // she leaves the row: it may be removed
+
+    const remove = p.page.locator(`#panel-cbt [data-row-path="${second}"] .qf-remove-row`);
+    await p.page.waitForFunction((sel) => document.querySelector(sel)?.disabled === false,
+      `#panel-cbt [data-row-path="${second}"] .qf-remove-row`, { ...POLL, timeout: WAIT });
+    await remove.click();
+    await t.page.locator(`#panel-cbt [data-row-path="${second}"]`).waitFor({ state: 'detached', timeout: WAIT });
+    assert.equal(await rows(p.page).count(), n);
+
+    // Her next edit does not bring it back on his phone.
+    await input(t.page, 'outcome').click();
+    await t.page.keyboard.type('We took it slowly.');
+    await valueIs(p.page, 'outcome', 'We took it slowly.');
+    assert.equal(await rows(p.page).count(), n, 'the removed row did not come back');
+    assert.equal(await rows(t.page).count(), n);
+    await waitFor(async () => {
+      const g = assertReply(await jordan.request({ type: 'cbt.get', worksheet: ws }, WAIT), 'get').worksheet;
+      const text = JSON.stringify(g.response);
+      return text.includes('We took it slowly.') && !text.includes('A second thought') ? g : null;
+    }, WAIT, 'the stored draft without the removed row');
+    assert.deepEqual(unexpected(p.problems), []);
+    assert.deepEqual(unexpected(t.problems), []);
+  }));
 });

@@ -108,6 +108,7 @@ const TABLE = {
   'cbt.lock':               [0, 1, 1, 1, 0],
   'cbt.unlock':             [0, 1, 1, 1, 0],
   'cbt.edit':               [0, 1, 1, 1, 0],
+  'cbt.remove_row':         [0, 1, 1, 1, 0],
   'cbt.close':              [0, 1, 1, 1, 0],
 };
 const allowed = (verb, role) => TABLE[verb][ROLES.indexOf(role)] === 1;
@@ -117,6 +118,7 @@ const allowed = (verb, role) => TABLE[verb][ROLES.indexOf(role)] === 1;
 const COEDIT_CHEN = { therapist: ['forbidden', 'not_open'] };
 const PLUGIN_RULES = {
   'cbt.open': COEDIT_CHEN, 'cbt.lock': COEDIT_CHEN, 'cbt.unlock': COEDIT_CHEN, 'cbt.edit': COEDIT_CHEN, 'cbt.close': COEDIT_CHEN,
+  'cbt.remove_row': COEDIT_CHEN,
 };
 const pluginRefusal = (r) => r.answer.type === 'error' && (PLUGIN_RULES[r.verb]?.[r.role] || []).includes(r.answer.code);
 
@@ -253,7 +255,7 @@ describe('authorization matrix: every role against every verb', () => {
     const patient = cbtPatientOf(role).user.id;
     const needs = { 'cbt.get': 'assigned', 'cbt.save': 'assigned', 'cbt.submit': 'assigned', 'cbt.comment': 'submitted',
       'cbt.review': 'submitted', 'cbt.share': 'submitted', 'cbt.family_share': 'submitted', 'cbt.open': 'assigned', 'cbt.lock': 'assigned',
-      'cbt.unlock': 'assigned', 'cbt.edit': 'assigned', 'cbt.close': 'assigned' }[verb];
+      'cbt.unlock': 'assigned', 'cbt.edit': 'assigned', 'cbt.close': 'assigned', 'cbt.remove_row': 'assigned' }[verb];
     const forFamily = role === 'family' && verb === 'cbt.get'; // a worksheet the patient shared with them
     const worksheet = may && needs ? await cbtWorksheet(role, needs === 'submitted' || forFamily) : 'matrix-none';
     if (may && forFamily) await ok(clients.patient, { type: 'cbt.family_share', worksheet, shared: true }, 'cbt.family_share');
@@ -272,7 +274,7 @@ describe('authorization matrix: every role against every verb', () => {
       case 'cbt.share':
         return { type: verb, worksheet, linkIds: [may ? fillAll(await cbtThoughtRecord(), 'x')[0].linkId : 'x'] };
       case 'cbt.plan': case 'cbt.trends': return self ? { type: verb } : { type: verb, patient };
-      case 'cbt.open': case 'cbt.lock': case 'cbt.unlock': case 'cbt.edit': case 'cbt.close': {
+      case 'cbt.open': case 'cbt.lock': case 'cbt.unlock': case 'cbt.edit': case 'cbt.close': case 'cbt.remove_row': {
         const c = clients[role];
         if (may && role !== 'therapist' && verb !== 'cbt.open') {
           await ok(c, { type: 'cbt.open', worksheet }, 'cbt.open');
@@ -280,6 +282,7 @@ describe('authorization matrix: every role against every verb', () => {
         }
         if (verb === 'cbt.open' || verb === 'cbt.close') return { type: verb, worksheet };
         if (verb === 'cbt.edit') return { type: verb, worksheet, path: 'situation', answer: [{ valueString: 'A matrix answer.' }] };
+        if (verb === 'cbt.remove_row') return { type: verb, worksheet, path: 'automatic-thoughts[0]' };
         return { type: verb, worksheet, path: 'situation' };
       }
       case 'cbt.plan_save': {

@@ -196,6 +196,28 @@ describe('cbt: live co-editing', { timeout: 300000 }, () => {
     assert.deepEqual(j.locks.map((l) => [l.path, l.by.user]), [['thought[0]', rivera.user.id]]);
   });
 
+  it('a row removed on one screen is removed for both; not while the other is in those rows', async () => {
+    // Row 0: rivera's "Nobody called" (rivera is in it); row 1: the belief of 70.
+    const refused = assertError(await req(jordan, { type: 'cbt.remove_row', worksheet: ws, path: 'thoughts[0]' }), 'locked');
+    assert.match(refused.message, /Dr\. Sam Rivera is editing an answer in these rows/);
+    await ok(rivera, { type: 'cbt.unlock', worksheet: ws, path: 'thought[0]' });
+    const r = await ok(jordan, { type: 'cbt.remove_row', worksheet: ws, path: 'thoughts[0]' });
+    const rows = r.response.item.filter((i) => i.linkId === 'thoughts');
+    assert.deepEqual(rows, [{ linkId: 'thoughts', item: [{ linkId: 'belief', answer: [{ valueInteger: 70 }] }] }],
+      'the second row moved up');
+    const heard = await event(rivera, 'cbt.edited', (m) => m.seq === r.seq);
+    assert.equal(heard.row_removed, true);
+    assert.equal(heard.path, 'thoughts[0]');
+    assert.deepEqual(heard.response.item, r.response.item);
+    // A row the room never had (added on a screen, never filled in): nothing changes, no error.
+    const none = await ok(jordan, { type: 'cbt.remove_row', worksheet: ws, path: 'thoughts[5]' });
+    assert.equal(none.seq, r.seq);
+    for (const path of ['situation', 'thoughts', 'belief[0]', 'thoughts[0][1]', 'nope[0]', 'thoughts[100]']) {
+      assertError(await req(jordan, { type: 'cbt.remove_row', worksheet: ws, path }), 'invalid_field');
+    }
+    assertError(await req(casey, { type: 'cbt.remove_row', worksheet: ws, path: 'thoughts[0]' }), 'not_in_session');
+  });
+
   it('the stored draft is the room\'s content once the last one closes', async () => {
     await ok(jordan, { type: 'cbt.lock', worksheet: ws, path: 'mood' });
     const last = await ok(jordan, { type: 'cbt.edit', worksheet: ws, path: 'mood', answer: [{ valueInteger: 55 }] });
@@ -207,6 +229,7 @@ describe('cbt: live co-editing', { timeout: 300000 }, () => {
     assert.ok(closed.version >= 1);
     assert.deepEqual(g.worksheet.response.item, last.response.item);
     assert.deepEqual(g.worksheet.response.item.find((i) => i.linkId === 'mood').answer, [{ valueInteger: 55 }]);
+    assert.equal(g.worksheet.response.item.filter((i) => i.linkId === 'thoughts').length, 1, 'the removed row stays removed');
     // Closed: plain saves work again, from the room's version.
     const s = await ok(jordan, { type: 'cbt.save', worksheet: ws, version: closed.version, response: g.worksheet.response });
     assert.equal(s.version, closed.version + 1);

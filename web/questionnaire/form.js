@@ -32,7 +32,8 @@ function insideRow(model, path, rowPath) {
 /**
  * createForm(container, questionnaire, options) -> form. options:
  *   response: a QuestionnaireResponse to start from (a saved draft); readOnly: show, no editing;
- *   onChange(response, { linkId, path }): after each edit by this person (debouncing is yours);
+ *   onChange(response, { linkId, path, kind }): after each edit by this person (debouncing is yours);
+ *   kind is 'answer' (path: the field), 'row-added' or 'row-removed' (path: the row, "thoughts[1]");
  *   onFocusField(path), onBlurField(path): the field this person is in (for co-editing);
  *   idPrefix: for element ids (default "qf1", "qf2", ...); rowLabels: { [linkId]: 'Thought' },
  *   the word for one row of a repeating group ("Thought 2", "Remove thought 2"; default "Entry").
@@ -74,9 +75,9 @@ export function createForm(container, questionnaire, options = {}) {
       ctx.changed(view.info.linkId, path, { skipPath: path });
     },
     /** After the person's edit: redraw (enableWhen), re-check shown errors, tell the panel. */
-    changed(linkId, path, { skipPath = null } = {}) {
+    changed(linkId, path, { skipPath = null, kind = 'answer' } = {}) {
       redraw(skipPath);
-      if (onChange) onChange(model.response(), { linkId, path });
+      if (onChange) onChange(model.response(), { linkId, path, kind });
     },
   };
 

@@ -104,7 +104,7 @@ function repeatView(ctx, info, scope) {
     rows.splice(i, 1);
     row.box.node.remove();
     rows.forEach((r, j) => { r.index = j; });
-    ctx.changed(info.linkId, rowPath);
+    ctx.changed(info.linkId, rowPath, { kind: 'row-removed' });
     add.focus(); // the button pressed is gone; "Add" is where the person can carry on
     ctx.announce(`${noun} ${i + 1} removed.`);
   }
@@ -112,7 +112,7 @@ function repeatView(ctx, info, scope) {
   if (add) {
     add.addEventListener('click', () => {
       const rowPath = ctx.model.addRow(listPath());
-      ctx.changed(info.linkId, rowPath); // draws the new row
+      ctx.changed(info.linkId, rowPath, { kind: 'row-added' }); // draws the new row
       const row = rows[rows.length - 1];
       const first = row && firstControl(row.box.node);
       if (first) first.focus();

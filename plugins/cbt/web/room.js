@@ -41,7 +41,7 @@ export function collectEarly(api, id) {
  * seq (cbt.open's), early (collectEarly's take(): the room's events since cbt.open's answer), me (the user id), onStatus(text) (a sentence for the status line),
  * onPeople(people), onSaved(reply), onLost() (the room is gone -- the plugin was reloaded --: open it again
  * and pass the answer to reopen).
- * Returns { focus(path), blur(path), changed(path), reopen(reply), close(), holding() }.
+ * Returns { focus(path), blur(path), changed(path), removed(rowPath), reopen(reply), close(), holding() }.
  */
 export function createRoom({ api, id, form, locks = [], seq = 0, early = [], me, onStatus, onPeople, onSaved, onLost }) {
   let held = null;       // the field this person holds (asked for: the server answers in order)
@@ -158,6 +158,24 @@ export function createRoom({ api, id, form, locks = [], seq = 0, early = [], me,
         request({ type: 'cbt.unlock', path }).catch(() => {});
       }
       apply();
+    },
+    /** This person removed a row ("thoughts[1]"): the room removes it for everyone (cbt.remove_row). */
+    removed(rowPath) {
+      if (closed) return;
+      if (dirty) send(); // what was typed goes first, in order
+      held = null;       // a field of ours in those rows is let go by the room
+      unanswered += 1;
+      request({ type: 'cbt.remove_row', path: rowPath })
+        .then((reply) => take(reply.seq, reply.response))
+        .catch((err) => {
+          // Someone is in those rows (or the room is gone): the room's rows stand, shown again.
+          if (err && err.code !== 'not_open' && err.message) onStatus(`Not removed: ${err.message}`);
+          shown = -1;
+        })
+        .finally(() => {
+          unanswered -= 1;
+          apply();
+        });
     },
     changed(path) {
       if (closed || !isAnswer(path) || others.has(path)) return;

@@ -201,13 +201,13 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
       people, box, status);
     drawPeople(reply.people || []);
     const me = (api.view && api.view().user && api.view().user.id) || null;
-    const handlers = { focus: () => {}, blur: () => {}, changed: () => {} };
+    const handlers = { focus: () => {}, blur: () => {}, changed: () => {}, removed: () => {} };
     form = createForm(box, questionnaire, {
       response: reply.worksheet.response || undefined,
       rowLabels: ROW_LABELS,
       onFocusField: (path) => handlers.focus(path),
       onBlurField: (path) => handlers.blur(path),
-      onChange: (_resp, { path }) => handlers.changed(path),
+      onChange: (_resp, { path, kind }) => (kind === 'row-removed' ? handlers.removed(path) : handlers.changed(path)),
     });
     room = createRoom({
       api, id, form, locks: reply.locks, seq: reply.seq, early, me,
@@ -216,7 +216,7 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
       onSaved: () => { status.textContent = 'Saved'; if (onChanged) onChanged({ worksheet: id, status: 'draft' }); },
       onLost: () => reopenLive(),
     });
-    Object.assign(handlers, { focus: room.focus, blur: room.blur, changed: room.changed });
+    Object.assign(handlers, { focus: room.focus, blur: room.blur, changed: room.changed, removed: room.removed });
   }
 
   let reopening = false;
