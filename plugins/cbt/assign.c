@@ -21,6 +21,7 @@ typedef struct assign_job {
     json_t *failed;    /* [{patient, code}] */
     char template_id[CBT_ID_MAX + 1];
     char exercise[CBT_ID_MAX + 1]; /* a group exercise's id, "" for a plain assignment */
+    json_t *note;      /* the group exercise's note (a string), or NULL */
     cbt_who by;
 } assign_job;
 
@@ -40,9 +41,11 @@ static void assign_finish(assign_job *a)
     }
     if (a->exercise[0]) {
         /* Everyone in the session hears that it started; nobody's answers go with it. */
-        json_t *ev = json_pack("{s:s, s:s, s:s, s:o}", "exercise", a->exercise, "template", a->template_id,
-                               "title", cbt_template_title(a->template_id), "by", cbt_who_json(&a->by, 0));
+        json_t *ev = json_pack("{s:s, s:s, s:s, s:o, s:O}", "exercise", a->exercise, "template", a->template_id,
+                               "title", cbt_template_title(a->template_id), "by", cbt_who_json(&a->by, 0),
+                               "note", a->note ? a->note : json_null());
         cbt.host->send_to_session(cbt.ctx, a->by.session, CAREHOST_ROLES_SESSION, "group_started", ev);
+        cbt_group_remember_started(a->by.session, ev);
         json_decref(ev);
         cbt_reply(a->req, summaries ? json_pack("{s:s, s:o, s:O}", "exercise", a->exercise, "worksheets",
                                                 summaries, "failed", a->failed)
@@ -59,6 +62,7 @@ static void assign_finish(assign_job *a)
     }
     json_decref(a->created);
     json_decref(a->failed);
+    json_decref(a->note);
     free(a);
 }
 
@@ -102,6 +106,7 @@ static void assign_targets(const cbt_who *who, json_t *targets, json_t *failed, 
     a->by = *who;
     snprintf(a->template_id, sizeof a->template_id, "%s", template_id);
     snprintf(a->exercise, sizeof a->exercise, "%s", exercise ? exercise : "");
+    a->note = exercise && note ? json_string(note) : NULL;
     a->pending = 1; /* this function's own, released below: nothing finishes before every put is queued */
     size_t i;
     json_t *p;

@@ -27,6 +27,9 @@ static void on_left(carehost_plugin_ctx *ctx, const carehost_peer *peer)
     (void)ctx;
     cbt_people_left(peer);
     cbt_coedit_left(peer->participant);
+    /* The last one out ends the meeting: its group exercise and shares are not the next one's. */
+    if (peer->session && !cbt_session_anyone(peer->session))
+        cbt_group_forget(peer->session);
 }
 
 static void on_waiting(carehost_plugin_ctx *ctx, const carehost_peer *peer, const char *session, int arrived)
@@ -69,6 +72,7 @@ static void cbt_shutdown(carehost_plugin_ctx *ctx)
     cbt_coedit_free();
     cbt_lanes_free();
     cbt_people_free();
+    cbt_group_free();
     cbt_templates_free();
 }
 

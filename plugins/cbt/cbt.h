@@ -108,6 +108,8 @@ void cbt_people_joined(const carehost_peer *peer);
 void cbt_people_left(const carehost_peer *peer);
 /* Send event to user's connections that are in session now (live co-editing). */
 void cbt_people_send_in(const char *session, const char *user, const char *event, const json_t *fields);
+/* Whether anyone is in session now. */
+int cbt_session_anyone(const char *session);
 /* The people of role in session now, [{user, name}] (new), each once. */
 json_t *cbt_session_present(const char *session, carehost_role role);
 /* The patients enrolled in session, [{user, name}] (new), when therapist leads it. NULL with
@@ -116,6 +118,15 @@ json_t *cbt_session_patients(const char *session, const char *therapist, const c
 /* {user, name} (new) of patient when they are a patient enrolled in a session therapist leads;
  * else NULL. */
 json_t *cbt_patient_of(const char *therapist, const char *patient);
+
+/* ---- group_memory.c: a session's group exercise and shares, for a page that comes back ----- */
+
+void cbt_group_remember_started(const char *session, const json_t *ev);
+void cbt_group_remember_shared(const char *session, const json_t *ev);
+/* {exercise: the last cbt.group_started event or null, shared: [cbt.shared events]} (new). */
+json_t *cbt_group_state(const char *session);
+void cbt_group_forget(const char *session); /* the meeting is over: the last one left */
+void cbt_group_free(void);
 
 /* ---- family.c: a patient's family (the family sessions that enrol both) ------------------- */
 

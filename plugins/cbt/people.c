@@ -147,6 +147,14 @@ void cbt_people_send_in(const char *session, const char *user, const char *event
             cbt.host->send_to(cbt.ctx, p->participant, event, fields);
 }
 
+int cbt_session_anyone(const char *session)
+{
+    for (present *p = in_sessions; p; p = p->next)
+        if (strcmp(p->session, session) == 0)
+            return 1;
+    return 0;
+}
+
 json_t *cbt_session_present(const char *session, carehost_role role)
 {
     json_t *out = json_array();

@@ -43,6 +43,7 @@ static const struct {
     /* A group exercise happens in a session: */
     {"group_start", T, CAREHOST_VERB_IN_SESSION,
      "{\"template\": " ID ", \"note\": {\"type\": \"string\", \"min\": 1, \"max\": 2000, \"required\": false}}"},
+    {"group_state", P | T, CAREHOST_VERB_IN_SESSION, "{}"},
     {"share", P, CAREHOST_VERB_IN_SESSION,
      "{\"worksheet\": " ID ", \"linkIds\": {\"type\": \"array\", \"min\": 1, \"max\": 50}}"},
     /* Live co-editing (coedit.c), in a session: */
@@ -119,6 +120,8 @@ void cbt_verbs_handle(carehost_plugin_ctx *ctx, const carehost_peer *from, const
         cbt_trends(&who, msg, req);
     else if (strcmp(verb, "group_start") == 0)
         cbt_group_start(&who, msg, req);
+    else if (strcmp(verb, "group_state") == 0) /* group_memory.c: what this session's group said so far */
+        cbt_reply(req, cbt_group_state(who.session));
     else if (cbt_coedit_verb(&who, verb, msg, req))
         ; /* open, lock, unlock, edit, remove_row, close */
     else /* save, submit, comment, review, share, family_share */

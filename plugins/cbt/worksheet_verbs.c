@@ -77,6 +77,7 @@ static void answer(change *c, const json_t *rec)
                        json_object_get(d, "template"), "title", json_object_get(d, "title"), "by",
                        cbt_who_json(&c->who, 0), "answers", c->shared);
         cbt.host->send_to_session(cbt.ctx, c->who.session, CAREHOST_ROLES_SESSION, "shared", ev);
+        cbt_group_remember_shared(c->who.session, ev);
         json_decref(ev);
         cbt_reply(c->req, json_pack("{s:o, s:O}", "worksheet", view, "shared", c->shared));
         return;

@@ -89,6 +89,7 @@ describe('cbt: a group exercise, shared only by choice', { timeout: 300000 }, ()
     for (const p of [a, b]) {
       await waitText(p.page, '[data-testid="cbt-exercise-words"]',
         'Dr. Sam Rivera asked the group to fill in a thought record. Your answers are private.');
+      await waitText(p.page, '[data-testid="cbt-exercise-note"]', 'Note from Dr. Sam Rivera: Take ten minutes, then we will talk.');
     }
     await expectGoodScreen(b.page, 'the exercise banner (dark, 360 px)');
     await b.page.locator('#panel-cbt').screenshot({ path: screenshotPath('cbt-share-banner-dark.png') });
@@ -163,5 +164,34 @@ describe('cbt: a group exercise, shared only by choice', { timeout: 300000 }, ()
     await t.page.locator('#panel-cbt [data-testid="cbt-group"]').screenshot({ path: screenshotPath('cbt-share-group-therapist.png') });
     await expectGoodScreen(t.page, 'the therapist\'s group feed');
     for (const p of [t, a, b]) assert.deepEqual(unexpected(p.problems), []);
+  }));
+
+  it('a reloaded page finds the exercise and what was shared again (Riley\'s phone, the therapist\'s)', () => env.withHostLog(async () => {
+    await b.page.reload();
+    await waitView(b.page, 'lobby');
+    await joinFromLobby(b.page, 'evening-iop');
+    await b.page.waitForFunction(() => ['session', 'waiting'].includes(document.body.dataset.view), null, { ...POLL, timeout: WAIT });
+    if (await b.page.evaluate(() => document.body.dataset.view === 'waiting')) {
+      await t.page.locator('[data-testid="waiter"]', { hasText: 'Riley' }).getByTestId('admit').click();
+      await waitView(b.page, 'session');
+    }
+    await waitText(b.page, '[data-testid="cbt-exercise-words"]', 'Dr. Sam Rivera asked the group to fill in a thought record.');
+    await waitText(b.page, '[data-testid="cbt-exercise-note"]', 'Take ten minutes, then we will talk.');
+    await b.page.locator('[data-testid="cbt-feed-item"]').first().waitFor({ timeout: WAIT });
+    assert.equal(await b.page.locator('[data-testid="cbt-feed-item"]').count(), 1);
+    assert.ok(squash(await b.page.locator('[data-testid="cbt-feed-item"]').textContent()).includes(SITUATION));
+
+    await t.page.reload();
+    await waitView(t.page, 'lobby');
+    await joinFromLobby(t.page, 'evening-iop');
+    await waitView(t.page, 'session');
+    await t.page.locator('#panel-cbt [data-testid="cbt-feed-item"]').first().waitFor({ timeout: WAIT });
+    assert.equal(await t.page.locator('#panel-cbt [data-testid="cbt-feed-item"]').count(), 1);
+    for (const p of [t, b]) {
+      const text = await p.page.evaluate(() => document.body.innerText);
+      for (const other of [EVIDENCE, BALANCED]) assert.ok(!text.includes(other), 'still only what Casey shared');
+    }
+    await expectGoodScreen(b.page, 'the feed after a reload (dark, 360 px)');
+    for (const p of [t, b]) assert.deepEqual(unexpected(p.problems), []);
   }));
 });

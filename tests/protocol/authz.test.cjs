@@ -98,6 +98,7 @@ const TABLE = {
   // are theirs: none for dr.chen in bench-1); a patient shares answers of their own.
   'cbt.group_start':        [0, 1, 1, 0, 0],
   'cbt.share':              [0, 0, 0, 1, 0],
+  'cbt.group_state':        [0, 1, 1, 1, 0],
   'cbt.plan':               [0, 1, 1, 1, 0],
   'cbt.plan_save':          [0, 1, 1, 1, 0],
   'cbt.trends':             [0, 1, 1, 1, 0],

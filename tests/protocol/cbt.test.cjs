@@ -436,7 +436,8 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
       'a worksheet for each patient present, and only them');
     assert.ok(g.worksheets.every((w) => w.exercise === g.exercise && w.session === 'evening-iop'));
     const started = await event(casey, 'cbt.group_started');
-    assert.deepEqual([started.exercise, started.template, started.by.name], [g.exercise, 'test-worksheet', 'Dr. Sam Rivera']);
+    assert.deepEqual([started.exercise, started.template, started.by.name, started.note],
+      [g.exercise, 'test-worksheet', 'Dr. Sam Rivera', 'Take five minutes.']);
     const mine = (await event(jordan, 'cbt.assigned', (m) => m.worksheet.exercise === g.exercise)).worksheet.worksheet;
 
     // Jordan's answers are saved; nothing of them reaches anyone else.
@@ -467,6 +468,18 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
     assertReply(await req(jordan, { type: 'leave' }), 'jordan leaves');
     assertError(await req(jordan, { type: 'cbt.share', worksheet: mine, linkIds: ['mood'] }), 'not_in_session');
     assertError(await req(casey, { type: 'cbt.group_start', template: 'test-worksheet' }), 'forbidden');
+
+    // A page that comes back (a reload, a phone reconnecting) gets the exercise and the shares again.
+    const state = await ok(casey, { type: 'cbt.group_state' });
+    assert.deepEqual({ type: 'cbt.group_started', ...state.exercise }, started);
+    assert.deepEqual(state.shared.map((s) => [s.exercise, s.by.name, s.answers[0].linkId]), [[g.exercise, 'Jordan', 'situation']]);
+    assert.doesNotMatch(JSON.stringify(state), /mood|valueInteger/, 'still only what was shared');
+    assertError(await req(jordan, { type: 'cbt.group_state' }), 'not_in_session');
+    // The meeting ends when the last one leaves: the next one starts with nothing of it.
+    assertReply(await req(casey, { type: 'leave' }), 'casey leaves');
+    assertReply(await req(rivera, { type: 'leave' }), 'rivera leaves');
+    assertReply(await req(rivera, { type: 'join', session: 'evening-iop' }), 'the next meeting');
+    assert.deepEqual(await ok(rivera, { type: 'cbt.group_state' }).then((r) => [r.exercise, r.shared]), [null, []]);
   });
 
   it('odd input of every shape gets an error, and the host stays up', async () => {

@@ -6,7 +6,7 @@ import { createFeed } from './feed.js';
 
 /**
  * opts: api, templates, announce(text), onOpen(exercise): open this exercise's worksheet.
- * Returns { node, started(msg), shared(msg), opened(), clear() }.
+ * Returns { node, started(msg), shared(msg), restore(state), opened(), clear() }.
  */
 export function createExercise({ api, templates, announce, onOpen }) {
   const words = el('p', { class: 'cbt-state-line', 'data-testid': 'cbt-exercise-words' });
@@ -25,7 +25,7 @@ export function createExercise({ api, templates, announce, onOpen }) {
   return {
     node,
     /** cbt.group_started. */
-    started(msg) {
+    started(msg, { quiet = false } = {}) {
       exercise = msg.exercise;
       const who = msg.by?.name || 'Your therapist';
       const what = String(msg.title || 'worksheet').toLowerCase();
@@ -34,7 +34,15 @@ export function createExercise({ api, templates, announce, onOpen }) {
       note.textContent = msg.note ? `Note from ${who}: ${msg.note}` : '';
       banner.hidden = false;
       feed.node.hidden = false;
-      announce(words.textContent);
+      if (!quiet) announce(words.textContent);
+    },
+    /** Back in the session (a reload, a reconnection): cbt.group_state's exercise and shares, quietly. */
+    async restore(state) {
+      if (state.exercise && state.exercise.exercise !== exercise) this.started(state.exercise, { quiet: true });
+      if (state.exercise || (state.shared || []).length) {
+        feed.node.hidden = false;
+        await feed.restore(state.shared);
+      }
     },
     /** cbt.shared. */
     shared(msg) {

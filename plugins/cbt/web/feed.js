@@ -36,7 +36,8 @@ const countWords = (n) => (n === 1 ? '1 answer' : `${n} answers`);
 
 /**
  * opts: templates (templates.js: the question's row word), announce(text), me() (the reader's user
- * id, for "You shared"). Returns { node, add(msg), clear(), size() }: msg is a cbt.shared event.
+ * id, for "You shared"). Returns { node, add(msg, {quiet}), restore(list), clear(), size() }: msg is a
+ * cbt.shared event; restore draws a session's shares again (cbt.group_state), without reading them out.
  */
 export function createFeed({ templates, announce, me = () => null } = {}) {
   const list = el('ol', { class: 'cbt-feed', 'data-testid': 'cbt-feed-list' });
@@ -48,7 +49,7 @@ export function createFeed({ templates, announce, me = () => null } = {}) {
 
   return {
     node,
-    async add(msg) {
+    async add(msg, { quiet = false } = {}) {
       if (!msg || !Array.isArray(msg.answers)) return;
       const who = msg.by?.name || 'Someone';
       const mine = !!me() && msg.by?.user === me();
@@ -63,11 +64,15 @@ export function createFeed({ templates, announce, me = () => null } = {}) {
         el('dl', { class: 'cbt-feed-answers' }, ...entries)));
       n += 1;
       empty.hidden = true;
-      if (announce) {
+      if (announce && !quiet) {
         announce(mine
           ? `You shared ${countWords(msg.answers.length)} with the group.`
           : `${who} shared ${countWords(msg.answers.length)} with the group. You'll find it under "Shared with the group".`);
       }
+    },
+    async restore(shares) {
+      this.clear();
+      for (const msg of shares || []) await this.add(msg, { quiet: true });
     },
     clear() {
       list.replaceChildren();

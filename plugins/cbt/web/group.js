@@ -72,6 +72,10 @@ export function createGroup({ api, templates, announce, onStarted }) {
       session = id;
     },
     async load() {
+      // What this meeting's group shared so far (a reloaded page, a reconnection).
+      api.request({ type: 'cbt.group_state' })
+        .then((state) => feed.restore(state.shared))
+        .catch(() => { /* offline: the events still come */ });
       try {
         const list = (await templates.list()).filter((t) => t.id !== PLAN_TEMPLATE);
         const was = template.value;

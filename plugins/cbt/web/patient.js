@@ -39,6 +39,15 @@ export function createPatientUi({ api, templates }) {
 
   function render() { list.render(worksheets, today); }
 
+  let inSession = false;
+  /** In a session: the group exercise running and what was shared so far (a reloaded page, a phone back). */
+  async function restoreGroup() {
+    try {
+      const state = await api.request({ type: 'cbt.group_state' });
+      if (inSession) await exercise.restore(state);
+    } catch { /* offline, or not in the session proper: the events still come */ }
+  }
+
   async function load() {
     const mine = ++asked;
     try {
@@ -180,9 +189,14 @@ export function createPatientUi({ api, templates }) {
       }
     },
     /** Which section it is in: a group exercise's banner and feed belong to the session. */
-    where(view) { if (view !== 'session') exercise.clear(); },
+    where(view) {
+      inSession = view === 'session';
+      if (!inSession) exercise.clear();
+      else restoreGroup();
+    },
     reconnected() {
       load();
+      if (inSession) restoreGroup();
       if (openKind === 'worksheet') open.reconnected();
       for (const v of [...draining]) {
         if (v.busy()) v.reconnected();

@@ -242,7 +242,7 @@ export function createTherapistUi({ api, templates }) {
       }
     },
     reconnected() {
-      if (session) { loadList(); loadPeople(); }
+      if (session) { loadList(); loadPeople(); group.load(); }
       if (open && open.reconnected) open.reconnected(); // a live worksheet opens its room again
     },
     destroy() {},
