@@ -2,7 +2,8 @@
 // field a person goes into is theirs (cbt.lock) until they leave it; what they type goes to the room
 // as the field's whole answer (cbt.edit): at once, then at most every 150 ms while they keep typing,
 // and when they leave the field. The other person's changes arrive as the room's whole response
-// (cbt.edited) and are shown without moving this person's focus or caret. A field someone else holds is read-only here and says who.
+// (cbt.edited) and are shown without moving this person's focus or caret. A field someone else holds
+// is read-only here and says who.
 //
 // Nothing typed is lost: the field being typed in is this person's, so nobody else changes it; the
 // room's response is applied only when every edit sent from here has been answered (the answer carries
