@@ -11,8 +11,9 @@
 //     finds it there (a requestAnimationFrame loop reading the field: the frame that shows it).
 // Both directions: therapist types, patient sees; patient types, therapist sees. Times are
 // performance.timeOrigin + performance.now() in each page (same machine; the skew between the two
-// pages' clocks is measured through Node and printed). The client sends what is typed at most every
-// 150 ms (room.js THROTTLE_MS), so the figures include that wait by design. Figures only: nothing
+// pages' clocks is measured through Node and printed). The client sends a keystroke after a pause at
+// once and then at most one edit per 150 ms (room.js THROTTLE_MS): a keystroke within 150 ms of the
+// last edit waits for the next one, and the figures include that wait by design. Figures only: nothing
 // here passes or fails; a keystroke that never shows on the other screen is listed.
 //
 //   node bench/cbt_coedit.cjs              # 200 keystrokes each way
@@ -340,8 +341,8 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
     const r2 = await direction(o, p, t, 'situation', 2, 'patient types, therapist sees');
 
     console.log(`cbt live co-editing: Dr. Rivera (desktop) and Jordan (phone) in evening-iop, two Chromium pages,`);
-    console.log(`  one character every ${GAP_MS[0]}-${GAP_MS[1]} ms into a text answer; the client sends at most every `
-      + `${THROTTLE_MS} ms (room.js), so the figures include that wait by design`);
+    console.log(`  one character every ${GAP_MS[0]}-${GAP_MS[1]} ms into a text answer; the client sends at once after a `
+      + `pause, then at most one edit per ${THROTTLE_MS} ms (room.js): the figures include that wait by design`);
     print(r1);
     print(r2);
     console.log(`  animation frames per second in the receiving page: ${r1.fps.toFixed(0)}, ${r2.fps.toFixed(0)}`
