@@ -51,6 +51,7 @@ static int cbt_init(carehost_plugin_ctx *ctx, const carehost_host_api *host)
         host->log(ctx, CAREHOST_LOG_ERROR, "needs a host with plugin ABI 1.3 or newer");
         return -1;
     }
+    cbt_coedit_configure();
     if (cbt_templates_load() != 0) {
         cbt_templates_free();
         return -1;

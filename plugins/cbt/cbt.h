@@ -214,6 +214,8 @@ int cbt_coedit_live(const char *worksheet);
 /* participant left the session or disconnected: out of every room, their lock released. */
 void cbt_coedit_left(carehost_participant participant);
 void cbt_coedit_free(void);
+/* Read the [cbt] settings of live co-editing (init); a bad value is logged and the default used. */
+void cbt_coedit_configure(void);
 /* coedit_path.c: whether path names an editable field of the Questionnaire; put answer (an
  * array; empty removes the field; NULL only makes the rows path is in) at path in response. 0, or -1 with a sentence in why. */
 int cbt_answer_path_ok(const json_t *questionnaire, const char *path, char *why, size_t len);

@@ -16,15 +16,31 @@ static const char *str(const json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
+void cbt_coedit_configure(void)
+{
+    idle_ms = 10000;
+    /* The clinic's setting: how long an answer stays someone's without typing, in seconds. */
+    const char *s = CAREHOST_HOST_HAS(cbt.host, setting) ? cbt.host->setting(cbt.ctx, "live_lock_idle_s") : NULL;
+    if (s) {
+        char *end;
+        long v = strtol(s, &end, 10);
+        if (*s && !*end && v >= 2 && v <= 600)
+            idle_ms = (uint32_t)v * 1000;
+        else
+            cbt.host->log(cbt.ctx, CAREHOST_LOG_ERROR,
+                          "setting live_lock_idle_s = '%s' refused: a whole number of seconds from 2 to 600; using 10",
+                          s);
+    }
+    /* Tests shorten it (CAREHOST_CBT_LOCK_IDLE_MS, ms) rather than wait seconds. */
+    const char *env = getenv("CAREHOST_CBT_LOCK_IDLE_MS");
+    long v = env ? strtol(env, NULL, 10) : 0;
+    if (v >= 50 && v <= 600000)
+        idle_ms = (uint32_t)v;
+}
+
 static uint32_t lock_idle_ms(void)
 {
-    if (!idle_ms) {
-        /* Tests shorten it (CAREHOST_CBT_LOCK_IDLE_MS) rather than wait 10 s. */
-        const char *env = getenv("CAREHOST_CBT_LOCK_IDLE_MS");
-        long v = env ? strtol(env, NULL, 10) : 0;
-        idle_ms = v >= 50 && v <= 600000 ? (uint32_t)v : 10000;
-    }
-    return idle_ms;
+    return idle_ms ? idle_ms : 10000;
 }
 
 /* ---- locks ------------------------------------------------------------------------------ */

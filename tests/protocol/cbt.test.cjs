@@ -547,5 +547,12 @@ describe('cbt: carehost --check-plugin', () => {
       { encoding: 'utf8', timeout: 60000 });
     assert.equal(good.status, 0, good.stdout + good.stderr);
     assert.match(good.stdout, /OK: no problems/);
+
+    // A setting that is not a number of seconds is a problem too, named with its value.
+    fs.writeFileSync(conf, `[cbt]\nshipped_templates = ${SHIPPED}\nlive_lock_idle_s = soon\n`);
+    const bad = spawnSync(process.env.CAREHOST_BIN, ['--check-plugin', so, '--config', conf, '--plugin-web', process.env.CAREHOST_PLUGIN_WEB],
+      { encoding: 'utf8', timeout: 60000 });
+    assert.match(bad.stdout, /^problem: .*live_lock_idle_s = 'soon' refused: a whole number of seconds from 2 to 600/m, bad.stdout + bad.stderr);
+    assert.notEqual(bad.status, 0);
   });
 });

@@ -2,8 +2,9 @@
 // Live co-editing of a CBT worksheet in a session (plugins/cbt/PROTOCOL.md, "Live co-editing"), against a
 // real daemon with the demo clinic: evening-iop (dr.rivera leads; jordan, casey, ...), individual-demo
 // (dr.chen leads; casey). A small clinic template (a text, a 0-100 integer, a repeating group) is used so
-// paths with rows are exercised. The lock's idle time and the room's save delay are shortened through
-// the plugin's test variables, and every wait is for an event, never a sleep.
+// paths with rows are exercised. The lock's idle time is the clinic's setting (live_lock_idle_s), the
+// room's save delay is shortened through the plugin's test variable, and every wait is for an event,
+// never a sleep.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -11,7 +12,9 @@ const path = require('node:path');
 const { startHost, connectAs, joinAdmitted, tmpDir, assertReply, assertError } = require('./harness.cjs');
 
 const WAIT = 30000;
-const IDLE_MS = 2500; // long enough for the steps between a lock and its edit under ASan, short to wait for
+// The clinic's setting (seconds): long enough for the steps between a lock and its edit under ASan,
+// short to wait for.
+const IDLE_S = 3;
 const SHIPPED = path.join(process.env.CAREHOST_PLUGIN_WEB, 'cbt', 'templates');
 const EXT = 'http://hl7.org/fhir/StructureDefinition';
 const slider = (min, max) => [
@@ -54,10 +57,10 @@ describe('cbt: live co-editing', { timeout: 300000 }, () => {
   before(async () => {
     fs.mkdirSync(clinicDir);
     fs.writeFileSync(path.join(clinicDir, 'test-worksheet.json'), JSON.stringify(TEST_WORKSHEET));
-    fs.writeFileSync(conf, `[cbt]\nshipped_templates = ${SHIPPED}\ntemplates = ${clinicDir}\n`);
+    fs.writeFileSync(conf, `[cbt]\nshipped_templates = ${SHIPPED}\ntemplates = ${clinicDir}\nlive_lock_idle_s = ${IDLE_S}\n`);
     host = await startHost({
       dataDir, args: ['--config', conf],
-      env: { CAREHOST_CBT_LOCK_IDLE_MS: String(IDLE_MS), CAREHOST_CBT_LIVE_SAVE_MS: '100' },
+      env: { CAREHOST_CBT_LIVE_SAVE_MS: '100' },
     });
     rivera = await as('dr.rivera');
     jordan = await as('jordan');
