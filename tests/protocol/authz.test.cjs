@@ -102,6 +102,9 @@ const TABLE = {
   'cbt.plan':               [0, 1, 1, 1, 0],
   'cbt.plan_save':          [0, 1, 1, 1, 0],
   'cbt.trends':             [0, 1, 1, 1, 0],
+  // dbt (plugins/dbt/PROTOCOL.md): the skills library is for patients, their family and therapists.
+  'dbt.skills':             [0, 1, 1, 1, 1],
+  'dbt.skill':              [0, 1, 1, 1, 1],
   // Live co-editing, in a session: the patient their own worksheet, the therapist leading the session
   // a worksheet of a patient enrolled in it. dr.chen passes the host's check but leads no session he is
   // in, so the plugin refuses him (PLUGIN_RULES below).
@@ -339,6 +342,7 @@ describe('authorization matrix: every role against every verb', () => {
       default:
         if (verb.startsWith('attendance.')) return buildAttendance(verb, role, may);
         if (verb.startsWith('cbt.')) return buildCbt(verb, role, may);
+        if (verb === 'dbt.skill') return { type: verb, skill: 'stop' };
         return { type: verb };
     }
   }

@@ -1,0 +1,58 @@
+/* dbt.h -- what the DBT skills plugin's files share. Uses <carehost/plugin.h> only
+ * (libc and jansson). See PROTOCOL.md for the protocol these files implement. */
+#ifndef DBT_PLUGIN_H
+#define DBT_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <carehost/plugin.h>
+
+/* Bounds of a skill file (PROTOCOL.md, "Skills"); the refusals name them. */
+#define DBT_ID_MAX 64
+#define DBT_NAME_MAX 80
+#define DBT_PURPOSE_MAX 400
+#define DBT_STEPS_MAX 12
+#define DBT_STEP_TITLE_MAX 80
+#define DBT_STEP_TEXT_MAX 600
+#define DBT_STEP_SECONDS_MIN 5
+#define DBT_STEP_SECONDS_MAX 900
+#define DBT_SKILLS_MAX 500          /* skills in the library, shipped and the clinic's together */
+#define DBT_FILE_BYTES (64 * 1024)  /* one skill file */
+
+typedef struct dbt_state {
+    const carehost_host_api *host;
+    carehost_plugin_ctx *ctx;
+} dbt_state;
+
+extern dbt_state dbt;
+
+/* ---- skills.c: the library ---------------------------------------------------------------- */
+
+/* Load the shipped skills, then the clinic's folder (which adds skills or replaces one with the
+ * same id). A bad file is logged with its file, field and reason, and skipped. 0, or -1 (out of
+ * memory). */
+int dbt_skills_load(void);
+void dbt_skills_free(void);
+/* The library for `dbt.skills`: {modules: [{id, name}], skills: [summary]} (new); module: only
+ * that module's skills (NULL: all). */
+json_t *dbt_skills_catalogue(const char *module);
+/* One skill as loaded (borrowed; valid until shutdown), or NULL. */
+const json_t *dbt_skill(const char *id);
+/* Whether module is one of the four modules' ids. */
+int dbt_module_known(const char *module);
+
+/* Check one skill document as read from file (its name without the folder, for the id): 0, or
+ * -1 with why ("field 'steps[2].seconds': ..."). Used by the loader and its unit test. */
+int dbt_skill_check(const json_t *skill, const char *file, char *why, size_t len);
+
+/* ---- verbs.c ------------------------------------------------------------------------------ */
+
+int dbt_verbs_register(void);
+void dbt_verbs_handle(carehost_plugin_ctx *ctx, const carehost_peer *from, const char *verb, json_t *msg,
+                      carehost_request req);
+void dbt_reply(carehost_request req, json_t *fields);
+void dbt_reply_error(carehost_request req, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,96 @@
+/* verbs.c -- the DBT verbs: who may send each and the fields it takes (the host checks both
+ * before we see a message), and where each goes. The library is no secret: patients, their
+ * family and therapists may read it, in a session or not. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dbt.h"
+
+#define P CAREHOST_ROLE_PATIENT
+#define F CAREHOST_ROLE_FAMILY
+#define T CAREHOST_ROLE_THERAPIST
+#define ID_OPT "{\"type\": \"string\", \"min\": 1, \"max\": 64, \"required\": false}"
+#define ID "{\"type\": \"string\", \"min\": 1, \"max\": 64}"
+
+/* In the order hello lists them. */
+static const struct {
+    const char *verb;
+    unsigned roles;
+    unsigned flags; /* CAREHOST_VERB_IN_SESSION or 0 */
+    const char *fields;
+} verbs[] = {
+    {"skills", P | F | T, 0, "{\"module\": " ID_OPT "}"},
+    {"skill", P | F | T, 0, "{\"skill\": " ID "}"},
+};
+
+int dbt_verbs_register(void)
+{
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+        json_error_t err;
+        json_t *fields = json_loads(verbs[i].fields, 0, &err);
+        if (!fields) {
+            dbt.host->log(dbt.ctx, CAREHOST_LOG_ERROR, "verb %s: bad field rules (%s)", verbs[i].verb, err.text);
+            return CAREHOST_EINVAL;
+        }
+        int rc = dbt.host->register_verb(dbt.ctx, verbs[i].verb, verbs[i].roles, verbs[i].flags, fields);
+        json_decref(fields);
+        if (rc != CAREHOST_OK)
+            return rc;
+    }
+    return CAREHOST_OK;
+}
+
+void dbt_reply(carehost_request req, json_t *fields)
+{
+    if (!fields) {
+        dbt.host->reply_error(dbt.ctx, req, "internal_error", "The server ran out of memory; please try again.");
+        return;
+    }
+    dbt.host->reply(dbt.ctx, req, fields);
+    json_decref(fields);
+}
+
+void dbt_reply_error(carehost_request req, const char *code, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    dbt.host->reply_error(dbt.ctx, req, code, text);
+}
+
+static void skills(json_t *msg, carehost_request req)
+{
+    const char *module = json_string_value(json_object_get(msg, "module"));
+    if (module && !dbt_module_known(module)) {
+        dbt_reply_error(req, "unknown_module", "There is no skill module '%s': the modules are mindfulness, "
+                        "distress-tolerance, emotion-regulation and interpersonal-effectiveness.", module);
+        return;
+    }
+    dbt_reply(req, dbt_skills_catalogue(module));
+}
+
+static void skill(json_t *msg, carehost_request req)
+{
+    const json_t *s = dbt_skill(json_string_value(json_object_get(msg, "skill")));
+    if (!s) {
+        dbt_reply_error(req, "unknown_skill", "There is no skill with that id in the library.");
+        return;
+    }
+    dbt_reply(req, json_pack("{s:O}", "skill", s));
+}
+
+void dbt_verbs_handle(carehost_plugin_ctx *ctx, const carehost_peer *from, const char *verb, json_t *msg,
+                      carehost_request req)
+{
+    (void)ctx;
+    (void)from;
+    if (strcmp(verb, "skills") == 0)
+        skills(msg, req);
+    else if (strcmp(verb, "skill") == 0)
+        skill(msg, req);
+    else
+        dbt_reply_error(req, "unknown_type", "The DBT plugin has no verb '%s'.", verb);
+}
