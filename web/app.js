@@ -638,7 +638,7 @@ function panelApi(entry) {
 }
 
 function mountPanels(plugins) {
-  for (const plugin of plugins) {
+  for (const [order, plugin] of plugins.entries()) {
     if (!plugin || typeof plugin.name !== 'string' || plugin.panel !== true) continue;
     const known = panels.get(plugin.name);
     if (known) {
@@ -648,7 +648,7 @@ function mountPanels(plugins) {
       }
       continue;
     }
-    const entry = { plugin, section: ui.addPanelSection(plugin), lobby: null, mod: null, offs: [], loads: 0 };
+    const entry = { plugin, order, section: ui.addPanelSection(plugin), lobby: null, mod: null, offs: [], loads: 0 };
     panels.set(plugin.name, entry);
     if (!PLUGIN_NAME.test(plugin.name)) ui.panelFailed(entry.section, plugin);
     else loadPanel(entry);
@@ -668,7 +668,7 @@ async function loadPanel(entry) {
     const api = panelApi(entry);
     await mod.mount(entry.section, api);
     if (typeof mod.mountLobby === 'function') {
-      if (!entry.lobby) entry.lobby = ui.addLobbySection(entry.plugin);
+      if (!entry.lobby) entry.lobby = ui.addLobbySection(entry.plugin, entry.order);
       await mod.mountLobby(entry.lobby, api);
     } else if (entry.lobby) {
       entry.lobby.remove(); // the new version has no part in "Your sessions"

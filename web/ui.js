@@ -213,13 +213,17 @@ export function addPanelSection(plugin) {
   return section;
 }
 
-/** A section for one plugin's part of "Your sessions" (a panel.js exporting mountLobby). */
-export function addLobbySection(plugin) {
+/**
+ * A section for one plugin's part of "Your sessions" (a panel.js exporting mountLobby). order: the
+ * plugin's place in hello's list: the sections keep that order whichever panel loads first.
+ */
+export function addLobbySection(plugin, order) {
   const section = el('section', {
-    class: 'panel card', id: `lobby-panel-${plugin.name}`, 'data-plugin': plugin.name,
+    class: 'panel card', id: `lobby-panel-${plugin.name}`, 'data-plugin': plugin.name, 'data-order': String(order),
     'aria-label': plugin.description || plugin.name,
   });
-  $('lobby-panels').append(section);
+  const after = [...$('lobby-panels').children].find((s) => Number(s.dataset.order) > order);
+  $('lobby-panels').insertBefore(section, after || null);
   return section;
 }
 

@@ -28,6 +28,9 @@ describe('dbt: the skills library', { timeout: 180000 }, () => {
       assert.ok(all >= 22, `every shipped skill (${all})`);
       await waitText(p.page, '#lobby-panel-dbt [data-testid="dbt-count"]', `${all} skills.`);
       await expectGoodScreen(p.page, 'dbt: the library on a 320 px phone', { strict: true });
+      // The plugins' parts of "Your sessions" are in hello's order, whichever panel loaded first.
+      const order = await p.page.evaluate(() => [...document.querySelectorAll('#lobby-panels > section')].map((s) => s.dataset.plugin));
+      assert.deepEqual(order.filter((n) => ['attendance', 'cbt', 'dbt'].includes(n)), ['attendance', 'cbt', 'dbt']);
 
       // One module: the cards and the count follow; the choice says it is pressed.
       const ie = lib.getByRole('button', { name: 'Interpersonal effectiveness' });

@@ -43,7 +43,7 @@ export function createLibrary({ api }) {
   function drawFilters() {
     const make = (id, label) => {
       const b = el('button', {
-        type: 'button', class: 'secondary small', 'aria-pressed': String(chosen === id), 'data-module': id || 'all',
+        type: 'button', class: 'secondary', 'aria-pressed': String(chosen === id), 'data-module': id || 'all',
       }, label);
       b.addEventListener('click', () => { chosen = id; drawFilters(); drawCards(); filters.querySelector(`[data-module="${id || 'all'}"]`).focus(); });
       return b;
