@@ -214,4 +214,25 @@ describe('cbt: a worksheet filled in together, live', { timeout: 300000 }, () =>
     assert.deepEqual(unexpected(p.problems), []);
     assert.deepEqual(unexpected(t.problems), []);
   }));
+
+  it('the therapist leaves; Jordan carries on on his own, with autosave and "Send to my therapist"', () => withHostLog(async () => {
+    await t.page.locator('#panel-cbt').getByTestId('cbt-back').click();
+    const alone = p.page.getByTestId('cbt-live-alone');
+    await alone.waitFor({ state: 'visible', timeout: WAIT });
+    await expectGoodScreen(p.page, 'the live worksheet, alone on the phone', { strict: true });
+    await alone.getByTestId('cbt-live-alone-continue').click();
+    // The worksheet as usual: the answers made together, autosave, and the send button.
+    await p.page.locator('#panel-cbt [data-testid="cbt-submit"]').waitFor({ timeout: WAIT });
+    assert.equal(await p.page.locator('#panel-cbt [data-testid="cbt-live-note"]').count(), 0, 'no longer live');
+    assert.equal(await input(p.page, 'outcome').inputValue(), 'We took it slowly.');
+    await input(p.page, 'outcome').fill('We took it slowly. I felt calmer afterwards.');
+    await p.page.waitForFunction(() => {
+      const s = document.querySelector('#panel-cbt [data-testid="cbt-save-status"]');
+      return !!s && s.dataset.state === 'saved' && s.textContent === 'Saved';
+    }, null, { ...POLL, timeout: WAIT });
+    const g = assertReply(await jordan.request({ type: 'cbt.get', worksheet: ws }, WAIT), 'get').worksheet;
+    assert.match(JSON.stringify(g.response), /I felt calmer afterwards/);
+    assert.deepEqual(unexpected(p.problems), []);
+    assert.deepEqual(unexpected(t.problems), []);
+  }));
 });

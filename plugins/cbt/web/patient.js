@@ -184,7 +184,7 @@ export function createPatientUi({ api, templates }) {
           if (open.busy()) draining.add(open);
         }
         const note = `${msg.by?.name || 'Your therapist'} opened this worksheet with you.`;
-        openWorksheet(msg.worksheet, { note });
+        openWorksheet(msg.worksheet, { note, owner: true });
         say.announce(note);
       }
     },

@@ -19,11 +19,13 @@ let count = 0;
 /**
  * opts: api, templates (templates.js), id (the worksheet), today (the clinic's date), onBack(),
  * onChanged(summary) (the list's copy is out of date), announce(text); live: open it live in the
- * session, filled in together (room.js): { note (said at the top, e.g. who opened it), backLabel };
+ * session, filled in together (room.js): { note (said at the top, e.g. who opened it), backLabel,
+ * owner (the patient's own screen: once alone in the room, they may carry on on their own and send it) };
  * family: the patient's family here ([{user, name}], cbt.list's): a sent worksheet offers to share it.
  * Returns { node, id, title, load(), refresh(), reconnected(), close(), busy() }.
  */
-export function createWorksheetView({ api, templates, id, today, onBack, onChanged, announce, live = null, family = [] }) {
+export function createWorksheetView({ api, templates, id, today, onBack, onChanged, announce, live: liveAsked = null, family = [] }) {
+  let live = liveAsked; // null once the patient carries on on their own
   const back = el('button', { type: 'button', class: 'secondary small', 'data-testid': 'cbt-back' },
     (live && live.backLabel) || 'Back to my worksheets');
   back.addEventListener('click', onBack);
@@ -190,17 +192,35 @@ export function createWorksheetView({ api, templates, id, today, onBack, onChang
     const box = el('div', { class: 'cbt-form-box' });
     const people = el('p', { class: 'hint', 'data-testid': 'cbt-live-people' });
     const status = el('p', { class: 'cbt-status', role: 'status', 'data-testid': 'cbt-live-status' });
+    // Alone in the room (the therapist left it), the patient may carry on on their own: the room
+    // closes (its answers are stored), and the worksheet opens as usual, with autosave and "Send".
+    const onMyOwn = el('button', { type: 'button', class: 'secondary', 'data-testid': 'cbt-live-alone-continue' },
+      'Continue on my own');
+    const alone = el('div', { class: 'cbt-state-box', hidden: true, 'data-testid': 'cbt-live-alone' },
+      el('p', {}, 'You are the only one here now. You can keep filling it in on your own, '
+        + 'and send it to your therapist when you are ready.'),
+      el('div', { class: 'button-row' }, onMyOwn));
+    onMyOwn.addEventListener('click', async () => {
+      onMyOwn.disabled = true;
+      const leaving = room;
+      room = null;
+      live = null;
+      try { if (leaving) await leaving.close(); } catch { /* stored by the room anyway when the last one leaves */ }
+      await load();
+      title.focus();
+    });
     const drawPeople = (list) => {
       const names = list.map((p) => p.name).filter(Boolean);
       people.textContent = names.length ? `Open now: ${[...new Set(names)].join(', ')}.` : '';
+      alone.hidden = !(live && live.owner && list.length > 0 && list.every((p) => p.user === me));
     };
     body.replaceChildren(
       el('p', { class: 'cbt-item-note', 'data-testid': 'cbt-live-note' }, live.note || 'You are filling this in together.'),
       el('p', { class: 'hint' }, 'Each of you can type in a different answer; an answer someone is in says who, '
         + 'and is yours to change once they leave it. Everything is saved as you go.'),
-      people, box, status);
-    drawPeople(reply.people || []);
+      people, alone, box, status);
     const me = (api.view && api.view().user && api.view().user.id) || null;
+    drawPeople(reply.people || []);
     const handlers = { focus: () => {}, blur: () => {}, changed: () => {}, removed: () => {} };
     form = createForm(box, questionnaire, {
       response: reply.worksheet.response || undefined,
