@@ -1,5 +1,5 @@
 /* dbt.c -- the DBT skills plugin (PROTOCOL.md): the skills library, browsable by patients, their
- * family and therapists. Uses only <carehost/plugin.h>, libc and jansson. */
+ * family and therapists, and the guided group exercise (exercise.c). Uses only <carehost/plugin.h>, libc and jansson. */
 #include <string.h>
 
 #include "dbt.h"
@@ -26,12 +26,34 @@ static int dbt_init(carehost_plugin_ctx *ctx, const carehost_host_api *host)
 static void dbt_shutdown(carehost_plugin_ctx *ctx)
 {
     (void)ctx;
+    dbt_exercise_free();
     dbt_skills_free();
 }
 
-/* Live reload is fine: the library is read again from its files. */
+static void on_joined(carehost_plugin_ctx *ctx, const carehost_peer *peer)
+{
+    (void)ctx;
+    dbt_exercise_joined(peer);
+}
+
+static void on_left(carehost_plugin_ctx *ctx, const carehost_peer *peer)
+{
+    (void)ctx;
+    dbt_exercise_left(peer);
+}
+
+static void on_closed(carehost_plugin_ctx *ctx, const carehost_session_info *session)
+{
+    (void)ctx;
+    dbt_exercise_session_closed(session->id);
+}
+
+/* Live reload is fine: the library is read again from its files. A guided exercise lives in memory
+ * and is forgotten by a reload (PROTOCOL.md, "Guided group exercise"). */
 CAREHOST_PLUGIN_DEFINE(.name = "dbt", .version = "0.1.0",
-                       .description = "DBT skills: the skills library",
+                       .description = "DBT skills: the skills library and guided group exercises",
                        .init = dbt_init, .shutdown = dbt_shutdown,
+                       .session_closed = on_closed,
+                       .participant_joined = on_joined, .participant_left = on_left,
                        .handle_message = dbt_verbs_handle,
                        .flags = CAREHOST_PLUGIN_HAS_PANEL);

@@ -55,4 +55,22 @@ void dbt_reply(carehost_request req, json_t *fields);
 void dbt_reply_error(carehost_request req, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* ---- exercise.c: the guided group exercise (PROTOCOL.md, "Guided group exercise") ----------- */
+
+#define DBT_RATINGS_SHOWN_MIN 3 /* answers before the therapist sees a distribution */
+#define DBT_RATERS_MAX 64       /* patients rating one exercise */
+#define DBT_EXERCISE_TICK_MS 250 /* the longest a running step goes unchecked against the clock */
+
+/* The host's clock as the exercise sees it, ms since the epoch; tests move it with the file
+ * CAREHOST_DBT_CLOCK_FILE (ms added to the real time, read at each call). */
+int64_t dbt_now_ms(void);
+/* exercise_start, exercise_state, exercise_control, exercise_rate: 1 when verb is one of them
+ * (and req is answered), else 0. */
+int dbt_exercise_verb(const carehost_peer *from, const char *verb, json_t *msg, carehost_request req);
+/* The host's participant_joined / participant_left / session_closed. */
+void dbt_exercise_joined(const carehost_peer *peer);
+void dbt_exercise_left(const carehost_peer *peer);
+void dbt_exercise_session_closed(const char *session);
+void dbt_exercise_free(void);
+
 #endif

@@ -1,6 +1,6 @@
 /* verbs.c -- the DBT verbs: who may send each and the fields it takes (the host checks both
  * before we see a message), and where each goes. The library is no secret: patients, their
- * family and therapists may read it, in a session or not. */
+ * family and therapists may read it, in a session or not. The guided exercise happens in one. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +22,14 @@ static const struct {
 } verbs[] = {
     {"skills", P | F | T, 0, "{\"module\": " ID_OPT "}"},
     {"skill", P | F | T, 0, "{\"skill\": " ID "}"},
+    /* The guided group exercise (exercise.c), in a session. Starting and steering it is for the
+     * therapist leading the session (the plugin checks who leads); ratings are the patients'. */
+    {"exercise_start", T, CAREHOST_VERB_IN_SESSION, "{\"skill\": " ID "}"},
+    {"exercise_state", P | F | T, CAREHOST_VERB_IN_SESSION, "{}"},
+    {"exercise_control", T, CAREHOST_VERB_IN_SESSION, "{\"action\": {\"type\": \"string\", \"min\": 1, \"max\": 16}}"},
+    {"exercise_rate", P, CAREHOST_VERB_IN_SESSION,
+     "{\"when\": {\"type\": \"string\", \"min\": 1, \"max\": 16},"
+     " \"value\": {\"type\": \"integer\", \"min\": 0, \"max\": 100}}"},
 };
 
 int dbt_verbs_register(void)
@@ -86,11 +94,12 @@ void dbt_verbs_handle(carehost_plugin_ctx *ctx, const carehost_peer *from, const
                       carehost_request req)
 {
     (void)ctx;
-    (void)from;
     if (strcmp(verb, "skills") == 0)
         skills(msg, req);
     else if (strcmp(verb, "skill") == 0)
         skill(msg, req);
+    else if (dbt_exercise_verb(from, verb, msg, req))
+        ; /* exercise_start, exercise_state, exercise_control, exercise_rate */
     else
         dbt_reply_error(req, "unknown_type", "The DBT plugin has no verb '%s'.", verb);
 }

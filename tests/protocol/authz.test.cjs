@@ -105,6 +105,13 @@ const TABLE = {
   // dbt (plugins/dbt/PROTOCOL.md): the skills library is for patients, their family and therapists.
   'dbt.skills':             [0, 1, 1, 1, 1],
   'dbt.skill':              [0, 1, 1, 1, 1],
+  // The guided group exercise, in a session: a therapist passes the host's check, and the plugin lets
+  // only the one leading the session start and steer it (dr.chen in bench-1: PLUGIN_RULES below); anyone
+  // there follows it; only patients rate their distress.
+  'dbt.exercise_start':     [0, 1, 1, 0, 0],
+  'dbt.exercise_state':     [0, 1, 1, 1, 1],
+  'dbt.exercise_control':   [0, 1, 1, 0, 0],
+  'dbt.exercise_rate':      [0, 0, 0, 1, 0],
   // Live co-editing, in a session: the patient their own worksheet, the therapist leading the session
   // a worksheet of a patient enrolled in it. dr.chen passes the host's check but leads no session he is
   // in, so the plugin refuses him (PLUGIN_RULES below).
@@ -123,6 +130,7 @@ const COEDIT_CHEN = { therapist: ['forbidden', 'not_open'] };
 const PLUGIN_RULES = {
   'cbt.open': COEDIT_CHEN, 'cbt.lock': COEDIT_CHEN, 'cbt.unlock': COEDIT_CHEN, 'cbt.edit': COEDIT_CHEN, 'cbt.close': COEDIT_CHEN,
   'cbt.remove_row': COEDIT_CHEN,
+  'dbt.exercise_start': { therapist: ['forbidden'] }, 'dbt.exercise_control': { therapist: ['forbidden'] },
 };
 const pluginRefusal = (r) => r.answer.type === 'error' && (PLUGIN_RULES[r.verb]?.[r.role] || []).includes(r.answer.code);
 
@@ -343,6 +351,10 @@ describe('authorization matrix: every role against every verb', () => {
         if (verb.startsWith('attendance.')) return buildAttendance(verb, role, may);
         if (verb.startsWith('cbt.')) return buildCbt(verb, role, may);
         if (verb === 'dbt.skill') return { type: verb, skill: 'stop' };
+        // The lead starts an exercise in evening-iop (announced first), pauses it, and jordan rates it.
+        if (verb === 'dbt.exercise_start') return { type: verb, skill: 'stop' };
+        if (verb === 'dbt.exercise_control') return { type: verb, action: 'pause' };
+        if (verb === 'dbt.exercise_rate') return { type: verb, when: 'before', value: 50 };
         return { type: verb };
     }
   }
