@@ -1,8 +1,10 @@
 // The DBT skills plugin's panel (plugins/dbt/PROTOCOL.md). In "Your sessions", for patients, their
-// family and therapists: the skills library (library.js), a card per skill, by module. Nothing in a
-// session yet. All text goes in as text (el, textContent), never as markup.
+// family and therapists: the skills library (library.js), a card per skill, by module. In a session:
+// the guided group exercise (exercise.js), for the therapist leading it (start, steer) and everyone
+// else while one is under way. All text goes in as text (el, textContent), never as markup.
 import { el } from '/ui.js'; // the client's own helper (same origin)
 import { createLibrary } from './library.js';
+import { createExercise } from './exercise.js';
 
 const ROLES = new Set(['patient', 'family', 'therapist']);
 
@@ -13,9 +15,30 @@ function loadStyles() {
 
 const watchers = new WeakMap(); // section -> what unmount undoes
 
-/** The session view: nothing of this plugin yet. */
-export function mount(section) {
+/** The session view: the guided exercise. */
+export function mount(section, api) {
+  loadStyles();
+  section.classList.add('dbt-panel');
+  section.setAttribute('aria-labelledby', 'dbt-ex-heading');
   section.hidden = true;
+  const exercise = createExercise({ api, onWanted: (yes) => { section.hidden = !yes; } });
+  section.append(exercise.node);
+  let shownIn = null; // the session it is shown for
+  function follow(v) {
+    const here = v.view === 'session' && !!v.user && ROLES.has(v.user.role) ? v.session : null;
+    if (here === shownIn) return;
+    if (shownIn) exercise.hide();
+    shownIn = here;
+    if (here) exercise.show();
+  }
+  const offs = [
+    api.onView(follow),
+    api.on(':ready', (info) => { if (info && info.reconnected) exercise.reload(); }),
+    api.on('plugin.reloaded', (ev) => { if (ev && ev.plugin === 'dbt') exercise.reload(); }),
+    () => exercise.destroy(),
+  ];
+  watchers.set(section, offs);
+  follow(api.view());
 }
 
 /** "Your sessions": the library, loaded when the lobby is first shown to someone it is for. */
