@@ -61,8 +61,8 @@ void cbt_group_remember_shared(const char *session, const json_t *ev)
 json_t *cbt_group_state(const char *session)
 {
     group *g = session ? find(session, 0) : NULL;
-    return json_pack("{s:O, s:O}", "exercise", g && g->started ? g->started : json_null(), "shared",
-                     g ? g->shared : json_array());
+    json_t *shared = g ? json_incref(g->shared) : json_array();
+    return json_pack("{s:O, s:o}", "exercise", g && g->started ? g->started : json_null(), "shared", shared);
 }
 
 static void drop(group *g)
