@@ -11,13 +11,15 @@ static int dbt_init(carehost_plugin_ctx *ctx, const carehost_host_api *host)
     memset(&dbt, 0, sizeof dbt);
     dbt.host = host;
     dbt.ctx = ctx;
-    if (dbt_skills_load() != 0) {
+    if (dbt_skills_load() != 0 || dbt_diary_load() != 0) { /* the card's skills come from the library */
+        dbt_diary_free();
         dbt_skills_free();
         return -1;
     }
     int rc = dbt_verbs_register();
     if (rc != CAREHOST_OK) {
-        dbt_skills_free(); /* refused: shutdown() will not be called */
+        dbt_diary_free(); /* refused: shutdown() will not be called */
+        dbt_skills_free();
         return -1;
     }
     return 0;
@@ -26,12 +28,14 @@ static int dbt_init(carehost_plugin_ctx *ctx, const carehost_host_api *host)
 static void dbt_shutdown(carehost_plugin_ctx *ctx)
 {
     (void)ctx;
+    dbt_diary_free();
     dbt_skills_free();
 }
 
-/* Live reload is fine: the library is read again from its files. */
+/* Live reload is fine: the library and the card are read again from their files; the cards are
+ * in the record store. */
 CAREHOST_PLUGIN_DEFINE(.name = "dbt", .version = "0.1.0",
-                       .description = "DBT skills: the skills library",
+                       .description = "DBT skills: the skills library and the daily diary card",
                        .init = dbt_init, .shutdown = dbt_shutdown,
                        .handle_message = dbt_verbs_handle,
                        .flags = CAREHOST_PLUGIN_HAS_PANEL);
