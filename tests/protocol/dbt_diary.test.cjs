@@ -285,3 +285,56 @@ describe('dbt: the diary card', { timeout: 300000 }, () => {
     host = null;
   });
 });
+
+describe('dbt: the clinic\'s own diary card', { timeout: 120000 }, () => {
+  const SHIPPED = path.join(process.env.CAREHOST_PLUGIN_WEB, 'dbt', 'diary', 'diary-card.json');
+  const work = tmpDir('carehost-dbt-card-');
+  let host;
+  const clients = [];
+  after(async () => {
+    for (const c of clients) c.ws.terminate();
+    if (host) await host.stop();
+  });
+
+  it('adds an urge of its own, which the week view shows and flags; past days stay editable for 3 days by default', async () => {
+    const q = JSON.parse(fs.readFileSync(SHIPPED, 'utf8'));
+    const urges = q.item.find((i) => i.linkId === 'urges');
+    urges.item.push({ ...urges.item[0], linkId: 'urge-drink', text: 'Urge to drink' },
+      { linkId: 'urge-drink-acted', text: 'Acted on the urge to drink', type: 'boolean' });
+    const file = path.join(work, 'our-card.json');
+    fs.writeFileSync(file, JSON.stringify(q));
+    const conf = path.join(work, 'carehost.conf');
+    fs.writeFileSync(conf, `[dbt]\ndiary_card = ${file}\n`);
+    host = await startHost({ args: ['--config', conf, '--timezone', TZ] });
+    const jordan = await connectAs(host, 'jordan');
+    clients.push(jordan);
+    const c = assertReply(await jordan.request({ type: 'dbt.diary_card' }, WAIT));
+    assert.equal(c.window.days, 3);
+    const day = c.today;
+    const saved = await jordan.request({ type: 'dbt.diary_save', day, response: { item: [{ linkId: 'urges', item: [
+      { linkId: 'urge-drink', answer: [{ valueInteger: 2 }] }, { linkId: 'urge-drink-acted', answer: [{ valueBoolean: true }] }] }] } }, WAIT);
+    assertReply(saved);
+    const w = assertReply(await jordan.request({ type: 'dbt.diary_week' }, WAIT));
+    assert.deepEqual(w.columns.urges.map((u) => u.linkId), ['urge-use', 'urge-self-harm', 'urge-drink']);
+    const d = w.days.find((x) => x.day === day);
+    assert.deepEqual(d.urges[2], { linkId: 'urge-drink', rating: 2, acted: true });
+    assert.deepEqual(d.flags, { high_urge: false, acted_on: true, no_skills: true });
+  });
+
+  it('a card that does not load is refused at start, logged by file and item, and the diary answers card_missing', async () => {
+    for (const c of clients.splice(0)) c.ws.terminate();
+    await host.stop();
+    const file = path.join(work, 'broken-card.json');
+    fs.writeFileSync(file, JSON.stringify({ resourceType: 'Questionnaire', id: 'broken', status: 'active',
+      item: [{ linkId: 'twice', type: 'boolean', text: 'a' }, { linkId: 'twice', type: 'boolean', text: 'b' }] }));
+    const conf = path.join(work, 'broken.conf');
+    fs.writeFileSync(conf, `[dbt]\ndiary_card = ${file}\ndiary_edit_days = many\n`);
+    host = await startHost({ args: ['--config', conf, '--timezone', TZ] });
+    const jordan = await connectAs(host, 'jordan');
+    clients.push(jordan);
+    assertError(await jordan.request({ type: 'dbt.diary_today' }, WAIT), 'card_missing');
+    assertReply(await jordan.request({ type: 'dbt.skills' }, WAIT), 'the library is served as before');
+    assert.match(host.stderr(), new RegExp(`diary card refused: ${file}: item 'twice'`));
+    assert.match(host.stderr(), /diary_edit_days: must be a whole number of days from 0 to 31; using 3/);
+  });
+});
