@@ -907,7 +907,9 @@ static void trend_listed(ask *a)
         w[k].start = first + 7 * (long)k;
     json_array_foreach(a->records, i, r) {
         long d = dbt_day_number(json_string_value(json_object_get(json_object_get(r, "data"), "day")));
-        if (d == DBT_NO_DAY || d < first)
+        /* Only the weeks up to this one: a card after today (the clinic's clock was put back)
+         * is left out rather than written past the end. */
+        if (d == DBT_NO_DAY || d < first || (d - first) / 7 >= (long)n_weeks)
             continue;
         week_sum *s = &w[(d - first) / 7];
         const json_t *response = json_object_get(current_of(r), "response");

@@ -266,6 +266,11 @@ describe('dbt: the diary card', { timeout: 300000 }, () => {
     // And a good card still saves.
     assert.equal(assertReply(await save(wed, card({ use: [0], skills: [['please', 7]] }))).card.rev, 1);
     assert.deepEqual(await today().then((t) => [t.day, t.filled]), [wed, true]);
+    // The clinic's clock put back to Saturday: the trend ends with this week, leaving Wednesday's card out.
+    clockAt(AT.satLate);
+    const back = await ok(jordan, { type: 'dbt.diary_trend' });
+    assert.deepEqual(back.weeks.map((w) => [w.week, w.days_filled]), [['2027-03-08', 2]]);
+    clockAt(AT.wedNoon);
   });
 
   it('every therapist read is in the audit trail, refusals too, and no answer is in the log', async () => {
