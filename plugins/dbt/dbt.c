@@ -11,13 +11,15 @@ static int dbt_init(carehost_plugin_ctx *ctx, const carehost_host_api *host)
     memset(&dbt, 0, sizeof dbt);
     dbt.host = host;
     dbt.ctx = ctx;
-    if (dbt_skills_load() != 0) {
+    if (dbt_skills_load() != 0 || dbt_diary_load() != 0) { /* the card's skills come from the library */
+        dbt_diary_free();
         dbt_skills_free();
         return -1;
     }
     int rc = dbt_verbs_register();
     if (rc != CAREHOST_OK) {
-        dbt_skills_free(); /* refused: shutdown() will not be called */
+        dbt_diary_free(); /* refused: shutdown() will not be called */
+        dbt_skills_free();
         return -1;
     }
     return 0;
@@ -27,6 +29,7 @@ static void dbt_shutdown(carehost_plugin_ctx *ctx)
 {
     (void)ctx;
     dbt_exercise_free();
+    dbt_diary_free();
     dbt_skills_free();
 }
 
@@ -48,10 +51,11 @@ static void on_closed(carehost_plugin_ctx *ctx, const carehost_session_info *ses
     dbt_exercise_session_closed(session->id);
 }
 
-/* Live reload is fine: the library is read again from its files. A guided exercise lives in memory
- * and is forgotten by a reload (PROTOCOL.md, "Guided group exercise"). */
+/* Live reload is fine: the library and the diary card are read again from their files, the cards
+ * are in the record store; a guided exercise lives in memory and is forgotten by a reload
+ * (PROTOCOL.md, "Guided group exercise"). */
 CAREHOST_PLUGIN_DEFINE(.name = "dbt", .version = "0.1.0",
-                       .description = "DBT skills: the skills library and guided group exercises",
+                       .description = "DBT skills: the skills library, guided group exercises and the daily diary card",
                        .init = dbt_init, .shutdown = dbt_shutdown,
                        .session_closed = on_closed,
                        .participant_joined = on_joined, .participant_left = on_left,

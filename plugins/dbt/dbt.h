@@ -55,15 +55,48 @@ void dbt_reply(carehost_request req, json_t *fields);
 void dbt_reply_error(carehost_request req, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* ---- clock.c: the clinic's days (its time zone), movable by tests ----------------------- */
+
+#define DBT_NO_DAY (-999999L) /* dbt_day_number of something that is not a calendar date */
+
+/* The host's clock, ms since the epoch; tests move it with the file CAREHOST_DBT_CLOCK_FILE (ms
+ * added to the real time, read at each call). The exercise's steps and the diary's days use it. */
+int64_t dbt_now_ms(void);
+/* Today in the clinic's time zone: "YYYY-MM-DD", and as a day number (days since 1970-01-01). */
+void dbt_today(char out[11]);
+long dbt_today_number(void);
+/* "YYYY-MM-DD" that exists on the calendar (from 1900) as a day number, else DBT_NO_DAY. */
+long dbt_day_number(const char *s);
+void dbt_day_string(long day, char out[11]);
+/* The Monday of day's ISO week. */
+long dbt_week_start(long day);
+/* ms as local ISO 8601 with its UTC offset ("2027-03-14T03:30:00-04:00"). */
+void dbt_iso_time(int64_t ms, char out[32]);
+
+/* ---- diary.c: the diary card (PROTOCOL.md, "Diary card") ---------------------------------- */
+
+#define DBT_KIND_DIARY "dbt.diary"
+#define DBT_DIARY_EDIT_DAYS 3       /* default [dbt] diary_edit_days */
+#define DBT_DIARY_EDIT_DAYS_MAX 31
+#define DBT_DIARY_REVS_MAX 100      /* revisions of one day's card */
+#define DBT_DIARY_BYTES (16 * 1024) /* one response, serialised */
+#define DBT_DIARY_CARDS_MAX 2000    /* cards read for a week view or a trend */
+
+/* Load the card (the shipped file or [dbt] diary_card), with the library's skills as the skill
+ * item's options: call after dbt_skills_load. 0, or -1 (out of memory); a card that does not
+ * load is logged and the diary verbs answer `card_missing`. */
+int dbt_diary_load(void);
+void dbt_diary_free(void);
+/* diary_card, diary_get, diary_save, diary_today, diary_week, diary_trend: 1 when verb is one
+ * of them (and req is answered), else 0. */
+int dbt_diary_verb(const carehost_peer *from, const char *verb, json_t *msg, carehost_request req);
+
 /* ---- exercise.c: the guided group exercise (PROTOCOL.md, "Guided group exercise") ----------- */
 
 #define DBT_RATINGS_SHOWN_MIN 3 /* answers before the therapist sees a distribution */
 #define DBT_RATERS_MAX 64       /* patients rating one exercise */
 #define DBT_EXERCISE_TICK_MS 250 /* the longest a running step goes unchecked against the clock */
 
-/* The host's clock as the exercise sees it, ms since the epoch; tests move it with the file
- * CAREHOST_DBT_CLOCK_FILE (ms added to the real time, read at each call). */
-int64_t dbt_now_ms(void);
 /* exercise_start, exercise_state, exercise_control, exercise_rate: 1 when verb is one of them
  * (and req is answered), else 0. */
 int dbt_exercise_verb(const carehost_peer *from, const char *verb, json_t *msg, carehost_request req);

@@ -24,22 +24,6 @@
 #define SESSION_MAX 128 /* a session id we keep (the host's are far shorter) */
 #define MEMBERS_MAX 4096 /* people in sessions at once, over every session */
 
-int64_t dbt_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    const char *path = getenv("CAREHOST_DBT_CLOCK_FILE"); /* tests only */
-    FILE *f = path && *path ? fopen(path, "r") : NULL;
-    if (f) {
-        long long offset = 0;
-        if (fscanf(f, "%lld", &offset) == 1)
-            now += (int64_t)offset;
-        fclose(f);
-    }
-    return now;
-}
-
 /* ---- who is in which session now ------------------------------------------------------------ */
 
 typedef struct member {

@@ -12,6 +12,9 @@
 #define T CAREHOST_ROLE_THERAPIST
 #define ID_OPT "{\"type\": \"string\", \"min\": 1, \"max\": 64, \"required\": false}"
 #define ID "{\"type\": \"string\", \"min\": 1, \"max\": 64}"
+/* A day is checked by diary.c (invalid_day names the field); the host bounds its length only. */
+#define DAY "{\"type\": \"string\", \"min\": 1, \"max\": 32}"
+#define DAY_OPT "{\"type\": \"string\", \"min\": 1, \"max\": 32, \"required\": false}"
 
 /* In the order hello lists them. */
 static const struct {
@@ -30,6 +33,15 @@ static const struct {
     {"exercise_rate", P, CAREHOST_VERB_IN_SESSION,
      "{\"when\": {\"type\": \"string\", \"min\": 1, \"max\": 16},"
      " \"value\": {\"type\": \"integer\", \"min\": 0, \"max\": 100}}"},
+    /* The diary card (diary.c): a patient's own; a therapist names the patient (the host's record
+     * rules decide whose). Family and admins: none. */
+    {"diary_card", P | T, 0, "{}"},
+    {"diary_today", P, 0, "{}"},
+    {"diary_get", P | T, 0, "{\"patient\": " ID_OPT ", \"day\": " DAY_OPT "}"},
+    {"diary_save", P, 0, "{\"day\": " DAY ", \"response\": {\"type\": \"object\"},"
+                         " \"base_rev\": {\"type\": \"integer\", \"min\": 0, \"required\": false}}"},
+    {"diary_week", P | T, 0, "{\"patient\": " ID_OPT ", \"week\": " DAY_OPT "}"},
+    {"diary_trend", P | T, 0, "{\"patient\": " ID_OPT "}"},
 };
 
 int dbt_verbs_register(void)
@@ -94,6 +106,8 @@ void dbt_verbs_handle(carehost_plugin_ctx *ctx, const carehost_peer *from, const
                       carehost_request req)
 {
     (void)ctx;
+    if (dbt_diary_verb(from, verb, msg, req))
+        return;
     if (strcmp(verb, "skills") == 0)
         skills(msg, req);
     else if (strcmp(verb, "skill") == 0)

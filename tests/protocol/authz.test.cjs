@@ -112,6 +112,14 @@ const TABLE = {
   'dbt.exercise_state':     [0, 1, 1, 1, 1],
   'dbt.exercise_control':   [0, 1, 1, 0, 0],
   'dbt.exercise_rate':      [0, 0, 0, 1, 0],
+  // The diary card: a patient's own; a therapist reads the cards of patients of sessions they lead
+  // (the host's record rules); family and admins see none.
+  'dbt.diary_card':         [0, 1, 1, 1, 0],
+  'dbt.diary_today':        [0, 0, 0, 1, 0],
+  'dbt.diary_get':          [0, 1, 1, 1, 0],
+  'dbt.diary_save':         [0, 0, 0, 1, 0],
+  'dbt.diary_week':         [0, 1, 1, 1, 0],
+  'dbt.diary_trend':        [0, 1, 1, 1, 0],
   // Live co-editing, in a session: the patient their own worksheet, the therapist leading the session
   // a worksheet of a patient enrolled in it. dr.chen passes the host's check but leads no session he is
   // in, so the plugin refuses him (PLUGIN_RULES below).
@@ -306,6 +314,19 @@ describe('authorization matrix: every role against every verb', () => {
     }
   }
 
+  // The diary card (plugins/dbt/PROTOCOL.md, "Diary card"): the patient's own, or the patient a
+  // therapist treats (dr.chen: casey, as for cbt).
+  async function buildDiary(verb, role, may) {
+    const patient = cbtPatientOf(role).user.id;
+    const whose = role === 'patient' ? {} : { patient };
+    if (verb === 'dbt.diary_save') {
+      const day = may ? (await ok(clients.patient, { type: 'dbt.diary_today' }, 'dbt.diary_today')).day : '2026-01-05';
+      return { type: verb, day, response: { item: [{ linkId: 'medication', answer: [{ valueBoolean: true }] }] } };
+    }
+    if (verb === 'dbt.diary_card' || verb === 'dbt.diary_today') return { type: verb };
+    return { type: verb, ...whose };
+  }
+
   // The message for (verb, role), with valid fields, after arranging the state it needs.
   async function build(verb, role) {
     const may = allowed(verb, role);
@@ -355,6 +376,7 @@ describe('authorization matrix: every role against every verb', () => {
         if (verb === 'dbt.exercise_start') return { type: verb, skill: 'stop' };
         if (verb === 'dbt.exercise_control') return { type: verb, action: 'pause' };
         if (verb === 'dbt.exercise_rate') return { type: verb, when: 'before', value: 50 };
+        if (verb.startsWith('dbt.diary_')) return buildDiary(verb, role, may);
         return { type: verb };
     }
   }
