@@ -1,10 +1,13 @@
 // The DBT skills plugin's panel (plugins/dbt/PROTOCOL.md). In "Your sessions", for patients, their
-// family and therapists: the skills library (library.js), a card per skill, by module. In a session:
+// family and therapists: the skills library (library.js), a card per skill, by module; for a patient,
+// their diary card first (diary.js: today's card, a gentle prompt while it is not filled in, their
+// week and how the weeks went). In a session:
 // the guided group exercise (exercise.js), for the therapist leading it (start, steer) and everyone
 // else while one is under way. All text goes in as text (el, textContent), never as markup.
 import { el } from '/ui.js'; // the client's own helper (same origin)
 import { createLibrary } from './library.js';
 import { createExercise } from './exercise.js';
+import { createDiary } from './diary.js';
 
 const ROLES = new Set(['patient', 'family', 'therapist']);
 
@@ -41,13 +44,15 @@ export function mount(section, api) {
   follow(api.view());
 }
 
-/** "Your sessions": the library, loaded when the lobby is first shown to someone it is for. */
+/** "Your sessions": a patient's diary card, and the library, for someone they are for. */
 export function mountLobby(section, api) {
   loadStyles();
   section.classList.add('dbt-panel');
   section.setAttribute('aria-labelledby', 'dbt-heading');
   const library = createLibrary({ api });
-  section.append(library.node);
+  const diaryBox = el('div');
+  section.append(diaryBox, library.node);
+  let diary = null;
   let who = null;
   let connected = true;
   let stale = false;
@@ -56,12 +61,17 @@ export function mountLobby(section, api) {
     const show = !!user && ROLES.has(user.role) && v.view === 'lobby';
     section.hidden = !show;
     if (!show) return;
-    if (user.id !== who || stale) {
-      if (!connected) { stale = true; return; }
+    if (!connected) { stale = true; return; }
+    if (user.id !== who) {
       who = user.id;
-      stale = false;
+      diary = user.role === 'patient' ? createDiary({ api }) : null;
+      diaryBox.replaceChildren(...(diary ? [diary.node] : []));
+      library.load();
+    } else if (stale) {
       library.load();
     }
+    stale = false;
+    if (diary) diary.load(); // each time "Your sessions" is shown: today may have changed
   }
   const offs = [
     api.onView(follow),
