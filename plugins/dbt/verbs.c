@@ -42,6 +42,8 @@ static const struct {
                          " \"base_rev\": {\"type\": \"integer\", \"min\": 0, \"required\": false}}"},
     {"diary_week", P | T, 0, "{\"patient\": " ID_OPT ", \"week\": " DAY_OPT "}"},
     {"diary_trend", P | T, 0, "{\"patient\": " ID_OPT "}"},
+    /* Whose week the therapist leading a session can open there: its enrolled patients. */
+    {"diary_patients", T, CAREHOST_VERB_IN_SESSION, "{}"},
 };
 
 int dbt_verbs_register(void)
@@ -102,6 +104,33 @@ static void skill(json_t *msg, carehost_request req)
     dbt_reply(req, json_pack("{s:O}", "skill", s));
 }
 
+/* diary_patients: the patients enrolled in the session the sender is in, when they lead it. Their
+ * cards stay behind the host's record rules (diary_week asks with the sender as the actor). */
+static void diary_patients(const carehost_peer *from, carehost_request req)
+{
+    const char *user = CAREHOST_PEER_HAS(from, user) ? from->user : NULL;
+    json_t *people = from->session ? dbt.host->session_people(dbt.ctx, from->session) : NULL;
+    const json_t *lead = json_array_get(people, 0); /* the leading therapist comes first */
+    const char *lead_user = json_string_value(json_object_get(lead, "user"));
+    const char *lead_role = json_string_value(json_object_get(lead, "role"));
+    if (!user || !lead_user || !lead_role || strcmp(lead_role, "therapist") != 0 || strcmp(lead_user, user) != 0) {
+        json_decref(people);
+        dbt_reply_error(req, "forbidden", "Only the therapist leading this session sees its patients' diary cards here.");
+        return;
+    }
+    json_t *patients = json_array();
+    size_t i;
+    json_t *p;
+    json_array_foreach(people, i, p) {
+        const char *role = json_string_value(json_object_get(p, "role"));
+        if (i > 0 && role && strcmp(role, "patient") == 0)
+            json_array_append_new(patients, json_pack("{s:O, s:O}", "user", json_object_get(p, "user"), "name",
+                                                      json_object_get(p, "name")));
+    }
+    json_decref(people);
+    dbt_reply(req, json_pack("{s:o}", "patients", patients));
+}
+
 void dbt_verbs_handle(carehost_plugin_ctx *ctx, const carehost_peer *from, const char *verb, json_t *msg,
                       carehost_request req)
 {
@@ -112,6 +141,8 @@ void dbt_verbs_handle(carehost_plugin_ctx *ctx, const carehost_peer *from, const
         skills(msg, req);
     else if (strcmp(verb, "skill") == 0)
         skill(msg, req);
+    else if (strcmp(verb, "diary_patients") == 0)
+        diary_patients(from, req);
     else if (dbt_exercise_verb(from, verb, msg, req))
         ; /* exercise_start, exercise_state, exercise_control, exercise_rate */
     else

@@ -4,13 +4,15 @@
 // today's card is not filled in, fills it in (an urge with the keyboard on its slider, a skill from
 // the library with its 0-7 rating, the medication, a note), saves it, finds the prompt changed, and
 // sees his week: today's day in words, the high urge said and marked. What is stored is checked over
-// the protocol. axe (strict), no sideways scroll, keyboard. Every wait polls with a deadline.
+// the protocol. Dr. Rivera, leading evening-iop (Jordan is enrolled), opens Jordan's week there: the
+// same day, the high urge marked. axe (strict), no sideways scroll, keyboard. Every wait polls with a
+// deadline.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { connectAs, assertReply } = require('../protocol/harness.cjs');
 const {
   startHostAndBrowser, stopHostAndBrowser, openPage, screenshot, expectGoodScreen, expectKeyboardReachable,
-  waitText, signInPage, unexpected, SMALL_PHONE,
+  waitText, waitView, signInPage, joinFromLobby, unexpected, SMALL_PHONE, DESKTOP,
 } = require('./harness.cjs');
 
 const WAIT = 30000;
@@ -89,6 +91,35 @@ describe('dbt: the diary card on a phone', { timeout: 180000 }, () => {
       assert.deepEqual(unexpected(p.problems), []);
     } finally {
       await p.context.close();
+    }
+  }));
+
+  it('the therapist leading his group opens Jordan\'s week there, the high urge marked', () => env.withHostLog(async () => {
+    const t = await openPage(env.browser, { viewport: DESKTOP, timeoutMs: WAIT });
+    try {
+      await signInPage(t.page, `${env.url}/`, 'dr.rivera', 'demo-therapist-pass');
+      await joinFromLobby(t.page, 'evening-iop');
+      await waitView(t.page, 'session');
+      const part = t.page.locator('#panel-dbt [data-testid="dbt-therapist-week"]');
+      await part.waitFor();
+      await t.page.waitForFunction(() => [...document.querySelectorAll('#dbt-week-patient option')].some((o) => o.textContent === 'Jordan'),
+        null, { timeout: WAIT, polling: 100 });
+      await part.getByTestId('dbt-week-patient').selectOption({ label: 'Jordan' });
+      const { day } = assertReply(await jordan.request({ type: 'dbt.diary_today' }, WAIT), 'diary_today');
+      const today = part.locator(`[data-testid="dbt-week-day"][data-day="${day}"]`);
+      await waitText(t.page, '#panel-dbt [data-testid="dbt-week-title"]', 'Jordan:');
+      await today.getByTestId('dbt-flag-high-urge').waitFor({ timeout: WAIT });
+      assert.match(await today.textContent(), /Urge to use 4/);
+      assert.ok((await today.textContent()).includes(NOTE));
+      await expectGoodScreen(t.page, 'dbt diary: the therapist\'s week view', { strict: true });
+      await expectKeyboardReachable(t.page, 'dbt diary: the therapist\'s week view');
+      // The week before: no cards, said so.
+      await part.getByTestId('dbt-week-prev').click();
+      await t.page.waitForFunction((d) => !document.querySelector(`#panel-dbt [data-day="${d}"]`), day, { timeout: WAIT, polling: 100 });
+      await waitText(t.page, '#panel-dbt [data-testid="dbt-week-summary"]', '0 of 7 days filled in.');
+      assert.deepEqual(unexpected(t.problems), []);
+    } finally {
+      await t.context.close();
     }
   }));
 });

@@ -120,6 +120,7 @@ const TABLE = {
   'dbt.diary_save':         [0, 0, 0, 1, 0],
   'dbt.diary_week':         [0, 1, 1, 1, 0],
   'dbt.diary_trend':        [0, 1, 1, 1, 0],
+  'dbt.diary_patients':     [0, 1, 1, 0, 0],
   // Live co-editing, in a session: the patient their own worksheet, the therapist leading the session
   // a worksheet of a patient enrolled in it. dr.chen passes the host's check but leads no session he is
   // in, so the plugin refuses him (PLUGIN_RULES below).
@@ -139,6 +140,7 @@ const PLUGIN_RULES = {
   'cbt.open': COEDIT_CHEN, 'cbt.lock': COEDIT_CHEN, 'cbt.unlock': COEDIT_CHEN, 'cbt.edit': COEDIT_CHEN, 'cbt.close': COEDIT_CHEN,
   'cbt.remove_row': COEDIT_CHEN,
   'dbt.exercise_start': { therapist: ['forbidden'] }, 'dbt.exercise_control': { therapist: ['forbidden'] },
+  'dbt.diary_patients': { therapist: ['forbidden'] },
 };
 const pluginRefusal = (r) => r.answer.type === 'error' && (PLUGIN_RULES[r.verb]?.[r.role] || []).includes(r.answer.code);
 
@@ -376,6 +378,7 @@ describe('authorization matrix: every role against every verb', () => {
         if (verb === 'dbt.exercise_start') return { type: verb, skill: 'stop' };
         if (verb === 'dbt.exercise_control') return { type: verb, action: 'pause' };
         if (verb === 'dbt.exercise_rate') return { type: verb, when: 'before', value: 50 };
+        if (verb === 'dbt.diary_patients') return { type: verb };
         if (verb.startsWith('dbt.diary_')) return buildDiary(verb, role, may);
         return { type: verb };
     }

@@ -8,6 +8,7 @@ import { el } from '/ui.js'; // the client's own helper (same origin)
 import { createLibrary } from './library.js';
 import { createExercise } from './exercise.js';
 import { createDiary } from './diary.js';
+import { createTherapistWeek } from './therapist_week.js';
 
 const ROLES = new Set(['patient', 'family', 'therapist']);
 
@@ -24,15 +25,27 @@ export function mount(section, api) {
   section.classList.add('dbt-panel');
   section.setAttribute('aria-labelledby', 'dbt-ex-heading');
   section.hidden = true;
-  const exercise = createExercise({ api, onWanted: (yes) => { section.hidden = !yes; } });
-  section.append(exercise.node);
+  // Shown when there is something: the exercise (always for the leading therapist, else while one
+  // is under way), and for the leading therapist her patients' diary weeks.
+  const wanted = { exercise: false, week: false };
+  const update = () => { section.hidden = !(wanted.exercise || wanted.week); };
+  const exercise = createExercise({ api, onWanted: (yes) => { wanted.exercise = yes; update(); } });
+  const week = createTherapistWeek({ api });
+  week.node.hidden = true;
+  section.append(exercise.node, week.node);
   let shownIn = null; // the session it is shown for
   function follow(v) {
     const here = v.view === 'session' && !!v.user && ROLES.has(v.user.role) ? v.session : null;
-    if (here === shownIn) return;
-    if (shownIn) exercise.hide();
+    const lead = !!here && !!v.leading;
+    if (here === shownIn && lead === wanted.week) return;
+    if (shownIn && here !== shownIn) exercise.hide();
+    if (here && here !== shownIn) exercise.show();
     shownIn = here;
-    if (here) exercise.show();
+    wanted.week = lead;
+    week.node.hidden = !lead;
+    if (lead) week.show();
+    else week.hide();
+    update();
   }
   const offs = [
     api.onView(follow),
