@@ -88,6 +88,24 @@ describe('dbt: the diary card on a phone', { timeout: 180000 }, () => {
       await waitText(p.page, '#lobby-panel-dbt [data-testid="dbt-week-summary"]', 'with a high urge');
       await p.page.getByTestId('dbt-trend').waitFor();
       await expectGoodScreen(p.page, 'dbt diary: the week', { strict: true });
+
+      // Yesterday is still open (the clinic's window): filled in from the week, a day late.
+      const [y, m, d] = got.day.split('-').map(Number);
+      const yesterday = new Date(Date.UTC(y, m - 1, d - 1)).toISOString().slice(0, 10);
+      let late = p.page.locator(`#lobby-panel-dbt [data-testid="dbt-week-day"][data-day="${yesterday}"]`);
+      if (await late.count() === 0) { // today is a Monday: yesterday is in the week before
+        await p.page.getByTestId('dbt-week-prev').click();
+        late = p.page.locator(`#lobby-panel-dbt [data-testid="dbt-week-day"][data-day="${yesterday}"]`);
+        await late.waitFor();
+      }
+      await late.getByTestId('dbt-week-day-open').click();
+      await field(p.page, 'note').locator('textarea').waitFor();
+      assert.doesNotMatch(await p.page.getByTestId('dbt-diary-title').textContent(), /today/);
+      await field(p.page, 'note').locator('textarea').fill('Forgot to fill this in on the day (fictional).');
+      await p.page.getByTestId('dbt-diary-save').click();
+      await waitText(p.page, '#lobby-panel-dbt [data-testid="dbt-diary-status"]', 'Saved.');
+      const late1 = assertReply(await jordan.request({ type: 'dbt.diary_get', day: yesterday }, WAIT), 'diary_get');
+      assert.match(JSON.stringify(late1.card.response), /Forgot to fill this in/);
       assert.deepEqual(unexpected(p.problems), []);
     } finally {
       await p.context.close();

@@ -102,10 +102,10 @@ export function createDiary({ api }) {
 
   async function openWeek(week) {
     problem.hidden = true;
-    let w, trend;
+    let w, trend, card;
     try {
-      [w, trend] = await Promise.all([api.request({ type: 'dbt.diary_week', ...(week ? { week } : {}) }),
-        api.request({ type: 'dbt.diary_trend' })]);
+      [w, trend, card] = await Promise.all([api.request({ type: 'dbt.diary_week', ...(week ? { week } : {}) }),
+        api.request({ type: 'dbt.diary_trend' }), api.request({ type: 'dbt.diary_card' })]);
     } catch (err) {
       problem.textContent = `Your week could not be loaded. ${problemText(err)}`;
       problem.hidden = false;
@@ -121,8 +121,17 @@ export function createDiary({ api }) {
       + `${x.high_urge_days ? `, ${x.high_urge_days} with a high urge` : ''}`
       + `, ${x.skill_uses || 0} skill${x.skill_uses === 1 ? '' : 's'} used`
       + `${x.skill_rating_mean != null ? ` (they went ${Math.round(x.skill_rating_mean * 10) / 10} of 7 on average)` : ''}.`));
+    // A day still open (the last few days: the clinic's window) can be filled in or changed from here.
+    const win = card.window || {};
+    const action = (d) => {
+      if (d.future || !win.from || d.day < win.from || d.day > win.to) return null;
+      const b = el('button', { type: 'button', class: 'secondary', 'data-testid': 'dbt-week-day-open' },
+        d.filled ? 'Change' : 'Fill in', el('span', { class: 'visually-hidden' }, ` the card of ${dayWords(d.day)}`));
+      b.addEventListener('click', () => openCard(d.day));
+      return el('div', { class: 'button-row' }, b);
+    };
     subView(`My week: ${dayWords(w.week)} to ${dayWords(w.end)}`,
-      el('div', { class: 'button-row' }, prev, next), drawWeek(w),
+      el('div', { class: 'button-row' }, prev, next), drawWeek(w, action),
       el('h4', {}, 'Over the program'),
       weeks.length ? el('ul', { class: 'dbt-trend', 'data-testid': 'dbt-trend' }, ...weeks) : el('p', { class: 'hint' }, 'Nothing yet.'));
   }

@@ -19,13 +19,13 @@ function line(label, parts) {
   return parts.length ? el('p', {}, el('span', { class: 'dbt-week-label' }, `${label}: `), parts.join(', ')) : null;
 }
 
-/** One day of the week view. */
-function dayCard(d, columns) {
+/** One day of the week view; action(day) may add a control to it (or return null). */
+function dayCard(d, columns, action) {
   const text = (list, id) => (list || []).find((c) => c.linkId === id)?.text || id;
   const head = el('h4', { class: 'dbt-week-day' }, dayWords(d.day));
   if (!d.filled) {
     return el('li', { class: 'dbt-week-card dbt-week-empty', 'data-testid': 'dbt-week-day', 'data-day': d.day }, head,
-      el('p', { class: 'hint' }, d.future ? 'Still to come.' : 'No card.'));
+      el('p', { class: 'hint' }, d.future ? 'Still to come.' : 'No card.'), action ? action(d) : null);
   }
   const flags = [];
   if (d.flags.high_urge) flags.push(badge('High urge', 'dbt-flag-high-urge'));
@@ -39,11 +39,12 @@ function dayCard(d, columns) {
     flags.length ? el('p', { class: 'dbt-week-flags' }, ...flags) : null,
     line('Urges (0–5)', urges), line('Emotions (0–5)', emotions), line('Skills (0–7)', skills),
     d.medication == null ? null : el('p', {}, d.medication ? 'Medication taken.' : 'Medication not taken.'),
-    d.note ? el('p', { class: 'dbt-week-note' }, el('span', { class: 'dbt-week-label' }, 'Note: '), d.note) : null);
+    d.note ? el('p', { class: 'dbt-week-note' }, el('span', { class: 'dbt-week-label' }, 'Note: '), d.note) : null,
+    action ? action(d) : null);
 }
 
-/** The week as a list of day cards, with its summary in words. */
-export function drawWeek(week) {
+/** The week as a list of day cards, with its summary in words; action(day): see dayCard. */
+export function drawWeek(week, action = null) {
   const s = week.summary || {};
   const summary = el('p', { 'data-testid': 'dbt-week-summary' },
     `${s.days_filled || 0} of 7 days filled in`
@@ -51,5 +52,5 @@ export function drawWeek(week) {
     + `${s.acted_on_days ? ` · ${s.acted_on_days} with an urge acted on` : ''}`
     + `${s.no_skills_days ? ` · ${s.no_skills_days} with no skills used` : ''}.`);
   return el('div', { class: 'dbt-week' }, summary,
-    el('ol', { class: 'dbt-week-list', 'data-testid': 'dbt-week-days' }, ...(week.days || []).map((d) => dayCard(d, week.columns || {}))));
+    el('ol', { class: 'dbt-week-list', 'data-testid': 'dbt-week-days' }, ...(week.days || []).map((d) => dayCard(d, week.columns || {}, action))));
 }
