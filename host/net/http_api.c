@@ -435,6 +435,11 @@ static int on_writeable(struct lws *wsi, ch_api_req *r)
         if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
                                          (const unsigned char *)nostore, sizeof nostore - 1, &p, end))
             return -1;
+        /* One API call per connection (see the end of on_writeable): the browser must not reuse it. */
+        static const char close_conn[] = "close";
+        if (lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)close_conn,
+                                         sizeof close_conn - 1, &p, end))
+            return -1;
         if (r->set_cookie[0] &&
             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_SET_COOKIE,
                                          (const unsigned char *)r->set_cookie,
@@ -460,9 +465,14 @@ static int on_writeable(struct lws *wsi, ch_api_req *r)
     int close_after = r->close_after;
     int n = lws_write(wsi, r->answer + LWS_PRE, len, LWS_WRITE_HTTP_FINAL);
     req_free(r);
-    if (n < (int)len || close_after)
-        return -1;
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
+    (void)close_after; /* every API connection closes now */
+    (void)n;
+    /* Then close, whatever the request asked: an API connection is not kept alive. With keep-alive,
+     * lws 4.1 (libev) could spin the event loop for ever on a connection whose next request arrived
+     * while an answer was still owed (a POST /api/logout or /api/login after an earlier call on the
+     * same connection): the whole daemon stopped answering. API calls are few (sign-in, sign-out,
+     * the sign-in clock, downloads), so a new connection each costs nothing that matters. */
+    return -1;
 }
 
 int ch_api_http_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_conn *c, void *in,

@@ -20,7 +20,7 @@ export function createTherapistWeek({ api }) {
   const who = el('select', { id: 'dbt-week-patient', 'data-testid': 'dbt-week-patient' });
   const prev = el('button', { type: 'button', class: 'secondary', 'data-testid': 'dbt-week-prev' }, 'Week before');
   const next = el('button', { type: 'button', class: 'secondary', 'data-testid': 'dbt-week-next' }, 'Week after');
-  const title = el('h3', { 'data-testid': 'dbt-week-title' });
+  const title = el('h3', { 'data-testid': 'dbt-week-title', hidden: true }); // shown with a week (never empty)
   const body = el('div', { 'data-testid': 'dbt-week' });
   const problem = el('p', { class: 'form-error', role: 'alert', hidden: true, 'data-testid': 'dbt-week-error' });
   const none = el('p', { class: 'hint', hidden: true }, 'Nobody in this session keeps a diary card with you yet.');
@@ -44,12 +44,14 @@ export function createTherapistWeek({ api }) {
       week = w.week;
       const name = who.options[who.selectedIndex]?.textContent || 'Their';
       title.textContent = `${name}: ${dayWords(w.week)} to ${dayWords(w.end)}`;
+      title.hidden = false;
       body.replaceChildren(drawWeek(w));
       next.disabled = w.days.some((d) => d.future); // this week: nothing after it yet
     } catch (err) {
       if (mine !== asked) return;
       body.replaceChildren();
       title.textContent = '';
+      title.hidden = true;
       problem.textContent = `That week could not be opened. ${problemText(err)}`;
       problem.hidden = false;
     }
@@ -77,6 +79,6 @@ export function createTherapistWeek({ api }) {
         problem.hidden = false;
       }
     },
-    hide() { asked += 1; body.replaceChildren(); title.textContent = ''; },
+    hide() { asked += 1; body.replaceChildren(); title.textContent = ''; title.hidden = true; },
   };
 }
