@@ -3,6 +3,7 @@
  * One table of keys serves both the file ("key = value") and the long options
  * ("--key value" or "--key=value"), so they cannot drift apart. */
 #include "config.h"
+#include "lib/host_header.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -84,6 +85,11 @@ void ch_config_defaults(ch_config *cfg)
     cfg->invite_ms = 72ull * 60 * 60 * 1000;
     cfg->turn_ttl_ms = 60 * 60 * 1000;
     cfg->mesh_video_max = 6;
+    cfg->message_seconds = 60;
+    cfg->plugin_budget_ms = 50;
+    cfg->watchdog_seconds = 60;
+    cfg->max_conns_per_signin = 16;
+    cfg->max_conns_per_account = 32;
 }
 
 int ch_config_is_loopback(const char *host)
@@ -268,7 +274,7 @@ static int set_ice_urls(char *dst, const char *key, const char *value, char *err
     return 0;
 }
 
-typedef enum { K_LISTEN, K_PATH, K_PLUGINS, K_BOOL, K_UINT, K_SIZE, K_LOGLEVEL, K_DURATION, K_TIMEZONE, K_ICE } key_kind;
+typedef enum { K_LISTEN, K_PATH, K_PLUGINS, K_BOOL, K_UINT, K_SIZE, K_LOGLEVEL, K_DURATION, K_TIMEZONE, K_ICE, K_HOSTS } key_kind;
 
 typedef struct key_spec {
     const char *name;
@@ -298,6 +304,11 @@ static const key_spec keys[] = {
     {"rate-burst", K_UINT, OFF(rate_burst), 1, 100000, "N          burst of messages allowed (default 40)"},
     {"group-capacity", K_UINT, OFF(group_capacity), 1, 1000, "N          participants in a group session (default 15)"},
     {"chat-max-chars", K_UINT, OFF(chat_max_chars), 1, 100000, "N          longest chat message in characters (default 2000)"},
+    {"max-connections-per-signin", K_UINT, OFF(max_conns_per_signin), 1, 1000000, "N          open WebSockets one sign-in may hold (default 16)"},
+    {"max-connections-per-account", K_UINT, OFF(max_conns_per_account), 1, 1000000, "N          open WebSockets one account may hold, all sign-ins (default 32)"},
+    {"message-seconds", K_UINT, OFF(message_seconds), 1, 3600, "N          a WebSocket message must arrive whole within N s of its first bytes (default 60)"},
+    {"watchdog-seconds", K_UINT, OFF(watchdog_seconds), 0, 86400, "N         abort when the event loop has been stuck N s, for a restart (default 60; 0: only warn)"},
+    {"plugin-budget-ms", K_UINT, OFF(plugin_budget_ms), 1, 60000, "N         log a plugin handler that holds the event loop longer (default 50)"},
     {"outbox-max-bytes", K_SIZE, OFF(outbox_max_bytes), 4096, 1024u * 1024 * 1024, "N          drop a client this far behind (default 1048576)"},
     {"session-idle-minutes", K_DURATION, OFF(session_idle_ms), 60000, 7ull * 24 * 3600 * 1000, "MINUTES    sign-in ends after this long unused (default 30; decimals allowed)"},
     {"session-max-hours", K_DURATION, OFF(session_max_ms), 3600000, 90ull * 24 * 3600 * 1000, "HOURS      sign-in ends this long after it began (default 12; decimals allowed)"},
@@ -311,6 +322,7 @@ static const key_spec keys[] = {
     {"turn-secret-file", K_PATH, OFF(turn_secret_file), 0, 0, "FILE       coturn's static-auth-secret (mode 0600)"},
     {"turn-ttl-minutes", K_DURATION, OFF(turn_ttl_ms), 60000, 7ull * 24 * 3600 * 1000, "MINUTES    TURN credentials work this long (default 60; decimals allowed)"},
     {"mesh-video-max", K_UINT, OFF(mesh_video_max), 2, 50, "N          mesh video up to this many in a session (default 6)"},
+    {"public-host", K_HOSTS, OFF(public_hosts), 0, 0, "NAME,...   host names browsers reach carehost by (IP addresses and localhost always work); again to add more"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -341,6 +353,23 @@ bad:
     ch_config_err(err, errlen, "--%s %s: expected a number from %g to %g", k->name, value,
             1000.0 / (double)k->min, (double)k->max / (double)k->min);
     return -1;
+}
+
+/* --public-host adds to the list (given more than once, or comma-separated). */
+static int add_public_hosts(ch_config *cfg, const char *value, char *err, size_t errlen)
+{
+    size_t have = strlen(cfg->public_hosts);
+    if (!ch_host_names_valid(value)) {
+        ch_config_err(err, errlen, "--public-host %s: expected host names (letters, digits, '.', '-'), comma-separated",
+                      value);
+        return -1;
+    }
+    if (have + 1 + strlen(value) >= sizeof cfg->public_hosts) {
+        ch_config_err(err, errlen, "--public-host: too many names");
+        return -1;
+    }
+    snprintf(cfg->public_hosts + have, sizeof cfg->public_hosts - have, "%s%s", have ? "," : "", value);
+    return 0;
 }
 
 int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err, size_t errlen)
@@ -377,6 +406,8 @@ int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err,
         return set_timezone(cfg, value, err, errlen);
     case K_ICE:
         return set_ice_urls(base + k->offset, key, value, err, errlen);
+    case K_HOSTS:
+        return add_public_hosts(cfg, value, err, errlen);
     case K_LOGLEVEL:
         if (ch_log_level_parse(value, &cfg->log_level)) {
             ch_config_err(err, errlen, "--log-level %s: expected error, warn, info or debug", value);

@@ -54,6 +54,12 @@ typedef struct ch_config {
     char turn_secret[CH_TURN_SECRET_MAX]; /* its text, read by ch_config_parse_args; never logged */
     uint64_t turn_ttl_ms;       /* TURN credentials handed out work this long (default 60 min) */
     unsigned mesh_video_max;    /* a session meshes video up to this many participants (default 6) */
+    unsigned max_conns_per_signin;  /* open WebSockets one sign-in may hold (default 16) */
+    unsigned max_conns_per_account; /* and one account, over all its sign-ins (default 32) */
+    unsigned message_seconds;   /* a WebSocket message must arrive whole this soon after it began (default 60) */
+    unsigned watchdog_seconds;  /* the loop stuck this long: abort for a restart (0: warn only) */
+    unsigned plugin_budget_ms;  /* a plugin's handle_message running longer is logged (default 50) */
+    char public_hosts[CH_ICE_URLS_MAX]; /* --public-host names, comma-separated (net/host_header.h) */
 } ch_config;
 
 typedef enum ch_config_action {

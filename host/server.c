@@ -20,11 +20,13 @@
 #include "session/clinic_sync.h"
 #include "demo.h"
 #include "net/event_loop.h"
+#include "net/loop_watchdog.h"
 #include "registry/people.h"
 #include "net/ws_batch.h"
 #include "net/write_defer.h"
 #include "plugin_api/plugin_exports.h"
 #include "auth/signin_watch.h"
+#include "session/slow_messages.h"
 #include "demo_accounts.h"
 #include "session/dispatch.h"
 #include "net/http.h"
@@ -38,6 +40,7 @@
 #include "plugin_api/timers.h"
 #include "auth/workpool.h"
 #include "session/ws.h"
+#include "net/header_size.h"
 
 #define SHUTDOWN_GRACE_US (3 * LWS_US_PER_SEC)
 
@@ -218,6 +221,10 @@ static int setup(ch_host *h)
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.fd_limit_per_thread = raise_fd_limit();
     info.server_string = "carehost";
+    /* Room for headers up to twice the documented limit, so net/header_size.c answers 431 (lws
+     * alone would hang up); see header_size.h for the memory this can take. */
+    info.max_http_header_data = CH_HTTP_HEADER_BUFFER;
+    info.max_http_header_pool = CH_HTTP_HEADER_POOL;
     if (ch_event_loop_init(&info)) {
         ch_error("cannot start the event loop");
         return -1;
@@ -238,6 +245,7 @@ static int setup(ch_host *h)
     }
     ch_auth_resync_start(h, ch_clinic_sync_refresh);
     ch_signin_watch_start(h);
+    ch_slow_messages_start(h);
 
     ch_api_serve(ch_api_routes, ch_api_route_count, CH_SESSION_COOKIE, ch_auth_token_hash);
 
@@ -299,6 +307,7 @@ static int setup(ch_host *h)
 static void serve_turn(ch_host *h)
 {
     ch_event_loop_run_once();
+    ch_loop_watchdog_beat();
     uint64_t due_in = ch_write_defer_turn_done(h, ch_event_loop_busy());
     if (due_in)
         ch_event_loop_wake_in(due_in);
@@ -325,6 +334,7 @@ static void drain(ch_host *h)
         serve_turn(h);
     }
     lws_sul_cancel(&wake_sul);
+    ch_slow_messages_stop();
 }
 
 static void teardown(ch_host *h)
@@ -363,7 +373,10 @@ int ch_server_run(const ch_config *cfg)
 {
     memset(&host, 0, sizeof host);
     host.cfg = *cfg;
-    lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
+    /* CAREHOST_LWS_LOG_LEVEL (lws's LLL_* bits, e.g. 31 for debug) is for tracing
+     * libwebsockets itself; its logs may name paths and addresses, never content. */
+    const char *lws_level = getenv("CAREHOST_LWS_LOG_LEVEL");
+    lws_set_log_level(lws_level ? atoi(lws_level) : (LLL_ERR | LLL_WARN), lws_log_emit);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -373,9 +386,12 @@ int ch_server_run(const ch_config *cfg)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* A file size limit (ulimit -f) makes writes fail with EFBIG, like a full disk, instead of killing us. */
+    signal(SIGXFSZ, SIG_IGN);
 
     int status = 0;
     if (setup(&host) == 0) {
+        ch_loop_watchdog_start(host.cfg.watchdog_seconds);
         while (!host.stopping) {
             serve_turn(&host);
             if (reload_asked) {
@@ -385,6 +401,7 @@ int ch_server_run(const ch_config *cfg)
             }
         }
         drain(&host);
+        ch_loop_watchdog_stop();
     } else {
         status = 1;
     }

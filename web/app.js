@@ -17,6 +17,7 @@ import { createCallControls } from './media/controls.js';
 import { createChatQueue } from './chat_queue.js';
 import { runPrejoin } from './media/prejoin.js';
 import { stopStream } from './media/devices.js';
+import { createBreakout } from './breakout.js';
 
 const $ = (id) => document.getElementById(id);
 const SESSIONS_REFRESH_MS = 20000;
@@ -45,10 +46,40 @@ const leader = createLeaderTools({
   onWaitingCount: showWaitingCount,
 });
 
+// api.media for panels: this person's own microphone (a turn-taking exercise turns it off while
+// someone else holds the token). The host carries no media; only the person's own browser mutes them.
+const micWatchers = new Set();
+let micWas = null;
+function micChanged(view) {
+  const on = !!(view.active && view.mic);
+  if (on === micWas) return;
+  micWas = on;
+  for (const handler of [...micWatchers]) {
+    try { handler(on); } catch (err) { console.error('carehost: a panel failed to follow the microphone', err); }
+  }
+}
+const panelMedia = {
+  active: () => call.view().active,
+  micOn: () => !!(call.view().active && call.view().mic),
+  /** Turn the microphone on or off; resolves with whether it is on. Off in no call: false. */
+  async setMic(on) {
+    const v = call.view();
+    if (!v.active) return false;
+    if (!!on === !!v.mic) return !!v.mic;
+    if (!on) {
+      call.muteByTherapist(); // turns the track off; only the person turns it back on
+    } else {
+      const err = await call.toggleMic();
+      if (err) throw Object.assign(new Error(err.message || 'We could not turn on your microphone.'), { code: 'mic_failed' });
+    }
+    return !!call.view().mic;
+  },
+};
+
 // The call: video tiles and their controls (web/media/). The host's events reach it below.
 const call = createCall({
   request: (obj) => conn.request(obj),
-  onChange: (view) => callControls.render(view),
+  onChange: (view) => { callControls.render(view); micChanged(view); },
   announce,
 });
 const callControls = createCallControls({
@@ -56,6 +87,16 @@ const callControls = createCallControls({
   request: (obj) => conn.request(obj),
   showError: (message) => ui.showAlert(message),
   announce,
+});
+
+// Breakout rooms (breakout.js): the banner, the therapist's rooms panel, the call and chat per room.
+const breakout = createBreakout({
+  conn, state, call,
+  leading: () => leader.leading,
+  announce,
+  showError: (message) => ui.showAlert(message),
+  renderPeople: () => renderPeople(),
+  inThis: (ev) => inThis(ev),
 });
 
 /** A short line for screen readers (joins, leaves, raised hands), without moving focus. */
@@ -201,23 +242,26 @@ conn.on('presence', (ev) => {
   const p = ev.participant;
   if (ev.event === 'joined') {
     if (!state.participants.has(p.participant) && p.participant !== state.me) {
-      ui.addNote(`${p.name} joined.`);
-      announce(`${p.name} joined.`);
+      const line = breakout.presenceText(ev); // "came into this room" after a move
+      ui.addNote(line);
+      announce(line);
     }
     state.participants.set(p.participant, p);
     call.joined(p);
   } else if (ev.event === 'left') {
     if (state.participants.delete(p.participant)) {
-      ui.addNote(`${p.name} left.`);
-      announce(`${p.name} left.`);
+      const line = breakout.presenceText(ev); // "moved to another room" rather than "left"
+      ui.addNote(line);
+      announce(line);
     }
     call.left(p.participant); // close the peer connection at once: the host has stopped relaying
   }
   renderPeople();
+  breakout.peopleChanged();
 });
 
 conn.on('chat', (ev) => {
-  if (state.phase !== 'session' || !inThis(ev)) return;
+  if (state.phase !== 'session' || !inThis(ev) || !breakout.chatInRoom(ev)) return;
   ui.addChat(ev, ev.from && ev.from.participant === state.me);
 });
 
@@ -284,7 +328,9 @@ conn.on('moved_to_waiting', (ev) => {
 for (const kind of ['declined', 'removed']) {
   conn.on(kind, (ev) => {
     if (!inThis(ev)) return;
-    notice(kind, { message: typeof ev.message === 'string' ? ev.message : null });
+    // A `removed` with a code comes from a rule (a plugin), not from the therapist: say so.
+    const by = kind === 'removed' && typeof ev.code === 'string' ? 'removed_rule' : kind;
+    notice(by, { message: typeof ev.message === 'string' ? ev.message : null });
   });
 }
 
@@ -410,6 +456,7 @@ function route(reply, { rejoined }) {
 function enterWaiting(session, place, how) {
   const wasWaiting = state.phase === 'waiting';
   leader.stop();
+  breakout.stop();
   call.stop(); // moved back: nobody sees or hears you from here
   // Nor does the camera run while you wait: the choice is kept, the devices open again on admission.
   if (state.media && state.media.stream) {
@@ -438,6 +485,7 @@ function enterSession(reply, { rejoined }) {
   leader.start(reply);
   ui.showSessionHeader(state.session);
   renderPeople();
+  breakout.enter(reply); // the room the host says (a reconnect too), and the rooms panel
   if (rejoined && sameSession) {
     ui.sealChat();
     ui.addNote('You are back in the session. Messages sent while you were disconnected are not shown.');
@@ -473,6 +521,7 @@ function notice(kind, opts = {}) {
 /** Forget the session on this side (the host has already, or will when the socket closes). */
 function leaveLocally() {
   leader.stop();
+  breakout.stop();
   call.stop();
   chatQueue.clear();
   if (state.media) stopStream(state.media.stream); // the camera and microphone go off
@@ -594,7 +643,8 @@ $('alert-dismiss').addEventListener('click', () => ui.clearAlert());
 // session's id while in it, else null), user() (the signed-in account or null), leading() (true for
 // the therapist leading the session shown), view() (what onView passes, now), onView(handler) (called
 // with {view, session, user, leading} whenever the view changes, including signing in and out;
-// returns a function that stops it).
+// returns a function that stops it), media (this person's own microphone: active(), micOn(),
+// setMic(on), onMic(handler); docs/panels.md).
 const viewWatchers = new Set();
 // plugin name -> {plugin (as hello or plugin.reloaded said), section, lobby (its "Your sessions"
 // section, if any), mod (the module mounted), offs (what removes its handlers), loads (imports begun)}
@@ -633,6 +683,13 @@ function panelApi(entry) {
     onView: (handler) => {
       viewWatchers.add(handler);
       return track(() => viewWatchers.delete(handler));
+    },
+    media: {
+      ...panelMedia,
+      onMic: (handler) => {
+        micWatchers.add(handler);
+        return track(() => micWatchers.delete(handler));
+      },
     },
   };
 }

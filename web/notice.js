@@ -15,6 +15,13 @@ const NOTICES = {
     text: 'Your therapist has ended your place in this session for today. If you have questions, please '
       + 'contact your clinic.',
   },
+  // Taken out by a rule rather than by the therapist (a plugin's `removed` with a code, e.g. a
+  // family member whose consent was withdrawn): the reason, in the plugin's words, shows below.
+  removed_rule: {
+    title: 'You are no longer in this session',
+    text: 'You have been taken out of this session for the reason below. If you have questions, please '
+      + 'contact your clinic.',
+  },
   session_ended: {
     title: 'The session has ended',
     text: 'Thank you for being here today. You can close this page, or go back to your sessions.',

@@ -38,7 +38,7 @@ static const char *scale_label;
 static const char *error_code(int status)
 {
     return status == CAREHOST_EACCES ? "forbidden" : status == CAREHOST_ENOENT ? "not_found"
-                                                                                : "storage_failed";
+                                                                                : "storage_unavailable";
 }
 
 /* A sentence for a person; never the content of a check-in. */

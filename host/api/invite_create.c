@@ -112,10 +112,12 @@ static void create_done(void *arg, int status)
     } else if (j->rc == CH_STORE_NOTFOUND) {
         ch_api_respond_error(j->req_id, 404, "unknown_session", "There is no session with that id.");
     } else if (j->rc == CH_STORE_FORBIDDEN) {
-        ch_api_respond_error(j->req_id, 403, "forbidden",
-                             j->session[0] ? "You can invite people only into sessions you lead."
-                                           : "You can invite family members only for a patient "
-                                             "enrolled in a session you lead.");
+        /* Word for word the answer for a session or patient that does not exist, so nobody
+         * learns which do (issue 19; README "Who may read what"). */
+        if (j->session[0])
+            ch_api_respond_error(j->req_id, 404, "unknown_session", "There is no session with that id.");
+        else
+            ch_api_respond_error(j->req_id, 400, "bad_request", "There is no patient with that username.");
     } else if (j->rc == CH_STORE_REFUSED) {
         char msg[300];
         snprintf(msg, sizeof msg, "That session cannot take this person: %s.", j->err);

@@ -124,8 +124,14 @@ static int known_fields(const ch_api_request *r, const char *const *allowed)
         for (size_t i = 0; allowed[i]; i++)
             ok = ok || strcmp(key, allowed[i]) == 0;
         if (!ok) {
+            /* At most 64 bytes of the name, never cut inside a character: the answer must be
+             * UTF-8 to be sent as JSON (found by fuzzing: a bare 500 came back instead). */
+            size_t n = strlen(key);
+            if (n > 64)
+                for (n = 64; n > 0 && ((unsigned char)key[n] & 0xC0) == 0x80; n--)
+                    ;
             char msg[160];
-            snprintf(msg, sizeof msg, "Unknown field \"%.64s\".", key);
+            snprintf(msg, sizeof msg, "Unknown field \"%.*s\".", (int)n, key);
             return bad(r, msg);
         }
     }

@@ -232,7 +232,8 @@ static int enrol_run(ch_store *st, sched_job *j)
         rc = refuse(j, 404, "unknown_session", "There is no session with that id.");
     const char *therapist = json_string_value(json_object_get(row, "therapist"));
     if (rc == CH_STORE_OK && !j->admin && (!therapist || strcmp(therapist, j->actor_id) != 0)) {
-        refuse(j, 403, "forbidden", "You can enrol people only in sessions you lead.");
+        /* Answered as a missing session (nobody learns which ids exist); audited as refused. */
+        refuse(j, 404, "unknown_session", "There is no session with that id.");
         rc = audit(st, j, "session.enrol", j->session, "forbidden"); /* kept: nothing else changed */
         json_decref(row);
         json_decref(index);

@@ -209,6 +209,8 @@ static int copy_string(char *dst, size_t size, const json_t *v)
     return 0;
 }
 
+static int time_ok(int64_t ms) { return ms >= 0 && ms <= 253402300799999LL; }
+
 int ch_auth_tokens_load_row(ch_auth_tokens *t, const json_t *row, int64_t now_ms,
                             unsigned char stale[CH_AUTH_TOKEN_HASH_BYTES])
 {
@@ -232,6 +234,9 @@ int ch_auth_tokens_load_row(ch_auth_tokens *t, const json_t *row, int64_t now_ms
     k.created_ms = json_integer_value(created);
     k.last_seen_ms = k.stored_seen_ms = json_integer_value(seen);
     k.expires_ms = json_integer_value(expires);
+    /* Times a clock can show (up to the year 9999): beyond them the sums below overflow. */
+    if (!time_ok(k.created_ms) || !time_ok(k.last_seen_ms) || !time_ok(k.expires_ms))
+        return -1;
     /* A shorter session-max-hours than when it was issued applies too. */
     if (k.expires_ms > k.created_ms + t->max_ms)
         k.expires_ms = k.created_ms + t->max_ms;

@@ -71,15 +71,17 @@ void ch_login_throttle_free(ch_login_throttle *t)
 
 size_t ch_login_throttle_count(const ch_login_throttle *t) { return t ? t->count : 0; }
 
+/* The ends are updated by identity, not only when a neighbour is missing: the same on a sound
+ * list, and what lets the analyzer see that t->oldest never keeps an entry get() freed. */
 static void lru_unlink(ch_login_throttle *t, entry *e)
 {
     if (e->newer)
         e->newer->older = e->older;
-    else
+    if (t->newest == e)
         t->newest = e->older;
     if (e->older)
         e->older->newer = e->newer;
-    else
+    if (t->oldest == e)
         t->oldest = e->newer;
     e->newer = e->older = NULL;
 }
@@ -117,8 +119,12 @@ static void make_key(char out[KEY_MAX], char kind, const char *text)
     size_t n = 0;
     out[n++] = kind;
     out[n++] = ':';
-    for (const char *s = text ? text : ""; *s && n < KEY_MAX - 1; s++)
-        out[n++] = kind == 'u' ? (char)tolower((unsigned char)*s) : *s;
+    for (const char *s = text ? text : ""; *s && n < KEY_MAX - 1; s++) {
+        char c = *s;
+        if (kind == 'u')
+            c = (char)tolower((unsigned char)c);
+        out[n++] = c;
+    }
     out[n] = '\0';
 }
 
@@ -144,8 +150,11 @@ static entry *get(ch_login_throttle *t, const char *key, int64_t now_ms)
         lru_push(t, e);
         return e;
     }
-    while (t->oldest && forgettable(t->oldest, now_ms))
-        remove_entry(t, t->oldest);
+    for (entry *old = t->oldest; old && forgettable(old, now_ms);) {
+        entry *newer = old->newer; /* read before remove_entry frees old */
+        remove_entry(t, old);
+        old = newer;
+    }
     if (t->count >= t->max) {
         entry *victim = t->oldest;
         while (victim && victim->in_flight)

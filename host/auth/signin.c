@@ -159,7 +159,7 @@ static void resync_done(void *arg, int status)
         json_array_foreach(j->rows, i, row) {
             const char *hex = json_string_value(json_object_get(row, "hash"));
             size_t got = 0;
-            if (hex && sodium_hex2bin(hashes[have], CH_AUTH_TOKEN_HASH_BYTES, hex, strlen(hex), NULL,
+            if (hex && hashes && sodium_hex2bin(hashes[have], CH_AUTH_TOKEN_HASH_BYTES, hex, strlen(hex), NULL,
                                       &got, NULL) == 0 && got == CH_AUTH_TOKEN_HASH_BYTES &&
                 !json_is_true(json_object_get(json_object_get(row, "user"), "disabled")))
                 have++;

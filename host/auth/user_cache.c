@@ -59,3 +59,9 @@ void ch_user_cache_release(const ch_auth_user *u)
 }
 
 size_t ch_user_cache_count(void) { return held; }
+
+size_t ch_user_cache_holds(const ch_auth_user *u)
+{
+    /* A held pointer is a pointer to its entry (the user is its first member). */
+    return u ? ((const entry *)(const void *)u)->refs : 0;
+}

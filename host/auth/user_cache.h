@@ -17,6 +17,9 @@
 const ch_auth_user *ch_user_cache_hold(const ch_auth_user *u);
 /* Drop a reference from ch_user_cache_hold (NULL is ignored). */
 void ch_user_cache_release(const ch_auth_user *u);
+/* How many references to u (a pointer from ch_user_cache_hold) are held: the
+ * number of that person's open connections. */
+size_t ch_user_cache_holds(const ch_auth_user *u);
 /* How many people are held (for tests and logs). */
 size_t ch_user_cache_count(void);
 

@@ -149,6 +149,10 @@ void ch_conn_reply(ch_conn *c, int has_id, int64_t id, const json_t *fields)
 void ch_conn_error(ch_conn *c, int has_id, int64_t id, const char *code, const char *message)
 {
     json_t *e = ch_proto_error_json(has_id, id, code, message);
+    /* A message or code that is not UTF-8 (a plugin's, say) cannot be JSON: the
+     * sender still learns that it failed. */
+    if (!e)
+        e = ch_proto_error_json(has_id, id, "internal_error", "The host failed; nothing was changed.");
     if (e)
         ch_conn_send_json(c, e);
     json_decref(e);

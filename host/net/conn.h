@@ -18,6 +18,7 @@
 /* WebSocket close codes of our own (4000-4999 are the application's). */
 #define CH_CLOSE_NOT_SIGNED_IN 4401 /* no valid sign-in, or it ended (expiry, sign-out, disabled) */
 #define CH_CLOSE_REPLACED 4409      /* the same person joined the session from another connection */
+#define CH_CLOSE_TOO_MANY 4429      /* the sign-in or account has too many connections open (--max-connections-*) */
 
 /* Who signed in on a connection is auth's business (auth/auth_tokens.h); the
  * connection only holds it. The hash's size is checked equal to
@@ -43,6 +44,7 @@ typedef struct ch_conn {
     ch_outbox out;
     char *rx;                      /* the message being reassembled */
     size_t rx_len, rx_cap;
+    uint64_t rx_started_us;        /* when its first part came (ch_now_us); 0: none under way */
     int close_code;                /* non-zero: close once the queue is written */
     char close_reason[96];
     int close_sent;                /* the close frame is on its way */
@@ -50,6 +52,7 @@ typedef struct ch_conn {
     ch_frame *description;         /* ch_conn_describe written once, for chat (NULL until then) */
     struct ch_conn *next_in_bucket;
     struct ch_api_req *api;        /* HTTP only: the /api request in progress (http_api.c) */
+    int api_answered;              /* HTTP only: answer written; close once lws has sent it all */
 } ch_conn;
 
 ch_conns *ch_conns_new(void);

@@ -17,6 +17,8 @@ static ev_check after_wait;
 static uint64_t wait_started_us, window_start_us, window_waited_us;
 static double busy_fraction;
 static ev_timer wake_timer;
+/* At least one turn a second, so loop_watchdog.h can tell idle from stuck. */
+static ev_timer tick;
 
 static uint64_t now_us(void) { return (uint64_t)lws_now_usecs(); }
 
@@ -155,6 +157,8 @@ void ch_event_loop_attach(struct lws_context *cx)
     ev_check_init(&after_wait, on_after_wait);
     ev_check_start(loop, &after_wait);
     ev_timer_init(&wake_timer, on_wake, 0.0, 0.0);
+    ev_timer_init(&tick, on_wake, 1.0, 1.0);
+    ev_timer_start(loop, &tick);
     window_start_us = now_us();
 }
 
@@ -174,6 +178,7 @@ void ch_event_loop_finish(void)
         ev_check_stop(loop, &after_wait);
         ev_timer_stop(loop, &nudge);
         ev_timer_stop(loop, &wake_timer);
+        ev_timer_stop(loop, &tick);
         context = NULL;
     }
     ev_loop_destroy(loop);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "header_size.h"
 #include "http_api.h"
 #include "log.h"
 #include "request_origin.h"
@@ -160,13 +161,31 @@ static int serve_invite_page(struct lws *wsi)
     return 0;
 }
 
+/* 421 Misdirected Request: the Host is not a name of this daemon (DNS rebinding;
+ * request_origin.h). Said in words, then the connection closes. */
+static void refuse_host(struct lws *wsi, const char *what)
+{
+    char peer[64];
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    ch_info("refused a %s from %s: its Host is not a name of this carehost (see --public-host)", what, peer);
+    lws_return_http_status(wsi, 421, "This address is not one this carehost serves; see --public-host");
+}
+
 int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                      size_t len)
 {
     switch (reason) {
+    case LWS_CALLBACK_FILTER_HTTP_CONNECTION: /* every plain request, files included */
+        return ch_http_refuse_big_headers(wsi);
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        if (ch_http_refuse_big_headers(wsi))
+            return 1;
         if (!upgrade_allowed(wsi))
             return 1;
+        if (!ch_http_host_ok(wsi)) {
+            refuse_host(wsi, "WebSocket");
+            return 1;
+        }
         /* Cross-site WebSocket hijacking: a browser always sends Origin; a page
          * elsewhere must not ride on this site's cookie. Non-browser clients may
          * leave it out. */
@@ -180,6 +199,10 @@ int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         }
         return ch_the_host->stopping ? 1 : 0;
     case LWS_CALLBACK_HTTP: {
+        if (!ch_http_host_ok(wsi)) {
+            refuse_host(wsi, "request");
+            return lws_http_transaction_completed(wsi) ? -1 : 0;
+        }
         int page = serve_invite_page(wsi);
         if (page >= 0)
             return page ? -1 : 0;

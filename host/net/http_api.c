@@ -47,7 +47,6 @@ typedef struct ch_api_req {
     char *body;
     size_t body_len;
     int body_too_large;
-    int close_after;            /* close the connection after answering */
     const char *allow;          /* the method the path takes (for 405) */
     unsigned status;
     unsigned char *answer;      /* LWS_PRE bytes of headroom, then the JSON */
@@ -141,7 +140,6 @@ void ch_api_respond(uint64_t id, unsigned status, json_t *body, const char *set_
     r->answer = malloc(LWS_PRE + (len ? len : 2));
     if (!r->answer) {
         free(text);
-        r->close_after = 1;
         lws_set_timeout(r->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
         return;
     }
@@ -377,8 +375,7 @@ static int on_http(struct lws *wsi, ch_conn *c)
     if (n < 0 || n > CH_API_DISCARD_MAX)
         return -1; /* not worth reading even to answer: close */
     if (chunked) {
-        /* lws 4.1 does not read chunked request bodies: say so, then close. */
-        r->close_after = 1;
+        /* lws 4.1 does not read chunked request bodies: say so, then close (as every answer). */
         r->reject_status = 0;
         r->state = REQ_WORKING;
         ch_api_respond_error(r->id, 411, "length_required", "Send the body with a Content-Length.");
@@ -414,6 +411,8 @@ static int on_body(ch_api_req *r, const void *in, size_t len)
     r->body_len += len;
     return 0;
 }
+
+static int close_when_sent(struct lws *wsi);
 
 static int on_writeable(struct lws *wsi, ch_api_req *r)
 {
@@ -461,12 +460,25 @@ static int on_writeable(struct lws *wsi, ch_api_req *r)
     }
     if (r->state != REQ_BODY)
         return 0;
-    size_t len = r->answer_len;
-    int close_after = r->close_after;
-    int n = lws_write(wsi, r->answer + LWS_PRE, len, LWS_WRITE_HTTP_FINAL);
+    /* A failed write changes nothing: the connection closes below either way. */
+    lws_write(wsi, r->answer + LWS_PRE, r->answer_len, LWS_WRITE_HTTP_FINAL);
+    ch_conn *c = r->conn;
     req_free(r);
-    (void)close_after; /* every API connection closes now */
-    (void)n;
+    if (c)
+        c->api_answered = 1;
+    return close_when_sent(wsi);
+}
+
+/* Close once lws has sent everything: asked to close while it still holds part
+ * of a write, lws 4.1 parks the connection in FLUSHING_BEFORE_CLOSE, where its
+ * forced-service loop can spin for ever on it (the whole daemon stops answering)
+ * and where the socket is dropped without waiting for the peer. */
+static int close_when_sent(struct lws *wsi)
+{
+    if (lws_partial_buffered(wsi)) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
     /* Then close, whatever the request asked: an API connection is not kept alive. With keep-alive,
      * lws 4.1 (libev) could spin the event loop for ever on a connection whose next request arrived
      * while an answer was still owed (a POST /api/logout or /api/login after an earlier call on the
@@ -498,6 +510,8 @@ int ch_api_http_callback(struct lws *wsi, enum lws_callback_reasons reason, ch_c
     case LWS_CALLBACK_HTTP_WRITEABLE:
         if (c && c->api)
             return on_writeable(wsi, c->api);
+        if (c && c->api_answered)
+            return close_when_sent(wsi);
         break;
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:

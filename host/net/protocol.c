@@ -10,6 +10,7 @@
 
 #define MAX_SAFE_ID 9007199254740991LL /* 2^53 - 1: exact in a JavaScript number */
 
+static void force_utf8(char *s);
 static int fail(ch_proto_error *err, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -21,6 +22,7 @@ static int fail(ch_proto_error *err, const char *code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->message, sizeof err->message, fmt, ap);
         va_end(ap);
+        force_utf8(err->message);
     }
     return -1;
 }
@@ -36,43 +38,70 @@ size_t ch_utf8_length(const char *s, size_t bytes)
 
 /* RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
  * jansson checks only inside the strings it reaches, and stops at the first
- * syntax error; the protocol promises invalid_utf8 for any invalid text. */
+ * syntax error; the protocol promises invalid_utf8 for any invalid text.
+ * The length of the character at s (len bytes left, len > 0), or 0 if invalid. */
+static size_t utf8_char_len(const unsigned char *s, size_t len)
+{
+    unsigned char c = s[0];
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+    if (c < 0x80) {
+        return 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+        n = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 2;
+        if (c == 0xE0)
+            lo = 0xA0; /* overlong */
+        if (c == 0xED)
+            hi = 0x9F; /* surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 3;
+        if (c == 0xF0)
+            lo = 0x90; /* overlong */
+        if (c == 0xF4)
+            hi = 0x8F; /* above U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (len <= n || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t k = 2; k <= n; k++)
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+    return n + 1;
+}
+
 static int is_utf8(const unsigned char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
-        unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            if (c == 0xE0)
-                lo = 0xA0; /* overlong */
-            if (c == 0xED)
-                hi = 0x9F; /* surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            if (c == 0xF0)
-                lo = 0x90; /* overlong */
-            if (c == 0xF4)
-                hi = 0x8F; /* above U+10FFFF */
-        } else {
+        size_t n = utf8_char_len(s + i, len - i);
+        if (!n)
             return 0;
-        }
-        if (len - i <= n || s[i + 1] < lo || s[i + 1] > hi)
-            return 0;
-        for (size_t k = 2; k <= n; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-        i += n + 1;
+        i += n;
     }
     return 1;
 }
+
+/* Replace each byte that does not start a valid character with '?': an error message quotes
+ * the client's text (jansson's "near '...'" cuts a token mid-character, "%.60s" a field name), and
+ * a message that is not UTF-8 cannot be sent as JSON text, so the client would get no answer. */
+static void force_utf8(char *s)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_char_len((const unsigned char *)s + i, len - i);
+        if (n) {
+            i += n;
+        } else {
+            s[i] = '?';
+            i++;
+        }
+    }
+}
+
+int ch_utf8_valid(const char *s, size_t len) { return is_utf8((const unsigned char *)s, len); }
 
 int ch_proto_is_word(const char *s, size_t len)
 {
@@ -124,7 +153,7 @@ int ch_proto_parse(const char *text, size_t len, ch_envelope *env, ch_proto_erro
     /* Note a usable id first, so even a failure below can name the message it answers;
      * but report problems in the documented order: type, then id. */
     json_t *id = json_object_get(msg, "id");
-    int id_ok = id && json_is_integer(id) && json_integer_value(id) >= 0 &&
+    int id_ok = json_is_integer(id) && json_integer_value(id) >= 0 &&
                 json_integer_value(id) <= MAX_SAFE_ID;
     if (id_ok) {
         env->has_id = 1;

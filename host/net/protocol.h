@@ -54,6 +54,8 @@ int ch_proto_is_word(const char *s, size_t len);
 
 /* Number of UTF-8 characters (code points) in a valid UTF-8 string. */
 size_t ch_utf8_length(const char *s, size_t bytes);
+/* Whether s[0..len) is valid UTF-8 (what the protocol accepts as text). */
+int ch_utf8_valid(const char *s, size_t len);
 
 /* Build {"type":"error","re":id-or-null,"code":code,"message":message}. */
 json_t *ch_proto_error_json(int has_id, int64_t id, const char *code, const char *message);

@@ -5,6 +5,7 @@
 
 #include "host.h"
 #include "origin.h"
+#include "lib/host_header.h"
 
 /* The address the request was sent to: Host, or :authority over HTTP/2. */
 static int request_host(struct lws *wsi, char *out, int size)
@@ -38,4 +39,15 @@ int ch_http_request_is_https(struct lws *wsi)
     return ch_the_host->cfg.insecure &&
            lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0 &&
            strncasecmp(origin, "https://", 8) == 0;
+}
+
+int ch_http_host_ok(struct lws *wsi)
+{
+    char host[300];
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HOST) <= 0 &&
+        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COLON_AUTHORITY) <= 0)
+        return 1; /* no Host: not a browser */
+    if (request_host(wsi, host, sizeof host))
+        return 0; /* too long to be a name of ours */
+    return ch_host_header_allowed(host, ch_the_host->cfg.public_hosts);
 }

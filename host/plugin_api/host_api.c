@@ -138,5 +138,8 @@ void ch_host_api_init(ch_host *h)
         .register_export = ch_plugin_export_register,
         .export_respond = ch_plugin_export_respond,
         .setting = ch_plugin_setting, /* the instance's settings: plugins/plugin_loader.h */
+        .send_to_room = ch_plugin_api_send_to_room,
+        .remove_participant = ch_plugin_api_remove_participant,
+        .audit = ch_plugin_api_audit,
     };
 }

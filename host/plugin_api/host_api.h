@@ -15,4 +15,12 @@ void ch_host_api_init(ch_host *h);
 json_t *ch_plugin_api_sessions_list(carehost_plugin_ctx *ctx);
 json_t *ch_plugin_api_session_people(carehost_plugin_ctx *ctx, const char *session);
 
+/* ABI 1.5: rooms and removal (plugin_rooms.c), the audit trail (plugin_audit.c). */
+int ch_plugin_api_send_to_room(carehost_plugin_ctx *ctx, const char *session, const char *room,
+                               unsigned roles, const char *event, const json_t *fields);
+int ch_plugin_api_remove_participant(carehost_plugin_ctx *ctx, carehost_participant who,
+                                     const char *code, const char *message);
+int ch_plugin_api_audit(carehost_plugin_ctx *ctx, const carehost_peer *actor, const char *action,
+                        const char *target, const char *outcome);
+
 #endif

@@ -55,8 +55,14 @@ void ch_timers_free(ch_timers *t)
 {
     if (!t)
         return;
-    while (t->head)
-        destroy(t->head);
+    ch_timer *tm = t->head;
+    while (tm) {
+        ch_timer *next = tm->next; /* read before tm is freed */
+        if (t->lws)
+            lws_sul_cancel(&tm->sul);
+        free(tm);
+        tm = next;
+    }
     free(t);
 }
 

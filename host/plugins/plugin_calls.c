@@ -1,9 +1,13 @@
 /* plugin_calls.c -- see plugin_calls.h. */
 #include "plugin_calls.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "auth/user_cache.h"
+#include "lib/clock.h"
+#include "log.h"
 #include "plugin_hold.h"
 
 /* A request awaiting its plugin's answer. Kept in a small open-addressing-free
@@ -119,18 +123,28 @@ void ch_plugin_calls_free(ch_host *h)
 }
 
 /* What a plugin sees of a connection: only the session proper (someone waiting is
- * in none yet), and who signed in on it. */
-static carehost_peer peer_of(const ch_conn *c)
+ * in none yet), the room in it, and who signed in on it. The peer points into
+ * the buffer, which must outlive the callback. */
+typedef struct peer_buf {
+    carehost_peer peer;
+    char room[CH_ROOM_ID_MAX];
+} peer_buf;
+
+static const carehost_peer *peer_of(peer_buf *b, const ch_conn *c)
 {
-    carehost_peer p = {
-        .size = sizeof p,
+    int in = ch_conn_admitted(c);
+    if (in)
+        ch_room_id(ch_session_room_of(c->session, c->participant), b->room);
+    b->peer = (carehost_peer){
+        .size = sizeof b->peer,
         .participant = c->participant,
-        .session = ch_conn_admitted(c) ? ch_session_id(c->session) : NULL,
+        .session = in ? ch_session_id(c->session) : NULL,
         .name = c->name,
         .role = c->role,
         .user = c->user->id,
+        .room = in ? b->room : NULL,
     };
-    return p;
+    return &b->peer;
 }
 
 /* --- calling plugins ----------------------------------------------------------- */
@@ -157,8 +171,15 @@ void ch_plugin_host_deliver(ch_host *h, carehost_plugin_ctx *ctx, ch_conn *c, co
     pending **b = bucket(h->requests, p->id);
     p->next = *b;
     *b = p;
-    carehost_peer peer = peer_of(c);
-    ch_plugin_desc(ctx)->handle_message(ctx, &peer, verb, env->msg, p->id);
+    peer_buf peer;
+    uint64_t started = ch_now_us();
+    ch_plugin_desc(ctx)->handle_message(ctx, peer_of(&peer, c), verb, env->msg, p->id);
+    /* Plugins run on the event loop: while one works, every session waits. */
+    uint64_t ms = (ch_now_us() - started) / 1000;
+    if (ms > h->cfg.plugin_budget_ms)
+        ch_warn("plugin %s: %s took %llu ms on the event loop (budget %u ms, --plugin-budget-ms); "
+                "every session waited",
+                ch_plugin_desc(ctx)->name, verb, (unsigned long long)ms, h->cfg.plugin_budget_ms);
 }
 
 /* Call `member` of every loaded plugin that has it, honouring each plugin's declared
@@ -173,14 +194,60 @@ void ch_plugin_host_deliver(ch_host *h, carehost_plugin_ctx *ctx, ch_conn *c, co
 
 void ch_plugin_host_joined(ch_host *h, const ch_conn *c)
 {
-    carehost_peer peer = peer_of(c);
-    NOTIFY_PLUGINS(h, participant_joined, &peer);
+    peer_buf peer;
+    NOTIFY_PLUGINS(h, participant_joined, peer_of(&peer, c));
 }
 
 void ch_plugin_host_left(ch_host *h, const ch_conn *c)
 {
-    carehost_peer peer = peer_of(c);
-    NOTIFY_PLUGINS(h, participant_left, &peer);
+    peer_buf peer;
+    NOTIFY_PLUGINS(h, participant_left, peer_of(&peer, c));
+}
+
+void ch_plugin_host_moved(ch_host *h, const ch_conn *c, unsigned from_room)
+{
+    peer_buf peer;
+    const carehost_peer *p = peer_of(&peer, c);
+    char from[CH_ROOM_ID_MAX];
+    ch_room_id(from_room, from);
+    for (size_t i = 0; i < ch_plugins_count(h->plugins); i++) {
+        carehost_plugin_ctx *ctx = ch_plugins_at(h->plugins, i);
+        __typeof__(ch_plugin_desc(ctx)->participant_moved) cb =
+            CH_PLUGIN_CB(ch_plugin_desc(ctx), participant_moved);
+        if (cb)
+            cb(ctx, p, from);
+    }
+}
+
+/* [a-z_]{1,40} */
+static int refusal_code_ok(const char *code)
+{
+    size_t n = code ? strlen(code) : 0;
+    return n >= 1 && n <= 40 && code[strspn(code, "abcdefghijklmnopqrstuvwxyz_")] == '\0';
+}
+
+int ch_plugin_host_admission(ch_host *h, const ch_conn *c, const ch_session *s,
+                             char code[CH_REFUSAL_CODE_MAX + 1], char message[CH_REFUSAL_MESSAGE_MAX + 1])
+{
+    peer_buf peer;
+    for (size_t i = 0; i < ch_plugins_count(h->plugins); i++) {
+        carehost_plugin_ctx *ctx = ch_plugins_at(h->plugins, i);
+        __typeof__(ch_plugin_desc(ctx)->admission_check) cb =
+            CH_PLUGIN_CB(ch_plugin_desc(ctx), admission_check);
+        if (!cb)
+            continue;
+        const char *why = NULL, *text = NULL;
+        if (cb(ctx, peer_of(&peer, c), ch_session_id(s), &why, &text) == 0)
+            continue;
+        /* A plugin that refuses without a proper code or sentence still refuses. */
+        snprintf(code, CH_REFUSAL_CODE_MAX + 1, "%s", refusal_code_ok(why) ? why : "refused");
+        size_t len = text ? strlen(text) : 0;
+        if (len == 0 || len > CH_REFUSAL_MESSAGE_MAX || !ch_utf8_valid(text, len))
+            text = "You cannot join this session right now. Please contact your clinic.";
+        snprintf(message, CH_REFUSAL_MESSAGE_MAX + 1, "%s", text);
+        return -1;
+    }
+    return 0;
 }
 
 static carehost_session_info session_info(const ch_session *s)
@@ -200,13 +267,14 @@ static carehost_session_info session_info(const ch_session *s)
 
 void ch_plugin_host_waiting(ch_host *h, const ch_conn *c, const ch_session *s, int arrived)
 {
-    carehost_peer peer = peer_of(c);
+    peer_buf peer;
+    const carehost_peer *p = peer_of(&peer, c);
     for (size_t i = 0; i < ch_plugins_count(h->plugins); i++) {
         carehost_plugin_ctx *ctx = ch_plugins_at(h->plugins, i);
         __typeof__(ch_plugin_desc(ctx)->participant_waiting) cb =
             CH_PLUGIN_CB(ch_plugin_desc(ctx), participant_waiting);
         if (cb)
-            cb(ctx, &peer, ch_session_id(s), arrived);
+            cb(ctx, p, ch_session_id(s), arrived);
     }
 }
 
@@ -239,15 +307,15 @@ void ch_plugin_host_replay(ch_host *h, carehost_plugin_ctx *ctx)
         for (size_t m = 0; joined && m < ch_session_size(s); m++) {
             const ch_conn *c = ch_conns_find(h->conns, ch_session_member(s, m));
             if (c) {
-                carehost_peer peer = peer_of(c);
-                joined(ctx, &peer);
+                peer_buf peer;
+                joined(ctx, peer_of(&peer, c));
             }
         }
         for (size_t w = 0; waiting && w < ch_session_waiting_count(s); w++) {
             const ch_conn *c = ch_conns_find(h->conns, ch_session_waiting_at(s, w, NULL));
             if (c) {
-                carehost_peer peer = peer_of(c);
-                waiting(ctx, &peer, ch_session_id(s), 1);
+                peer_buf peer;
+                waiting(ctx, peer_of(&peer, c), ch_session_id(s), 1);
             }
         }
     }

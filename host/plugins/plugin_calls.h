@@ -44,6 +44,16 @@ void ch_plugin_host_forget_participant(ch_host *h, uint64_t participant);
 /* Tell every plugin. */
 void ch_plugin_host_joined(ch_host *h, const ch_conn *c);
 void ch_plugin_host_left(ch_host *h, const ch_conn *c);
+/* c moved from room from_room to the room it is in now (1.5: participant_moved). */
+void ch_plugin_host_moved(ch_host *h, const ch_conn *c, unsigned from_room);
+
+/* 1.5: ask every plugin's admission_check whether c may join s. 0: go on; -1:
+ * refused, with the plugin's code and sentence (checked; replaced by a generic
+ * one when malformed) copied out. */
+#define CH_REFUSAL_CODE_MAX 40
+#define CH_REFUSAL_MESSAGE_MAX 300
+int ch_plugin_host_admission(ch_host *h, const ch_conn *c, const ch_session *s,
+                             char code[CH_REFUSAL_CODE_MAX + 1], char message[CH_REFUSAL_MESSAGE_MAX + 1]);
 /* c arrived in s's waiting room (1) or is no longer in it (0). */
 void ch_plugin_host_waiting(ch_host *h, const ch_conn *c, const ch_session *s, int arrived);
 void ch_plugin_host_session_opened(ch_host *h, const ch_session *s);

@@ -173,8 +173,9 @@ static ch_load_result open_instance(ch_plugins *all, const char *path, const cha
     if (!desc)
         return refuse(ctx, path, CH_LOAD_NULL_PLUGIN, NULL);
     if (desc->abi_major != CAREHOST_PLUGIN_ABI_MAJOR) {
-        snprintf(detail, sizeof detail, "plugin ABI %u.%u, host ABI %u.%u", desc->abi_major,
-                 desc->abi_minor, CAREHOST_PLUGIN_ABI_MAJOR, CAREHOST_PLUGIN_ABI_MINOR);
+        snprintf(detail, sizeof detail, "plugin ABI %u.%u, host ABI %u.%u", (unsigned)desc->abi_major,
+                 (unsigned)desc->abi_minor, (unsigned)CAREHOST_PLUGIN_ABI_MAJOR,
+                 (unsigned)CAREHOST_PLUGIN_ABI_MINOR);
         return refuse(ctx, path, CH_LOAD_WRONG_ABI, detail);
     }
     /* A newer minor loads: the host reads only the members it knows, and the

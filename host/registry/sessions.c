@@ -21,6 +21,7 @@ static void session_free(ch_session *s)
     free(s->members);
     ch_session_plan_free(s);
     ch_session_controls_free(s);
+    ch_session_rooms_free(s);
     free(s);
 }
 
@@ -205,6 +206,7 @@ static void put_admitted(ch_session *s, member m)
             (s->count - s->admitted) * sizeof *s->members);
     m.state = MEMBER_ADMITTED;
     m.since_ms = 0;
+    m.room = 0; /* the main room; the caller may place them (ch_session_room_set) */
     ch_member_controls_reset(&m);
     s->members[s->admitted++] = m;
     s->count++;

@@ -161,4 +161,48 @@ uint64_t ch_session_chat_id_seq(const ch_session *s, const char *user_id, const 
 int ch_session_chat_id_note(ch_session *s, const char *user_id, const char *client_id, uint64_t seq);
 void ch_session_clear_chat_ids(ch_session *s); /* when the session ends */
 
+/* ---- breakout rooms (rooms.c) ---------------------------------------------
+ * Everyone admitted is in one room: 0, the main room ("main"), or an open
+ * breakout room, numbered from 1 ("room-1") in the order made and never
+ * renumbered while any is open. Who hears whom follows the room (the callers:
+ * chat, presence, WebRTC relay). Where the therapist put a person is also kept
+ * by user id, so that they land back there after a reconnect; it is forgotten
+ * when the room closes, or by ch_session_room_forget (sent to wait, removed). */
+#define CH_ROOMS_MAX 12
+#define CH_ROOM_NAME_MAX_CHARS 40
+#define CH_ROOM_NAME_MAX_BYTES (4 * CH_ROOM_NAME_MAX_CHARS)
+#define CH_ROOM_ID_MAX 16 /* "room-4294967295" and its NUL */
+
+/* "main" for 0, else "room-<n>", into out. */
+void ch_room_id(unsigned number, char out[CH_ROOM_ID_MAX]);
+/* The number an id names, whether or not that room is open: 0 or -1 (malformed). */
+int ch_room_parse(const char *id, unsigned *number);
+
+/* Open a breakout room named name (1-40 chars, checked by the caller): its
+ * number, or 0 when CH_ROOMS_MAX are open already. */
+unsigned ch_session_room_create(ch_session *s, const char *name);
+/* Whether room `number` is open (0, the main room, always is). */
+int ch_session_room_is_open(const ch_session *s, unsigned number);
+/* "Main room" for 0; NULL for a room not open. */
+const char *ch_session_room_name(const ch_session *s, unsigned number);
+/* The open breakout room with that name (exact match), or 0. */
+unsigned ch_session_room_named(const ch_session *s, const char *name);
+size_t ch_session_room_count(const ch_session *s);               /* open breakout rooms */
+unsigned ch_session_room_at(const ch_session *s, size_t i);       /* their numbers, in order made */
+
+/* The room of the i-th admitted participant (ch_session_member order). */
+unsigned ch_session_member_room(const ch_session *s, size_t i);
+/* The room an admitted participant is in (0 when not admitted). */
+unsigned ch_session_room_of(const ch_session *s, uint64_t participant);
+/* Put an admitted participant in an open room, and remember it for user_id.
+ * 0, or -1 when they are not admitted or the room is not open. */
+int ch_session_room_set(ch_session *s, uint64_t participant, const char *user_id, unsigned number);
+/* Where user_id was put, if that room is still open; else 0. */
+unsigned ch_session_room_placement(const ch_session *s, const char *user_id);
+void ch_session_room_forget(ch_session *s, const char *user_id);
+/* Close a breakout room: whoever is in it is in the main room after. 0 or -1. */
+int ch_session_room_close(ch_session *s, unsigned number);
+/* Close every breakout room and forget every placement (everyone in the main room). */
+void ch_session_rooms_reset(ch_session *s);
+
 #endif

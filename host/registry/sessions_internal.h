@@ -18,7 +18,20 @@ typedef struct member {
     uint64_t hand_order;         /* a raised hand's place in the queue (0: not raised) */
     int64_t hand_ms;             /* when it was raised (wall clock) */
     unsigned char mic, camera;   /* as the client last said (media_state) */
+    unsigned room;               /* admitted only: 0 the main room, else a breakout room's number (rooms.c) */
 } member;
+
+/* A breakout room (rooms.c). */
+typedef struct breakout_room {
+    unsigned number;             /* room-<number>; from 1, never reused while the rooms last */
+    char name[CH_ROOM_NAME_MAX_BYTES + 1];
+} breakout_room;
+
+/* Where the therapist put someone, by user id: a reconnect is a new participant. */
+typedef struct room_placement {
+    char user_id[CH_USER_ID_MAX + 1];
+    unsigned number;
+} room_placement;
 
 typedef struct dropped_user {
     char user_id[CH_USER_ID_MAX + 1];
@@ -57,6 +70,12 @@ struct ch_session {
     uint64_t hand_seq;          /* the last hand_order given */
     struct chat_ids **chat_ids; /* per user: the client_ids of their last chats */
     size_t chat_ids_count, chat_ids_cap;
+    /* breakout rooms (rooms.c) */
+    breakout_room rooms[CH_ROOMS_MAX]; /* open ones, in the order made */
+    size_t room_count;
+    unsigned room_seq;          /* the last number given */
+    room_placement *placements;
+    size_t placement_count, placement_cap;
 };
 
 struct ch_sessions {
@@ -69,6 +88,7 @@ struct ch_sessions {
 
 void ch_session_plan_free(ch_session *s);  /* session_plan.c: frees what the plan owns */
 void ch_session_controls_free(ch_session *s); /* call_controls.c: the chat ids */
+void ch_session_rooms_free(ch_session *s);    /* rooms.c: the placements */
 /* call_controls.c: a member entering the session proper or going back to wait
  * has no raised hand and no media on. */
 void ch_member_controls_reset(member *m);

@@ -4,13 +4,15 @@
 
 #include "net/frame_writer.h"
 
-ch_frame *ch_chat_event_frame(const char *session_id, uint64_t seq, const ch_frame *from,
-                              const json_t *text, int64_t time_ms)
+ch_frame *ch_chat_event_frame(const char *session_id, const char *room_id, uint64_t seq,
+                              const ch_frame *from, const json_t *text, int64_t time_ms)
 {
     ch_frame_writer w;
-    ch_frame_writer_begin(&w, 160 + (from ? from->len : 0) + json_string_length(text));
+    ch_frame_writer_begin(&w, 180 + (from ? from->len : 0) + json_string_length(text));
     ch_frame_writer_literal(&w, "{\"type\":\"chat\",\"session\":");
     ch_frame_writer_string(&w, session_id);
+    ch_frame_writer_literal(&w, ",\"room\":");
+    ch_frame_writer_string(&w, room_id);
     ch_frame_writer_literal(&w, ",\"seq\":");
     ch_frame_writer_int(&w, (int64_t)seq);
     ch_frame_writer_literal(&w, ",\"from\":");

@@ -10,10 +10,10 @@
 
 #include "net/outbox.h"
 
-/* {"type":"chat","session":S,"seq":N,"from":F,"text":T,"time":MS}, where F is
- * the sender's description already written as a frame (ch_conn_description). */
-ch_frame *ch_chat_event_frame(const char *session_id, uint64_t seq, const ch_frame *from,
-                              const json_t *text, int64_t time_ms);
+/* {"type":"chat","session":S,"room":R,"seq":N,"from":F,"text":T,"time":MS}, where F
+ * is the sender's description already written as a frame (ch_conn_description). */
+ch_frame *ch_chat_event_frame(const char *session_id, const char *room_id, uint64_t seq,
+                              const ch_frame *from, const json_t *text, int64_t time_ms);
 
 /* The sender's answer, as ch_proto_reply_json writes it with fields {"seq":N}:
  * {"type":"reply","re":ID or null,"ok":true,"seq":N}. */

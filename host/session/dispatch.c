@@ -33,6 +33,8 @@ typedef enum place_rule {
 #define STR(x) #x
 #define XSTR(x) STR(x)
 #define SDP_RULE "\"sdp\": {\"type\": \"string\", \"min\": 1, \"max\": " XSTR(CH_RTC_SDP_MAX_CHARS) "}"
+#define ROOM_RULE "\"room\": {\"type\": \"string\", \"min\": 1, \"max\": 16}"
+#define ROOM_NAME_RULE "\"name\": {\"type\": \"string\", \"min\": 1, \"max\": 40}"
 #define MESSAGE_RULE "\"message\": {\"type\": \"string\", \"min\": 1, \"max\": 500, \"required\": false}"
 
 typedef void (*verb_fn)(ch_host *h, ch_conn *c, const ch_envelope *env);
@@ -82,6 +84,18 @@ static host_verb host_verbs[] = {
     {"mute_mic", CAREHOST_ROLE_THERAPIST, LEADING, "{" PARTICIPANT_RULE "}", ch_verb_mute_mic, NULL, NULL},
     {"mute_mic_all", CAREHOST_ROLE_THERAPIST, LEADING, NULL, ch_verb_mute_mic_all, NULL, NULL},
     {"ask_unmute", CAREHOST_ROLE_THERAPIST, LEADING, "{" PARTICIPANT_RULE "}", ch_verb_ask_unmute, NULL,
+     NULL},
+    /* Breakout rooms (verb_rooms.c). */
+    {"room_create", CAREHOST_ROLE_THERAPIST, LEADING, "{" ROOM_NAME_RULE "}", ch_verb_room_create, NULL,
+     NULL},
+    {"room_move", CAREHOST_ROLE_THERAPIST, LEADING, "{" PARTICIPANT_RULE ", " ROOM_RULE "}",
+     ch_verb_room_move, NULL, NULL},
+    {"rooms_plan", CAREHOST_ROLE_THERAPIST, LEADING,
+     "{\"rooms\": {\"type\": \"array\", \"min\": 1, \"max\": 12}}", ch_verb_rooms_plan, NULL, NULL},
+    {"room_close", CAREHOST_ROLE_THERAPIST, LEADING, "{" ROOM_RULE "}", ch_verb_room_close, NULL, NULL},
+    {"rooms_close", CAREHOST_ROLE_THERAPIST, LEADING, NULL, ch_verb_rooms_close, NULL, NULL},
+    {"room_broadcast", CAREHOST_ROLE_THERAPIST, LEADING,
+     "{\"text\": {\"type\": \"string\", \"min\": 1, \"max\": 500}}", ch_verb_room_broadcast, NULL,
      NULL},
     /* WebRTC signalling (verb_rtc.c): to one other admitted participant of the session. */
     {"rtc.offer", PEOPLE, ADMITTED, "{" TO_RULE ", " SDP_RULE "}", ch_verb_rtc_offer, NULL, NULL},

@@ -18,4 +18,10 @@ void ch_send_frame_to_session(ch_host *h, ch_session *s, unsigned roles, uint64_
 int ch_send_to_session(ch_host *h, ch_session *s, unsigned roles, uint64_t except,
                        const json_t *event);
 
+/* The same, to the members of one room of the session (sessions.h, rooms). */
+void ch_send_frame_to_room(ch_host *h, ch_session *s, unsigned room, unsigned roles, uint64_t except,
+                           ch_frame *f);
+int ch_send_to_room(ch_host *h, ch_session *s, unsigned room, unsigned roles, uint64_t except,
+                    const json_t *event);
+
 #endif

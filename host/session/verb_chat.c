@@ -1,4 +1,5 @@
-/* verb_chat.c -- `chat`: one message to everyone in the session, in one order.
+/* verb_chat.c -- `chat`: one message to everyone in the sender's room of the
+ * session (the main room when it is not split), in one order.
  * The text is clinical content: it is never logged.
  *
  * An optional client_id makes a resend harmless: a client with an offline queue
@@ -45,7 +46,10 @@ void ch_verb_chat(ch_host *h, ch_conn *c, const ch_envelope *env)
         return;
     }
     uint64_t seq = ch_session_next_chat_seq(s);
-    ch_frame *event = ch_chat_event_frame(ch_session_id(s), seq, ch_conn_description(c), text,
+    unsigned room = ch_session_room_of(s, c->participant);
+    char room_id[CH_ROOM_ID_MAX];
+    ch_room_id(room, room_id);
+    ch_frame *event = ch_chat_event_frame(ch_session_id(s), room_id, seq, ch_conn_description(c), text,
                                           ch_wall_ms());
     ch_frame *reply = event ? ch_chat_reply_frame(env->has_id, env->id, seq) : NULL;
     if (!reply || (client_id && ch_session_chat_id_note(s, c->user->id, client_id, seq))) {
@@ -56,7 +60,7 @@ void ch_verb_chat(ch_host *h, ch_conn *c, const ch_envelope *env)
     }
     /* Reply first, then the event: the sender knows its seq before seeing it echoed. */
     ch_conn_send_frame(c, reply);
-    ch_send_frame_to_session(h, s, CAREHOST_ROLES_ALL, 0, event);
+    ch_send_frame_to_room(h, s, room, CAREHOST_ROLES_ALL, 0, event); /* the sender's room only */
     ch_frame_unref(reply);
     ch_frame_unref(event);
 }

@@ -116,8 +116,12 @@ void ch_verb_mute_mic_all(ch_host *h, ch_conn *c, const ch_envelope *env)
         ch_conn_error(c, env->has_id, env->id, "internal_error", "That could not be sent; try again.");
         return;
     }
+    /* The therapist's room: people in other breakout rooms are not in this conversation. */
+    unsigned room = ch_session_room_of(s, c->participant);
     json_int_t count = 0;
     for (size_t i = 0; i < ch_session_size(s); i++) {
+        if (ch_session_member_room(s, i) != room)
+            continue;
         ch_conn *m = ch_conns_find(h->conns, ch_session_member(s, i));
         if (m && m != c && ch_conn_send_frame(m, f) == 0)
             count++;
@@ -144,11 +148,12 @@ void ch_verb_media_state(ch_host *h, ch_conn *c, const ch_envelope *env)
         return;
     }
     ch_conn_reply(c, env->has_id, env->id, NULL);
-    /* Everyone, the sender too: every client shows the same icons from the same events. */
+    /* Everyone in the sender's room, the sender too: every client shows the same icons
+     * from the same events. */
     json_t *e = json_pack("{s:s, s:s, s:I, s:b, s:b}", "type", "media_state", "session",
                           ch_session_id(s), "participant", (json_int_t)c->participant, "mic", mic,
                           "camera", camera);
     if (e)
-        ch_send_to_session(h, s, CAREHOST_ROLES_ALL, 0, e);
+        ch_send_to_room(h, s, ch_session_room_of(s, c->participant), CAREHOST_ROLES_ALL, 0, e);
     json_decref(e);
 }

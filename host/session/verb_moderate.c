@@ -2,6 +2,7 @@
  * `move_to_waiting`, `remove` and `end`. Dispatch has checked that the sender
  * leads the session they are in. */
 #include "log.h"
+#include "breakout.h"
 #include "fanout.h"
 #include "hands.h"
 #include "plugins/plugin_calls.h"
@@ -54,8 +55,10 @@ void ch_verb_move_to_waiting(ch_host *h, ch_conn *c, const ch_envelope *env)
     ch_session *s = c->session;
     ch_plugin_host_left(h, t); /* while the peer still names the session */
     int had_hand = ch_session_lower_hand(s, t->participant);
+    unsigned room = ch_session_room_of(s, t->participant);
     ch_session_send_back(s, t->participant, ch_wall_ms());
     ch_session_forget_dropped(s, t->user->id);
+    ch_session_room_forget(s, t->user->id); /* let in again: the main room */
     ch_plugin_host_waiting(h, t, s, 1);
     json_t *e = json_pack("{s:s, s:s, s:s, s:I}", "type", "moved_to_waiting", "session",
                           ch_session_id(s), "title", ch_session_title(s), "place",
@@ -64,10 +67,12 @@ void ch_verb_move_to_waiting(ch_host *h, ch_conn *c, const ch_envelope *env)
         ch_conn_send_json(t, e);
     json_decref(e);
     ch_conn_reply(c, env->has_id, env->id, NULL);
-    ch_wr_presence(h, s, t, "left");
+    ch_wr_presence_in(h, s, t, "left", room, 0);
     if (had_hand)
         ch_hands_tell(h, s);
     ch_wr_tell_leaders(h, s, NULL);
+    if (ch_session_room_count(s))
+        ch_breakout_tell_leaders(h, s);
 }
 
 void ch_verb_remove(ch_host *h, ch_conn *c, const ch_envelope *env)
@@ -80,6 +85,7 @@ void ch_verb_remove(ch_host *h, ch_conn *c, const ch_envelope *env)
                           "message", json_object_get(env->msg, "message"));
     ch_wr_depart(h, t, 0);
     ch_session_forget_dropped(s, t->user->id);
+    ch_session_room_forget(s, t->user->id);
     if (e)
         ch_conn_send_json(t, e);
     json_decref(e);

@@ -1,5 +1,5 @@
 /* verb_rtc.c -- `rtc.offer`, `rtc.answer` and `rtc.candidate`: WebRTC signalling
- * relayed to one other admitted participant of the sender's session (rtc.h).
+ * relayed to one other admitted participant in the sender's room of the session (rtc.h).
  * Dispatch has checked the role, that the sender is admitted, and the fields.
  * SDP and candidates carry network addresses: they are never logged or kept. */
 #include <stdio.h>
@@ -38,6 +38,13 @@ static ch_conn *recipient(ch_host *h, ch_conn *c, const ch_envelope *env)
         audit_refusal(h, c, env, "not_admitted");
         ch_conn_error(c, env->has_id, env->id, "not_admitted",
                       "That person is in the waiting room; media is only for people in the session.");
+        return NULL;
+    }
+    /* Media stays inside a breakout room. */
+    if (ch_session_room_of(c->session, t->participant) != ch_session_room_of(c->session, c->participant)) {
+        audit_refusal(h, c, env, "other_room");
+        ch_conn_error(c, env->has_id, env->id, "other_room",
+                      "That person is in another room of this session.");
         return NULL;
     }
     return t;

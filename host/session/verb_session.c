@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "audit_event.h"
 #include "plugins/plugin_calls.h"
 #include "verbs.h"
 #include "waiting_room.h"
@@ -74,14 +75,20 @@ void ch_verb_join(ch_host *h, ch_conn *c, const ch_envelope *env)
         return;
     }
     ch_session *s = ch_sessions_find(h->sessions, json_string_value(json_object_get(env->msg, "session")));
-    if (!s) {
-        ch_conn_error(c, env->has_id, env->id, "unknown_session", "There is no session with that id.");
-        return;
-    }
-    int leads = ch_session_leads(s, c->user->id);
-    if (!leads && !ch_session_is_open(s) && !ch_session_is_enrolled(s, c->user->id)) {
+    int leads = s && ch_session_leads(s, c->user->id);
+    /* A session that does not exist and one the sender may not enter answer alike, so nobody
+     * learns which ids exist (issue 19); not_enrolled, as the app explains it to a patient. */
+    if (!s || (!leads && !ch_session_is_open(s) && !ch_session_is_enrolled(s, c->user->id))) {
         ch_conn_error(c, env->has_id, env->id, "not_enrolled",
                       "You are not enrolled in this session. Please check the link with your clinic.");
+        return;
+    }
+    /* A plugin may hold a rule of its own (1.5 admission_check: e.g. the family
+     * plugin's consent). Never for the leader: a session cannot run without them. */
+    char why[CH_REFUSAL_CODE_MAX + 1], text[CH_REFUSAL_MESSAGE_MAX + 1];
+    if (!leads && ch_plugin_host_admission(h, c, s, why, text)) {
+        ch_conn_error(c, env->has_id, env->id, why, text);
+        ch_audit_event(h, c, "join", ch_session_id(s), why);
         return;
     }
     int64_t now = ch_wall_ms();

@@ -24,6 +24,13 @@ void ch_verb_mute(ch_host *h, ch_conn *c, const ch_envelope *env);
 void ch_verb_move_to_waiting(ch_host *h, ch_conn *c, const ch_envelope *env);
 void ch_verb_remove(ch_host *h, ch_conn *c, const ch_envelope *env);
 void ch_verb_end(ch_host *h, ch_conn *c, const ch_envelope *env);
+/* Breakout rooms (verb_rooms.c), the leading therapist's. */
+void ch_verb_room_create(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_room_move(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_rooms_plan(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_room_close(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_rooms_close(ch_host *h, ch_conn *c, const ch_envelope *env);
+void ch_verb_room_broadcast(ch_host *h, ch_conn *c, const ch_envelope *env);
 /* WebRTC signalling to one admitted participant (verb_rtc.c, rtc.h). */
 void ch_verb_rtc_offer(ch_host *h, ch_conn *c, const ch_envelope *env);
 void ch_verb_rtc_answer(ch_host *h, ch_conn *c, const ch_envelope *env);

@@ -2,6 +2,8 @@
  * and leave. */
 #include "waiting_room.h"
 
+#include "breakout.h"
+
 #include "log.h"
 #include "fanout.h"
 #include "hands.h"
@@ -48,19 +50,18 @@ static json_t *session_json(ch_session *s)
 
 json_t *ch_wr_admitted_fields(ch_host *h, ch_session *s, const ch_conn *c)
 {
-    json_t *members = json_array();
-    for (size_t i = 0; i < ch_session_size(s); i++) {
-        ch_conn *m = ch_conns_find(h->conns, ch_session_member(s, i));
-        if (m)
-            json_array_append_new(members, ch_wr_describe(s, m));
-    }
+    /* The people of their room only: media and chat stay inside a room (breakout.h). */
+    unsigned room = ch_session_room_of(s, c->participant);
     json_t *you = ch_wr_describe(s, c);
     json_object_set_new(you, "state", json_string("admitted"));
-    json_t *fields = json_pack("{s:o, s:o, s:o, s:b}", "session", session_json(s), "you", you,
-                               "participants", members, "leading",
-                               ch_session_leads(s, c->user->id));
-    if (fields && ch_session_leads(s, c->user->id))
+    json_t *fields = json_pack("{s:o, s:o, s:o, s:b, s:o}", "session", session_json(s), "you", you,
+                               "participants", ch_breakout_people(h, s, room), "leading",
+                               ch_session_leads(s, c->user->id), "room",
+                               ch_breakout_room_json(s, room));
+    if (fields && ch_session_leads(s, c->user->id)) {
         json_object_set_new(fields, "waiting", ch_wr_waiting_list(h, s));
+        json_object_set_new(fields, "rooms", ch_breakout_map(h, s));
+    }
     if (fields) /* how many a mesh video call is built for (--mesh-video-max; rtc.h) */
         json_object_set_new(fields, "media",
                             json_pack("{s:i}", "mesh_max", (int)h->cfg.mesh_video_max));
@@ -69,14 +70,22 @@ json_t *ch_wr_admitted_fields(ch_host *h, ch_session *s, const ch_conn *c)
     return fields;
 }
 
-void ch_wr_presence(ch_host *h, ch_session *s, const ch_conn *c, const char *event)
+void ch_wr_presence_in(ch_host *h, ch_session *s, const ch_conn *c, const char *event, unsigned room,
+                       int moved)
 {
     json_t *e = json_pack("{s:s, s:s, s:s, s:o, s:I}", "type", "presence", "session",
                           ch_session_id(s), "event", event, "participant", ch_wr_describe(s, c),
                           "participants", (json_int_t)ch_session_size(s));
+    if (e && moved)
+        json_object_set_new(e, "moved", json_true());
     if (e)
-        ch_send_to_session(h, s, CAREHOST_ROLES_ALL, c->participant, e);
+        ch_send_to_room(h, s, room, CAREHOST_ROLES_ALL, c->participant, e);
     json_decref(e);
+}
+
+void ch_wr_presence(ch_host *h, ch_session *s, const ch_conn *c, const char *event)
+{
+    ch_wr_presence_in(h, s, c, event, ch_session_room_of(s, c->participant), 0);
 }
 
 ch_join_result ch_wr_enter(ch_host *h, ch_session *s, ch_conn *c, int has_id, int64_t id,
@@ -88,6 +97,10 @@ ch_join_result ch_wr_enter(ch_host *h, ch_session *s, ch_conn *c, int has_id, in
     if (r != CH_JOIN_OK)
         return r;
     c->session = s;
+    /* Back to the room the therapist put them in, if it is still open. */
+    unsigned room = ch_session_room_placement(s, c->user->id);
+    if (room)
+        ch_session_room_set(s, c->participant, c->user->id, room);
     if (was_waiting)
         ch_plugin_host_waiting(h, c, s, 0);
     json_t *fields = ch_wr_admitted_fields(h, s, c);
@@ -100,6 +113,8 @@ ch_join_result ch_wr_enter(ch_host *h, ch_session *s, ch_conn *c, int has_id, in
     json_decref(fields);
     /* Everyone else learns of the arrival after the newcomer has its answer. */
     ch_wr_presence(h, s, c, "joined");
+    if (ch_session_room_count(s))
+        ch_breakout_tell_leaders(h, s);
     ch_debug("participant %llu entered session %s as %s", (unsigned long long)c->participant,
              ch_session_id(s), ch_role_name(c->role));
     ch_plugin_host_joined(h, c);
@@ -133,7 +148,7 @@ void ch_wr_tell_places(ch_host *h, ch_session *s)
         if (!w)
             continue;
         json_t *e = json_pack("{s:s, s:s, s:s, s:I}", "type", "waiting", "session", ch_session_id(s),
-                              "title", ch_session_title(s), "place", (json_int_t)(i + 1));
+                              "title", ch_session_title(s), "place", (json_int_t)i + 1);
         if (e)
             ch_conn_send_json(w, e);
         json_decref(e);
@@ -146,6 +161,7 @@ void ch_wr_depart(ch_host *h, ch_conn *c, int dropped)
     if (!s)
         return;
     int was_admitted = ch_session_is_admitted(s, c->participant);
+    unsigned room = ch_session_room_of(s, c->participant);
     if (was_admitted)
         ch_plugin_host_left(h, c); /* while the peer still names the session */
     int had_hand = ch_session_lower_hand(s, c->participant);
@@ -154,14 +170,17 @@ void ch_wr_depart(ch_host *h, ch_conn *c, int dropped)
     if (was_admitted) {
         if (dropped)
             ch_session_note_dropped(s, c->user->id, ch_wall_ms());
-        ch_wr_presence(h, s, c, "left");
+        ch_wr_presence_in(h, s, c, "left", room, 0);
         if (had_hand)
             ch_hands_tell(h, s);
         if (ch_session_size(s) == 0) {
             /* Everyone has gone without an `end`: the next meeting (a weekly group) must
-             * not start locked, or with someone's chat still paused. */
+             * not start locked, with someone's chat still paused, or split into rooms. */
             ch_session_set_locked(s, 0);
             ch_session_clear_mutes(s);
+            ch_session_rooms_reset(s);
+        } else if (ch_session_room_count(s)) {
+            ch_breakout_tell_leaders(h, s);
         }
     } else {
         ch_plugin_host_waiting(h, c, s, 0);

@@ -42,8 +42,12 @@ ch_join_result ch_wr_enter(ch_host *h, ch_session *s, ch_conn *c, int has_id, in
 void ch_wr_tell_leaders(ch_host *h, ch_session *s, const ch_conn *arrived);
 /* Tell everyone waiting in s their place. */
 void ch_wr_tell_places(ch_host *h, ch_session *s);
-/* presence {event} about c to everyone admitted in s but c. */
+/* presence {event} about c to everyone admitted in c's room of s but c. */
 void ch_wr_presence(ch_host *h, ch_session *s, const ch_conn *c, const char *event);
+/* The same to the people of one room (c may have left it already), with
+ * "moved": true when it is a move between rooms (breakout.h). */
+void ch_wr_presence_in(ch_host *h, ch_session *s, const ch_conn *c, const char *event, unsigned room,
+                       int moved);
 
 /* Take c out of s entirely (session proper or waiting room), telling whoever
  * needs to know; `dropped` when the connection went without saying goodbye

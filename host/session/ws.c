@@ -25,11 +25,42 @@ _Static_assert(CH_FRAME_HEADROOM >= LWS_PRE, "frames need LWS_PRE bytes of headr
  * instead of a reset. */
 static int close_now(struct lws *wsi, ch_conn *c, enum lws_close_status code, const char *reason)
 {
+    if (lws_partial_buffered(wsi)) {
+        /* lws still holds part of a write: close from on_writeable once it is out. */
+        ch_conn_close(c, code, reason);
+        return 0;
+    }
     c->close_sent = 1;
     if (!c->close_code)
         c->close_code = code;
     lws_close_reason(wsi, code, (unsigned char *)reason, strlen(reason));
     return -1;
+}
+
+typedef struct same_signin {
+    const ch_conn *c;
+    size_t n;
+} same_signin;
+
+static void count_same_signin(ch_conn *o, void *arg)
+{
+    same_signin *s = arg;
+    if (o->user == s->c->user && memcmp(o->token_hash, s->c->token_hash, sizeof o->token_hash) == 0)
+        s->n++;
+}
+
+/* A person needs a few devices and tabs, not thousands of connections: past
+ * the caps (config.h) a new one is refused. c holds its user already. */
+static int too_many(ch_host *h, const ch_conn *c)
+{
+    size_t account = ch_user_cache_holds(c->user); /* this one included */
+    if (account > h->cfg.max_conns_per_account)
+        return 1;
+    if (account <= h->cfg.max_conns_per_signin)
+        return 0; /* fewer in the whole account: no need to count the sign-in's */
+    same_signin s = {c, 1};
+    ch_conns_each(h->conns, count_same_signin, &s);
+    return s.n > h->cfg.max_conns_per_signin;
 }
 
 static int on_established(ch_host *h, struct lws *wsi, ch_conn *c)
@@ -50,6 +81,11 @@ static int on_established(ch_host *h, struct lws *wsi, ch_conn *c)
     sodium_memzero(&tok, sizeof tok);
     if (!c->user)
         return close_now(wsi, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "server out of memory");
+    if (too_many(h, c)) {
+        ch_user_cache_release(c->user);
+        c->user = NULL;
+        return close_now(wsi, c, CH_CLOSE_TOO_MANY, "too many connections open for this account; close another window");
+    }
     c->role = role;
     c->name = c->user->display_name;
     ch_people_put(c->user->id, c->user->display_name, c->user->role); /* fresh for rosters */
@@ -108,8 +144,12 @@ static int on_receive(ch_host *h, struct lws *wsi, ch_conn *c, const void *in, s
         ch_info("participant %llu closed: %s", (unsigned long long)c->participant, reason);
         return close_now(wsi, c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, reason);
     }
-    if (!lws_is_final_fragment(wsi))
+    if (!lws_is_final_fragment(wsi)) {
+        if (!c->rx_started_us) /* slow_messages.h: it must end within --message-seconds */
+            c->rx_started_us = ch_now_us();
         return 0;
+    }
+    c->rx_started_us = 0;
     size_t n = c->rx_len;
     c->rx_len = 0;
     c->last_message_ms = ch_wall_ms();
@@ -125,8 +165,11 @@ static int on_receive(ch_host *h, struct lws *wsi, ch_conn *c, const void *in, s
 
 static int on_writeable(struct lws *wsi, ch_conn *c)
 {
-    if (c->close_sent)
-        return 0; /* lws is finishing the closing handshake; nothing more from us */
+    /* lws is finishing the closing handshake, ours or one it started itself after
+     * a protocol error (it keeps asking us to write even then: a close payload
+     * prepared is how we can tell). Nothing may follow a Close (RFC 6455 5.5.1). */
+    if (c->close_sent || lws_get_close_length(wsi))
+        return 0;
     if (ch_ws_write_queued(wsi, &c->out) < 0)
         return -1;
     if (c->out.count) {
@@ -134,6 +177,14 @@ static int on_writeable(struct lws *wsi, ch_conn *c)
         return 0;
     }
     if (c->close_code) {
+        /* Not while lws still holds part of our last write: closing now would
+         * flush it and drop the socket without the Close frame (lws 4.1's
+         * FLUSHING_BEFORE_CLOSE), and the peer would see 1006 instead of our
+         * answers and the close code. */
+        if (lws_partial_buffered(wsi)) {
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
         return close_now(wsi, c, (enum lws_close_status)c->close_code, c->close_reason);
     }
     return 0;

@@ -66,8 +66,9 @@ static json_t *json_text(const char *s, size_t n)
     for (size_t i = 0; i < n;) {
         size_t l = ch_utf8_char_len(u + i, n - i);
         if (l == 0) {
-            memcpy(clean + o, "\xEF\xBF\xBD", 3);
-            o += 3;
+            static const unsigned char replacement[3] = {0xEF, 0xBF, 0xBD}; /* U+FFFD */
+            memcpy(clean + o, replacement, sizeof replacement);
+            o += sizeof replacement;
             i++;
         } else {
             memcpy(clean + o, u + i, l);

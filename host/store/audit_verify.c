@@ -259,7 +259,7 @@ static int check_head(walk *w, int64_t count, int64_t last_seq,
         else
             report(w, last_seq + 1, "deleted",
                    "entries %lld to %lld were deleted from the end: the trail now ends at entry %lld",
-                   (long long)(last_seq + 1), (long long)w->head_seq, (long long)last_seq);
+                   (long long)last_seq + 1, (long long)w->head_seq, (long long)last_seq);
         return 1;
     }
     if (w->head_seq < last_seq) {
@@ -267,7 +267,7 @@ static int check_head(walk *w, int64_t count, int64_t last_seq,
          * audit key, i.e. the head itself was rolled back. */
         report(w, w->head_seq + 1, "inserted",
                "entry %lld was inserted: the trail's recorded head is entry %lld",
-               (long long)(w->head_seq + 1), (long long)w->head_seq);
+               (long long)w->head_seq + 1, (long long)w->head_seq);
         return 1;
     }
     if (count > 0 && sodium_memcmp(w->head_hash, last_hash, CH_AUDIT_HASH_BYTES) != 0) {
@@ -327,7 +327,7 @@ static int walk_chain(walk *w, int64_t *checked)
 
 int ch_audit_verify(ch_store *st, ch_audit_problem *problem, int64_t *checked)
 {
-    ch_audit_problem scratch;
+    ch_audit_problem scratch = {0};
     walk w = {.st = st, .problem = problem ? problem : &scratch};
     memset(w.problem, 0, sizeof *w.problem);
     if (checked)

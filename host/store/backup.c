@@ -188,6 +188,18 @@ static int checkpoint_current(const char *db_path, char *err, size_t errlen)
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
     }
+    int code = db ? sqlite3_errcode(db) : rc;
+    if (rc != SQLITE_OK && (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)) {
+        /* Damaged: restoring is what it needs. It goes aside as it is, its WAL
+         * beside it (not applied to the restored one, not lost). */
+        char wal[PATH_MAX + 8], kept[PATH_MAX + 32];
+        snprintf(wal, sizeof wal, "%s-wal", db_path);
+        snprintf(kept, sizeof kept, "%s.before-restore-wal", db_path);
+        if (access(wal, F_OK) == 0)
+            rename(wal, kept);
+        sqlite3_close(db);
+        return CH_STORE_OK;
+    }
     if (rc != SQLITE_OK || busy)
         ch_store_seterr(err, errlen, "cannot checkpoint the current database %s: %s", db_path,
                         db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));

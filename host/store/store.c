@@ -86,7 +86,14 @@ int ch_store_take_lock(const char *data_dir, char *err, size_t errlen)
     }
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
-        ch_store_seterr(err, errlen, "cannot open the lock file %s: %s", path, strerror(errno));
+        int e = errno;
+        /* The usual cause of a read-only data directory is an operator's, not a bug: say where to look. */
+        const char *hint = e == EROFS ? " (carehost writes to its data directory: is it on a file system "
+                                        "mounted read-only, or missing from the service's ReadWritePaths?)"
+                           : e == EACCES ? " (carehost writes to its data directory: it must belong to "
+                                           "the user the daemon runs as)"
+                                         : "";
+        ch_store_seterr(err, errlen, "cannot open the lock file %s: %s%s", path, strerror(e), hint);
         free(path);
         return -1;
     }
@@ -203,6 +210,33 @@ static int pragma(ch_store *st, const char *sql, char *err, size_t errlen)
     return 0;
 }
 
+/* A damaged file is found before anything is written to it, and the message
+ * says what to do. quick_check reads every page once (a second or so per
+ * hundred megabytes), at start only. */
+static int check_not_damaged(ch_store *st, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    const char *why = NULL;
+    char first[160] = "";
+    if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &s, NULL) != SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_ROW)
+        why = sqlite3_errmsg(st->db);
+    else {
+        const char *r = (const char *)sqlite3_column_text(s, 0);
+        snprintf(first, sizeof first, "%s", r ? r : "no answer");
+        if (strcmp(first, "ok") != 0)
+            why = first;
+    }
+    if (why)
+        ch_store_seterr(err, errlen,
+                        "the store file %s is damaged (%s); carehost will not start on it. Restore "
+                        "the latest backup with `carehostctl restore FILE` (the damaged file is "
+                        "kept beside it as carehost.db.before-restore)",
+                        st->db_path, why);
+    sqlite3_finalize(s);
+    return why ? -1 : 0;
+}
+
 static int set_wal(ch_store *st, char *err, size_t errlen)
 {
     sqlite3_stmt *s = NULL;
@@ -297,7 +331,8 @@ int ch_store_open(const ch_store_config *cfg, ch_store **out, char *err, size_t 
     }
     sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
     /* The schema first: a newer database is refused before we write to it. */
-    if (pragma(st, "PRAGMA foreign_keys=ON", err, errlen) != 0 ||
+    if (check_not_damaged(st, err, errlen) != 0 ||
+        pragma(st, "PRAGMA foreign_keys=ON", err, errlen) != 0 ||
         pragma(st, "PRAGMA synchronous=FULL", err, errlen) != 0 ||
         ch_schema_migrate(st->db, err, errlen) != CH_STORE_OK || set_wal(st, err, errlen) != 0)
         goto failed;

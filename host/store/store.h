@@ -35,7 +35,7 @@ typedef struct ch_store ch_store;
 #define CH_STORE_CONFLICT 2   /* the id exists with another owner, session or kind */
 #define CH_STORE_CORRUPT 3    /* content fails to decrypt: tampered, or moved between rows */
 #define CH_STORE_INVALID 4    /* a malformed argument (bad id, data not an object) */
-#define CH_STORE_IO -1        /* SQLite or the file system failed; err says how */
+#define CH_STORE_IO (-1)      /* SQLite or the file system failed; err says how */
 
 /* The newest schema this build knows (PRAGMA user_version). */
 #define CH_STORE_SCHEMA_VERSION 4

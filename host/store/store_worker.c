@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "lib/job_queue.h"
+#include "log.h"
 
 typedef struct job {
     ch_job link; /* first: a job is its queue entry */
@@ -24,7 +25,21 @@ struct ch_store_worker {
     pthread_t thread;
     ch_job_queue queue;
     size_t outstanding;   /* submitted and not yet completed (loop thread only) */
+    int failing;          /* the last batch could not be written (worker thread only) */
 };
+
+/* Say once why saving stopped (a full disk, a read-only folder), and once that
+ * it works again: the clinic's admin needs the cause, not a line per save. */
+static void note_outcome(ch_store_worker *w, int wrote)
+{
+    if (!wrote && !w->failing)
+        ch_error("the store cannot write to %s: %s. Saves are refused (storage_unavailable) "
+                 "until it can; everything saved before is safe",
+                 ch_store_db_path(w->st), ch_store_errmsg(w->st));
+    else if (wrote && w->failing)
+        ch_info("the store writes to %s again", ch_store_db_path(w->st));
+    w->failing = !wrote;
+}
 
 /* One batch: BEGIN; per job SAVEPOINT/run/RELEASE or ROLLBACK TO; COMMIT. */
 static void run_batch(ch_store_worker *w, ch_job_list *batch)
@@ -50,13 +65,17 @@ static void run_batch(ch_store_worker *w, ch_job_list *batch)
         else
             ch_store_rollback_savepoint(st);
     }
+    int wrote = began;
     if (began && ch_store_commit(st) != CH_STORE_OK) {
         /* Nothing of the batch is durable: every job learns that it failed. */
+        wrote = 0;
+        note_outcome(w, 0); /* before the rollback: its message is the commit's */
         ch_store_rollback(st);
         for (ch_job *l = batch->head; l; l = l->next)
             if (((job *)l)->status == CH_STORE_OK)
                 ((job *)l)->status = CH_STORE_IO;
     }
+    note_outcome(w, wrote);
 }
 
 static void *worker_main(void *arg)

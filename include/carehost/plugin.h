@@ -144,7 +144,7 @@ extern "C" {
 /** Major version: changes only for breaking changes; host and plugin must match. */
 #define CAREHOST_PLUGIN_ABI_MAJOR 1
 /** Minor version: grows when members are appended to a struct. */
-#define CAREHOST_PLUGIN_ABI_MINOR 4
+#define CAREHOST_PLUGIN_ABI_MINOR 5
 
 /** The one symbol the host looks up in every plugin, as a string for dlsym(). */
 #define CAREHOST_PLUGIN_ENTRY_SYMBOL "carehost_plugin_entry"
@@ -258,6 +258,17 @@ typedef struct carehost_peer {
      * [A-Za-z0-9_-]; not secret, but not for display either.
      */
     const char *user;
+
+    /* --- ABI 1.5 --- */
+    /**
+     * The room of the session the participant is in: "main" for the
+     * session's main room, or a breakout room's id ("room-1", "room-2", ...;
+     * never reused within one meeting). NULL when `session` is NULL. Rooms
+     * change who hears whom: chat, presence and WebRTC signalling stay inside
+     * one room, while send_to_session still reaches every room. A plugin built
+     * against an older header never reads it and sees the session as before.
+     */
+    const char *room;
 
     /* New members are appended here, with the minor version that added them. */
 } carehost_peer;
@@ -624,6 +635,46 @@ typedef struct carehost_host_api {
      */
     const char *(*setting)(carehost_plugin_ctx *ctx, const char *key);
 
+    /* --- ABI 1.5: rooms, removal, audit --- */
+
+    /**
+     * Send the event "<plugin>.<event>" to everyone admitted to one room of a
+     * session whose role is in `roles`: room is "main" or a breakout room's id
+     * (carehost_peer.room). fields as for send_to_session. Returns CAREHOST_OK
+     * (also when nobody is in the room), CAREHOST_ENOENT for an unknown
+     * session or a room that is not open, CAREHOST_EINVAL, CAREHOST_ENOMEM.
+     */
+    int (*send_to_room)(carehost_plugin_ctx *ctx, const char *session, const char *room,
+                        unsigned roles, const char *event, const json_t *fields);
+
+    /**
+     * Take a participant out of their session, from the session proper or
+     * its waiting room, at once: they get the host's `removed` event
+     * {session, code, message}, everyone else sees them leave as after the
+     * therapist's `remove`, and plugins hear participant_left (or
+     * participant_waiting with arrived = 0). code is [a-z_]{1,40} (e.g.
+     * "consent_revoked"), message one sentence for that person (UTF-8, 1 to
+     * 300 bytes). The connection stays open. Letting them back in is up to the
+     * plugin: refuse their next join in admission_check. Returns CAREHOST_OK,
+     * CAREHOST_ENOENT (not connected, or in no session), CAREHOST_EINVAL.
+     */
+    int (*remove_participant)(carehost_plugin_ctx *ctx, carehost_participant who,
+                              const char *code, const char *message);
+
+    /**
+     * Write an entry to the clinic's audit trail (hash-chained, kept with the
+     * store): action "<plugin>.<action>", action [a-z0-9_.]{1,48}; target, the
+     * id of what was acted on ([A-Za-z0-9_.:@-]{0,128}: ids only, never
+     * clinical content or names); outcome [a-z_]{1,32} ("ok", "denied", ...).
+     * actor as for record_put: the person the plugin acts for (the host takes
+     * their user id and role from its registry), or NULL for the plugin's own
+     * duties ("plugin:<name>"). The write goes to the storage thread; the call
+     * never blocks. Returns CAREHOST_OK, CAREHOST_EINVAL, CAREHOST_ENOENT (the
+     * actor's participant has gone), CAREHOST_ENOMEM.
+     */
+    int (*audit)(carehost_plugin_ctx *ctx, const carehost_peer *actor, const char *action,
+                 const char *target, const char *outcome);
+
     /* New members are appended here, with the minor version that added them. */
 } carehost_host_api;
 
@@ -715,6 +766,36 @@ typedef struct carehost_plugin {
     /** With CAREHOST_PLUGIN_NO_LIVE_RELOAD: one sentence saying why, shown to
      *  whoever asks for a reload (e.g. "holds a licence server connection"). */
     const char *no_reload_reason;
+
+    /* --- ABI 1.5 --- */
+
+    /**
+     * Someone in a session moved from one of its rooms to another (the
+     * therapist moved them, they were brought back to the main room, or the
+     * room they were in closed). peer->room is the new room; from_room the
+     * old one. Not called on entering or leaving the session: a person in a
+     * breakout room is in the session (participant_joined and
+     * participant_left are unchanged, so attendance counts every room).
+     * Optional.
+     */
+    void (*participant_moved)(carehost_plugin_ctx *ctx, const carehost_peer *peer,
+                              const char *from_room);
+
+    /**
+     * Someone asks to join a session -- its waiting room or, for a person
+     * coming back within the grace period, the session proper -- and the host
+     * has found them allowed by its own rules (enrolment, lock, capacity are
+     * checked after). Not called for the therapist leading the session.
+     * peer->session is NULL; `session` is the one asked for. Return 0 to let
+     * the host go on; non-zero refuses the join: set *code ([a-z_]{1,40}, e.g.
+     * "consent_required") and *message (one sentence the person will
+     * understand, 1 to 300 bytes of UTF-8), which the host copies at once
+     * into the `error` it answers. A refusal is written to the audit trail
+     * ("join", the session, the code as outcome). Must not block: decide from
+     * what the plugin holds in memory. Optional.
+     */
+    int (*admission_check)(carehost_plugin_ctx *ctx, const carehost_peer *peer,
+                           const char *session, const char **code, const char **message);
 
     /* New members are appended here, with the minor version that added them. */
 } carehost_plugin;

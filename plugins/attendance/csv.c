@@ -154,16 +154,19 @@ char *att_csv(const att_world *w, int64_t from_ms, int64_t to_ms, const char *th
         size_t n = att_occurrences(&sch, from_ms, until, occ, EXPORT_OCCURRENCES_MAX);
         for (size_t k = 0; k < n; k++) {
             if (nrefs == cap) {
-                cap = cap ? cap * 2 : 64;
-                occ_ref *g = realloc(refs, cap * sizeof *g);
+                size_t grown = cap ? cap * 2 : 64;
+                occ_ref *g = realloc(refs, grown * sizeof *g);
                 if (!g) {
                     b.oom = 1;
                     break;
                 }
                 refs = g;
+                cap = grown;
             }
             refs[nrefs++] = (occ_ref){occ[k], sid};
         }
+        if (b.oom)
+            break;
     }
     if (refs)
         qsort(refs, nrefs, sizeof *refs, occ_cmp);

@@ -118,6 +118,6 @@ void att_reply_store_error(carehost_request req, int status)
     if (status == CAREHOST_EACCES)
         att.host->reply_error(att.ctx, req, "forbidden", "You may not see or change that.");
     else
-        att.host->reply_error(att.ctx, req, "storage_failed",
+        att.host->reply_error(att.ctx, req, "storage_unavailable",
                               "Attendance could not be read or saved; please try again.");
 }

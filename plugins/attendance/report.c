@@ -170,14 +170,12 @@ static int roster_occurrence(const att_world *w, const att_schedule *sch, int64_
     int64_t latest, next;
     int has_latest = att_occurrence_latest(sch, w->now, &latest) == 0;
     int has_next = att_occurrence_next(sch, w->now, &next) == 0;
-    if (has_latest && w->now < att_occurrence_end(sch, latest))
-        *occ = latest;
-    else if (has_next && next - w->now <= 60 * ATT_MINUTE_MS)
+    int in_progress = has_latest && w->now < att_occurrence_end(sch, latest);
+    int next_soon = has_next && next - w->now <= 60 * ATT_MINUTE_MS;
+    if (has_next && !in_progress && (next_soon || !has_latest))
         *occ = next;
     else if (has_latest)
         *occ = latest;
-    else if (has_next)
-        *occ = next;
     else
         return -1;
     return 0;

@@ -90,8 +90,8 @@ json_t *att_leading(const carehost_peer *from, const char *session, carehost_req
     }
     const char *therapist = json_string_value(json_object_get(s, "therapist"));
     if (!therapist || !*therapist || strcmp(therapist, att_self(from)) != 0) {
-        att.host->reply_error(att.ctx, req, "forbidden",
-                              "Only the therapist who leads this session may see or change its attendance.");
+        /* Answered as a missing session, word for word: nobody learns which ids exist (issue 19). */
+        att.host->reply_error(att.ctx, req, "unknown_session", "There is no session with that id.");
         json_decref(s);
         return NULL;
     }

@@ -161,6 +161,20 @@ static int build_tracks(att_world *w, ev *evs, size_t nev, boot_info *boots, siz
     return 0;
 }
 
+/* An event's name as its one-letter code; 0 for a name we do not know. */
+static char event_code(const char *e)
+{
+    if (strcmp(e, "in") == 0)
+        return 'i';
+    if (strcmp(e, "out") == 0)
+        return 'o';
+    if (strcmp(e, "wait") == 0)
+        return 'w';
+    if (strcmp(e, "unwait") == 0)
+        return 'u';
+    return 0;
+}
+
 static int event_of(const json_t *rec, ev *out)
 {
     const json_t *d = json_object_get(rec, "data");
@@ -176,8 +190,7 @@ static int event_of(const json_t *rec, ev *out)
     out->stop = json_is_true(json_object_get(d, "stop"));
     if (!e || !out->session || !out->user || !out->boot)
         return -1;
-    out->e = strcmp(e, "in") == 0 ? 'i' : strcmp(e, "out") == 0 ? 'o' : strcmp(e, "wait") == 0 ? 'w'
-             : strcmp(e, "unwait") == 0 ? 'u' : 0;
+    out->e = event_code(e);
     return out->e ? 0 : -1;
 }
 

@@ -55,7 +55,7 @@ static void assign_finish(assign_job *a)
         if (code && strcmp(code, "forbidden") == 0)
             cbt_reply_error(a->req, "forbidden", "You may assign worksheets only to patients of sessions you lead.");
         else
-            cbt_reply_error(a->req, "storage_failed", "The worksheet could not be assigned; please try again.");
+            cbt_reply_error(a->req, "storage_unavailable", "The worksheet could not be assigned; please try again.");
         json_decref(summaries);
     } else {
         cbt_reply(a->req, summaries ? json_pack("{s:o, s:O}", "worksheets", summaries, "failed", a->failed) : NULL);
@@ -80,7 +80,7 @@ static void assigned(int status, const json_t *rec, void *arg)
     } else {
         cbt.host->log(cbt.ctx, CAREHOST_LOG_WARN, "a worksheet for %s was not stored (%d)", o->patient, status);
         json_array_append_new(a->failed, json_pack("{s:s, s:s}", "patient", o->patient, "code",
-                                                   status == CAREHOST_EACCES ? "forbidden" : "storage_failed"));
+                                                   status == CAREHOST_EACCES ? "forbidden" : "storage_unavailable"));
     }
     free(o);
     if (--a->pending == 0)
@@ -125,7 +125,7 @@ static void assign_targets(const cbt_who *who, json_t *targets, json_t *failed, 
             a->pending++;
         } else {
             json_array_append_new(a->failed, json_pack("{s:O, s:s}", "patient", json_object_get(p, "user"),
-                                                       "code", "storage_failed"));
+                                                       "code", "storage_unavailable"));
             free(o);
         }
         json_decref(rec);

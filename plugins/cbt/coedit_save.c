@@ -41,7 +41,7 @@ static void save_end(saving *s, int ok)
         if (ok)
             cbt_reply(r->close_req, json_pack("{s:s, s:I}", "worksheet", r->id, "version", r->version));
         else
-            cbt_reply_error(r->close_req, "storage_failed",
+            cbt_reply_error(r->close_req, "storage_unavailable",
                             "The last answers could not be stored; they are still on your screen.");
     }
     cbt_room_release(r);

@@ -47,7 +47,7 @@ void cbt_people_seen(const carehost_peer *peer)
     if (s) {
         *link = s->next; /* moved to the front below */
     } else {
-        if (npeople == USERS_MAX) { /* forget the one seen longest ago */
+        if (npeople == USERS_MAX && people) { /* forget the one seen longest ago */
             seen **last = &people;
             while ((*last)->next)
                 last = &(*last)->next;
@@ -204,7 +204,8 @@ json_t *cbt_session_patients(const char *session, const char *therapist, const c
     if (!lead_user || !lead_role || strcmp(lead_role, "therapist") != 0 ||
         strcmp(lead_user, therapist) != 0) {
         json_decref(everyone);
-        *why = "forbidden";
+        /* Not theirs reads as not there: nobody learns which session ids exist (issue 19). */
+        *why = "unknown_session";
         return NULL;
     }
     json_t *patients = json_array();

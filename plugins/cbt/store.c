@@ -99,7 +99,7 @@ void cbt_reply_store_error(carehost_request req, int status, const char *what)
         cbt_reply_error(req, "shutting_down", "The server is restarting; please try again in a moment.");
         break;
     default:
-        cbt_reply_error(req, "storage_failed", "The %s could not be saved or read; please try again.", what);
+        cbt_reply_error(req, "storage_unavailable", "The %s could not be saved or read; please try again.", what);
         break;
     }
 }

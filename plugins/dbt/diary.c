@@ -342,7 +342,7 @@ static void reply_store_error(ask *a, int status)
         dbt_reply_error(a->req, "storage_failed", "The diary could not be read back; please tell the clinic.");
         break;
     default:
-        dbt_reply_error(a->req, "storage_failed", "The diary could not be saved or read; please try again.");
+        dbt_reply_error(a->req, "storage_unavailable", "The diary could not be saved or read; please try again.");
         break;
     }
 }
@@ -380,7 +380,7 @@ static ask *ask_new(const carehost_peer *from, json_t *msg, carehost_request req
         while (n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80)
             n--;
     }
-    memcpy(a->name, name, n);
+    snprintf(a->name, sizeof a->name, "%.*s", (int)n, name);
     snprintf(a->owner, sizeof a->owner, "%s", patient ? patient : user);
     a->msg = json_incref(msg);
     return a;

@@ -3,7 +3,13 @@
  * uses only <carehost/plugin.h>.
  *
  * Settings (ABI 1.4), in the config file's [echo] section:
- *   greeting = TEXT   added to every `say` reply as "greeting" (none by default) */
+ *   greeting = TEXT   added to every `say` reply as "greeting" (none by default)
+ *   refuse_joins_from = ROLE   (1.5) turn people of that role ("family", ...) away
+ *                              from every session: a test of admission_check
+ *
+ * ABI 1.5 verbs (when the host has them): where (the sender's room), room_say
+ * (an event to the sender's room), remove (take someone out), audit (an entry
+ * in the audit trail); and a `moved` event to the session when someone moves. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +31,7 @@
 
 static const carehost_host_api *host;
 static const char *greeting; /* the [echo] greeting setting, or NULL; the host owns it */
+static const char *refuse_role; /* the [echo] refuse_joins_from setting, or NULL */
 
 /* One counter per session that has counted; a short list is plenty here. */
 typedef struct counter {
@@ -176,7 +183,7 @@ static const char *store_error_code(int status)
     case CAREHOST_EEXIST: return "conflict";
     case CAREHOST_EINVAL: return "invalid_field";
     case CAREHOST_EACCES: return "forbidden";
-    default: return "storage_failed";
+    default: return "storage_unavailable";
     }
 }
 
@@ -312,17 +319,71 @@ static int notes_message(carehost_plugin_ctx *ctx, const carehost_peer *from, co
                                        : host->record_delete(ctx, from, id, note_deleted, p);
     }
     if (rc != CAREHOST_OK) {
-        host->reply_error(ctx, req, rc == CAREHOST_EINVAL ? "invalid_field" : "storage_failed",
+        host->reply_error(ctx, req, rc == CAREHOST_EINVAL ? "invalid_field" : "storage_unavailable",
                           rc == CAREHOST_EINVAL ? "The note's fields are not valid." : store_error_message(CAREHOST_EIO));
         free(p);
     }
     return 1;
 }
 
+/* The ABI 1.5 verbs; 1 when verb was one of them. */
+static int rooms_message(carehost_plugin_ctx *ctx, const carehost_peer *from, const char *verb,
+                         json_t *msg, carehost_request req)
+{
+    int rc;
+    if (strcmp(verb, "where") == 0) {
+        json_t *fields = json_pack("{s:s?}", "room", CAREHOST_PEER_HAS(from, room) ? from->room : NULL);
+        host->reply(ctx, req, fields);
+        json_decref(fields);
+        return 1;
+    }
+    if (strcmp(verb, "room_say") == 0) {
+        json_t *fields = json_pack("{s:O, s:s}", "text", json_object_get(msg, "text"), "room", from->room);
+        rc = host->send_to_room(ctx, from->session, from->room, CAREHOST_ROLES_ALL, "said", fields);
+        json_decref(fields);
+    } else if (strcmp(verb, "remove") == 0) {
+        rc = host->remove_participant(ctx, (carehost_participant)json_integer_value(
+                                               json_object_get(msg, "participant")),
+                                      "echo_removed", "The echo plugin took you out of the session (a test).");
+    } else if (strcmp(verb, "audit") == 0) {
+        rc = host->audit(ctx, from, "tested", json_string_value(json_object_get(msg, "target")), "ok");
+    } else {
+        return 0;
+    }
+    json_t *fields = json_pack("{s:i}", "rc", rc);
+    host->reply(ctx, req, fields);
+    json_decref(fields);
+    return 1;
+}
+
+static void echo_moved(carehost_plugin_ctx *ctx, const carehost_peer *peer, const char *from_room)
+{
+    json_t *fields = json_pack("{s:I, s:s, s:s}", "participant", (json_int_t)peer->participant, "room",
+                               peer->room, "from", from_room);
+    host->send_to_session(ctx, peer->session, CAREHOST_ROLES_ALL, "moved", fields);
+    json_decref(fields);
+}
+
+static int echo_admission(carehost_plugin_ctx *ctx, const carehost_peer *peer, const char *session,
+                          const char **code, const char **message)
+{
+    (void)ctx;
+    (void)session;
+    static const char *const roles[] = {"patient", "family", "therapist"};
+    for (int i = 0; i < 3; i++) {
+        if (refuse_role && strcmp(refuse_role, roles[i]) == 0 && peer->role == (carehost_role)(1u << i)) {
+            *code = "echo_refused";
+            *message = "The echo plugin turns you away from this session (a test setting).";
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void echo_message(carehost_plugin_ctx *ctx, const carehost_peer *from, const char *verb,
                          json_t *msg, carehost_request req)
 {
-    if (notes_message(ctx, from, verb, msg, req))
+    if (notes_message(ctx, from, verb, msg, req) || rooms_message(ctx, from, verb, msg, req))
         return;
     if (strcmp(verb, "say") == 0) {
         json_t *fields = json_pack("{s:O}", "text", json_object_get(msg, "text"));
@@ -392,6 +453,17 @@ static int echo_init(carehost_plugin_ctx *ctx, const carehost_host_api *api)
         json_decref(by_id);
         json_decref(list);
     }
+    if (!rc && CAREHOST_HOST_HAS(host, audit)) { /* ABI 1.5 */
+        refuse_role = host->setting(ctx, "refuse_joins_from");
+        json_t *who = json_pack("{s:{s:s, s:i}}", "participant", "type", "integer", "min", 1);
+        json_t *target = json_pack("{s:{s:s, s:i, s:i}}", "target", "type", "string", "min", 0, "max", 200);
+        rc = host->register_verb(ctx, "where", CAREHOST_ROLES_SESSION, CAREHOST_VERB_IN_SESSION, NULL);
+        rc = rc ? rc : host->register_verb(ctx, "room_say", CAREHOST_ROLES_SESSION, CAREHOST_VERB_IN_SESSION, text);
+        rc = rc ? rc : host->register_verb(ctx, "remove", CAREHOST_ROLE_THERAPIST, CAREHOST_VERB_IN_SESSION, who);
+        rc = rc ? rc : host->register_verb(ctx, "audit", CAREHOST_ROLES_SESSION, CAREHOST_VERB_IN_SESSION, target);
+        json_decref(who);
+        json_decref(target);
+    }
     json_decref(text);
     json_decref(later_fields);
     if (!rc && CAREHOST_HOST_HAS(host, register_export))
@@ -422,5 +494,6 @@ CAREHOST_PLUGIN_DEFINE(.name = "echo", .version = ECHO_VERSION,
                        .description = "Echoes text and keeps a shared count (for tests)",
                        .init = echo_init, .shutdown = echo_shutdown,
                        .handle_message = echo_message,
+                       .participant_moved = echo_moved, .admission_check = echo_admission,
                        .flags = CAREHOST_PLUGIN_HAS_PANEL | ECHO_FLAGS, /* web/panel.js */
                        .no_reload_reason = ECHO_NO_RELOAD_REASON);

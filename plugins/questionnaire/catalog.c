@@ -58,7 +58,7 @@ int cq_catalog_add(cq_catalog *cat, cq_questionnaire *q, cq_error *err)
     }
     int found;
     size_t at = position(cat, q->id, &found);
-    if (found) {
+    if (found && at < cat->n) {
         cq_free(cat->q[at]);
         cat->q[at] = q;
         return 0;
@@ -133,7 +133,8 @@ static char **list_dir(const char *dir, size_t *count, cq_error *e)
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, by_name);
+    if (n) /* qsort wants a real array, even of none */
+        qsort(names, n, sizeof *names, by_name);
     *count = n;
     if (!names) /* an empty folder: an empty list, not a failure */
         names = calloc(1, sizeof *names);
@@ -193,7 +194,7 @@ size_t cq_catalog_add_dir(cq_catalog *cat, const char *dir, cq_error **errs, siz
             report(errs, n_errs, &e);
             continue;
         }
-        if (ids && from) {
+        if (ids && from && id) {
             ids[n_ids] = id; /* owned by the catalogue until a later folder replaces it */
             from[n_ids++] = names[i];
         }

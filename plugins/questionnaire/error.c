@@ -52,6 +52,30 @@ static void copy_field(char *dst, size_t size, const char *s, int keep_end)
     }
 }
 
+/* Replace each byte that does not start a valid UTF-8 character with '?'. A message quotes the
+ * response's own text cut to a length ("value%.30s"), possibly inside a character, and a plugin
+ * sends the message to the client as JSON text, which must be UTF-8 (found by fuzzing). */
+static void force_utf8(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        size_t n = *p < 0x80 ? 0 : *p >= 0xC2 && *p <= 0xDF ? 1 : *p >= 0xE0 && *p <= 0xEF ? 2
+                 : *p >= 0xF0 && *p <= 0xF4 ? 3 : 9;
+        int ok = n != 9;
+        for (size_t k = 1; ok && k <= n; k++)
+            ok = (p[k] & 0xC0) == 0x80;
+        if (ok && n == 2)
+            ok = !(p[0] == 0xE0 && p[1] < 0xA0) && !(p[0] == 0xED && p[1] > 0x9F);
+        if (ok && n == 3)
+            ok = !(p[0] == 0xF0 && p[1] < 0x90) && !(p[0] == 0xF4 && p[1] > 0x8F);
+        if (!ok) {
+            *p++ = '?';
+            continue;
+        }
+        p += n + 1;
+    }
+}
+
 void cq_err_vset(cq_error *err, cq_code code, const char *file, const char *link_id, int row,
                  const char *fmt, va_list ap)
 {
@@ -63,6 +87,9 @@ void cq_err_vset(cq_error *err, cq_code code, const char *file, const char *link
     copy_field(err->link_id, sizeof err->link_id, link_id, 0);
     copy_field(err->path, sizeof err->path, err->link_id, 0);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
+    force_utf8(err->link_id);
+    force_utf8(err->path);
+    force_utf8(err->message);
 }
 
 void cq_err_set(cq_error *err, cq_code code, const char *file, const char *link_id, int row,

@@ -92,7 +92,7 @@ static int parse_fields(cq_loader *ld, cq_item *it)
 static int check_kind_rules(cq_loader *ld, cq_item *it, const json_t *children)
 {
     const json_t *j = it->json;
-    int has_children = children && json_is_array(children) && json_array_size(children) > 0;
+    int has_children = json_is_array(children) && json_array_size(children) > 0;
     if (it->type == CQ_DISPLAY) {
         if (it->required || it->repeats)
             return cq_refuse(ld, it->link_id, CQ_E_STRUCTURE,

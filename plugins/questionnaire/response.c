@@ -30,7 +30,7 @@ int cq_rfail(cq_rctx *c, int ctx, const char *link_id, cq_code code, const char 
     if (c->err) {
         /* The web form's path: the linkId, then the 0-based row of each repeating group (and the
          * answer of each repeating question) it sits in, outermost first. */
-        int idx[4 * CQ_MAX_DEPTH];
+        int idx[4 * CQ_MAX_DEPTH] = {0};
         size_t k = 0, len;
         for (int i = ctx; i >= 0 && k + 2 <= sizeof idx / sizeof idx[0]; i = c->nodes[i].parent) {
             const cq_rnode *r = &c->nodes[i];

@@ -24,7 +24,7 @@ describe('the demo started as scripts/run-demo starts it', () => {
   it('loads the installable plugins only: no echo plugin, no echo panel', async () => {
     const host = await startHost({ asBuilt: true });
     hosts.push(host);
-    assert.deepEqual(await pluginsSeenBy(host, 'jordan'), ['attendance', 'cbt', 'dbt']);
+    assert.deepEqual(await pluginsSeenBy(host, 'jordan'), ['attendance', 'cbt', 'dbt', 'family']);
     assert.doesNotMatch(host.stderr(), /plugin echo\b/);
     assert.equal((await httpRequest(host, 'GET', '/plugins/echo/panel.js')).status, 404);
     assert.equal((await httpRequest(host, 'GET', '/plugins/attendance/panel.js')).status, 200);
@@ -33,6 +33,6 @@ describe('the demo started as scripts/run-demo starts it', () => {
   it('the tests still get echo by naming the build tree\'s plugins folder', async () => {
     const host = await startHost();
     hosts.push(host);
-    assert.deepEqual(await pluginsSeenBy(host, 'jordan'), ['attendance', 'cbt', 'dbt', 'echo']);
+    assert.deepEqual(await pluginsSeenBy(host, 'jordan'), ['attendance', 'cbt', 'dbt', 'echo', 'family']);
   });
 });

@@ -9,7 +9,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const {
-  startHost, waitFor, connect, connectAs, login, httpRequest, post: harnessPost,
+  startHost, waitFor, connect, connectAs, login, httpRequest, post: harnessPost, grantConsent,
 } = require('../protocol/harness.cjs');
 
 const CTL = process.env.CAREHOSTCTL_BIN;
@@ -224,9 +224,10 @@ describe('invites', () => {
     const chen = await signIn(host, 'dr.chen', 'demo-therapist-pass');
     // dr.chen leads individual-demo (casey) only; jordan is in dr.rivera's sessions
     const notTheirs = await post(host, '/api/invites', { username: 'jordans.gran', role: 'family', patient: 'jordan' }, chen);
-    assert.equal(notTheirs.status, 403, notTheirs.body);
-    assert.equal(notTheirs.json.error, 'forbidden');
-    assert.match(notTheirs.json.message, /session you lead/);
+    // Answered as a patient who does not exist (issue 19: existence is not probed).
+    assert.equal(notTheirs.status, 400, notTheirs.body);
+    assert.equal(notTheirs.json.error, 'bad_request');
+    assert.match(notTheirs.json.message, /no patient with that username/);
     const theirs = await post(host, '/api/invites', { username: 'caseys.mum', role: 'family', patient: 'casey' }, chen);
     assert.equal(theirs.status, 201, theirs.body);
     tokens.push(tokenOf(theirs.json.link));
@@ -288,6 +289,11 @@ describe('invites', () => {
     assert.equal(accepted.status, 200, accepted.body);
     const mum = await connect(host.wsUrl, { headers: { Cookie: cookieOf(accepted).pair } });
     try {
+      // Enrolled: the family plugin's consent_required, not the host's not_enrolled; then let in on
+      // Jordan's consent (plugins/family/PROTOCOL.md).
+      const refused = await mum.request({ type: 'join', session: 'family-demo' });
+      assert.equal(refused.code, 'consent_required', JSON.stringify(refused));
+      await grantConsent(host, 'jordan', 'jordans.mum', { familyUser: accepted.json.user.id });
       const joined = await mum.request({ type: 'join', session: 'family-demo' });
       assert.equal(joined.type, 'reply', JSON.stringify(joined));
       assert.equal(joined.you.state, 'waiting');
@@ -300,7 +306,7 @@ describe('invites', () => {
     const chen = await signIn(host, 'dr.chen', 'demo-therapist-pass');
     const cases = [
       [therapist, { username: 'x.one', role: 'patient', session: 'no-such-session' }, 404, 'unknown_session'],
-      [chen, { username: 'x.one', role: 'patient', session: 'evening-iop' }, 403, 'forbidden'],
+      [chen, { username: 'x.one', role: 'patient', session: 'evening-iop' }, 404, 'unknown_session'], // as if missing
       [chen, { username: 'x.one', role: 'patient', session: 'individual-demo' }, 409, 'session_unavailable'],
       [therapist, { username: 'x.one', role: 'patient', session: 'family-demo' }, 409, 'session_unavailable'],
       [therapist, { username: 'x.one', role: 'family', patient: 'jordan', session: 'evening-iop' }, 400, 'bad_request'],

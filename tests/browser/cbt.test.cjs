@@ -513,7 +513,7 @@ describe('cbt: the worksheets panel', { timeout: 600000 }, () => {
           const msg = JSON.parse(String(m));
           if (msg.type === 'cbt.save' && mode === 'refuse') {
             ws.send(JSON.stringify({
-              type: 'error', re: msg.id, code: 'storage_failed', message: 'The store failed; nothing was changed; try again.',
+              type: 'error', re: msg.id, code: 'storage_unavailable', message: 'The store failed; nothing was changed; try again.',
             }));
             return;
           }

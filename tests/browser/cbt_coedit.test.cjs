@@ -156,7 +156,7 @@ describe('cbt: a worksheet filled in together, live', { timeout: 300000 }, () =>
     await p.page.evaluate(() => document.activeElement.blur());
     await lockedIs(t.page, 'situation', false);
     await input(t.page, 'situation').click();
-    await t.page.keyboard.press('End');
+    await t.page.keyboard.press('Control+End'); // the end of the text, not of the visual line it wraps on
     await t.page.keyboard.type(' (Together.)');
     const together = `${SITUATION} (Together.)`;
     await valueIs(p.page, 'situation', together);

@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
-const { startHost, login } = require('../protocol/harness.cjs');
+const { startHost, login, daemonState } = require('../protocol/harness.cjs');
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const PHONE = { width: 390, height: 844 };
@@ -176,6 +176,8 @@ async function startHostAndBrowser(opts = {}) {
         await fn();
       } catch (err) {
         err.message += `\n--- carehost stderr (end) ---\n${env.host ? env.host.stderr().slice(-4000) : '(no host)'}`;
+        // A wait that timed out may be a daemon that stopped answering: say what it is doing.
+        if (env.host && /timeout|timed out|no answer/i.test(err.message)) err.message += `\n--- carehost state ---\n${daemonState(env.host.proc)}`;
         throw err;
       }
     },

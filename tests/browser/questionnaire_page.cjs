@@ -52,7 +52,9 @@ window.qfReady = true;
 /** The daemon's Content-Security-Policy, as it sends it with its own pages. */
 function daemonPolicy(url) {
   return new Promise((resolve, reject) => {
-    http.get(`${url}/`, (res) => {
+    // A connection of its own: node's default agent keeps sockets alive between tests, and one the
+    // daemon closed while idle would hang up on the next request.
+    http.get(`${url}/`, { agent: false }, (res) => {
       res.resume();
       const policy = res.headers['content-security-policy'];
       if (policy) resolve(policy);

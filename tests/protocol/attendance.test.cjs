@@ -81,6 +81,7 @@ describe('attendance: a group meeting, its report, signing and the export', () =
     assert.equal(r.you.state, 'waiting', `${u} waits first`);
     assertReply(await therapist.request({ type: 'admit', participant: r.you.participant }), `admit ${u}`);
     await p[u].next((m) => m.type === 'admitted', 10000, `${u} let in`);
+    p[u].pid = r.you.participant;
   }
 
   // A patient's connection drops at attendance's `at`; they come back on a new one `gapMs` later (by
@@ -135,6 +136,20 @@ describe('attendance: a group meeting, its report, signing and the export', () =
     clock.at(start + 25 * MINUTE, '18:25');
     await admit('blake');
     await rosterWhere((m) => rosterRow(m, 'blake').state === 'in_session', 'the roster with blake in');
+
+    // 18:30-18:35: ash and blake practise in a breakout room (README "Breakout rooms"): time in any room
+    // of the session is attendance, so the report below still has them in throughout, in one stay.
+    clock.at(start + 30 * MINUTE, '18:30');
+    assertReply(await therapist.request({ type: 'rooms_plan', rooms: [{ name: 'Practice', participants: [p.ash.pid, p.blake.pid] }] }),
+      'rooms_plan');
+    await p.ash.next((m) => m.type === 'your_room' && m.room.id === 'room-1', 10000, 'ash in the breakout room');
+    const split = await therapist.request({ type: 'attendance.roster', session });
+    assertReply(split, 'roster with rooms');
+    assert.deepEqual([rosterRow(split, 'ash').state, rosterRow(split, 'blake').state], ['in_session', 'in_session'],
+      'in a breakout room is in the session');
+    clock.at(start + 35 * MINUTE, '18:35');
+    assertReply(await therapist.request({ type: 'rooms_close' }), 'rooms_close');
+    await p.blake.next((m) => m.type === 'your_room' && m.room.id === 'main', 10000, 'blake back in the main room');
 
     // dana drops at 18:40 and is back 30 s later, within the 60 s grace (one stay); eden drops at 19:00
     // and is back 100 s later, past it (two stays).

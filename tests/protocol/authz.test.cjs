@@ -13,7 +13,7 @@
 // open room bench-1, where dr.chen -- a therapist who does not lead it -- can be in a session.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startHost, connectAs, ctl, tmpDir, post } = require('./harness.cjs');
+const { startHost, connectAs, ctl, tmpDir, post, grantConsent } = require('./harness.cjs');
 const { fillAll } = require('./cbt_forms.cjs');
 
 // The five people whose permissions differ.
@@ -57,6 +57,13 @@ const TABLE = {
   mute_mic:            [0,    1,   0,        0,      0],
   mute_mic_all:        [0,    1,   0,        0,      0],
   ask_unmute:          [0,    1,   0,        0,      0],
+  // Breakout rooms: the session's leader splits it, moves people, speaks to every room.
+  room_create:         [0,    1,   0,        0,      0],
+  room_move:           [0,    1,   0,        0,      0],
+  rooms_plan:          [0,    1,   0,        0,      0],
+  room_close:          [0,    1,   0,        0,      0],
+  rooms_close:         [0,    1,   0,        0,      0],
+  room_broadcast:      [0,    1,   0,        0,      0],
   'echo.say':          [1,    1,   1,        1,      1],
   'echo.later':        [1,    1,   1,        1,      1],
   'echo.count':        [0,    1,   1,        1,      1],
@@ -65,6 +72,11 @@ const TABLE = {
   'echo.load':         [0,    1,   1,        1,      1],
   'echo.list':         [0,    1,   1,        1,      1],
   'echo.delete':       [0,    1,   1,        1,      1],
+  // echo's ABI 1.5 verbs (README "The echo plugin"): anyone in a session; remove for therapists.
+  'echo.where':        [0,    1,   1,        1,      1],
+  'echo.room_say':     [0,    1,   1,        1,      1],
+  'echo.remove':       [0,    1,   1,        0,      0],
+  'echo.audit':        [0,    1,   1,        1,      1],
   // attendance (plugins/attendance/PROTOCOL.md): a session's therapist its roster and reports; a
   // therapist their patients' plans and hours; a patient their own history; admins the clinic's
   // weekly hours and settings. (Which session or patient is the plugin's check: each therapist
@@ -130,6 +142,27 @@ const TABLE = {
   'cbt.edit':               [0, 1, 1, 1, 0],
   'cbt.remove_row':         [0, 1, 1, 1, 0],
   'cbt.close':              [0, 1, 1, 1, 0],
+  // Family consent and goals (plugins/family/PROTOCOL.md). Pat is in family-demo on Jordan's consent
+  // (given in before()). The host lets these roles through; the plugin decides whose consent or list.
+  'family.consent_people':      [0, 0, 0, 1, 0],
+  'family.consent_list':        [0, 1, 1, 1, 1],
+  'family.consent_grant':       [0, 0, 0, 1, 1],
+  'family.consent_revoke':      [0, 0, 0, 1, 1],
+  'family.consent_countersign': [0, 0, 0, 0, 1],
+  'family.minor_set':           [0, 1, 1, 0, 0],
+  'family.goals_list':          [0, 1, 1, 1, 1],
+  'family.goal_add':            [0, 1, 1, 1, 1],
+  'family.goal_update':         [0, 1, 1, 1, 1],
+  'family.goal_remove':         [0, 1, 1, 1, 1],
+  // Taking turns (plugins/family/TURNS.md): a therapist in the session steers; anyone in it reads the
+  // state, and the holder passes the token on.
+  'family.turns_start':         [0, 1, 1, 0, 0],
+  'family.turns_state':         [0, 1, 1, 1, 1],
+  'family.turns_pass':          [0, 1, 1, 1, 1],
+  'family.turns_skip':          [0, 1, 1, 0, 0],
+  'family.turns_take':          [0, 1, 1, 0, 0],
+  'family.turns_floor':         [0, 1, 1, 0, 0],
+  'family.turns_end':           [0, 1, 1, 0, 0],
 };
 const allowed = (verb, role) => TABLE[verb][ROLES.indexOf(role)] === 1;
 
@@ -141,6 +174,15 @@ const PLUGIN_RULES = {
   'cbt.remove_row': COEDIT_CHEN,
   'dbt.exercise_start': { therapist: ['forbidden'] }, 'dbt.exercise_control': { therapist: ['forbidden'] },
   'dbt.diary_patients': { therapist: ['forbidden'] },
+  // Jordan's consent for Pat is in force already; Pat is no guardian; no consent has the id asked for.
+  'family.consent_grant': { patient: ['consent_exists'], family: ['forbidden'] },
+  'family.consent_revoke': { patient: ['unknown_consent'], family: ['unknown_consent'] },
+  'family.consent_countersign': { family: ['unknown_consent'] },
+  // dr.chen leads no family session: no family goals of his patients.
+  'family.goals_list': { therapist: ['forbidden'] }, 'family.goal_add': { therapist: ['forbidden'] },
+  'family.goal_update': { therapist: ['forbidden'] }, 'family.goal_remove': { therapist: ['forbidden'] },
+  // No turn-taking exercise runs in family-demo, where Pat is.
+  'family.turns_pass': { family: ['no_exercise'] },
 };
 const pluginRefusal = (r) => r.answer.type === 'error' && (PLUGIN_RULES[r.verb]?.[r.role] || []).includes(r.answer.code);
 
@@ -329,6 +371,46 @@ describe('authorization matrix: every role against every verb', () => {
     return { type: verb, ...whose };
   }
 
+  // Family: the lead names Jordan (whose family session he leads), dr.chen Casey (his individual
+  // patient); Jordan and Pat need not name anyone. Goals g1, g2 and g3 are added by the lead, Jordan
+  // and Pat, in that order (the table's order), and each removes their own.
+  function buildFamily(verb, role) {
+    const patient = role === 'therapist' ? { patient: casey.user.id } : role === 'lead' ? { patient: clients.patient.user.id } : {};
+    const mine = { lead: 'g1', patient: 'g2', family: 'g3' }[role] || 'g1';
+    const sig = { signature_name: 'Matrix Signature', signature_date: '2026-12-05' };
+    switch (verb) {
+      case 'family.consent_grant':
+        return { type: verb, family_user: clients.family.user.id, until: Date.now() + 86400000, ...sig,
+          ...(role === 'family' ? { patient: clients.patient.user.id } : {}) };
+      case 'family.consent_revoke': return { type: verb, consent: 'matrix-none' };
+      case 'family.consent_countersign': return { type: verb, consent: 'matrix-none', ...sig };
+      case 'family.minor_set': return { type: verb, patient: (role === 'therapist' ? casey : clients.patient).user.id, minor: false };
+      case 'family.goal_add': return { type: verb, text: `A matrix goal by ${role}`, ...patient };
+      case 'family.goal_update': return { type: verb, goal: 'g3', done: true, ...patient };
+      case 'family.goal_remove': return { type: verb, goal: mine, ...patient };
+      case 'family.goals_list': return { type: verb, ...patient };
+      default: return { type: verb };
+    }
+  }
+
+  // Taking turns: the lead starts one in evening-iop (Jordan, then himself), dr.chen one in bench-1
+  // (himself). Each pass gives the token back to the first of the order, so Jordan holds it for his
+  // own pass and there is a holder left to skip; every changing verb names the current version.
+  async function buildTurns(verb, role, may) {
+    const version = may && role !== 'family'
+      ? ((await ok(clients[role], { type: 'family.turns_state' }, 'turns_state')).exercise || { version: 1 }).version : 1;
+    const first = role === 'therapist' ? pid.therapist : pid.patient;
+    switch (verb) {
+      case 'family.turns_start':
+        return { type: verb, title: 'Matrix turns', order: role === 'therapist' ? [pid.therapist] : [pid.patient, pid.lead] };
+      case 'family.turns_state': return { type: verb };
+      case 'family.turns_pass':
+        return role === 'lead' || role === 'therapist' ? { type: verb, version, to: first } : { type: verb, version };
+      case 'family.turns_floor': return { type: verb, version, open: true };
+      default: return { type: verb, version };
+    }
+  }
+
   // The message for (verb, role), with valid fields, after arranging the state it needs.
   async function build(verb, role) {
     const may = allowed(verb, role);
@@ -365,6 +447,16 @@ describe('authorization matrix: every role against every verb', () => {
           family: pid.riveraFamily }[role];
         return verb === 'rtc.candidate' ? { type: verb, to, candidate: null } : { type: verb, to, sdp: 'v=0' };
       }
+      case 'room_create': return { type: verb, name: 'Matrix room' };
+      case 'room_move': return { type: verb, participant: pid.lead, room: 'main' };
+      case 'rooms_plan': return { type: verb, rooms: [{ name: 'Matrix plan', participants: [] }] };
+      case 'room_close':
+        if (may) return { type: verb, room: (await ok(c, { type: 'room_create', name: 'To close' }, 'room_create')).room.id };
+        return { type: verb, room: 'room-1' };
+      case 'room_broadcast': return { type: verb, text: 'A matrix broadcast.' };
+      case 'echo.room_say': return { type: verb, text: 'hi' };
+      case 'echo.remove': return { type: verb, participant: 999999 }; // nobody: answered rc -2
+      case 'echo.audit': return { type: verb, target: 'matrix' };
       case 'echo.say': return { type: verb, text: 'hi' };
       case 'echo.later': return { type: verb, text: 'hi', ms: 1 };
       case 'echo.save': return { type: verb, text: 'A note from the authorization test.' };
@@ -380,6 +472,8 @@ describe('authorization matrix: every role against every verb', () => {
         if (verb === 'dbt.exercise_rate') return { type: verb, when: 'before', value: 50 };
         if (verb === 'dbt.diary_patients') return { type: verb };
         if (verb.startsWith('dbt.diary_')) return buildDiary(verb, role, may);
+        if (verb.startsWith('family.turns_')) return buildTurns(verb, role, may);
+        if (verb.startsWith('family.')) return buildFamily(verb, role);
         return { type: verb };
     }
   }
@@ -412,6 +506,7 @@ describe('authorization matrix: every role against every verb', () => {
     pid.chenTwo = (await ok(chenTwo, { type: 'join', session: 'bench-1' })).you.participant;
     const hello = await ok(clients.admin, { type: 'hello' });
     announced = [...hello.host.verbs, ...hello.plugins.flatMap((p) => p.verbs.map((v) => `${p.name}.${v}`))];
+    await grantConsent(host, 'jordan', 'pat', { client: clients.patient }); // Pat joins family-demo on it
     await home();
   });
 

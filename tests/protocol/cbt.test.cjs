@@ -294,7 +294,7 @@ describe('cbt: worksheets and the relapse-prevention plan', { timeout: 300000 },
     // A therapist who does not lead jordan's sessions sees nothing of them.
     assertError(await req(chen, { type: 'cbt.get', worksheet }), 'not_found');
     assertError(await req(chen, { type: 'cbt.list', patient: jordan.user.id }), 'forbidden');
-    assertError(await req(chen, { type: 'cbt.list', session: 'evening-iop' }), 'forbidden');
+    assertError(await req(chen, { type: 'cbt.list', session: 'evening-iop' }), 'unknown_session'); // as if missing
     assertError(await req(chen, { type: 'cbt.assign', patient: jordan.user.id, template: 'test-worksheet' }), 'forbidden');
     assertError(await req(chen, { type: 'cbt.comment', worksheet, linkId: 'situation', text: 'x' }), 'not_found');
     // ... but his own patient's, yes: casey is in his individual session.

@@ -189,10 +189,13 @@ describe('cbt: live co-editing', { timeout: 300000 }, () => {
     const u = await event(rivera, 'cbt.unlocked', (m) => m.path === 'mood');
     assert.equal(u.reason, 'left');
     await event(rivera, 'cbt.room', (m) => m.people.length === 1);
-    await ok(rivera, { type: 'cbt.lock', worksheet: ws, path: 'thought[0]' });
-    const r = await ok(rivera, { type: 'cbt.edit', worksheet: ws, path: 'thought[0]', answer: [{ valueString: 'Nobody called' }] });
+    // Jordan is back in the session, not yet in the worksheet's room, while Rivera locks a row and
+    // edits it. Signed in first: a sign-in (argon2id) on a busy machine can outlast the lock's idle
+    // time (IDLE_S), which would release Rivera's lock before Jordan looks.
     jordan = await as('jordan');
     await joinAdmitted(jordan, 'evening-iop', rivera);
+    await ok(rivera, { type: 'cbt.lock', worksheet: ws, path: 'thought[0]' });
+    const r = await ok(rivera, { type: 'cbt.edit', worksheet: ws, path: 'thought[0]', answer: [{ valueString: 'Nobody called' }] });
     const j = await ok(jordan, { type: 'cbt.open', worksheet: ws });
     assert.equal(j.seq, r.seq);
     assert.deepEqual(j.worksheet.response.item, r.response.item);

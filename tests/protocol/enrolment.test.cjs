@@ -4,7 +4,7 @@
 // carehostctl while the daemon runs become joinable without a restart.
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
-const { withTrackedHost, connectAs, ctl, waitFor, assertReply, assertError } = require('./harness.cjs');
+const { withTrackedHost, connectAs, ctl, waitFor, assertReply, assertError, grantConsent } = require('./harness.cjs');
 
 /** Start the demo clinic, run fn(host, as), always stop the host and every client. */
 function withDemo(opts, fn) {
@@ -29,7 +29,7 @@ describe('enrolment', () => {
     // jordan: the evening group and the family session; not casey's individual session.
     assert.deepEqual(await sessionIds(jordan), ['evening-iop', 'family-demo']);
     assertError(await jordan.request({ type: 'join', session: 'individual-demo' }), 'not_enrolled');
-    assertError(await jordan.request({ type: 'join', session: 'no-such-session' }), 'unknown_session');
+    assertError(await jordan.request({ type: 'join', session: 'no-such-session' }), 'not_enrolled'); // alike: issue 19
     // Refused joins leave jordan free to join where enrolled; there jordan waits.
     const w = await jordan.request({ type: 'join', session: 'evening-iop' });
     assertReply(w, 'join evening-iop');
@@ -61,6 +61,9 @@ describe('enrolment', () => {
     assert.deepEqual(await sessionIds(pat), ['family-demo']);
     assertError(await pat.request({ type: 'join', session: 'evening-iop' }), 'not_enrolled');
     assertError(await pat.request({ type: 'join', session: 'individual-demo' }), 'not_enrolled');
+    // The family plugin lets Pat in only on Jordan's consent (plugins/family/PROTOCOL.md).
+    assertError(await pat.request({ type: 'join', session: 'family-demo' }), 'consent_required');
+    await grantConsent(host, 'jordan', 'pat');
     const w = await pat.request({ type: 'join', session: 'family-demo' });
     assertReply(w, 'join family-demo');
     assert.equal(w.you.state, 'waiting');

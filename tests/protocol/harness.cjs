@@ -19,10 +19,15 @@ const WEB = process.env.CAREHOST_WEB;
 if (!BIN) throw new Error('CAREHOST_BIN is not set: run the tests with make check');
 
 const DEFAULT_TIMEOUT = 10000;
+// CAREHOST_TEST_SLOW=N stretches every deadline N times: the suites' valgrind run
+// (tests/valgrind/carehost) sets it, since memcheck runs the daemon 20 to 50 times slower.
+const SLOW = Number(process.env.CAREHOST_TEST_SLOW) || 1;
+/** A time bound a test asserts (ms), stretched like every deadline under CAREHOST_TEST_SLOW. */
+const within = (ms) => ms * SLOW;
 
-/** Resolve when cond() returns a truthy value; reject after timeoutMs. */
+/** Resolve when cond() returns a truthy value; reject after timeoutMs (times CAREHOST_TEST_SLOW). */
 async function waitFor(cond, timeoutMs = DEFAULT_TIMEOUT, what = 'condition') {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + within(timeoutMs);
   for (;;) {
     const v = await cond();
     if (v) return v;
@@ -84,7 +89,7 @@ async function startHost(opts = {}) {
     async stop(signal = 'SIGTERM', timeoutMs = DEFAULT_TIMEOUT) {
       if (exitInfo) return exitInfo;
       proc.kill(signal);
-      const t = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+      const t = setTimeout(() => proc.kill('SIGKILL'), within(timeoutMs));
       const e = await exited;
       clearTimeout(t);
       return e;
@@ -286,7 +291,7 @@ function assertError(msg, code, re) {
 module.exports = {
   assertReply, assertError,
   startHost, connect, connectAs, login, joinAdmitted, httpRequest, post, ctl, prepareClinic,
-  waitFor, tmpDir, DEFAULT_TIMEOUT, DEMO_PASSWORDS,
+  waitFor, within, tmpDir, DEFAULT_TIMEOUT, DEMO_PASSWORDS,
 };
 
 // ---- helpers added with protocol 2 (append-only) ------------------------------------------
@@ -378,3 +383,61 @@ async function withTrackedHost(opts, fn) {
 }
 
 Object.assign(module.exports, { withTrackedHost });
+
+// ---- the family plugin: a family member joins only with the patient's consent ----------------
+
+/**
+ * Give the family plugin's consent (plugins/family/PROTOCOL.md) as `patient` for the family member
+ * `family` (usernames; demo: jordan for pat) over the protocol, as the patient does in the app.
+ * opts.until (ms since the epoch; default 30 days from now), opts.client (a connected client of the
+ * patient to use; else one is opened and closed), opts.familyUser (the family member's user id, for
+ * an account without a demo password). Resolves the consent as the plugin describes it.
+ */
+async function grantConsent(host, patient = 'jordan', family = 'pat', opts = {}) {
+  const fam = opts.familyUser ? { user: { id: opts.familyUser } } : await login(host, family);
+  const c = opts.client || await connectAs(host, patient);
+  try {
+    // The plugin loads its consents at start: until then it answers consent_loading.
+    const r = await waitFor(async () => {
+      const a = await c.request({
+        type: 'family.consent_grant', family_user: fam.user.id,
+        until: opts.until || Date.now() + 30 * 24 * 3600 * 1000,
+        signature_name: opts.signature || `${patient} (test signature)`,
+        signature_date: new Date().toISOString().slice(0, 10),
+      });
+      return a.type === 'error' && a.code === 'consent_loading' ? null : a;
+    }, DEFAULT_TIMEOUT, 'the family plugin to load its consents');
+    if (r.type !== 'reply') throw new Error(`consent for ${family} by ${patient}: ${JSON.stringify(r)}`);
+    return r.consent;
+  } finally {
+    if (!opts.client) c.ws.terminate();
+  }
+}
+
+Object.assign(module.exports, { grantConsent });
+
+/**
+ * What a daemon that stopped answering is doing, for a failing test's message: whether it is
+ * spinning (CPU time over half a second) and, where gdb is installed, every thread's stack.
+ * Never throws; at most ~15 s.
+ */
+function daemonState(proc) {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return '(the daemon has exited)';
+  const pid = proc.pid;
+  const cpu = () => {
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return Number(f[11]) + Number(f[12]); // utime + stime, clock ticks
+    } catch { return NaN; }
+  };
+  const a = cpu();
+  spawnSync('sleep', ['0.5']);
+  const ticks = cpu() - a;
+  let out = `daemon pid ${pid}: ${ticks} CPU ticks in 0.5 s (${ticks >= 25 ? 'spinning' : 'idle or blocked'})\n`;
+  const gdb = spawnSync('gdb', ['-p', String(pid), '-batch', '-nx', '-ex', 'thread apply all bt 25'],
+    { encoding: 'utf8', timeout: 15000 });
+  if (gdb.error) out += `(no stacks: ${gdb.error.code === 'ENOENT' ? 'gdb is not installed' : gdb.error.message})\n`;
+  else out += (gdb.stdout || '').split('\n').filter((l) => /^(Thread|#)/.test(l)).join('\n');
+  return out;
+}
+Object.assign(module.exports, { daemonState });

@@ -46,7 +46,7 @@ describe('hello', () => {
     assert.equal(echo.version, '1.0.0');
     assert.equal(typeof echo.description, 'string');
     // README: verbs are listed without the plugin prefix.
-    assert.deepEqual([...echo.verbs].sort(), ['count', 'delete', 'later', 'list', 'load', 'reset', 'save', 'say']);
+    assert.deepEqual([...echo.verbs].sort(), ['audit', 'count', 'delete', 'later', 'list', 'load', 'remove', 'reset', 'room_say', 'save', 'say', 'where']);
   });
 
   it('lists the host verbs', async () => {
@@ -55,7 +55,8 @@ describe('hello', () => {
     assertReply(r, 'hello');
     assert.deepEqual([...r.host.verbs].sort(), ['admit', 'admit_all', 'ask_unmute', 'chat', 'decline', 'end',
       'hand', 'hello', 'join', 'leave', 'lock', 'lower_hand', 'media_state', 'move_to_waiting', 'mute', 'mute_mic',
-      'mute_mic_all', 'ping', 'remove', 'rtc.answer', 'rtc.candidate', 'rtc.offer', 'sessions', 'waiting_message']);
+      'mute_mic_all', 'ping', 'remove', 'room_broadcast', 'room_close', 'room_create', 'room_move', 'rooms_close',
+      'rooms_plan', 'rtc.answer', 'rtc.candidate', 'rtc.offer', 'sessions', 'waiting_message']);
   });
 
   it('tells you who you are signed in as: the account, its name and role', async () => {

@@ -45,7 +45,7 @@ describe('carehost --check-plugin', { timeout: 60000 }, () => {
     assert.equal(field(r.stdout, 'name'), 'echo');
     assert.equal(field(r.stdout, 'version'), '1.0.0');
     assert.match(field(r.stdout, 'description'), /Echoes text/);
-    assert.match(field(r.stdout, 'ABI'), /^1\.4 \(this carehost: 1\.4\)$/);
+    assert.match(field(r.stdout, 'ABI'), /^1\.5 \(this carehost: 1\.5\)$/);
     assert.equal(field(r.stdout, 'flags'), 'HAS_PANEL');
     assert.match(r.stdout, /echo\.say {2}\(patient, family, therapist, admin\)\n\s+text: string, min 1, max 500\n/);
     assert.match(r.stdout, /echo\.count {2}\(patient, family, therapist; in a session\)/);
@@ -94,7 +94,7 @@ describe('carehost --check-plugin', { timeout: 60000 }, () => {
   });
 
   const broken = [
-    ['wrong_abi', /^problem: built for plugin ABI 2\.0; this carehost has ABI 1\.4 .*rebuild it against/m],
+    ['wrong_abi', /^problem: built for plugin ABI 2\.0; this carehost has ABI 1\.5 .*rebuild it against/m],
     ['missing_symbol', /^problem: no carehost_plugin_entry symbol: define the plugin with CAREHOST_PLUGIN_DEFINE/m],
     ['init_fail', /^problem: the host refuses it: its init failed: init returned -1$/m],
     ['bad_schema', /^problem: verb 'ask': its field rules are refused: .*answer/m],

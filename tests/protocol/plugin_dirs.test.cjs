@@ -47,7 +47,7 @@ describe('plugin folders and settings', { timeout: 60000 }, () => {
     const c = await connectAs(host, 'jordan');
     const r = assertReply(await c.request({ type: 'hello' }));
     const byName = Object.fromEntries(r.plugins.map((p) => [p.name, p]));
-    assert.deepEqual(Object.keys(byName).sort(), ['attendance', 'cbt', 'dbt', 'echo', 'frozen', 'good']);
+    assert.deepEqual(Object.keys(byName).sort(), ['attendance', 'cbt', 'dbt', 'echo', 'family', 'frozen', 'good']);
     assert.equal(byName.echo.panel, true, 'echo sets CAREHOST_PLUGIN_HAS_PANEL');
     assert.equal(byName.attendance.panel, true);
     assert.equal(byName.good.panel, false, 'a 1.4 plugin without the flag has no panel');

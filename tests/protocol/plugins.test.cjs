@@ -6,7 +6,7 @@ const {
 } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  startHost, connectAs, joinAdmitted, leaderIn, tmpDir, assertReply, assertError, login, httpRequest,
+  startHost, connectAs, joinAdmitted, leaderIn, tmpDir, assertReply, assertError, login, httpRequest, grantConsent,
 } = require('./harness.cjs');
 
 /** README leaves the form of `by` open: accept the participant id, a {participant} object or the
@@ -20,7 +20,10 @@ function assertBy(by, who) {
 describe('echo plugin', () => {
   let host;
   let clients = [];
-  before(async () => { host = await startHost(); });
+  before(async () => {
+    host = await startHost();
+    await grantConsent(host, 'jordan', 'pat'); // Pat joins family-demo on it (the family plugin)
+  });
   // Each case's people go when it ends, so the next case's people are its own.
   afterEach(() => {
     for (const c of clients) c.ws.terminate();

@@ -5,7 +5,7 @@
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  startHost, connectAs, joinAdmitted, prepareClinic, ctl, waitFor, tmpDir, assertReply, assertError,
+  startHost, connectAs, joinAdmitted, prepareClinic, ctl, waitFor, tmpDir, assertReply, assertError, grantConsent,
 } = require('./harness.cjs');
 
 const GROUP_TITLE = 'Evening IOP group — Mon/Wed/Thu 18:00–21:00';
@@ -112,6 +112,7 @@ describe('sessions', () => {
     await joined(as, 'jordan', 'evening-iop', rivera.c);
     await waiting(as, 'riley', 'evening-iop');
     await joined(as, 'dr.chen', 'individual-demo');
+    await grantConsent(host, 'jordan', 'pat'); // the family plugin lets Pat in on Jordan's consent
     await waiting(as, 'pat', 'family-demo');
     const c = await as('admin');
     const s = byId(await c.request({ type: 'sessions' }));
@@ -137,7 +138,7 @@ describe('sessions', () => {
         assertReply(r, `sessions as ${username}`);
         assert.deepEqual(r.sessions, []);
         assertError(await c.request({ type: 'join', session: 'evening-iop' }),
-          username === 'office' ? 'forbidden' : 'unknown_session');
+          username === 'office' ? 'forbidden' : 'not_enrolled');
       }
     });
   });
@@ -181,6 +182,7 @@ describe('join', () => {
     const expected = { 'dr.rivera': ['Dr. Sam Rivera', 'therapist'], jordan: ['Jordan', 'patient'],
       pat: ['Pat (Jordan\'s parent)', 'family'] };
     assert.deepEqual([t.reply.you.name, t.reply.you.role], expected['dr.rivera']);
+    await grantConsent(host, 'jordan', 'pat'); // the family plugin lets Pat in on Jordan's consent
     for (const username of ['jordan', 'pat']) {
       const c = await as(username);
       // Protocol 1 let the client choose; now the account decides.
@@ -227,9 +229,9 @@ describe('join', () => {
     assert.deepEqual(other.c.inbox.filter((m) => m.type === 'presence' || m.type === 'waiting_room'), []);
   }));
 
-  it('refuses an unknown session with unknown_session', () => withHost({}, async (host, as) => {
+  it('refuses an unknown session as one the sender is not enrolled in (issue 19: ids are not probed)', () => withHost({}, async (host, as) => {
     const c = await as('jordan');
-    assertError(await c.request({ type: 'join', session: 'no-such-session' }), 'unknown_session');
+    assertError(await c.request({ type: 'join', session: 'no-such-session' }), 'not_enrolled');
     // Still free to join a real one.
     assertReply(await c.request({ type: 'join', session: 'evening-iop' }), 'join after error');
   }));
@@ -291,6 +293,9 @@ describe('join', () => {
   it('family rules: only the linked family member and their patient; family join nothing else', () => withHost({}, async (host, as) => {
     const t = await joined(as, 'dr.rivera', 'family-demo');
     await joined(as, 'jordan', 'family-demo', t.c);
+    // The family member joins on the patient's consent (the family plugin), and only then.
+    assertError(await (await as('pat')).request({ type: 'join', session: 'family-demo' }), 'consent_required');
+    await grantConsent(host, 'jordan', 'pat');
     await joined(as, 'pat', 'family-demo', t.c);
     const riley = await as('riley');
     assertError(await riley.request({ type: 'join', session: 'family-demo' }), 'not_enrolled');
@@ -442,6 +447,7 @@ describe('chat', () => {
   it('delivers 60 interleaved messages from 3 senders in one order to everyone', () => withHost({}, async (host, as) => {
     // The family session holds all three roles: its therapist, the patient and their parent.
     const t = await joined(as, 'dr.rivera', 'family-demo');
+    await grantConsent(host, 'jordan', 'pat'); // the family plugin lets Pat in on Jordan's consent
     const ps = [t, await joined(as, 'jordan', 'family-demo', t.c), await joined(as, 'pat', 'family-demo', t.c)];
     const names = ['Dr. Sam Rivera', 'Jordan', 'Pat (Jordan\'s parent)'];
     const roles = ['therapist', 'patient', 'family'];

@@ -157,6 +157,7 @@ describe('waiting room', () => {
       leading: false,
       media: { mesh_max: 6 }, // README "WebRTC signalling"
       hands: [], // README "Call controls"
+      room: { id: 'main', name: 'Main room' }, // README "Breakout rooms"
     });
     const p = await presence(rivera, 'joined', casey);
     assert.equal(p.participants, 2);

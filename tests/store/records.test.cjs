@@ -10,7 +10,7 @@
 // individual-demo (dr.chen leads; casey), family-demo (dr.rivera leads; jordan, pat).
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { startHost, connectAs, joinAdmitted, ctl, tmpDir } = require('../protocol/harness.cjs');
+const { startHost, connectAs, joinAdmitted, ctl, tmpDir, grantConsent } = require('../protocol/harness.cjs');
 
 function assertReply(m, what) {
   assert.equal(m.type, 'reply', `${what}: ${JSON.stringify(m)}`);
@@ -175,6 +175,7 @@ describe('notes in the record store', () => {
     const riveraFamily = await signedIn('dr.rivera');
     assert.equal((await riveraFamily.request({ type: 'join', session: 'family-demo' })).you.state, 'admitted');
     const pat = await signedIn('pat');
+    await grantConsent(host, 'jordan', 'pat', { client: jordan }); // the family plugin lets Pat in on it
     await joinAdmitted(pat, 'family-demo', riveraFamily);
 
     const shared = await save(jordan, { note: 'for-family', text: 'Please ask me about my week.', shared: true });

@@ -232,6 +232,14 @@ START_TEST(rows_from_the_store_load_or_come_back_stale)
     ck_assert_int_eq(ch_auth_tokens_load_row(t, bad, now, stale), -1);
     json_decref(bad);
     ck_assert_int_eq(ch_auth_tokens_load_row(t, NULL, now, stale), -1);
+    /* Times no clock shows (found by fuzzing: created + session-max overflowed). */
+    ch_auth_token_generate(text, h);
+    r = row(h, INT64_MAX, now - MIN, INT64_MAX, 0);
+    ck_assert_int_eq(ch_auth_tokens_load_row(t, r, now, stale), -1);
+    json_decref(r);
+    r = row(h, now - HOUR, -1, now + HOUR, 0);
+    ck_assert_int_eq(ch_auth_tokens_load_row(t, r, now, stale), -1);
+    json_decref(r);
     ck_assert_uint_eq(ch_auth_tokens_count(t), 1);
     ch_auth_tokens_free(t);
 }

@@ -43,9 +43,10 @@ START_TEST(event_equals_the_dump_of_the_same_object)
         ck_assert_ptr_nonnull(text);
         uint64_t seq = i == 0 ? 1 : (uint64_t)INT64_MAX - i;
         int64_t time = 1796000000000LL + (int64_t)i;
-        ch_frame *f = ch_chat_event_frame("group-\xc3\xa9-1", seq, from_frame, text, time);
-        json_t *want = json_pack("{s:s, s:s, s:I, s:O, s:O, s:I}", "type", "chat", "session",
-                                 "group-\xc3\xa9-1", "seq", (json_int_t)seq, "from", from, "text",
+        const char *room = i % 2 ? "room-12" : "main";
+        ch_frame *f = ch_chat_event_frame("group-\xc3\xa9-1", room, seq, from_frame, text, time);
+        json_t *want = json_pack("{s:s, s:s, s:s, s:I, s:O, s:O, s:I}", "type", "chat", "session",
+                                 "group-\xc3\xa9-1", "room", room, "seq", (json_int_t)seq, "from", from, "text",
                                  text, "time", (json_int_t)time);
         assert_frame_text(f, want);
         json_decref(text);
@@ -65,9 +66,9 @@ START_TEST(event_with_a_long_text_grows_the_frame)
     json_t *from = json_pack("{s:I, s:s, s:s}", "participant", (json_int_t)7, "name", "Sam", "role",
                              "therapist");
     ch_frame *from_frame = ch_frame_from_json(from);
-    ch_frame *f = ch_chat_event_frame("s1", 9, from_frame, text, 5);
-    assert_frame_text(f, json_pack("{s:s, s:s, s:I, s:O, s:O, s:I}", "type", "chat", "session", "s1",
-                                   "seq", (json_int_t)9, "from", from, "text", text, "time",
+    ch_frame *f = ch_chat_event_frame("s1", "main", 9, from_frame, text, 5);
+    assert_frame_text(f, json_pack("{s:s, s:s, s:s, s:I, s:O, s:O, s:I}", "type", "chat", "session", "s1",
+                                   "room", "main", "seq", (json_int_t)9, "from", from, "text", text, "time",
                                    (json_int_t)5));
     ch_frame_unref(from_frame);
     json_decref(from);
@@ -82,10 +83,10 @@ START_TEST(event_fails_cleanly_on_bad_pieces)
     json_t *number = json_integer(4);
     json_t *from = json_pack("{s:I}", "participant", (json_int_t)1);
     ch_frame *from_frame = ch_frame_from_json(from);
-    ck_assert_ptr_null(ch_chat_event_frame("s1", 1, NULL, text, 1));          /* no description */
-    ck_assert_ptr_null(ch_chat_event_frame("s1", 1, from_frame, NULL, 1));    /* no text */
-    ck_assert_ptr_null(ch_chat_event_frame("s1", 1, from_frame, number, 1));  /* text not a string */
-    ck_assert_ptr_null(ch_chat_event_frame("\xff\xfe", 1, from_frame, text, 1)); /* not UTF-8 */
+    ck_assert_ptr_null(ch_chat_event_frame("s1", "main", 1, NULL, text, 1));          /* no description */
+    ck_assert_ptr_null(ch_chat_event_frame("s1", "main", 1, from_frame, NULL, 1));    /* no text */
+    ck_assert_ptr_null(ch_chat_event_frame("s1", "main", 1, from_frame, number, 1));  /* text not a string */
+    ck_assert_ptr_null(ch_chat_event_frame("\xff\xfe", "main", 1, from_frame, text, 1)); /* not UTF-8 */
     ch_frame_unref(from_frame);
     json_decref(from);
     json_decref(number);

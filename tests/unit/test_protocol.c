@@ -522,6 +522,39 @@ START_TEST(error_json_shape)
 }
 END_TEST
 
+/* Found by fuzzing (tests/fuzz/ws_message): an error message quoting the client's text cut in the
+ * middle of a character was not UTF-8, so the error reply could not be built and the client got
+ * no answer at all. */
+START_TEST(error_message_quoting_client_text_is_utf8)
+{
+    ch_envelope env;
+    ch_proto_error err;
+    /* jansson's "near '...'" ends inside the 4-byte emoji after the bad escape. */
+    const char *bad_escape = "{\"type\":\"chat\",\"text\":\"hi \\u\xf0\x9f\x98\x80 there\"}";
+    ck_assert_int_eq(parse_n(bad_escape, strlen(bad_escape), &env, &err), -1);
+    ck_assert_str_eq(err.code, "invalid_json");
+    ck_assert(ch_utf8_valid(err.message, strlen(err.message)));
+    json_t *reply = ch_proto_error_json(0, 0, err.code, err.message);
+    ck_assert_ptr_nonnull(reply);
+    json_decref(reply);
+
+    /* "%.60s" of a field name whose 60th byte is the first of a 2-byte character. */
+    char name[64];
+    memset(name, 'a', 59);
+    memcpy(name + 59, "\xc3\xa9", 3);
+    json_t *msg = json_pack("{s:s, s:i}", "type", "p.v", name, 1);
+    ch_schema *none = ch_schema_compile(NULL, &err);
+    ck_assert_int_eq(ch_schema_check(none, msg, &err), -1);
+    ck_assert_str_eq(err.code, "unknown_field");
+    ck_assert(ch_utf8_valid(err.message, strlen(err.message)));
+    reply = ch_proto_error_json(0, 0, err.code, err.message);
+    ck_assert_ptr_nonnull(reply);
+    json_decref(reply);
+    ch_schema_free(none);
+    json_decref(msg);
+}
+END_TEST
+
 START_TEST(reply_json_shape)
 {
     json_t *r = ch_proto_reply_json(0, 0, NULL);
@@ -590,6 +623,7 @@ static Suite *protocol_suite(void)
     tcase_add_test(tc, utf8_length_counts_code_points);
     tcase_add_test(tc, error_json_shape);
     tcase_add_test(tc, reply_json_shape);
+    tcase_add_test(tc, error_message_quoting_client_text_is_utf8);
     suite_add_tcase(s, tc);
     return s;
 }

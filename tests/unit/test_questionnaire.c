@@ -616,6 +616,28 @@ START_TEST(enable_when_operators)
 }
 END_TEST
 
+/* Found by fuzzing (tests/fuzz/questionnaire_response): a refusal quoting the response's own key
+ * cut at 30 bytes inside a character was not UTF-8, so a plugin could not send it as JSON. */
+START_TEST(refusal_quoting_the_response_is_utf8)
+{
+    cq_questionnaire *q = check_form(); /* its top-level "day" is a date item */
+    char key[64];
+    snprintf(key, sizeof key, "value%s\xc3\xa9", "XXXXXXXXXXXXXXXXXXXXXXXXXXXXX"); /* 29 X: 'é' is cut */
+    json_t *r = json_pack("{s:s, s:s, s:[{s:s, s:[{s:i}]}]}", "resourceType", "QuestionnaireResponse", "status",
+                          "in-progress", "item", "linkId", "day", "answer", key, 1);
+    ck_assert_ptr_nonnull(r);
+    cq_error err;
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(cq_check_response(q, r, CQ_DRAFT, &err), -1);
+    ck_assert_int_eq(err.code, CQ_E_VALUE);
+    json_t *sent = json_pack("{s:s, s:s, s:s}", "message", err.message, "linkId", err.link_id, "path", err.path);
+    ck_assert_msg(sent != NULL, "not UTF-8: '%s'", err.message);
+    json_decref(sent);
+    json_decref(r);
+    cq_free(q);
+}
+END_TEST
+
 START_TEST(bad_responses_are_refused)
 {
     cq_questionnaire *q = check_form();
@@ -1237,6 +1259,7 @@ static Suite *questionnaire_suite(void)
     tcase_add_test(r, enable_when_decides_what_is_required);
     tcase_add_test(r, enable_when_operators);
     tcase_add_test(r, bad_responses_are_refused);
+    tcase_add_test(r, refusal_quoting_the_response_is_utf8);
     tcase_add_test(r, dates_and_times);
     tcase_add_test(r, response_bounds);
     tcase_add_test(r, sections_and_empty_rows);

@@ -6,6 +6,7 @@
 //   const call = createCall({ request, onChange, announce });
 //   call.enter({ session, me, role, leading, participants, meshMax, choice });  // in the session
 //   call.joined(p); call.left(id); call.signal(msg); call.mediaState(ev);
+//   call.regroup(participants);  // moved to another breakout room: new peers, same camera
 //   call.suspend();   // the connection dropped: peers close; the camera stays on for the resume
 //   call.stop();      // out of the session: everything closes, the camera and microphone go off
 //
@@ -274,6 +275,7 @@ export function createCall({ request, onChange, announce }) {
       st.role = role;
       st.leading = !!leading;
       st.hands = Array.isArray(hands) ? hands : [];
+      st.regroupTo = null;
       const ice = await iceServers();
       if (!st.active || st.session !== session || st.me !== me) return; // left (or moved) meanwhile
       st.iceServers = ice.servers;
@@ -284,6 +286,8 @@ export function createCall({ request, onChange, announce }) {
         if (!st.active || st.me !== me) return;
       }
       st.said = null; // a new connection: the host knows nothing of our microphone and camera yet
+      if (st.regroupTo) participants = st.regroupTo; // moved to another room while this started
+      st.regroupTo = null;
       st.transport = newTransport();
       for (const p of participants) addPerson(p);
       if (!st.people.has(me)) addPerson({ participant: me, name: 'You', role });
@@ -331,6 +335,31 @@ export function createCall({ request, onChange, announce }) {
     hands(queue) {
       st.hands = Array.isArray(queue) ? queue : [];
       for (const id of st.people.keys()) tiles.set(id, { hand: handRaised(id) });
+      changed();
+    },
+
+    /**
+     * Moved to another breakout room (README "Breakout rooms", `your_room`): every peer connection
+     * closes and the people of the new room are called, as on entering the session; the camera
+     * and microphone stay as they are.
+     */
+    regroup(participants) {
+      if (!st.active) return;
+      if (!st.transport) {
+        st.regroupTo = participants; // enter() is still starting: it calls these people instead
+        return;
+      }
+      st.transport.close();
+      watch.stop();
+      tiles.clear();
+      st.people = new Map();
+      st.transport = newTransport();
+      for (const p of participants) addPerson(p);
+      if (!st.people.has(st.me)) addPerson({ participant: st.me, name: 'You', role: st.role });
+      tiles.stream(st.me, st.local.stream);
+      watch.add(st.me, st.local.stream);
+      st.said = null; // tell the new room about our microphone and camera
+      applyVideoPolicy();
       changed();
     },
 

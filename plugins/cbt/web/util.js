@@ -12,7 +12,7 @@ export function problemText(err) {
 
 /** Whether an error means "the connection, not the request": worth trying again by itself. */
 export function isConnectionTrouble(err) {
-  return !!err && ['offline', 'disconnected', 'timeout', 'busy', 'storage_failed'].includes(err.code);
+  return !!err && ['offline', 'disconnected', 'timeout', 'busy', 'storage_unavailable'].includes(err.code);
 }
 
 /** A "YYYY-MM-DD" date as a local Date at midnight, or null. */
