@@ -9,6 +9,7 @@
 #include "header_size.h"
 #include "http_api.h"
 #include "log.h"
+#include "one_request.h"
 #include "request_origin.h"
 
 /* No inline script or style anywhere in web/: the client is built to this policy. */
@@ -17,9 +18,11 @@ static const char csp[] =
     "connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'";
 
-/* Added by libwebsockets to every HTTP reply of the vhost, files and errors alike. */
+/* Added by libwebsockets to every HTTP reply of the vhost, files and errors alike (not to
+ * the WebSocket upgrade's 101, which lws writes itself). */
+static const struct lws_protocol_vhost_options hdr_connection = {NULL, NULL, "connection:", "close"};
 static const struct lws_protocol_vhost_options hdr_permissions = {
-    NULL, NULL, "permissions-policy:", "camera=(self), microphone=(self), geolocation=(), payment=()"};
+    &hdr_connection, NULL, "permissions-policy:", "camera=(self), microphone=(self), geolocation=(), payment=()"};
 static const struct lws_protocol_vhost_options hdr_coop = {&hdr_permissions, NULL,
                                                            "cross-origin-opener-policy:", "same-origin"};
 static const struct lws_protocol_vhost_options hdr_frame = {&hdr_coop, NULL, "x-frame-options:", "DENY"};
@@ -176,7 +179,11 @@ int ch_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 {
     switch (reason) {
     case LWS_CALLBACK_FILTER_HTTP_CONNECTION: /* every plain request, files included */
+        if (!ch_http_first_request(wsi))
+            return 1;
         return ch_http_refuse_big_headers(wsi);
+    case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+        return -1; /* all of it is sent: hang up (one_request.h) */
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         if (ch_http_refuse_big_headers(wsi))
             return 1;

@@ -434,11 +434,6 @@ static int on_writeable(struct lws *wsi, ch_api_req *r)
         if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
                                          (const unsigned char *)nostore, sizeof nostore - 1, &p, end))
             return -1;
-        /* One API call per connection (see the end of on_writeable): the browser must not reuse it. */
-        static const char close_conn[] = "close";
-        if (lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)close_conn,
-                                         sizeof close_conn - 1, &p, end))
-            return -1;
         if (r->set_cookie[0] &&
             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_SET_COOKIE,
                                          (const unsigned char *)r->set_cookie,
@@ -479,11 +474,7 @@ static int close_when_sent(struct lws *wsi)
         lws_callback_on_writable(wsi);
         return 0;
     }
-    /* Then close, whatever the request asked: an API connection is not kept alive. With keep-alive,
-     * lws 4.1 (libev) could spin the event loop for ever on a connection whose next request arrived
-     * while an answer was still owed (a POST /api/logout or /api/login after an earlier call on the
-     * same connection): the whole daemon stopped answering. API calls are few (sign-in, sign-out,
-     * the sign-in clock, downloads), so a new connection each costs nothing that matters. */
+    /* Then close, whatever the request asked: one request per connection (net/one_request.h). */
     return -1;
 }
 

@@ -24,7 +24,9 @@ describe('record existence cannot be probed', { timeout: 180000 }, () => {
   const ids = {};
 
   before(async () => {
-    host = await startHost();
+    // Each probe is two quick requests, most from dr.chen: above the default per-connection rate
+    // limit (20/s, burst 40), whose rate_limited answer would hide the one under test.
+    host = await startHost({ args: ['--rate-limit', '100000', '--rate-burst', '100000'] });
     rivera = await connectAs(host, 'dr.rivera');
     jordan = await connectAs(host, 'jordan');
     casey = await connectAs(host, 'casey');
