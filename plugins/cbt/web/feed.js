@@ -46,39 +46,48 @@ export function createFeed({ templates, announce, me = () => null } = {}) {
   const node = el('div', { class: 'cbt-part cbt-feed-box', 'data-testid': 'cbt-feed' },
     el('h3', {}, 'Shared with the group'), empty, list);
   let n = 0;
+  // add, restore and clear run one after another, in the order they were called: add waits for
+  // the questionnaire, so without the queue two restores (a reload's cbt.group_state answered
+  // twice) or a restore beside an event drew the same share twice.
+  let queue = Promise.resolve();
+  const inTurn = (job) => (queue = queue.then(job).catch(() => { /* drawn as far as it got */ }));
+
+  async function addNow(msg, { quiet = false } = {}) {
+    if (!msg || !Array.isArray(msg.answers)) return;
+    const who = msg.by?.name || 'Someone';
+    const mine = !!me() && msg.by?.user === me();
+    let questionnaire = null;
+    try { questionnaire = await templates.questionnaire(msg.template); } catch { /* rows are then "Row 1" */ }
+    const what = String(msg.title || 'worksheet').toLowerCase();
+    const entries = msg.answers.map((q) => el('div', { class: 'cbt-feed-q', 'data-link': q.linkId },
+      el('dt', {}, q.text || q.linkId),
+      ...answerLines(rowWord(questionnaire, q.linkId), q.answers).map((line) => el('dd', {}, line))));
+    list.append(el('li', { class: 'cbt-feed-item', 'data-testid': 'cbt-feed-item' },
+      el('p', { class: 'cbt-feed-who' }, mine ? `You shared from your ${what}` : `${who} shared from their ${what}`),
+      el('dl', { class: 'cbt-feed-answers' }, ...entries)));
+    n += 1;
+    empty.hidden = true;
+    if (announce && !quiet) {
+      announce(mine
+        ? `You shared ${countWords(msg.answers.length)} with the group.`
+        : `${who} shared ${countWords(msg.answers.length)} with the group. You'll find it under "Shared with the group".`);
+    }
+  }
+
+  function clearNow() {
+    list.replaceChildren();
+    n = 0;
+    empty.hidden = false;
+  }
 
   return {
     node,
-    async add(msg, { quiet = false } = {}) {
-      if (!msg || !Array.isArray(msg.answers)) return;
-      const who = msg.by?.name || 'Someone';
-      const mine = !!me() && msg.by?.user === me();
-      let questionnaire = null;
-      try { questionnaire = await templates.questionnaire(msg.template); } catch { /* rows are then "Row 1" */ }
-      const what = String(msg.title || 'worksheet').toLowerCase();
-      const entries = msg.answers.map((q) => el('div', { class: 'cbt-feed-q', 'data-link': q.linkId },
-        el('dt', {}, q.text || q.linkId),
-        ...answerLines(rowWord(questionnaire, q.linkId), q.answers).map((line) => el('dd', {}, line))));
-      list.append(el('li', { class: 'cbt-feed-item', 'data-testid': 'cbt-feed-item' },
-        el('p', { class: 'cbt-feed-who' }, mine ? `You shared from your ${what}` : `${who} shared from their ${what}`),
-        el('dl', { class: 'cbt-feed-answers' }, ...entries)));
-      n += 1;
-      empty.hidden = true;
-      if (announce && !quiet) {
-        announce(mine
-          ? `You shared ${countWords(msg.answers.length)} with the group.`
-          : `${who} shared ${countWords(msg.answers.length)} with the group. You'll find it under "Shared with the group".`);
-      }
-    },
-    async restore(shares) {
-      this.clear();
-      for (const msg of shares || []) await this.add(msg, { quiet: true });
-    },
-    clear() {
-      list.replaceChildren();
-      n = 0;
-      empty.hidden = false;
-    },
+    add: (msg, opts) => inTurn(() => addNow(msg, opts)),
+    restore: (shares) => inTurn(async () => {
+      clearNow();
+      for (const msg of shares || []) await addNow(msg, { quiet: true });
+    }),
+    clear: () => inTurn(clearNow),
     size: () => n,
   };
 }
