@@ -1,4 +1,5 @@
 /* main.c -- carehost: parse the configuration, then run the server. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -12,6 +13,13 @@
 
 int main(int argc, char **argv)
 {
+    /* Two malloc arenas, not glibc's eight per CPU: the loop thread keeps the main one and the
+     * store and sign-in workers share the other. Each extra arena keeps its own freed memory, and
+     * that was most of the resident growth in bench/soak (2,000 connections: 6 to 7% after the
+     * warm-up with the default; 28 MiB and flat from the second minute with two). An administrator's
+     * MALLOC_ARENA_MAX still wins. Before any thread starts. */
+    if (!getenv("MALLOC_ARENA_MAX"))
+        mallopt(M_ARENA_MAX, 2);
     ch_config cfg;
     char err[512];
     ch_config_defaults(&cfg);
