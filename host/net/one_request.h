@@ -7,7 +7,8 @@
  * (lib/roles/http/server/server.c: "while (1) { ... lws_read_h1(wsi, buflist) ... }"). The
  * event loop then spins for ever and the whole daemon stops answering: browsers hit it when
  * they reuse a connection for a sign-in a moment after a file finished, and any client can
- * hit it on purpose (tests/protocol/one_request.test.cjs). Fixed upstream after 4.1.
+ * hit it on purpose (tests/protocol/one_request.test.cjs). The loop is unchanged in
+ * libwebsockets' current source, so a newer library needs those tests before keep-alive returns.
  *
  * So: every answer says "Connection: close" (a vhost header, ch_http_headers()), lws hangs
  * up once a file is sent, and a second request on one connection is refused by closing it
