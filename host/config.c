@@ -274,7 +274,7 @@ static int set_ice_urls(char *dst, const char *key, const char *value, char *err
     return 0;
 }
 
-typedef enum { K_LISTEN, K_PATH, K_PLUGINS, K_BOOL, K_UINT, K_SIZE, K_LOGLEVEL, K_DURATION, K_TIMEZONE, K_ICE, K_HOSTS } key_kind;
+typedef enum { K_LISTEN, K_PATH, K_PLUGINS, K_BOOL, K_UINT, K_SIZE, K_LOGLEVEL, K_DURATION, K_TIMEZONE, K_ICE, K_HOSTS, K_JANUS, K_SFU } key_kind;
 
 typedef struct key_spec {
     const char *name;
@@ -323,6 +323,10 @@ static const key_spec keys[] = {
     {"turn-ttl-minutes", K_DURATION, OFF(turn_ttl_ms), 60000, 7ull * 24 * 3600 * 1000, "MINUTES    TURN credentials work this long (default 60; decimals allowed)"},
     {"mesh-video-max", K_UINT, OFF(mesh_video_max), 2, 50, "N          mesh video up to this many in a session (default 6)"},
     {"public-host", K_HOSTS, OFF(public_hosts), 0, 0, "NAME,...   host names browsers reach carehost by (IP addresses and localhost always work); again to add more"},
+    {"janus", K_JANUS, OFF(janus_urls), 0, 0, "URL,...    Janus servers for video above the mesh size (ws:// or wss://); again to add more"},
+    {"janus-secret-file", K_PATH, OFF(janus_secret_file), 0, 0, "FILE       Janus's apisecret (mode 0600)"},
+    {"janus-admin-key-file", K_PATH, OFF(janus_admin_key_file), 0, 0, "FILE       the Janus VideoRoom admin_key (mode 0600)"},
+    {"sfu", K_SFU, OFF(sfu_mode), 0, 0, "WHEN       video through Janus: auto (above --mesh-video-max, default), always or never"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -372,6 +376,39 @@ static int add_public_hosts(ch_config *cfg, const char *value, char *err, size_t
     return 0;
 }
 
+/* --janus adds ws:// or wss:// URLs (given more than once, or comma-separated). */
+static int add_janus_urls(ch_config *cfg, const char *value, char *err, size_t errlen)
+{
+    const char *p = value;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t len = strcspn(p, ",");
+        size_t end = len;
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        size_t scheme = strncmp(p, "ws://", 5) == 0 ? 5 : strncmp(p, "wss://", 6) == 0 ? 6 : 0;
+        int ok = scheme && len > scheme && len < 500;
+        for (size_t i = 0; ok && i < len; i++)
+            ok = p[i] > ' ' && p[i] < 127 && !strchr("\"\\<>'`", p[i]);
+        if (!ok) {
+            ch_config_err(err, errlen, "--janus %s: expected ws://HOST:PORT/ or wss://HOST:PORT/ URLs, "
+                          "comma-separated (e.g. ws://127.0.0.1:8188/)", value);
+            return -1;
+        }
+        size_t have = strlen(cfg->janus_urls);
+        if (have + 1 + len >= sizeof cfg->janus_urls) {
+            ch_config_err(err, errlen, "--janus: too many URLs");
+            return -1;
+        }
+        snprintf(cfg->janus_urls + have, sizeof cfg->janus_urls - have, "%s%.*s", have ? "," : "", (int)len, p);
+        p += end;
+        if (!*p++)
+            break;
+    }
+    return 0;
+}
+
 int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err, size_t errlen)
 {
     const key_spec *k = find_key(key);
@@ -408,6 +445,20 @@ int ch_config_set(ch_config *cfg, const char *key, const char *value, char *err,
         return set_ice_urls(base + k->offset, key, value, err, errlen);
     case K_HOSTS:
         return add_public_hosts(cfg, value, err, errlen);
+    case K_JANUS:
+        return add_janus_urls(cfg, value, err, errlen);
+    case K_SFU:
+        if (strcmp(value, "auto") == 0)
+            cfg->sfu_mode = CH_SFU_AUTO;
+        else if (strcmp(value, "always") == 0)
+            cfg->sfu_mode = CH_SFU_ALWAYS;
+        else if (strcmp(value, "never") == 0)
+            cfg->sfu_mode = CH_SFU_NEVER;
+        else {
+            ch_config_err(err, errlen, "--sfu %s: expected auto, always or never", value);
+            return -1;
+        }
+        return 0;
     case K_LOGLEVEL:
         if (ch_log_level_parse(value, &cfg->log_level)) {
             ch_config_err(err, errlen, "--log-level %s: expected error, warn, info or debug", value);
@@ -432,6 +483,14 @@ int ch_config_check(const ch_config *cfg, char *err, size_t errlen)
                 cfg->listen_host);
         return -1;
     }
+    if (!cfg->janus_urls[0] && (cfg->janus_secret_file[0] || cfg->janus_admin_key_file[0])) {
+        ch_config_err(err, errlen, "--janus-secret-file and --janus-admin-key-file are only used with --janus");
+        return -1;
+    }
+    if (!cfg->janus_urls[0] && cfg->sfu_mode == CH_SFU_ALWAYS) {
+        ch_config_err(err, errlen, "--sfu always needs --janus (the Janus servers to use)");
+        return -1;
+    }
     if (!cfg->turn_urls[0] != !cfg->turn_secret_file[0]) {
         ch_config_err(err, errlen, cfg->turn_urls[0] ? "--turn needs --turn-secret-file (coturn's static-auth-secret)"
                                                : "--turn-secret-file is only used with --turn");
@@ -450,46 +509,9 @@ int ch_config_check(const ch_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
-int ch_config_load_turn_secret(ch_config *cfg, char *err, size_t errlen)
-{
-    const char *path = cfg->turn_secret_file;
-    memset(cfg->turn_secret, 0, sizeof cfg->turn_secret);
-    if (!path[0])
-        return 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ch_config_err(err, errlen, "--turn-secret-file %s: %s", path, fd < 0 ? strerror(errno) : "not a regular file");
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        ch_config_err(err, errlen, "--turn-secret-file %s may be accessed by group or others (mode %04o); run: chmod 600 %s",
-                path, (unsigned)(st.st_mode & 07777), path);
-        close(fd);
-        return -1;
-    }
-    char buf[CH_TURN_SECRET_MAX + 2];
-    ssize_t got = read(fd, buf, sizeof buf - 1);
-    int e = errno;
-    close(fd);
-    buf[got > 0 ? got : 0] = '\0';
-    size_t n = strcspn(buf, "\r\n");
-    while (n && isspace((unsigned char)buf[n - 1]))
-        n--;
-    if (got < 0 || n == 0 || n >= CH_TURN_SECRET_MAX)
-        ch_config_err(err, errlen, "--turn-secret-file %s: %s", path, got < 0 ? strerror(e)
-                : n == 0 ? "empty (expected the secret on its first line)" : "the secret is too long");
-    else
-        memcpy(cfg->turn_secret, buf, n);
-    explicit_bzero(buf, sizeof buf);
-    return got < 0 || n == 0 || n >= CH_TURN_SECRET_MAX ? -1 : 0;
-}
-
 const char *ch_config_usage(void)
 {
-    static char text[4096];
+    static char text[8192];
     if (text[0])
         return text;
     size_t n = (size_t)snprintf(text, sizeof text,
@@ -572,7 +594,7 @@ ch_config_action ch_config_parse_args(ch_config *cfg, int argc, char **argv, cha
     /* A check needs neither the network's settings nor the TURN secret. */
     if (cfg->check_plugin[0])
         return CH_CONFIG_CHECK_PLUGIN;
-    if (ch_config_load_turn_secret(cfg, err, errlen))
+    if (ch_config_load_turn_secret(cfg, err, errlen) || ch_config_load_janus_secrets(cfg, err, errlen))
         return CH_CONFIG_ERROR;
     return CH_CONFIG_RUN;
 }

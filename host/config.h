@@ -10,6 +10,15 @@
 #define CH_ICE_URLS_MAX 1024    /* --stun / --turn: comma-separated URLs, this many bytes in all */
 #define CH_TURN_SECRET_MAX 512  /* longest coturn static-auth-secret read from --turn-secret-file */
 #define CH_PLUGIN_DIRS_MAX 8    /* --plugins given this many times at most */
+#define CH_JANUS_URLS_MAX 1024  /* --janus: comma-separated ws(s):// URLs, this many bytes in all */
+#define CH_JANUS_SECRET_MAX 256 /* longest Janus API secret or VideoRoom admin_key read from a file */
+
+/* When a room's video goes through the SFU (Janus) rather than the browsers' mesh. */
+typedef enum ch_sfu_mode {
+    CH_SFU_AUTO = 0,   /* above --mesh-video-max people in the room (needs --janus) */
+    CH_SFU_ALWAYS,     /* every room, whatever its size (needs --janus) */
+    CH_SFU_NEVER       /* the mesh only, even with --janus */
+} ch_sfu_mode;
 
 /* Plugins' settings: the config file's [<plugin>] sections (config_file.c). */
 typedef struct ch_settings ch_settings;
@@ -60,6 +69,12 @@ typedef struct ch_config {
     unsigned watchdog_seconds;  /* the loop stuck this long: abort for a restart (0: warn only) */
     unsigned plugin_budget_ms;  /* a plugin's handle_message running longer is logged (default 50) */
     char public_hosts[CH_ICE_URLS_MAX]; /* --public-host names, comma-separated (net/host_header.h) */
+    char janus_urls[CH_JANUS_URLS_MAX]; /* "ws://127.0.0.1:8188,..."; "" : no SFU (media/sfu.h) */
+    char janus_secret_file[CH_PATH_MAX];    /* Janus's apisecret, mode 0600; "" : none */
+    char janus_admin_key_file[CH_PATH_MAX]; /* the VideoRoom plugin's admin_key, mode 0600 */
+    char janus_secret[CH_JANUS_SECRET_MAX];    /* their texts, read by ch_config_parse_args; never logged */
+    char janus_admin_key[CH_JANUS_SECRET_MAX];
+    ch_sfu_mode sfu_mode;       /* --sfu auto|always|never */
 } ch_config;
 
 typedef enum ch_config_action {
@@ -129,6 +144,9 @@ int ch_config_check(const ch_config *cfg, char *err, size_t errlen);
  * group or other may access, its first line, trailing white space dropped, not
  * empty. 0, or -1 with a line in err (which never holds the secret). */
 int ch_config_load_turn_secret(ch_config *cfg, char *err, size_t errlen);
+
+/* Read the Janus secrets from their files (as the TURN secret). 0 or -1. */
+int ch_config_load_janus_secrets(ch_config *cfg, char *err, size_t errlen);
 
 /* 1 if host is a loopback address (127.0.0.0/8, ::1, "localhost"). */
 int ch_config_is_loopback(const char *host);

@@ -22,6 +22,7 @@ typedef struct ch_store_worker ch_store_worker;
 typedef struct ch_workpool ch_workpool;
 typedef struct ch_auth_tokens ch_auth_tokens;
 typedef struct ch_login_throttle ch_login_throttle;
+typedef struct ch_sfu ch_sfu;
 
 typedef struct ch_host {
     ch_config cfg;
@@ -36,6 +37,7 @@ typedef struct ch_host {
     ch_workpool *work;        /* threads for slow pure work (argon2id) */
     ch_auth_tokens *tokens;   /* signed-in browsers, by token hash (auth/signin.h) */
     ch_login_throttle *throttle; /* failed sign-ins per username and address */
+    ch_sfu *sfu;              /* Janus rooms and links (media/sfu.h); NULL without --janus */
     carehost_host_api api;    /* the table handed to plugins */
     uint64_t next_participant;
     volatile int stopping;    /* set by the signal handler */

@@ -40,6 +40,7 @@
 #include "plugin_api/timers.h"
 #include "auth/workpool.h"
 #include "session/ws.h"
+#include "media/sfu.h"
 #include "net/header_size.h"
 
 #define SHUTDOWN_GRACE_US (3 * LWS_US_PER_SEC)
@@ -293,6 +294,8 @@ static int setup(ch_host *h)
         return -1;
     }
     int port = lws_get_vhost_listen_port(h->vhost);
+    if (ch_sfu_start(h))
+        return -1;
     ch_control_start(h); /* without it the daemon still serves; SIGHUP still reloads */
     for (size_t i = 0; i < ch_sessions_count(h->sessions); i++)
         ch_plugin_host_session_opened(h, ch_sessions_at(h->sessions, i));
@@ -352,6 +355,7 @@ static void teardown(ch_host *h)
     h->store = NULL;
     ch_plugin_reload_abort_all(h); /* nothing is owed to a plugin any more */
     ch_control_stop();
+    ch_sfu_stop(h); /* before the context: the links' connections close with it */
     if (h->lws) {
         lws_context_destroy(h->lws); /* closes what is left; plugins still hear of it */
         h->lws = NULL;

@@ -8,6 +8,7 @@
 #include "fanout.h"
 #include "hands.h"
 #include "rtc.h"
+#include "media/sfu.h"
 #include "net/frame_writer.h"
 #include "plugins/plugin_calls.h"
 #include "lib/clock.h"
@@ -62,9 +63,12 @@ json_t *ch_wr_admitted_fields(ch_host *h, ch_session *s, const ch_conn *c)
         json_object_set_new(fields, "waiting", ch_wr_waiting_list(h, s));
         json_object_set_new(fields, "rooms", ch_breakout_map(h, s));
     }
-    if (fields) /* how many a mesh video call is built for (--mesh-video-max; rtc.h) */
-        json_object_set_new(fields, "media",
-                            json_pack("{s:i}", "mesh_max", (int)h->cfg.mesh_video_max));
+    if (fields) { /* how many a mesh video call is built for (--mesh-video-max; rtc.h), and
+                   * whether this room's video goes through Janus now (media/sfu.h) */
+        json_t *media = json_pack("{s:i}", "mesh_max", (int)h->cfg.mesh_video_max);
+        ch_sfu_describe(h, s, c->participant, media);
+        json_object_set_new(fields, "media", media);
+    }
     if (fields) /* the raised hands, so a newcomer's list starts right (hands.h) */
         json_object_set_new(fields, "hands", ch_hands_queue(h, s));
     return fields;
@@ -81,6 +85,7 @@ void ch_wr_presence_in(ch_host *h, ch_session *s, const ch_conn *c, const char *
     if (e)
         ch_send_to_room(h, s, room, CAREHOST_ROLES_ALL, c->participant, e);
     json_decref(e);
+    ch_sfu_touch(h, s); /* every change of place passes here: Janus access follows */
 }
 
 void ch_wr_presence(ch_host *h, ch_session *s, const ch_conn *c, const char *event)

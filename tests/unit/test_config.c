@@ -360,6 +360,49 @@ START_TEST(turn_secret_file)
 }
 END_TEST
 
+/* --janus and its secrets, --sfu (media/sfu.h). */
+START_TEST(janus_options)
+{
+    ch_config cfg;
+    char *none[] = {"carehost"};
+    ck_assert_int_eq(parse(&cfg, ARGC(none), none), CH_CONFIG_RUN);
+    ck_assert_str_eq(cfg.janus_urls, "");
+    ck_assert_int_eq(cfg.sfu_mode, CH_SFU_AUTO);
+    const char *secret = write_tmp("janus-secret", "api-s3cret\n");
+    const char *key = write_tmp("janus-key", "adm1n-key \n");
+    chmod(secret, 0600);
+    chmod(key, 0600);
+    char *a[] = {"carehost", "--janus", "ws://127.0.0.1:8188/, wss://media.example.org/janus", "--janus",
+                 "ws://10.0.0.2:8188", "--janus-secret-file", (char *)secret, "--janus-admin-key-file",
+                 (char *)key, "--sfu", "always"};
+    ck_assert_int_eq(parse(&cfg, ARGC(a), a), CH_CONFIG_RUN);
+    ck_assert_str_eq(cfg.janus_urls, "ws://127.0.0.1:8188/,wss://media.example.org/janus,ws://10.0.0.2:8188");
+    ck_assert_str_eq(cfg.janus_secret, "api-s3cret");
+    ck_assert_str_eq(cfg.janus_admin_key, "adm1n-key");
+    ck_assert_int_eq(cfg.sfu_mode, CH_SFU_ALWAYS);
+    char *never[] = {"carehost", "--janus", "ws://127.0.0.1:8188/", "--sfu", "never"};
+    ck_assert_int_eq(parse(&cfg, ARGC(never), never), CH_CONFIG_RUN);
+    ck_assert_int_eq(cfg.sfu_mode, CH_SFU_NEVER);
+    /* Refusals, each one line naming the option. */
+    char *http[] = {"carehost", "--janus", "http://127.0.0.1:8088/janus"};
+    expect_error(ARGC(http), http, "an HTTP URL");
+    ck_assert_ptr_nonnull(strstr(err, "--janus"));
+    char *empty[] = {"carehost", "--janus", "ws://"};
+    expect_error(ARGC(empty), empty, "no host");
+    char *mode[] = {"carehost", "--janus", "ws://127.0.0.1:8188/", "--sfu", "sometimes"};
+    expect_error(ARGC(mode), mode, "--sfu sometimes");
+    ck_assert_ptr_nonnull(strstr(err, "auto, always or never"));
+    char *always[] = {"carehost", "--sfu", "always"};
+    expect_error(ARGC(always), always, "--sfu always without --janus");
+    char *alone[] = {"carehost", "--janus-secret-file", (char *)secret};
+    expect_error(ARGC(alone), alone, "--janus-secret-file without --janus");
+    chmod(key, 0644);
+    expect_error(ARGC(a), a, "an admin key others may read");
+    ck_assert_ptr_nonnull(strstr(err, "--janus-admin-key-file"));
+    ck_assert_ptr_null(strstr(err, "adm1n"));
+}
+END_TEST
+
 START_TEST(help_and_version)
 {
     ch_config cfg;
@@ -714,6 +757,7 @@ static Suite *config_suite(void)
     Suite *s = suite_create("config");
     TCase *tc = tcase_create("args");
     tcase_add_test(tc, defaults);
+    tcase_add_test(tc, janus_options);
     tcase_add_test(tc, no_arguments_runs_with_defaults);
     tcase_add_test(tc, listen_forms);
     tcase_add_test(tc, simple_options);
