@@ -180,6 +180,7 @@ static sfu_peer *peer_add(ch_sfu *sfu, const ch_session *s, uint64_t participant
     p->room = room;
     p->told = told;
     p->told_room = room;
+    p->layer = 2;
     p->next = sfu->peers;
     sfu->peers = p;
     return p;
@@ -294,6 +295,8 @@ static void look_at_session(ch_sfu *sfu, ch_session *s)
             p->told_room = number;
             tell(h, s, c, number, told);
         }
+        if (told == SFU_TOLD_SFU && !p->jroom) /* in Janus's room before their client asks */
+            ch_sfu_peer_enter(sfu, p, r);
     }
 }
 

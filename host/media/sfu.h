@@ -52,6 +52,22 @@ void ch_sfu_touch(ch_host *h, ch_session *s);
  * the `admitted` event), and remember that they were told it. */
 void ch_sfu_describe(ch_host *h, ch_session *s, uint64_t participant, json_t *media);
 
+/* The client's verbs (sfu_verbs.c), for dispatch: it has checked the role, that
+ * the sender is admitted, and the fields:
+ *   sfu.publish   {sdp}                 -> ok {sdp}: Janus's answer (deferred until it comes)
+ *   sfu.answer    {sdp}                 -> ok once Janus started the subscription
+ *   sfu.candidate {pc: "publisher" | "subscriber", candidate: object | null} -> ok
+ *   sfu.layer     {layer: 0 | 1 | 2}    -> ok: the simulcast layer received of every video
+ * Each answers not_on_sfu when the sender's room is not on the SFU now. The host's
+ * own offers for what a client receives come as `sfu.offer` {session, sdp,
+ * streams: [{mid, participant, kind, active}]}. */
+struct ch_conn;
+struct ch_envelope;
+void ch_sfu_verb_publish(ch_host *h, struct ch_conn *c, const struct ch_envelope *env);
+void ch_sfu_verb_answer(ch_host *h, struct ch_conn *c, const struct ch_envelope *env);
+void ch_sfu_verb_candidate(ch_host *h, struct ch_conn *c, const struct ch_envelope *env);
+void ch_sfu_verb_layer(ch_host *h, struct ch_conn *c, const struct ch_envelope *env);
+
 /* ---- for sfu_peer.c -------------------------------------------------------- */
 
 typedef struct ch_sfu ch_sfu;

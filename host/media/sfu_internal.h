@@ -24,6 +24,15 @@ struct ch_sfu_room {
     char secret[SFU_SECRET_CHARS];
 };
 
+#define SFU_FEEDS_MAX 64          /* feeds one person receives (a room holds at most the session's capacity) */
+#define SFU_CANDIDATES_MAX 64     /* ICE candidates kept for a handle not made yet */
+
+/* A request of the client's answered when Janus answers (sfu.publish, sfu.answer). */
+typedef struct sfu_reply {
+    int waiting, has_id;
+    int64_t id;
+} sfu_reply;
+
 /* One admitted person in a session while the SFU is enabled. */
 typedef struct sfu_peer {
     struct sfu_peer *next;
@@ -32,13 +41,22 @@ typedef struct sfu_peer {
     unsigned room;              /* the room they were in at the last look */
     int told;                   /* what their client was last told (SFU_TOLD_*) */
     unsigned told_room;         /* and of which room */
-    /* Their Janus side: handles on room->link, in room's Janus room. */
-    ch_sfu_room *jroom;         /* NULL: nothing in Janus */
+    /* Their Janus side: handles on jroom->link, in jroom's Janus room. NULL: nothing in Janus. */
+    ch_sfu_room *jroom;
+    char token[SFU_SECRET_CHARS]; /* on the room's allowed list only while a join of theirs is under way */
     uint64_t pub_handle, sub_handle;
-    int published;              /* the publisher joined the Janus room */
-    int subscribed;             /* the subscriber handle joined */
-    int sub_negotiating;        /* an offer sent to the client, its answer not yet back */
-    json_t *pending_candidates; /* the client's ICE candidates before their handle joined */
+    uint64_t private_id;        /* Janus's, from the publisher join: subscriptions need it */
+    int joined;                 /* the publisher handle is in the Janus room (it hears of feeds) */
+    int publishing;             /* their offer was answered */
+    char *offer;                /* an sfu.publish waiting for the join */
+    sfu_reply publish_reply, answer_reply;
+    int sub_busy;               /* a subscription request or offer under way: one at a time */
+    uint64_t want[SFU_FEEDS_MAX], have[SFU_FEEDS_MAX]; /* feeds to receive; feeds asked of Janus */
+    uint64_t drop[SFU_FEEDS_MAX];   /* feeds gone, to unsubscribe at the next update */
+    size_t nwant, nhave, ndrop;
+    json_t *pub_candidates, *sub_candidates; /* before their handle exists */
+    json_t *video_mids;         /* the video m-lines of the last offer (sfu.layer) */
+    int layer;                  /* simulcast layer asked for: 0 .. 2 (default 2) */
 } sfu_peer;
 
 struct ch_sfu {
@@ -61,8 +79,27 @@ sfu_peer *ch_sfu_peer_find(ch_sfu *sfu, uint64_t participant);
 void ch_sfu_peer_revoke(ch_sfu *sfu, sfu_peer *p);
 /* Their handles are gone with the link: forget them without asking Janus. */
 void ch_sfu_peer_lost(ch_sfu *sfu, sfu_peer *p);
-/* The link answered about a handle of p's. */
+/* Janus told of something on a handle of p's (a new feed, a renegotiation, a hang-up). */
 void ch_sfu_peer_event(ch_sfu *sfu, sfu_peer *p, uint64_t handle, json_t *event);
+/* p is admitted to r, which is ready: join it in Janus (publisher handle, token, join). */
+void ch_sfu_peer_enter(ch_sfu *sfu, sfu_peer *p, ch_sfu_room *r);
+/* Free what the peer holds (after revoking). */
+void ch_sfu_peer_clear(sfu_peer *p);
+
+/* Answer a deferred client request now: fields (may be NULL), or the error code. */
+void ch_sfu_reply(sfu_peer *p, sfu_reply *r, json_t *fields, const char *code, const char *message);
+/* Single-use tokens (sfu_peer.c): a fresh one into p->token and onto jroom's allowed
+ * list, then(p) when there; off the list (and token wiped). */
+int ch_sfu_token_add(ch_sfu *sfu, sfu_peer *p, ch_janus_answer_fn then);
+void ch_sfu_token_remove(ch_sfu *sfu, ch_sfu_room *r, char *token);
+void ch_sfu_flush_candidates(sfu_peer *p, json_t **list, uint64_t handle);
+/* Publishers Janus named (a join's "publishers", or a "publishers" event): receive them. */
+void ch_sfu_want_feeds(ch_sfu *sfu, sfu_peer *p, json_t *publishers);
+/* What the client asked (sfu_verbs.c checked who and where). */
+void ch_sfu_publish(ch_sfu *sfu, sfu_peer *p, const char *sdp, int has_id, int64_t id);
+void ch_sfu_answer(ch_sfu *sfu, sfu_peer *p, const char *sdp, int has_id, int64_t id);
+void ch_sfu_candidate(ch_sfu *sfu, sfu_peer *p, int subscriber, json_t *candidate);
+void ch_sfu_layer(ch_sfu *sfu, sfu_peer *p, int layer);
 sfu_peer *ch_sfu_peer_by_handle(ch_sfu *sfu, ch_janus *j, uint64_t handle);
 /* The link index of j, and its control handle. */
 uint64_t ch_sfu_control(ch_sfu *sfu, ch_janus *j);

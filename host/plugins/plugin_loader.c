@@ -39,6 +39,7 @@ static const char *reserved_name(const char *name)
         const char *name, *what;
     } reserved[] = {
         {"rtc", "the host's WebRTC signalling verbs (rtc.offer, rtc.answer, rtc.candidate)"},
+        {"sfu", "the host's signalling for the video server (sfu.publish, sfu.offer, sfu.state ...)"},
         {"plugin", "the host's plugin events (plugin.reloaded)"},
     };
     for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)

@@ -16,6 +16,7 @@
 #include "plugins/plugin_calls.h"
 #include "net/protocol.h"
 #include "rtc.h"
+#include "media/sfu.h"
 #include "verbs.h"
 #include "lib/clock.h"
 
@@ -104,6 +105,14 @@ static host_verb host_verbs[] = {
     {"rtc.candidate", PEOPLE, ADMITTED,
      "{" TO_RULE ", \"candidate\": {\"type\": \"object\", \"required\": false}}",
      ch_verb_rtc_candidate, NULL, "candidate"},
+    /* Signalling for the SFU (media/sfu.h): to Janus, through the host only. */
+    {"sfu.publish", PEOPLE, ADMITTED, "{" SDP_RULE "}", ch_sfu_verb_publish, NULL, NULL},
+    {"sfu.answer", PEOPLE, ADMITTED, "{" SDP_RULE "}", ch_sfu_verb_answer, NULL, NULL},
+    {"sfu.candidate", PEOPLE, ADMITTED,
+     "{\"pc\": {\"type\": \"string\", \"min\": 9, \"max\": 10}, \"candidate\": {\"type\": \"object\", \"required\": false}}",
+     ch_sfu_verb_candidate, NULL, "candidate"},
+    {"sfu.layer", PEOPLE, ADMITTED, "{\"layer\": {\"type\": \"integer\", \"min\": 0, \"max\": 2}}",
+     ch_sfu_verb_layer, NULL, NULL},
 };
 #define NVERBS (sizeof host_verbs / sizeof host_verbs[0])
 
@@ -233,8 +242,8 @@ void ch_dispatch(ch_host *h, ch_conn *c, const char *text, size_t len)
     }
     /* After parsing, so even a refused message's answer names its id. WebRTC
      * signalling has its own bucket (rtc.h): a call's burst of candidates must not
-     * use up the chat's. */
-    int rtc = strncmp(env.type, "rtc.", 4) == 0;
+     * use up the chat's; so has the SFU's (the same bursts, towards Janus). */
+    int rtc = strncmp(env.type, "rtc.", 4) == 0 || strncmp(env.type, "sfu.", 4) == 0;
     ch_ratelimit *rate = rtc ? &c->rtc_rate : &c->rate;
     unsigned burst = rtc ? CH_RTC_RATE_BURST : h->cfg.rate_burst;
     if (!ch_ratelimit_take(rate, ch_now_us())) {

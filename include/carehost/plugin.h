@@ -705,8 +705,9 @@ typedef struct carehost_plugin {
 
     /** Unique name, [a-z][a-z0-9_]*, at most CAREHOST_PLUGIN_NAME_MAX bytes.
      *  It prefixes the plugin's verbs and events and names its web panel
-     *  (served at /plugins/<name>/). Mandatory. Not "rtc" nor "plugin": the
-     *  host's own dotted messages (rtc.offer, plugin.reloaded) use them. */
+     *  (served at /plugins/<name>/). Mandatory. Not "rtc", "sfu" nor "plugin":
+     *  the host's own dotted messages (rtc.offer, sfu.offer, plugin.reloaded)
+     *  use them. */
     const char *name;
     /** Version shown to clients by `hello`, e.g. "1.2.0". Mandatory. */
     const char *version;

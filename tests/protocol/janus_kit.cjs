@@ -9,6 +9,7 @@
 //   const jc = await janus.client();          // jc.rooms(): the rooms carehost made
 //   await janus.kill(); await janus.restart(); await janus.stop();
 const fs = require('node:fs');
+const os = require('node:os');
 const net = require('node:net');
 const path = require('node:path');
 const crypto = require('node:crypto');
@@ -58,7 +59,7 @@ function writeConfig(dir, c) {
   server_name = "carehost-test-janus"
 }
 media: { rtp_port_range = "${c.rtpRange}" }
-nat: { ice_enforce_list = "${c.iceInterfaces}" }
+${c.iceInterfaces ? `nat: { ice_enforce_list = "${c.iceInterfaces}" }` : ''}
 plugins: { disable = "${others('plugins')}" }
 transports: { disable = "${others('transports')}" }
 events: { broadcast = false }
@@ -126,9 +127,17 @@ async function janusClient(url, apiSecret) {
 }
 
 /**
- * Start Janus. opts.iceInterfaces (default "lo": browsers on this machine reach it over
- * loopback). Skips the calling test (t.skip) when janus is not installed and t is given.
+ * The interfaces Janus gathers ICE candidates on: Janus never uses loopback, so the machine's
+ * first non-loopback IPv4 interface (browsers on this machine reach it there), or "" for all.
  */
+function iceInterface() {
+  for (const [name, addrs] of Object.entries(os.networkInterfaces())) {
+    if (addrs.some((a) => a.family === 'IPv4' && !a.internal)) return name;
+  }
+  return '';
+}
+
+/** Start Janus. opts.iceInterfaces: where it gathers ICE candidates (default iceInterface()). */
 async function startJanus(opts = {}) {
   if (!janusAvailable()) throw new Error('janus is not installed (scripts/install-deps --test installs it)');
   const dir = tmpDir('carehost-janus-');
@@ -139,7 +148,7 @@ async function startJanus(opts = {}) {
     adminSecret: crypto.randomBytes(18).toString('base64url'),
     adminKey: crypto.randomBytes(18).toString('base64url'),
     debugLevel: opts.debugLevel ?? 4,
-    iceInterfaces: opts.iceInterfaces || 'lo',
+    iceInterfaces: opts.iceInterfaces ?? iceInterface(),
     rtpRange: opts.rtpRange || '20000-40000',
     keep: ['libjanus_videoroom.so', 'libjanus_websockets.so'],
   };
@@ -181,7 +190,7 @@ async function startJanus(opts = {}) {
   return {
     url, dir, secretFile, adminKeyFile, adminKey: c.adminKey, apiSecret: c.apiSecret,
     /** carehost's arguments for this Janus. */
-    hostArgs: (sfu = 'always') => ['--janus', url, '--janus-secret-file', secretFile,
+    hostArgs: (sfu = 'always', via = url) => ['--janus', via, '--janus-secret-file', secretFile,
       '--janus-admin-key-file', adminKeyFile, '--sfu', sfu],
     client: () => janusClient(url, c.apiSecret),
     log: janusLog,
@@ -199,7 +208,42 @@ async function carehostRooms(jc, adminKey) {
   return (list.list || []).filter((r) => /^carehost /.test(r.description || ''));
 }
 
-module.exports = { startJanus, janusAvailable, janusClient, carehostRooms, freePort };
+/**
+ * A WebSocket proxy between carehost and Janus that keeps every request carehost sends, so a
+ * test can replay what an eavesdropper would have seen (tokens). proxy.url for --janus;
+ * proxy.sent: the requests, parsed; proxy.close().
+ */
+async function recordingProxy(janusUrl) {
+  const port = await freePort();
+  const server = new WebSocket.Server({ host: '127.0.0.1', port, handleProtocols: () => 'janus-protocol' });
+  const sent = [];
+  const sockets = new Set();
+  server.on('connection', (down) => {
+    const up = new WebSocket(janusUrl, 'janus-protocol');
+    const early = [];
+    sockets.add(down);
+    sockets.add(up);
+    up.on('open', () => { for (const m of early) up.send(m); early.length = 0; });
+    up.on('message', (d) => down.readyState === WebSocket.OPEN && down.send(d.toString()));
+    down.on('message', (d) => {
+      const text = d.toString();
+      try { sent.push(JSON.parse(text)); } catch { /* not JSON: passed on as it is */ }
+      if (up.readyState === WebSocket.OPEN) up.send(text); else early.push(text);
+    });
+    const both = () => { down.terminate(); up.terminate(); };
+    up.on('close', both);
+    up.on('error', both);
+    down.on('close', both);
+  });
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    url: `ws://127.0.0.1:${port}/`,
+    sent,
+    close: () => new Promise((resolve) => { for (const s of sockets) s.terminate(); server.close(resolve); }),
+  };
+}
+
+module.exports = { startJanus, janusAvailable, janusClient, carehostRooms, freePort, recordingProxy };
 
 // Keep spawnSync referenced for callers that check the version (janus --version).
 module.exports.janusVersion = () => {
