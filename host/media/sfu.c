@@ -243,8 +243,10 @@ static void look_at_session(ch_sfu *sfu, ch_session *s)
             peer_free(sfu, p);
             continue;
         }
-        if (p->jroom && (p->room != room || p->jroom->number != room || p->jroom->state != ROOM_READY))
+        if (p->jroom && (p->room != room || p->jroom->number != room || p->jroom->state != ROOM_READY)) {
             ch_sfu_peer_revoke(sfu, p);
+            p->told = SFU_TOLD_AGAIN;
+        }
         p->room = room;
     }
     /* 2. Rooms: which want the SFU, made or destroyed to match. */
@@ -375,8 +377,10 @@ static void link_down(void *arg, ch_janus *j)
     ch_sfu *sfu = arg;
     sfu->control[link_index(sfu, j)] = 0;
     for (sfu_peer *p = sfu->peers; p; p = p->next)
-        if (p->jroom && p->jroom->link == j)
+        if (p->jroom && p->jroom->link == j) {
             ch_sfu_peer_lost(sfu, p);
+            p->told = SFU_TOLD_AGAIN; /* their connections to that Janus are dead: tell them anew */
+        }
     for (ch_sfu_room *r = sfu->rooms; r; r = r->next)
         if (r->link == j) {
             r->state = ROOM_NONE;

@@ -10,8 +10,10 @@
 
 typedef enum { ROOM_NONE, ROOM_CREATING, ROOM_READY } sfu_room_state;
 
-/* What a person's client was last told of their room's transport (sfu.state). */
-enum { SFU_TOLD_MESH = 0, SFU_TOLD_UNAVAILABLE, SFU_TOLD_SFU };
+/* What a person's client was last told of their room's transport (sfu.state).
+ * AGAIN: their Janus side was lost (Janus died, the room moved to another Janus):
+ * the next word is news even if it says "sfu" again, and the client starts afresh. */
+enum { SFU_TOLD_AGAIN = -1, SFU_TOLD_MESH = 0, SFU_TOLD_UNAVAILABLE, SFU_TOLD_SFU };
 
 /* One room of a session that uses (or wants) the SFU. */
 struct ch_sfu_room {

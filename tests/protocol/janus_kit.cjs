@@ -137,16 +137,20 @@ function iceInterface() {
   return '';
 }
 
-/** Start Janus. opts.iceInterfaces: where it gathers ICE candidates (default iceInterface()). */
+/**
+ * Start Janus. opts.iceInterfaces: where it gathers ICE candidates (default iceInterface());
+ * opts.sameSecretsAs: another startJanus() whose API secret and admin key to use.
+ */
 async function startJanus(opts = {}) {
   if (!janusAvailable()) throw new Error('janus is not installed (scripts/install-deps --test installs it)');
   const dir = tmpDir('carehost-janus-');
   const c = {
     wsPort: await freePort(),
     adminPort: await freePort(),
-    apiSecret: crypto.randomBytes(18).toString('base64url'),
+    // Several Janus servers behind one carehost share its secrets (opts.sameSecretsAs).
+    apiSecret: opts.sameSecretsAs ? opts.sameSecretsAs.apiSecret : crypto.randomBytes(18).toString('base64url'),
     adminSecret: crypto.randomBytes(18).toString('base64url'),
-    adminKey: crypto.randomBytes(18).toString('base64url'),
+    adminKey: opts.sameSecretsAs ? opts.sameSecretsAs.adminKey : crypto.randomBytes(18).toString('base64url'),
     debugLevel: opts.debugLevel ?? 4,
     iceInterfaces: opts.iceInterfaces ?? iceInterface(),
     rtpRange: opts.rtpRange || '20000-40000',

@@ -167,4 +167,43 @@ describe('the SFU: Janus rooms follow carehost\'s rooms', { skip }, () => {
       });
     });
   });
+  it('several Janus servers: sessions go to the least loaded; when one dies its rooms move to another', async () => {
+    const a = await startJanus();
+    const b = await startJanus({ sameSecretsAs: a }); // one carehost: one API secret and admin key
+    try {
+      const args = [...a.hostArgs('always'), '--janus', b.url];
+      const ja = await a.client();
+      const jb = await b.client();
+      try {
+        await withTrackedHost({ args }, async (host, track) => {
+          const rivera = track(await connectAs(host, 'dr.rivera'));
+          assertReply(await rivera.request({ type: 'join', session: GROUP }), 'rivera joins');
+          await sfuState(rivera, (m) => m.transport === 'sfu');
+          const chen = track(await connectAs(host, 'dr.chen'));
+          assertReply(await chen.request({ type: 'join', session: 'individual-demo' }), 'chen joins');
+          await sfuState(chen, (m) => m.transport === 'sfu');
+          const ra = await carehostRooms(ja, a.adminKey);
+          const rb = await carehostRooms(jb, b.adminKey);
+          assert.equal(ra.length + rb.length, 2);
+          assert.equal(ra.length, 1, 'one session on each Janus');
+          // The Janus holding evening-iop dies: its room is made again on the other one.
+          const holder = ra[0].description.includes(GROUP) ? a : b;
+          const other = holder === a ? jb : ja;
+          const otherKey = holder === a ? b.adminKey : a.adminKey;
+          // No fall-back to the mesh while another Janus is up: a fresh "sfu" tells the client to
+          // connect again (its connections to the dead Janus are gone).
+          await holder.kill();
+          const again = await sfuState(rivera, () => true, 'rivera told to connect again');
+          assert.equal(again.transport, 'sfu');
+          assert.equal((await carehostRooms(other, otherKey)).length, 2);
+        });
+      } finally {
+        ja.close();
+        jb.close();
+      }
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
 });
