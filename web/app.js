@@ -35,6 +35,7 @@ const state = {
   participants: new Map(),     // participant id -> {participant, name, role, muted, mic, camera}
   joining: false,
   media: null,                 // how this person joins the call: runPrejoin's choice (media/prejoin.js)
+  sfuDown: false,              // the room needs the video server (SFU) and it is unreachable
 };
 // The lobby's list as last asked (drawn again between asks), when it was asked, and when the page
 // was last used (a tap, a click or a key): see the 20-second refresh below.
@@ -279,9 +280,38 @@ conn.on('muted', (ev) => {
   renderPeople();
 });
 
-// WebRTC signalling, and the call's own events (README "WebRTC signalling", "Call controls").
-for (const type of ['rtc.offer', 'rtc.answer', 'rtc.candidate']) {
+// WebRTC signalling, and the call's own events (README "WebRTC signalling", "Call controls"):
+// rtc.* for the mesh, sfu.offer for the video server's side of the call (issue 18).
+for (const type of ['rtc.offer', 'rtc.answer', 'rtc.candidate', 'sfu.offer']) {
   conn.on(type, (ev) => { if (state.phase === 'session' && inThis(ev)) call.signal(ev); });
+}
+
+conn.on('sfu.state', (ev) => {
+  if (state.phase !== 'session' || !inThis(ev)) return;
+  call.sfuState(ev);
+  sfuNotice({ transport: ev.transport, unavailable: ev.reason === 'unavailable', meshMax: call.view().meshMax });
+});
+
+const SFU_DOWN = 'The video server is not reachable, so ';
+
+/**
+ * The leading therapist is told when the video server is unreachable, and when it is back. Above
+ * the mesh size the call falls back to its rule (call.js); below it (--sfu always), to a plain mesh.
+ */
+function sfuNotice({ transport, unavailable, meshMax }) {
+  const was = state.sfuDown;
+  const down = transport === 'mesh' && !!unavailable;
+  state.sfuDown = down;
+  if (down === was || !leader.leading) return;
+  if (down) {
+    ui.showAlert(state.participants.size > meshMax
+      ? `${SFU_DOWN}only you and whoever is speaking send video. Everyone can still hear everyone. `
+        + 'It comes back by itself.'
+      : `${SFU_DOWN}the call goes directly between everyone’s browsers for now. It comes back by itself.`);
+  } else {
+    if ($('alert-text').textContent.startsWith(SFU_DOWN)) ui.clearAlert();
+    if (transport === 'sfu') ui.addNote('The video server is back: everyone can send video again.');
+  }
 }
 
 conn.on('media_state', (ev) => {
@@ -467,6 +497,7 @@ function enterWaiting(session, place, how) {
   state.me = null;
   state.participants = new Map();
   state.muted = false;
+  state.sfuDown = false;
   ui.clearChat();
   showWaiting({ title: session.title || session.id, place, how });
   ui.setTitle('Waiting room');
@@ -504,11 +535,17 @@ function enterSession(reply, { rejoined }) {
     leading: leader.leading,
     participants: [...state.participants.values()],
     meshMax: reply.media ? reply.media.mesh_max : null,
+    transport: reply.media ? reply.media.transport : null,
+    sfuUnavailable: !!(reply.media && reply.media.sfu_unavailable),
+    room: reply.room && typeof reply.room.id === 'string' ? reply.room.id : null,
     // No choice (taken back from another window): in the call, but the camera and microphone stay
     // off until the person turns them on.
     choice: state.media || { mode: 'text' },
     hands: reply.hands,
   }).catch((err) => console.error('carehost: the call could not start', err));
+  if (reply.media) {
+    sfuNotice({ transport: reply.media.transport, unavailable: reply.media.sfu_unavailable, meshMax: Number(reply.media.mesh_max) || 6 });
+  }
 }
 
 function notice(kind, opts = {}) {
@@ -530,6 +567,7 @@ function leaveLocally() {
   state.me = null;
   state.muted = false;
   state.participants = new Map();
+  state.sfuDown = false;
   ui.clearChat();
 }
 

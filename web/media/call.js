@@ -1,19 +1,23 @@
 // call.js -- the live audio and video of a session: your camera and microphone, a transport to the
-// others (mesh.js now; an SFU later, behind the same interface), the tiles, who is speaking, the
-// mesh-size rule and the low-bandwidth modes. app.js tells it what the host said (who is here, who
-// came and went, the rtc.* signalling); controls.js drives it from the buttons.
+// others (mesh.js, or sfu.js when the host says the room uses the SFU; both behind the same
+// interface), the tiles, who is speaking, the mesh-size rule and the low-bandwidth modes. app.js tells
+// it what the host said (who is here, who came and went, the rtc.* and sfu.* signalling);
+// controls.js drives it from the buttons.
 //
 //   const call = createCall({ request, onChange, announce });
-//   call.enter({ session, me, role, leading, participants, meshMax, choice });  // in the session
+//   call.enter({ session, me, role, leading, participants, meshMax, transport, sfuUnavailable, room,
+//     choice });                 // in the session
 //   call.joined(p); call.left(id); call.signal(msg); call.mediaState(ev);
+//   call.sfuState(ev);           // sfu.state: the room's transport changed: the other one, same tiles
 //   call.regroup(participants);  // moved to another breakout room: new peers, same camera
 //   call.suspend();   // the connection dropped: peers close; the camera stays on for the resume
 //   call.stop();      // out of the session: everything closes, the camera and microphone go off
 //
-// The rule above the mesh size (README "Live audio and video"): until the SFU exists, everyone is
-// heard, but only the therapist and whoever is speaking send video, so a group bigger than a mesh
-// carries stays usable on a phone.
+// The rule above the mesh size (README "Live audio and video"): on the mesh (no SFU, or the SFU
+// unreachable), everyone is heard, but only the therapist and whoever is speaking send video, so a
+// group bigger than a mesh carries stays usable on a phone. On the SFU everyone sends video.
 import { MeshTransport } from './mesh.js';
+import { SfuTransport } from './sfu.js';
 import { createTiles } from './tiles.js';
 import { createSpeakerWatch } from './speaker.js';
 import { openLocalMedia, stopStream } from './devices.js';
@@ -21,6 +25,8 @@ import { assessQuality } from './quality.js';
 
 const QUALITY_EVERY_MS = 4000;
 const SPEAKER_VIDEO_HOLD_MS = 3000;   // how long someone keeps sending video after they stop speaking
+const FINE_CHECKS_TO_RECOVER = 8;     // good quality checks in a row before the SFU's top layer again
+const MAIN_ROOM = 'main';
 
 let iceCache = null; // { servers, meshMax, until }
 
@@ -68,8 +74,14 @@ export function createCall({ request, onChange, announce }) {
     speaker: null,
     meSpokeAt: 0,               // when I last stopped being the speaker (the mesh rule's hold)
     transport: null,
+    transportKind: 'mesh',      // 'mesh' | 'sfu': what the host said the room uses
+    sfuRoom: MAIN_ROOM,         // the room the host last named for the transport (a new one: a new SFU)
+    sfuUnavailable: false,      // the room needs the SFU but it is unreachable: the mesh rule holds
+    sfuOffer: null,             // an sfu.offer that came while the transport was still starting
     suspended: false,
     poor: 0,                    // quality checks in a row that found the connection poor
+    fine: 0,                    // quality checks in a row that did not
+    weakLink: false,            // on the SFU: receive the lowest layer of every video
     suggestDismissed: false,
     qualityTimer: null,
     speakerTimer: null,
@@ -94,8 +106,10 @@ export function createCall({ request, onChange, announce }) {
       leading: st.leading,
       hands: st.hands,
       me: st.me,
-      overMesh: st.people.size > st.meshMax,
+      overMesh: st.transportKind === 'mesh' && st.people.size > st.meshMax,
       meshMax: st.meshMax,
+      transport: st.transportKind,
+      sfuUnavailable: st.sfuUnavailable,
       count: st.people.size,
       suspended: st.suspended,
       suggest: st.poor >= 2 && !st.suggestDismissed && st.bandwidth === 'all',
@@ -173,9 +187,12 @@ export function createCall({ request, onChange, announce }) {
 
   // ---- who sends and receives video ------------------------------------------------------------
 
-  /** Above the mesh size only the therapist and the speaker send video; the camera button always wins. */
+  /**
+   * On the mesh above its size only the therapist and the speaker send video; the camera button
+   * always wins. On the SFU each person sends one copy, whatever the size.
+   */
   function mayShowVideo() {
-    if (st.people.size <= st.meshMax || st.role === 'therapist') return true;
+    if (st.transportKind === 'sfu' || st.people.size <= st.meshMax || st.role === 'therapist') return true;
     return st.speaker === st.me || Date.now() - st.meSpokeAt < SPEAKER_VIDEO_HOLD_MS;
   }
 
@@ -210,8 +227,10 @@ export function createCall({ request, onChange, announce }) {
   // ---- peers ---------------------------------------------------------------------------------
 
   function newTransport() {
-    const t = new MeshTransport({
+    const Transport = st.transportKind === 'sfu' ? SfuTransport : MeshTransport;
+    const t = new Transport({
       send: (type, fields) => request({ type, ...fields }),
+      request,
       iceServers: st.iceServers || [],
       onRemoteStream: (id, stream) => {
         tiles.stream(id, stream);
@@ -224,6 +243,11 @@ export function createCall({ request, onChange, announce }) {
     });
     t.setMe(st.me);
     t.setLocal({ audio: st.local.audio, video: st.local.video });
+    if (st.transportKind === 'sfu') {
+      t.setWeakLink(st.weakLink);
+      if (st.sfuOffer) t.signal(st.sfuOffer);
+    }
+    st.sfuOffer = null;
     return t;
   }
 
@@ -231,11 +255,25 @@ export function createCall({ request, onChange, announce }) {
     const id = p.participant;
     st.people.set(id, { name: p.name, role: p.role, mic: p.mic !== false, camera: p.camera !== false });
     tiles.set(id, { name: p.name, role: p.role, me: id === st.me, mic: id === st.me ? st.mic : p.mic, camera: id === st.me ? !!st.local.video : p.camera, hand: handRaised(id) });
-    if (id !== st.me && st.transport) {
-      // The one who came in (or came back) last makes the first offer: the higher id.
-      st.transport.addPeer(id, { initiator: st.me > id });
-      st.transport.setVideoReceiving(id, wantsVideoFrom(id));
+    if (id !== st.me && st.transport) callPeer(id);
+  }
+
+  function callPeer(id) {
+    // The one who came in (or came back) last makes the first offer on the mesh: the higher id.
+    st.transport.addPeer(id, { initiator: st.me > id });
+    st.transport.setVideoReceiving(id, wantsVideoFrom(id));
+  }
+
+  /** The other transport (or a new SFU for another room): the same tiles, people and tracks. */
+  function replaceTransport() {
+    st.transport.close();
+    for (const id of st.people.keys()) {
+      if (id === st.me) continue;
+      tiles.stream(id, null); // the name, not the last picture, until the new stream comes
+      watch.remove(id);
     }
+    st.transport = newTransport();
+    for (const id of st.people.keys()) if (id !== st.me) callPeer(id);
   }
 
   const handRaised = (id) => st.hands.some((h) => h.participant === id);
@@ -254,14 +292,20 @@ export function createCall({ request, onChange, announce }) {
     st.prevStats = verdict.sample;
     const wasSuggesting = view().suggest;
     st.poor = verdict.poor ? st.poor + 1 : 0;
+    st.fine = verdict.poor ? 0 : st.fine + 1;
     if (!verdict.poor) st.suggestDismissed = false; // "Keep video" holds until the connection recovers
+    // On the SFU a poor link gets the lowest layer of every video; back up only after a while of
+    // good checks, since the low layer itself is what makes the link look good again.
+    if (st.poor >= 2) st.weakLink = true;
+    else if (st.fine >= FINE_CHECKS_TO_RECOVER) st.weakLink = false;
+    if (st.transportKind === 'sfu' && st.transport) st.transport.setWeakLink(st.weakLink);
     if (view().suggest !== wasSuggesting) changed();
   }
 
   // ---- the interface ----------------------------------------------------------------------------
 
   return {
-    async enter({ session, me, role, leading, participants, meshMax, choice, hands }) {
+    async enter({ session, me, role, leading, participants, meshMax, transport, sfuUnavailable, room, choice, hands }) {
       const sameSession = st.active && st.session === session;
       if (st.transport) st.transport.close();
       st.transport = null;
@@ -276,6 +320,11 @@ export function createCall({ request, onChange, announce }) {
       st.leading = !!leading;
       st.hands = Array.isArray(hands) ? hands : [];
       st.regroupTo = null;
+      // sfu.state and sfu.offer may come while this starts: sfuState() and signal() keep them.
+      st.transportKind = transport === 'sfu' ? 'sfu' : 'mesh';
+      st.sfuUnavailable = st.transportKind === 'mesh' && !!sfuUnavailable;
+      st.sfuRoom = room || MAIN_ROOM;
+      st.sfuOffer = null;
       const ice = await iceServers();
       if (!st.active || st.session !== session || st.me !== me) return; // left (or moved) meanwhile
       st.iceServers = ice.servers;
@@ -319,9 +368,38 @@ export function createCall({ request, onChange, announce }) {
       changed();
     },
 
+    /** rtc.* to the mesh, sfu.offer to the SFU (kept if the SFU transport is still starting). */
     signal(msg) {
-      if (!st.active || st.suspended || !st.transport || !st.people.has(msg.from)) return;
+      if (!st.active || st.suspended) return;
+      if (msg.type === 'sfu.offer') {
+        if (st.transportKind !== 'sfu') return;
+        if (st.transport) st.transport.signal(msg);
+        else st.sfuOffer = msg; // the newest offer is all of it: newTransport() answers that one
+        return;
+      }
+      if (st.transportKind !== 'mesh' || !st.transport || !st.people.has(msg.from)) return;
       st.transport.signal(msg);
+    },
+
+    /**
+     * sfu.state: the room moved between the mesh and the SFU (the SFU back after being
+     * unreachable, too), or, on the SFU, this person is now in another room there: close the
+     * transport and start the right one, keeping the tiles, the people and the camera.
+     */
+    sfuState(ev) {
+      if (!st.active) return;
+      const kind = ev.transport === 'sfu' ? 'sfu' : 'mesh';
+      const room = typeof ev.room === 'string' ? ev.room : st.sfuRoom;
+      const fresh = kind !== st.transportKind || (kind === 'sfu' && room !== st.sfuRoom);
+      st.transportKind = kind;
+      st.sfuRoom = room;
+      st.sfuUnavailable = kind === 'mesh' && ev.reason === 'unavailable';
+      if (fresh) {
+        st.sfuOffer = null; // offers for the new room come after this event
+        if (st.transport && !st.suspended) replaceTransport();
+      }
+      applyVideoPolicy();
+      changed();
     },
 
     mediaState(ev) {
@@ -349,11 +427,17 @@ export function createCall({ request, onChange, announce }) {
         st.regroupTo = participants; // enter() is still starting: it calls these people instead
         return;
       }
-      st.transport.close();
+      if (st.transportKind === 'sfu') {
+        // On the SFU the peer connections belong to the room on the video server, and the host's
+        // sfu.state for the new room (right after this) replaces them: here only the people change.
+        for (const id of st.people.keys()) if (id !== st.me) st.transport.removePeer(id);
+      } else {
+        st.transport.close();
+      }
       watch.stop();
       tiles.clear();
       st.people = new Map();
-      st.transport = newTransport();
+      if (st.transportKind !== 'sfu') st.transport = newTransport();
       for (const p of participants) addPerson(p);
       if (!st.people.has(st.me)) addPerson({ participant: st.me, name: 'You', role: st.role });
       tiles.stream(st.me, st.local.stream);
@@ -385,6 +469,11 @@ export function createCall({ request, onChange, announce }) {
       st.people = new Map();
       st.hands = [];
       st.poor = 0;
+      st.fine = 0;
+      st.weakLink = false;
+      st.transportKind = 'mesh';
+      st.sfuUnavailable = false;
+      st.sfuOffer = null;
       st.suggestDismissed = false;
       st.bandwidth = 'all';
       stopLocal();
