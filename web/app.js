@@ -537,7 +537,6 @@ function enterSession(reply, { rejoined }) {
     meshMax: reply.media ? reply.media.mesh_max : null,
     transport: reply.media ? reply.media.transport : null,
     sfuUnavailable: !!(reply.media && reply.media.sfu_unavailable),
-    room: reply.room && typeof reply.room.id === 'string' ? reply.room.id : null,
     // No choice (taken back from another window): in the call, but the camera and microphone stay
     // off until the person turns them on.
     choice: state.media || { mode: 'text' },

@@ -5,10 +5,9 @@
 // controls.js drives it from the buttons.
 //
 //   const call = createCall({ request, onChange, announce });
-//   call.enter({ session, me, role, leading, participants, meshMax, transport, sfuUnavailable, room,
-//     choice });                 // in the session
+//   call.enter({ session, me, role, leading, participants, meshMax, transport, sfuUnavailable, choice });
 //   call.joined(p); call.left(id); call.signal(msg); call.mediaState(ev);
-//   call.sfuState(ev);           // sfu.state: the room's transport changed: the other one, same tiles
+//   call.sfuState(ev);           // sfu.state: another transport (or a fresh SFU), the same tiles
 //   call.regroup(participants);  // moved to another breakout room: new peers, same camera
 //   call.suspend();   // the connection dropped: peers close; the camera stays on for the resume
 //   call.stop();      // out of the session: everything closes, the camera and microphone go off
@@ -26,7 +25,6 @@ import { assessQuality } from './quality.js';
 const QUALITY_EVERY_MS = 4000;
 const SPEAKER_VIDEO_HOLD_MS = 3000;   // how long someone keeps sending video after they stop speaking
 const FINE_CHECKS_TO_RECOVER = 8;     // good quality checks in a row before the SFU's top layer again
-const MAIN_ROOM = 'main';
 
 let iceCache = null; // { servers, meshMax, until }
 
@@ -75,7 +73,6 @@ export function createCall({ request, onChange, announce }) {
     meSpokeAt: 0,               // when I last stopped being the speaker (the mesh rule's hold)
     transport: null,
     transportKind: 'mesh',      // 'mesh' | 'sfu': what the host said the room uses
-    sfuRoom: MAIN_ROOM,         // the room the host last named for the transport (a new one: a new SFU)
     sfuUnavailable: false,      // the room needs the SFU but it is unreachable: the mesh rule holds
     sfuOffer: null,             // an sfu.offer that came while the transport was still starting
     suspended: false,
@@ -264,7 +261,7 @@ export function createCall({ request, onChange, announce }) {
     st.transport.setVideoReceiving(id, wantsVideoFrom(id));
   }
 
-  /** The other transport (or a new SFU for another room): the same tiles, people and tracks. */
+  /** The other transport (or a fresh SFU): the same tiles, people and tracks. */
   function replaceTransport() {
     st.transport.close();
     for (const id of st.people.keys()) {
@@ -305,7 +302,7 @@ export function createCall({ request, onChange, announce }) {
   // ---- the interface ----------------------------------------------------------------------------
 
   return {
-    async enter({ session, me, role, leading, participants, meshMax, transport, sfuUnavailable, room, choice, hands }) {
+    async enter({ session, me, role, leading, participants, meshMax, transport, sfuUnavailable, choice, hands }) {
       const sameSession = st.active && st.session === session;
       if (st.transport) st.transport.close();
       st.transport = null;
@@ -323,7 +320,6 @@ export function createCall({ request, onChange, announce }) {
       // sfu.state and sfu.offer may come while this starts: sfuState() and signal() keep them.
       st.transportKind = transport === 'sfu' ? 'sfu' : 'mesh';
       st.sfuUnavailable = st.transportKind === 'mesh' && !!sfuUnavailable;
-      st.sfuRoom = room || MAIN_ROOM;
       st.sfuOffer = null;
       const ice = await iceServers();
       if (!st.active || st.session !== session || st.me !== me) return; // left (or moved) meanwhile
@@ -382,20 +378,18 @@ export function createCall({ request, onChange, announce }) {
     },
 
     /**
-     * sfu.state: the room moved between the mesh and the SFU (the SFU back after being
-     * unreachable, too), or, on the SFU, this person is now in another room there: close the
+     * sfu.state: the room moved between the mesh and the SFU, or (any `sfu` while on the SFU)
+     * the SFU wants us afresh: moved to another room there, Janus back or restarted. Close the
      * transport and start the right one, keeping the tiles, the people and the camera.
      */
     sfuState(ev) {
       if (!st.active) return;
       const kind = ev.transport === 'sfu' ? 'sfu' : 'mesh';
-      const room = typeof ev.room === 'string' ? ev.room : st.sfuRoom;
-      const fresh = kind !== st.transportKind || (kind === 'sfu' && room !== st.sfuRoom);
+      const fresh = kind === 'sfu' || kind !== st.transportKind;
       st.transportKind = kind;
-      st.sfuRoom = room;
       st.sfuUnavailable = kind === 'mesh' && ev.reason === 'unavailable';
       if (fresh) {
-        st.sfuOffer = null; // offers for the new room come after this event
+        st.sfuOffer = null; // offers for the fresh one come after this event
         if (st.transport && !st.suspended) replaceTransport();
       }
       applyVideoPolicy();
