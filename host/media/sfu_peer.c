@@ -88,6 +88,8 @@ void ch_sfu_peer_revoke(ch_sfu *sfu, sfu_peer *p)
             ch_sfu_token_remove(sfu, r, p->token);
         ch_janus_detach(r->link, p->pub_handle);
         ch_janus_detach(r->link, p->sub_handle);
+        ch_debug("janus: participant %llu out of session %s room %u's video room (kicked, handles closed)",
+                 (unsigned long long)p->participant, p->session, r->number);
     }
     forget(p);
 }

@@ -11,7 +11,7 @@ const {
   startHostAndBrowser, stopHostAndBrowser, openPage, waitView, signInPage, POLL, PHONE, DESKTOP,
   expectGoodScreen,
 } = require('./harness.cjs');
-const { startJanus, janusAvailable, carehostRooms } = require('../protocol/janus_kit.cjs');
+const { startJanus, janusAvailable, carehostRooms, recordingProxy } = require('../protocol/janus_kit.cjs');
 
 const SESSION = 'evening-iop';
 const PATIENTS = [['jordan', 'Jordan'], ['casey', 'Casey'], ['riley', 'Riley'], ['avery', 'Avery'], ['quinn', 'Quinn']];
@@ -19,28 +19,42 @@ const skip = janusAvailable() ? false : 'janus is not installed (scripts/install
 
 describe('video through Janus', { skip, timeout: 420000 }, () => {
   let janus;
+  let proxy;
   let env;
 
   before(async () => {
     janus = await startJanus();
+    proxy = await recordingProxy(janus.url); // to see when carehost kicks, as Janus receives it
     env = await startHostAndBrowser({
       media: 'fake',
       browserArgs: ['--autoplay-policy=no-user-gesture-required'],
-      args: janus.hostArgs('always'),
+      args: janus.hostArgs('always', proxy.url),
     });
   });
 
   after(async () => {
     await stopHostAndBrowser(env);
+    if (proxy) await proxy.close();
     if (janus) await janus.stop();
   });
 
   /** A signed-in page that pressed Join (video); counts the rtc.* it sends over the WebSocket. */
   async function person(user, viewport = DESKTOP) {
     const p = await openPage(env.browser, { viewport, timeoutMs: 30000 });
+    // Six pages each encoding and decoding video on two cores: the stand-in camera is asked for a
+    // small picture at 10 frames a second, or the machine spends seconds on every step. (The
+    // client's own request and its three simulcast layers are measured by bench/sfu.cjs.)
+    await p.page.addInitScript(() => {
+      const md = navigator.mediaDevices;
+      const real = md.getUserMedia.bind(md);
+      md.getUserMedia = (c) => real(c && c.video ? { ...c, video: { ...(typeof c.video === 'object' ? c.video : {}), width: 320, height: 180, frameRate: 10 } } : c);
+    });
     p.rtcSent = 0;
+    p.movedAt = 0;
     p.page.on('websocket', (ws) => ws.on('framesent', (f) => {
-      if (typeof f.payload === 'string' && /"type":"rtc\./.test(f.payload)) p.rtcSent++;
+      if (typeof f.payload !== 'string') return;
+      if (/"type":"rtc\./.test(f.payload)) p.rtcSent++;
+      if (/"type":"move_to_waiting"/.test(f.payload)) p.movedAt = Date.now();
     }));
     await signInPage(p.page, `${env.url}/`, user, user === 'dr.rivera' ? 'demo-therapist-pass' : 'demo-patient-pass');
     await p.page.getByTestId(`join-${SESSION}`).click();
@@ -102,6 +116,77 @@ describe('video through Janus', { skip, timeout: 420000 }, () => {
     }
     await expectGoodScreen(people[0].page, 'the call on the SFU, on a phone');
 
-    for (const p of everyone) await p.page.close();
+    // Sent to the waiting room: out of the Janus room within 1 s of the click, gone from every
+    // screen, and the others keep each other.
+    const quinn = people.pop();
+    everyone.pop();
+    const jc2 = await janus.client();
+    try {
+      const [room] = await carehostRooms(jc2, janus.adminKey);
+      const ids = async () => (await jc2.plugin({ request: 'listparticipants', room: room.room })).participants.map((x) => x.id);
+      assert.equal((await ids()).length, 6);
+      t.movedAt = 0;
+      const row = t.page.locator('#participants li', { hasText: 'Quinn' });
+      await row.getByTestId('person-options').click();
+      await row.getByTestId('move-to-waiting').click();
+      // From the moment the therapist's page sent it (a busy browser may take a while to send).
+      while (!t.movedAt) await new Promise((r) => { setTimeout(r, 20); });
+      // carehost kicks Quinn and closes Quinn's handles within 1 s of the move; Janus, busy with
+      // six browsers' media on two cores, drops Quinn within a few seconds more.
+      const before = new Set((await ids()));
+      const kick = () => proxy.sent.find((m) => m.at >= t.movedAt && m.body && m.body.request === 'kick' && before.has(m.body.id));
+      while (!kick()) {
+        assert.ok(Date.now() - t.movedAt < 1000, 'carehost kicked Quinn from the Janus room within 1 s of the move');
+        await new Promise((r) => { setTimeout(r, 10); });
+      }
+      const kickedAfter = kick().at - t.movedAt;
+      assert.ok(kickedAfter < 1000, `kicked ${kickedAfter} ms after the move`);
+      const quinnId = kick().body.id;
+      assert.ok(proxy.sent.some((m) => m.at >= t.movedAt && m.janus === 'detach'), 'and Quinn\'s handles detached');
+      while ((await ids()).includes(quinnId)) {
+        assert.ok(Date.now() - t.movedAt < 10000, 'Janus dropped Quinn');
+        await new Promise((r) => { setTimeout(r, 20); });
+      }
+      console.log(`# the move sent -> carehost's kick at Janus ${kickedAfter} ms; Quinn gone from Janus's list ${Date.now() - t.movedAt} ms`);
+      await waitView(quinn.page, 'waiting');
+      for (const p of everyone) {
+        await p.page.waitForFunction(() => ![...document.querySelectorAll('#tiles .tile')].some((x) => x.textContent.includes('Quinn')), null, POLL);
+      }
+      await seesVideoFrom(people[0].page, everyone.filter((o) => o !== people[0]).map((o) => o.name));
+    } finally {
+      jc2.close();
+    }
+
+    // Janus dies: the therapist is told, and the five fall back to a mesh (five is within the mesh
+    // size): they see each other again, browser to browser.
+    await janus.kill();
+    await t.page.waitForFunction(() => /video server is not reachable/i.test(document.getElementById('alert-text').textContent),
+      null, POLL);
+    assert.equal(await t.page.locator('#alert').isVisible(), true);
+    await seesVideoFrom(people[1].page, everyone.filter((o) => o !== people[1]).map((o) => o.name));
+    assert.ok(everyone.some((p) => p.rtcSent > 0), 'the mesh carries the call while Janus is away');
+
+    // Janus back: the rooms are made again and everyone publishes to it, nobody rejoined.
+    await janus.restart();
+    await t.page.waitForFunction(() => document.getElementById('alert').hidden, null, { timeout: 30000, polling: 250 });
+    const jc3 = await janus.client();
+    try {
+      await (async () => {
+        const deadline = Date.now() + 60000;
+        for (;;) {
+          const [room] = await carehostRooms(jc3, janus.adminKey);
+          const pubs = room ? (await jc3.plugin({ request: 'listparticipants', room: room.room })).participants.filter((x) => x.publisher) : [];
+          if (pubs.length === 5) return;
+          assert.ok(Date.now() < deadline, `five publishers in the new Janus room (${pubs.length})`);
+          await new Promise((r) => { setTimeout(r, 250); });
+        }
+      })();
+    } finally {
+      jc3.close();
+    }
+    for (const p of everyone) await seesVideoFrom(p.page, everyone.filter((o) => o !== p).map((o) => o.name));
+    // On the SFU again: the mesh was closed, and nobody's client went back to the waiting room.
+    for (const p of everyone) assert.equal(await p.page.evaluate(() => document.body.dataset.view), 'session');
+    for (const p of [...everyone, quinn]) await p.page.close();
   }));
 });

@@ -215,7 +215,7 @@ async function carehostRooms(jc, adminKey) {
 /**
  * A WebSocket proxy between carehost and Janus that keeps every request carehost sends, so a
  * test can replay what an eavesdropper would have seen (tokens). proxy.url for --janus;
- * proxy.sent: the requests, parsed; proxy.close().
+ * proxy.sent: the requests, parsed, each with `at` (Date.now() when it passed); proxy.close().
  */
 async function recordingProxy(janusUrl) {
   const port = await freePort();
@@ -231,7 +231,7 @@ async function recordingProxy(janusUrl) {
     up.on('message', (d) => down.readyState === WebSocket.OPEN && down.send(d.toString()));
     down.on('message', (d) => {
       const text = d.toString();
-      try { sent.push(JSON.parse(text)); } catch { /* not JSON: passed on as it is */ }
+      try { sent.push({ ...JSON.parse(text), at: Date.now() }); } catch { /* not JSON: passed on as it is */ }
       if (up.readyState === WebSocket.OPEN) up.send(text); else early.push(text);
     });
     const both = () => { down.terminate(); up.terminate(); };
