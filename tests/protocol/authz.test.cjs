@@ -49,6 +49,11 @@ const TABLE = {
   'rtc.offer':         [0,    1,   1,        1,      1],
   'rtc.answer':        [0,    1,   1,        1,      1],
   'rtc.candidate':     [0,    1,   1,        1,      1],
+  // Signalling for the SFU: the same people (without --janus here, so they hear not_on_sfu).
+  'sfu.publish':       [0,    1,   1,        1,      1],
+  'sfu.answer':        [0,    1,   1,        1,      1],
+  'sfu.candidate':     [0,    1,   1,        1,      1],
+  'sfu.layer':         [0,    1,   1,        1,      1],
   // Call controls: a hand and one's own mic/camera state for anyone in a session; asking others
   // to mute or unmute, and lowering their hands, for its leader.
   hand:                [0,    1,   1,        1,      1],
@@ -167,7 +172,7 @@ const TABLE = {
 const allowed = (verb, role) => TABLE[verb][ROLES.indexOf(role)] === 1;
 
 // Sent by a role the host lets through, refused by the plugin's own rule (an error it answers, not the
-// host's audited refusal): verb -> {role: [codes]}.
+// host's audited refusal), or by where the sender is: verb -> {role: [codes]}.
 const COEDIT_CHEN = { therapist: ['forbidden', 'not_open'] };
 const PLUGIN_RULES = {
   'cbt.open': COEDIT_CHEN, 'cbt.lock': COEDIT_CHEN, 'cbt.unlock': COEDIT_CHEN, 'cbt.edit': COEDIT_CHEN, 'cbt.close': COEDIT_CHEN,
@@ -184,6 +189,9 @@ const PLUGIN_RULES = {
   // No turn-taking exercise runs in family-demo, where Pat is.
   'family.turns_pass': { family: ['no_exercise'] },
 };
+// The SFU's verbs past the role check: this daemon has no --janus, so every room is on the mesh.
+const ON_MESH = { lead: ['not_on_sfu'], therapist: ['not_on_sfu'], patient: ['not_on_sfu'], family: ['not_on_sfu'] };
+for (const v of ['sfu.publish', 'sfu.answer', 'sfu.candidate', 'sfu.layer']) PLUGIN_RULES[v] = ON_MESH;
 const pluginRefusal = (r) => r.answer.type === 'error' && (PLUGIN_RULES[r.verb]?.[r.role] || []).includes(r.answer.code);
 
 describe('authorization matrix: every role against every verb', () => {
@@ -447,6 +455,9 @@ describe('authorization matrix: every role against every verb', () => {
           family: pid.riveraFamily }[role];
         return verb === 'rtc.candidate' ? { type: verb, to, candidate: null } : { type: verb, to, sdp: 'v=0' };
       }
+      case 'sfu.publish': case 'sfu.answer': return { type: verb, sdp: 'v=0' };
+      case 'sfu.candidate': return { type: verb, pc: 'publisher', candidate: null };
+      case 'sfu.layer': return { type: verb, layer: 0 };
       case 'room_create': return { type: verb, name: 'Matrix room' };
       case 'room_move': return { type: verb, participant: pid.lead, room: 'main' };
       case 'rooms_plan': return { type: verb, rooms: [{ name: 'Matrix plan', participants: [] }] };

@@ -56,7 +56,8 @@ describe('hello', () => {
     assert.deepEqual([...r.host.verbs].sort(), ['admit', 'admit_all', 'ask_unmute', 'chat', 'decline', 'end',
       'hand', 'hello', 'join', 'leave', 'lock', 'lower_hand', 'media_state', 'move_to_waiting', 'mute', 'mute_mic',
       'mute_mic_all', 'ping', 'remove', 'room_broadcast', 'room_close', 'room_create', 'room_move', 'rooms_close',
-      'rooms_plan', 'rtc.answer', 'rtc.candidate', 'rtc.offer', 'sessions', 'waiting_message']);
+      'rooms_plan', 'rtc.answer', 'rtc.candidate', 'rtc.offer', 'sessions', 'sfu.answer', 'sfu.candidate',
+      'sfu.layer', 'sfu.publish', 'waiting_message']);
   });
 
   it('tells you who you are signed in as: the account, its name and role', async () => {
