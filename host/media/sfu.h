@@ -58,6 +58,8 @@ void ch_sfu_describe(ch_host *h, ch_session *s, uint64_t participant, json_t *me
  *   sfu.answer    {sdp}                 -> ok once Janus started the subscription
  *   sfu.candidate {pc: "publisher" | "subscriber", candidate: object | null} -> ok
  *   sfu.layer     {layer: 0 | 1 | 2}    -> ok: the simulcast layer received of every video
+ *   sfu.restart   {}                    -> ok, after a new sfu.offer restarting the receiving
+ *                                          connection's ICE (it failed: a network change)
  * Each answers not_on_sfu when the sender's room is not on the SFU now. The host's
  * own offers for what a client receives come as `sfu.offer` {session, sdp,
  * streams: [{mid, participant, kind, active}]}. */
@@ -67,6 +69,7 @@ void ch_sfu_verb_publish(ch_host *h, struct ch_conn *c, const struct ch_envelope
 void ch_sfu_verb_answer(ch_host *h, struct ch_conn *c, const struct ch_envelope *env);
 void ch_sfu_verb_candidate(ch_host *h, struct ch_conn *c, const struct ch_envelope *env);
 void ch_sfu_verb_layer(ch_host *h, struct ch_conn *c, const struct ch_envelope *env);
+void ch_sfu_verb_restart(ch_host *h, struct ch_conn *c, const struct ch_envelope *env);
 
 /* ---- for sfu_peer.c -------------------------------------------------------- */
 

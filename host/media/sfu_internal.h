@@ -51,7 +51,7 @@ typedef struct sfu_peer {
     int joined;                 /* the publisher handle is in the Janus room (it hears of feeds) */
     int publishing;             /* their offer was answered */
     char *offer;                /* an sfu.publish waiting for the join */
-    sfu_reply publish_reply, answer_reply;
+    sfu_reply publish_reply, answer_reply, restart_reply;
     int sub_busy;               /* a subscription request or offer under way: one at a time */
     uint64_t want[SFU_FEEDS_MAX], have[SFU_FEEDS_MAX]; /* feeds to receive; feeds asked of Janus */
     uint64_t drop[SFU_FEEDS_MAX];   /* feeds gone, to unsubscribe at the next update */
@@ -102,6 +102,7 @@ void ch_sfu_publish(ch_sfu *sfu, sfu_peer *p, const char *sdp, int has_id, int64
 void ch_sfu_answer(ch_sfu *sfu, sfu_peer *p, const char *sdp, int has_id, int64_t id);
 void ch_sfu_candidate(ch_sfu *sfu, sfu_peer *p, int subscriber, json_t *candidate);
 void ch_sfu_layer(ch_sfu *sfu, sfu_peer *p, int layer);
+void ch_sfu_restart(ch_sfu *sfu, sfu_peer *p, int has_id, int64_t id);
 sfu_peer *ch_sfu_peer_by_handle(ch_sfu *sfu, ch_janus *j, uint64_t handle);
 /* The link index of j, and its control handle. */
 uint64_t ch_sfu_control(ch_sfu *sfu, ch_janus *j);

@@ -48,6 +48,8 @@ static void forget(sfu_peer *p)
                  "The video server is not taking this now; the call goes on without it.");
     ch_sfu_reply(p, &p->answer_reply, NULL, "sfu_unavailable",
                  "The video server is not taking this now; the call goes on without it.");
+    ch_sfu_reply(p, &p->restart_reply, NULL, "sfu_unavailable",
+                 "The video server is not taking this now; the call goes on without it.");
     p->jroom = NULL;
     p->pub_handle = p->sub_handle = p->private_id = 0;
     p->joined = p->publishing = p->sub_busy = 0;

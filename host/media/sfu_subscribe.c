@@ -284,3 +284,37 @@ void ch_sfu_layer(ch_sfu *sfu, sfu_peer *p, int layer)
     ch_janus_message(p->jroom->link, p->sub_handle, json_pack("{s:s, s:o}", "request", "configure", "streams", streams),
                      NULL, NULL, NULL);
 }
+
+static void restarted(void *arg, ch_janus *j, json_t *answer)
+{
+    (void)j;
+    sfu_peer *p = arg;
+    if (take_offer(p, answer)) {
+        ch_sfu_reply(p, &p->restart_reply, NULL, NULL, NULL);
+        return;
+    }
+    p->sub_busy = 0;
+    ch_sfu_reply(p, &p->restart_reply, NULL, answer ? "sfu_refused" : "sfu_unavailable",
+                 "The video server could not start the connection again.");
+}
+
+/* sfu.restart: the client's receiving connection failed (a phone changed networks). Janus
+ * offers that connection, so only it can restart its ICE: a new offer, relayed as sfu.offer. */
+void ch_sfu_restart(ch_sfu *sfu, sfu_peer *p, int has_id, int64_t id)
+{
+    (void)sfu;
+    ch_sfu_reply(p, &p->restart_reply, NULL, "superseded", "A newer request replaced this one.");
+    p->restart_reply = (sfu_reply){1, has_id, id};
+    if (!p->sub_handle || p->sub_busy) {
+        ch_sfu_reply(p, &p->restart_reply, NULL, p->sub_handle ? "busy" : "no_offer",
+                     p->sub_handle ? "The video connection is being set up; try again in a moment."
+                                   : "You receive no video yet.");
+        return;
+    }
+    p->sub_busy = 1;
+    json_t *body = json_pack("{s:s, s:b}", "request", "configure", "restart", 1);
+    if (ch_janus_message(p->jroom->link, p->sub_handle, body, NULL, restarted, p)) {
+        p->sub_busy = 0;
+        ch_sfu_reply(p, &p->restart_reply, NULL, "sfu_unavailable", "The video server is not reachable now.");
+    }
+}

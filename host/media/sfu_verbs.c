@@ -1,4 +1,4 @@
-/* sfu_verbs.c -- `sfu.publish`, `sfu.answer`, `sfu.candidate`, `sfu.layer`: a
+/* sfu_verbs.c -- `sfu.publish`, `sfu.answer`, `sfu.candidate`, `sfu.layer`, `sfu.restart`: a
  * client's signalling for its connections to Janus (sfu.h). Dispatch has checked
  * the role, that the sender is admitted and the fields; here: that the sender's
  * room is on the SFU now and they are in its Janus room. SDP and candidates
@@ -64,4 +64,11 @@ void ch_sfu_verb_layer(ch_host *h, ch_conn *c, const ch_envelope *env)
         return;
     ch_sfu_layer(h->sfu, p, (int)json_integer_value(json_object_get(env->msg, "layer")));
     ch_conn_reply(c, env->has_id, env->id, NULL);
+}
+
+void ch_sfu_verb_restart(ch_host *h, ch_conn *c, const ch_envelope *env)
+{
+    sfu_peer *p = on_sfu(h, c, env);
+    if (p)
+        ch_sfu_restart(h->sfu, p, env->has_id, env->id);
 }

@@ -113,6 +113,7 @@ static host_verb host_verbs[] = {
      ch_sfu_verb_candidate, NULL, "candidate"},
     {"sfu.layer", PEOPLE, ADMITTED, "{\"layer\": {\"type\": \"integer\", \"min\": 0, \"max\": 2}}",
      ch_sfu_verb_layer, NULL, NULL},
+    {"sfu.restart", PEOPLE, ADMITTED, NULL, ch_sfu_verb_restart, NULL, NULL},
 };
 #define NVERBS (sizeof host_verbs / sizeof host_verbs[0])
 

@@ -49,6 +49,17 @@ describe('video through Janus', { skip, timeout: 420000 }, () => {
       const real = md.getUserMedia.bind(md);
       md.getUserMedia = (c) => real(c && c.video ? { ...c, video: { ...(typeof c.video === 'object' ? c.video : {}), width: 320, height: 180, frameRate: 10 } } : c);
     });
+    // The page's own WebSocket, kept so the test can send what a client sends on a network change.
+    await p.page.addInitScript(() => {
+      const Real = window.WebSocket;
+      window.WebSocket = class extends Real {
+        constructor(...args) { super(...args); window.testSocket = this; }
+      };
+    });
+    p.received = [];
+    p.page.on('websocket', (ws) => ws.on('framereceived', (f) => {
+      if (typeof f.payload === 'string' && /"sfu\.offer"|"re":900001/.test(f.payload)) p.received.push(JSON.parse(f.payload));
+    }));
     p.rtcSent = 0;
     p.movedAt = 0;
     p.page.on('websocket', (ws) => ws.on('framesent', (f) => {
@@ -115,6 +126,21 @@ describe('video through Janus', { skip, timeout: 420000 }, () => {
       jc.close();
     }
     await expectGoodScreen(people[0].page, 'the call on the SFU, on a phone');
+
+    // A receiving connection that failed (a phone changing networks) is restarted by Janus's new
+    // offer, asked for with sfu.restart: a fresh sfu.offer, the client answers, video goes on.
+    const casey = people[1];
+    casey.received.length = 0;
+    await casey.page.evaluate(() => window.testSocket.send(JSON.stringify({ type: 'sfu.restart', id: 900001 })));
+    for (let i = 0; !casey.received.some((m) => m.re === 900001); i++) {
+      assert.ok(i < 300, 'sfu.restart answered');
+      await new Promise((r) => { setTimeout(r, 50); });
+    }
+    const restartReply = casey.received.find((m) => m.re === 900001);
+    assert.equal(restartReply.type, 'reply', JSON.stringify(restartReply));
+    const offer = casey.received.find((m) => m.type === 'sfu.offer');
+    assert.ok(offer && /a=ice-ufrag/.test(offer.sdp), 'a new offer came first');
+    await seesVideoFrom(casey.page, everyone.filter((o) => o !== casey).map((o) => o.name));
 
     // Sent to the waiting room: out of the Janus room within 1 s of the click, gone from every
     // screen, and the others keep each other.

@@ -54,6 +54,7 @@ const TABLE = {
   'sfu.answer':        [0,    1,   1,        1,      1],
   'sfu.candidate':     [0,    1,   1,        1,      1],
   'sfu.layer':         [0,    1,   1,        1,      1],
+  'sfu.restart':       [0,    1,   1,        1,      1],
   // Call controls: a hand and one's own mic/camera state for anyone in a session; asking others
   // to mute or unmute, and lowering their hands, for its leader.
   hand:                [0,    1,   1,        1,      1],
@@ -191,7 +192,7 @@ const PLUGIN_RULES = {
 };
 // The SFU's verbs past the role check: this daemon has no --janus, so every room is on the mesh.
 const ON_MESH = { lead: ['not_on_sfu'], therapist: ['not_on_sfu'], patient: ['not_on_sfu'], family: ['not_on_sfu'] };
-for (const v of ['sfu.publish', 'sfu.answer', 'sfu.candidate', 'sfu.layer']) PLUGIN_RULES[v] = ON_MESH;
+for (const v of ['sfu.publish', 'sfu.answer', 'sfu.candidate', 'sfu.layer', 'sfu.restart']) PLUGIN_RULES[v] = ON_MESH;
 const pluginRefusal = (r) => r.answer.type === 'error' && (PLUGIN_RULES[r.verb]?.[r.role] || []).includes(r.answer.code);
 
 describe('authorization matrix: every role against every verb', () => {
@@ -458,6 +459,7 @@ describe('authorization matrix: every role against every verb', () => {
       case 'sfu.publish': case 'sfu.answer': return { type: verb, sdp: 'v=0' };
       case 'sfu.candidate': return { type: verb, pc: 'publisher', candidate: null };
       case 'sfu.layer': return { type: verb, layer: 0 };
+      case 'sfu.restart': return { type: verb };
       case 'room_create': return { type: verb, name: 'Matrix room' };
       case 'room_move': return { type: verb, participant: pid.lead, room: 'main' };
       case 'rooms_plan': return { type: verb, rooms: [{ name: 'Matrix plan', participants: [] }] };

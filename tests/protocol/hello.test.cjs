@@ -57,7 +57,7 @@ describe('hello', () => {
       'hand', 'hello', 'join', 'leave', 'lock', 'lower_hand', 'media_state', 'move_to_waiting', 'mute', 'mute_mic',
       'mute_mic_all', 'ping', 'remove', 'room_broadcast', 'room_close', 'room_create', 'room_move', 'rooms_close',
       'rooms_plan', 'rtc.answer', 'rtc.candidate', 'rtc.offer', 'sessions', 'sfu.answer', 'sfu.candidate',
-      'sfu.layer', 'sfu.publish', 'waiting_message']);
+      'sfu.layer', 'sfu.publish', 'sfu.restart', 'waiting_message']);
   });
 
   it('tells you who you are signed in as: the account, its name and role', async () => {

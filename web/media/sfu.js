@@ -116,7 +116,10 @@ export class SfuTransport {
       clearTimeout(this.pub.restartTimer);
       this.pub.pc.close();
     }
-    if (this.sub) this.sub.pc.close();
+    if (this.sub) {
+      clearTimeout(this.sub.restartTimer);
+      this.sub.pc.close();
+    }
     this.pub = null;
     this.sub = null;
   }
@@ -230,8 +233,25 @@ export class SfuTransport {
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
     this.sub = { pc, answered: false };
     pc.addEventListener('icecandidate', ({ candidate }) => this.trickle('subscriber', candidate));
-    // Janus offers the subscriber, so only the host can restart its ICE: here the tiles just say so.
-    pc.addEventListener('connectionstatechange', () => { for (const id of this.peers.keys()) this.updatePeer(id); });
+    // Janus offers the subscriber, so only it can restart the ICE: ask the host (sfu.restart), which
+    // relays Janus's new offer as sfu.offer. A phone changing networks lands here.
+    this.sub.restartTimer = null;
+    pc.addEventListener('connectionstatechange', () => {
+      for (const id of this.peers.keys()) this.updatePeer(id);
+      this.watchSubscriber(this.sub);
+    });
+  }
+
+  watchSubscriber(sub) {
+    if (this.sub !== sub || this.closed) return;
+    const s = sub.pc.connectionState;
+    clearTimeout(sub.restartTimer);
+    sub.restartTimer = null;
+    if (s !== 'disconnected' && s !== 'failed') return;
+    sub.restartTimer = setTimeout(() => {
+      if (this.sub !== sub || this.closed || sub.pc.connectionState === 'connected') return;
+      this.request({ type: 'sfu.restart' }).catch((err) => console.warn('carehost: restarting the video connection failed', err));
+    }, s === 'failed' ? 0 : 2000);
   }
 
   /** Each participant's stream holds exactly the tracks the latest offer gives them. */
