@@ -11,4 +11,17 @@ case "$1" in
       exit 77
     fi ;;
 esac
+# A browser test that needs the whole machine (tests/browser/sfu.test.cjs: six Chromium pages with
+# video on two cores) runs with no other browser test beside it: it takes the browser lock alone,
+# the others share it.
+case "$1" in
+  */browser/sfu.test.cjs) lock=-x ;;
+  */browser/*) lock=-s ;;
+  *) lock='' ;;
+esac
+if [ -n "$lock" ] && command -v flock >/dev/null; then
+  dir=${CAREHOST_TEST_TMP:-/tmp}
+  mkdir -p "$dir"
+  exec flock "$lock" "$dir/browser.lock" "$node" --test "$@"
+fi
 exec "$node" --test "$@"

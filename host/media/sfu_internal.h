@@ -58,6 +58,7 @@ typedef struct sfu_peer {
     size_t nwant, nhave, ndrop;
     json_t *pub_candidates, *sub_candidates; /* before their handle exists */
     json_t *video_mids;         /* the video m-lines of the last offer (sfu.layer) */
+    json_t *streams;            /* the last offer's streams, as sent to the client */
     int layer;                  /* simulcast layer asked for: 0 .. 2 (default 2) */
 } sfu_peer;
 

@@ -60,7 +60,8 @@ static void forget(sfu_peer *p)
     json_decref(p->pub_candidates);
     json_decref(p->sub_candidates);
     json_decref(p->video_mids);
-    p->pub_candidates = p->sub_candidates = p->video_mids = NULL;
+    json_decref(p->streams);
+    p->pub_candidates = p->sub_candidates = p->video_mids = p->streams = NULL;
 }
 
 void ch_sfu_peer_clear(sfu_peer *p) { forget(p); }

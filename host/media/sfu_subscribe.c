@@ -32,28 +32,35 @@ static void drop_feed(uint64_t *list, size_t *n, uint64_t feed)
 
 static void sync_subscription(ch_sfu *sfu, sfu_peer *p);
 
-/* {"type": "sfu.offer", "session", "sdp", "streams": [{mid, participant, kind, active}]} */
+/* {"type": "sfu.offer", "session", "sdp", "streams": [{mid, participant, kind, active}]}. An offer
+ * that does not list the streams (an ICE restart's) carries the same ones as the last. */
 static void offer_to_client(sfu_peer *p, json_t *data, const char *sdp)
 {
-    json_t *streams = json_array();
-    json_decref(p->video_mids);
-    p->video_mids = NULL;
-    size_t i;
-    json_t *st;
-    json_array_foreach(json_object_get(data, "streams"), i, st) {
-        json_t *feed = json_object_get(st, "feed_id");
-        const char *mid = json_string_value(json_object_get(st, "mid"));
-        const char *kind = json_string_value(json_object_get(st, "type"));
-        if (!mid || !kind || !json_is_integer(feed))
-            continue;
-        json_t *active = json_object_get(st, "active");
-        if (strcmp(kind, "video") == 0 && !json_is_false(active))
-            json_array_append_new(p->video_mids ? p->video_mids : (p->video_mids = json_array()), json_string(mid));
-        json_array_append_new(streams, json_pack("{s:s, s:O, s:s, s:b}", "mid", mid, "participant", feed,
-                                                 "kind", kind, "active", !json_is_false(active)));
+    json_t *from_janus = json_object_get(data, "streams");
+    if (json_is_array(from_janus)) {
+        json_t *streams = json_array();
+        json_decref(p->video_mids);
+        p->video_mids = NULL;
+        size_t i;
+        json_t *st;
+        json_array_foreach(from_janus, i, st) {
+            json_t *feed = json_object_get(st, "feed_id");
+            const char *mid = json_string_value(json_object_get(st, "mid"));
+            const char *kind = json_string_value(json_object_get(st, "type"));
+            if (!mid || !kind || !json_is_integer(feed))
+                continue;
+            json_t *active = json_object_get(st, "active");
+            if (strcmp(kind, "video") == 0 && !json_is_false(active))
+                json_array_append_new(p->video_mids ? p->video_mids : (p->video_mids = json_array()), json_string(mid));
+            json_array_append_new(streams, json_pack("{s:s, s:O, s:s, s:b}", "mid", mid, "participant", feed,
+                                                     "kind", kind, "active", !json_is_false(active)));
+        }
+        json_decref(p->streams);
+        p->streams = streams;
     }
+    json_t *list = p->streams ? json_incref(p->streams) : json_array();
     json_t *e = json_pack("{s:s, s:s, s:s, s:o}", "type", "sfu.offer", "session", p->session, "sdp", sdp,
-                          "streams", streams);
+                          "streams", list);
     ch_conn *c = ch_conns_find(ch_the_host->conns, p->participant);
     if (e && c)
         ch_conn_send_json(c, e);

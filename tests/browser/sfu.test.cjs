@@ -40,7 +40,7 @@ describe('video through Janus', { skip, timeout: 420000 }, () => {
 
   /** A signed-in page that pressed Join (video); counts the rtc.* it sends over the WebSocket. */
   async function person(user, viewport = DESKTOP) {
-    const p = await openPage(env.browser, { viewport, timeoutMs: 30000 });
+    const p = await openPage(env.browser, { viewport, timeoutMs: 90000 }); // a busy machine loads slowly
     // Six pages each encoding and decoding video on two cores: the stand-in camera is asked for a
     // small picture at 10 frames a second, or the machine spends seconds on every step. (The
     // client's own request and its three simulcast layers are measured by bench/sfu.cjs.)
@@ -62,11 +62,17 @@ describe('video through Janus', { skip, timeout: 420000 }, () => {
     }));
     p.rtcSent = 0;
     p.movedAt = 0;
-    p.page.on('websocket', (ws) => ws.on('framesent', (f) => {
-      if (typeof f.payload !== 'string') return;
-      if (/"type":"rtc\./.test(f.payload)) p.rtcSent++;
-      if (/"type":"move_to_waiting"/.test(f.payload)) p.movedAt = Date.now();
-    }));
+    p.page.on('websocket', (ws) => {
+      ws.on('framesent', (f) => {
+        if (typeof f.payload !== 'string') return;
+        if (/"type":"rtc\./.test(f.payload)) p.rtcSent++;
+        if (/"type":"move_to_waiting"/.test(f.payload)) { p.movedAt = Date.now(); p.moveId = JSON.parse(f.payload).id; }
+      });
+      // When the host's answer to the move arrives: the host has moved the person by then.
+      ws.on('framereceived', (f) => {
+        if (typeof f.payload === 'string' && p.moveId !== undefined && f.payload.includes(`"re":${p.moveId}`)) p.movedReplyAt = Date.now();
+      });
+    });
     await signInPage(p.page, `${env.url}/`, user, user === 'dr.rivera' ? 'demo-therapist-pass' : 'demo-patient-pass');
     await p.page.getByTestId(`join-${SESSION}`).click();
     await p.page.waitForFunction(() => ['prejoin', 'waiting', 'session'].includes(document.body.dataset.view), null, POLL);
@@ -104,7 +110,7 @@ describe('video through Janus', { skip, timeout: 420000 }, () => {
     await waitView(t.page, 'session');
     const people = [];
     for (const [user, name] of PATIENTS) {
-      const p = await person(user, user === 'jordan' ? PHONE : DESKTOP);
+      const p = await person(user, PHONE); // patients on phones, as most are
       p.name = name;
       await waitView(p.page, 'waiting');
       await t.page.locator('[data-testid="waiter"]', { hasText: name }).getByTestId('admit').click();
@@ -152,28 +158,33 @@ describe('video through Janus', { skip, timeout: 420000 }, () => {
       const ids = async () => (await jc2.plugin({ request: 'listparticipants', room: room.room })).participants.map((x) => x.id);
       assert.equal((await ids()).length, 6);
       t.movedAt = 0;
+      t.movedReplyAt = 0;
+      const before = new Set((await ids()));
+      const mark = proxy.sent.length;
       const row = t.page.locator('#participants li', { hasText: 'Quinn' });
       await row.getByTestId('person-options').click();
       await row.getByTestId('move-to-waiting').click();
       // From the moment the therapist's page sent it (a busy browser may take a while to send).
       while (!t.movedAt) await new Promise((r) => { setTimeout(r, 20); });
-      // carehost kicks Quinn and closes Quinn's handles within 1 s of the move; Janus, busy with
-      // six browsers' media on two cores, drops Quinn within a few seconds more.
-      const before = new Set((await ids()));
-      const kick = () => proxy.sent.find((m) => m.at >= t.movedAt && m.body && m.body.request === 'kick' && before.has(m.body.id));
+      // carehost kicks Quinn and closes Quinn's handles as it moves them (the kick leaves with its
+      // answer to the move); then Janus drops Quinn from the room. Timed from the host's
+      // answer reaching the test: Playwright hears of frames late on a machine this busy (its
+      // "sent" came after the kick had passed the proxy), and the browser may take a while to send
+      // the click on; sfu_access.test.cjs times the host alone.
+      const kick = () => proxy.sent.slice(mark).find((m) => m.body && m.body.request === 'kick' && before.has(m.body.id));
+      while (!t.movedReplyAt) await new Promise((r) => { setTimeout(r, 10); });
       while (!kick()) {
-        assert.ok(Date.now() - t.movedAt < 1000, 'carehost kicked Quinn from the Janus room within 1 s of the move');
+        assert.ok(Date.now() - t.movedReplyAt < 1000, 'carehost kicked Quinn from the Janus room within 1 s');
         await new Promise((r) => { setTimeout(r, 10); });
       }
-      const kickedAfter = kick().at - t.movedAt;
-      assert.ok(kickedAfter < 1000, `kicked ${kickedAfter} ms after the move`);
       const quinnId = kick().body.id;
-      assert.ok(proxy.sent.some((m) => m.at >= t.movedAt && m.janus === 'detach'), 'and Quinn\'s handles detached');
+      assert.equal(proxy.sent.slice(mark).filter((m) => m.janus === 'detach').length, 2, 'and detached both of Quinn\'s handles');
       while ((await ids()).includes(quinnId)) {
-        assert.ok(Date.now() - t.movedAt < 10000, 'Janus dropped Quinn');
+        // Janus's own part, on two cores busy with six calls; the host's part is the kick above.
+        assert.ok(Date.now() - t.movedReplyAt < 3000, 'Quinn out of the Janus room within 3 s of the move');
         await new Promise((r) => { setTimeout(r, 20); });
       }
-      console.log(`# the move sent -> carehost's kick at Janus ${kickedAfter} ms; Quinn gone from Janus's list ${Date.now() - t.movedAt} ms`);
+      console.log(`# the move answered -> the kick at Janus ${kick().at - t.movedReplyAt} ms (negative: before the test heard the answer); Quinn gone from Janus's list ${Date.now() - t.movedReplyAt} ms`);
       await waitView(quinn.page, 'waiting');
       for (const p of everyone) {
         await p.page.waitForFunction(() => ![...document.querySelectorAll('#tiles .tile')].some((x) => x.textContent.includes('Quinn')), null, POLL);
