@@ -65,7 +65,14 @@ static void room_created(void *arg, ch_janus *j, json_t *answer)
     ch_sfu *sfu = of(ch_the_host);
     json_t *data = ch_janus_plugin_data(answer);
     const char *said = json_string_value(json_object_get(data, "videoroom"));
-    if (!said || strcmp(said, "created") != 0) {
+    int made = said && strcmp(said, "created") == 0;
+    if (r->closing) { /* given up while Janus made it (destroy_room) */
+        if (made)
+            send_destroy(sfu, r);
+        unlink_room(sfu, r);
+        return;
+    }
+    if (!made) {
         const char *why = json_string_value(json_object_get(data, "error"));
         ch_warn("janus %s: could not make the room of session %s (%s)", ch_janus_url(j), r->session,
                 why ? why : answer ? "refused" : "no answer");
@@ -116,17 +123,8 @@ static void create_in_janus(ch_sfu *sfu, ch_sfu_room *r, unsigned capacity)
     sodium_memzero(raw, sizeof raw);
 }
 
-static void destroy_room(ch_sfu *sfu, ch_sfu_room *r)
+static void unlink_room(ch_sfu *sfu, ch_sfu_room *r)
 {
-    for (sfu_peer *p = sfu->peers; p; p = p->next)
-        if (p->jroom == r)
-            ch_sfu_peer_revoke(sfu, p);
-    if (r->link && r->state != ROOM_NONE) {
-        ch_janus_forget(r->link, r);
-        json_t *body = json_pack("{s:s, s:I, s:s}", "request", "destroy", "room", (json_int_t)r->janus_room,
-                                 "secret", r->secret);
-        ch_janus_message(r->link, ch_sfu_control(sfu, r->link), body, NULL, NULL, NULL);
-    }
     for (ch_sfu_room **pp = &sfu->rooms; *pp; pp = &(*pp)->next)
         if (*pp == r) {
             *pp = r->next;
@@ -134,6 +132,34 @@ static void destroy_room(ch_sfu *sfu, ch_sfu_room *r)
         }
     sodium_memzero(r->secret, sizeof r->secret);
     free(r);
+}
+
+static void send_destroy(ch_sfu *sfu, ch_sfu_room *r)
+{
+    json_t *body = json_pack("{s:s, s:I, s:s}", "request", "destroy", "room", (json_int_t)r->janus_room,
+                             "secret", r->secret);
+    ch_janus_message(r->link, ch_sfu_control(sfu, r->link), body, NULL, NULL, NULL);
+}
+
+/* The room is not wanted any more. One Janus is still making is kept, nameless, until Janus
+ * answers, then destroyed there: a destroy sent now could overtake the create and leave the
+ * room behind in Janus. `now` (shutting down): forget it at once, Janus drops our rooms with
+ * our session anyway. */
+static void destroy_room(ch_sfu *sfu, ch_sfu_room *r, int now)
+{
+    for (sfu_peer *p = sfu->peers; p; p = p->next)
+        if (p->jroom == r)
+            ch_sfu_peer_revoke(sfu, p);
+    if (r->state == ROOM_CREATING && !now) {
+        r->session[0] = '\0'; /* no session finds it again */
+        r->closing = 1;
+        return;
+    }
+    if (r->link)
+        ch_janus_forget(r->link, r);
+    if (r->link && r->state == ROOM_READY)
+        send_destroy(sfu, r);
+    unlink_room(sfu, r);
 }
 
 /* ---- what people are told ---------------------------------------------- */
@@ -259,7 +285,7 @@ static void look_at_session(ch_sfu *sfu, ch_session *s)
         ch_sfu_room *r = find_room(sfu, sid, number);
         int want = in > 0 && (h->cfg.sfu_mode == CH_SFU_ALWAYS || r || in > h->cfg.mesh_video_max);
         if (!want && r) {
-            destroy_room(sfu, r);
+            destroy_room(sfu, r, 0);
         } else if (want && !r) {
             r = calloc(1, sizeof *r);
             if (!r)
@@ -275,7 +301,7 @@ static void look_at_session(ch_sfu *sfu, ch_session *s)
     for (ch_sfu_room *r = sfu->rooms, *next; r; r = next) { /* closed breakout rooms */
         next = r->next;
         if (strcmp(r->session, sid) == 0 && !ch_session_room_is_open(s, r->number))
-            destroy_room(sfu, r);
+            destroy_room(sfu, r, 0);
     }
     /* 3. Everyone admitted hears their room's transport if it changed for them. */
     for (size_t i = 0; i < size; i++) {
@@ -445,7 +471,7 @@ void ch_sfu_stop(ch_host *h)
         return;
     lws_sul_cancel(&sfu->look_sul);
     while (sfu->rooms)
-        destroy_room(sfu, sfu->rooms); /* Janus forgets them with our session anyway */
+        destroy_room(sfu, sfu->rooms, 1);
     while (sfu->peers)
         peer_free(sfu, sfu->peers);
     for (size_t i = 0; i < sfu->nlinks; i++)

@@ -24,6 +24,7 @@ struct ch_sfu_room {
     ch_janus *link;             /* where it lives (CREATING, READY) */
     uint64_t janus_room;        /* random, 1 .. 2^53-1 */
     char secret[SFU_SECRET_CHARS];
+    int closing;                /* not wanted any more; destroyed once Janus has made it */
 };
 
 #define SFU_FEEDS_MAX 64          /* feeds one person receives (a room holds at most the session's capacity) */
