@@ -58,6 +58,8 @@ static ch_janus *least_loaded(ch_sfu *sfu)
 }
 
 static void look_soon(ch_sfu *sfu);
+static void send_destroy(ch_sfu *sfu, ch_sfu_room *r);
+static void unlink_room(ch_sfu *sfu, ch_sfu_room *r);
 
 static void room_created(void *arg, ch_janus *j, json_t *answer)
 {
