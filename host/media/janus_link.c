@@ -35,7 +35,7 @@ typedef struct pending {
 typedef struct outgoing {
     struct outgoing *next;
     size_t len;
-    unsigned char buf[]; /* LWS_PRE bytes, then the text */
+    unsigned char buf[]; /* LWS_PRE bytes, then the text and a NUL */
 } outgoing;
 
 struct ch_janus {
@@ -130,14 +130,14 @@ static int queue_json(ch_janus *j, json_t *msg)
     if (!text)
         return -1;
     size_t len = strlen(text);
-    outgoing *o = malloc(sizeof *o + LWS_PRE + len);
+    outgoing *o = malloc(sizeof *o + LWS_PRE + len + 1);
     if (!o) {
         free(text);
         return -1;
     }
     o->next = NULL;
     o->len = len;
-    memcpy(o->buf + LWS_PRE, text, len);
+    memcpy(o->buf + LWS_PRE, text, len + 1); /* with its NUL, though only len bytes are sent */
     free(text);
     if (j->out_tail)
         j->out_tail->next = o;

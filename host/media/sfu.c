@@ -236,12 +236,12 @@ void ch_sfu_describe(ch_host *h, ch_session *s, uint64_t participant, json_t *me
     if (told == SFU_TOLD_UNAVAILABLE)
         json_object_set_new(media, "sfu_unavailable", json_true());
     sfu_peer *p = ch_sfu_peer_find(sfu, participant);
-    if (!p)
-        p = peer_add(sfu, s, participant, number, told);
-    else {
-        p->told = told;
-        p->told_room = number;
+    if (!p) {
+        peer_add(sfu, s, participant, number, told); /* out of memory: told again at the next look */
+        return;
     }
+    p->told = told;
+    p->told_room = number;
 }
 
 ch_sfu_room *ch_sfu_room_of(ch_host *h, ch_session *s, uint64_t participant)
