@@ -39,8 +39,8 @@ describe('video through Janus', { skip, timeout: 420000 }, () => {
   });
 
   /** A signed-in page that pressed Join (video); counts the rtc.* it sends over the WebSocket. */
-  async function person(user, viewport = DESKTOP) {
-    const p = await openPage(env.browser, { viewport, timeoutMs: 90000 }); // a busy machine loads slowly
+  async function person(user, viewport = DESKTOP, on = env) {
+    const p = await openPage(on.browser, { viewport, timeoutMs: 90000 }); // a busy machine loads slowly
     // Six pages each encoding and decoding video on two cores: the stand-in camera is asked for a
     // small picture at 10 frames a second, or the machine spends seconds on every step. (The
     // client's own request and its three simulcast layers are measured by bench/sfu.cjs.)
@@ -73,7 +73,7 @@ describe('video through Janus', { skip, timeout: 420000 }, () => {
         if (typeof f.payload === 'string' && p.moveId !== undefined && f.payload.includes(`"re":${p.moveId}`)) p.movedReplyAt = Date.now();
       });
     });
-    await signInPage(p.page, `${env.url}/`, user, user === 'dr.rivera' ? 'demo-therapist-pass' : 'demo-patient-pass');
+    await signInPage(p.page, `${on.url}/`, user, user === 'dr.rivera' ? 'demo-therapist-pass' : 'demo-patient-pass');
     await p.page.getByTestId(`join-${SESSION}`).click();
     await p.page.waitForFunction(() => ['prejoin', 'waiting', 'session'].includes(document.body.dataset.view), null, POLL);
     if (await p.page.evaluate(() => document.body.dataset.view === 'prejoin')) await p.page.getByTestId('prejoin-join-video').click();
@@ -226,4 +226,54 @@ describe('video through Janus', { skip, timeout: 420000 }, () => {
     for (const p of everyone) assert.equal(await p.page.evaluate(() => document.body.dataset.view), 'session');
     for (const p of [...everyone, quinn]) await p.page.close();
   }));
+  it('--sfu auto: two people call browser to browser; a third turns the call to Janus, same screen', async () => {
+    const small = await startHostAndBrowser({
+      media: 'fake',
+      browserArgs: ['--autoplay-policy=no-user-gesture-required'],
+      args: [...janus.hostArgs('auto'), '--mesh-video-max', '2'],
+    });
+    try {
+      await small.withHostLog(async () => {
+        const t = await person('dr.rivera', DESKTOP, small);
+        t.name = 'Dr. Sam Rivera';
+        await waitView(t.page, 'session');
+        const admit = async (user, name) => {
+          const p = await person(user, PHONE, small);
+          p.name = name;
+          await waitView(p.page, 'waiting');
+          await t.page.locator('[data-testid="waiter"]', { hasText: name }).getByTestId('admit').click();
+          await waitView(p.page, 'session');
+          return p;
+        };
+        const jordan = await admit('jordan', 'Jordan');
+        // Two: the mesh, browser to browser.
+        await seesVideoFrom(t.page, ['Jordan']);
+        await seesVideoFrom(jordan.page, ['Dr. Sam Rivera']);
+        assert.ok(t.rtcSent + jordan.rtcSent > 0, 'two people call each other directly');
+        const jc = await janus.client();
+        try {
+          assert.equal((await carehostRooms(jc, janus.adminKey)).length, 0, 'no Janus room for two');
+          // A third: above --mesh-video-max, the call moves to Janus; the screen stays as it was.
+          const casey = await admit('casey', 'Casey');
+          const all = [t, jordan, casey];
+          for (const p of all) await seesVideoFrom(p.page, all.filter((o) => o !== p).map((o) => o.name));
+          const [room] = await carehostRooms(jc, janus.adminKey);
+          assert.ok(room, 'a Janus room once three are in');
+          const list = await jc.plugin({ request: 'listparticipants', room: room.room });
+          assert.equal(list.participants.filter((x) => x.publisher).length, 3, 'all three publish to Janus');
+          for (const p of all) {
+            assert.equal(await p.page.locator('#tiles .tile').count(), 3, `${p.name} still sees three tiles`);
+            assert.equal(await p.page.getByTestId('ctl-mic').isVisible(), true, 'and the same controls');
+          }
+          // Everyone may send video on the SFU: the mesh's "therapist and speaker" rule is off.
+          assert.equal(await casey.page.getByTestId('call-notice').isVisible().catch(() => false), false);
+          for (const p of all) await p.page.close();
+        } finally {
+          jc.close();
+        }
+      });
+    } finally {
+      await stopHostAndBrowser(small);
+    }
+  });
 });
