@@ -3,7 +3,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  startHost, connectAs, connectWith, login, leaderIn, closedWithin, assertReply, assertError,
+  startHost, connectAs, connectWith, login, leaderIn, closedWithin, assertReply, assertError, skipUnderMemcheck,
 } = require('./harness.cjs');
 
 /** The connection is still open and answers a ping. */
@@ -237,7 +237,9 @@ describe('--max-message-bytes', () => {
   });
 });
 
-describe('rate limit', () => {
+// The bucket refills in real time: under memcheck the daemon reads a burst so slowly that it refills
+// between messages, and the limit is never met.
+describe('rate limit', { skip: skipUnderMemcheck }, () => {
   it('refuses messages past the burst with rate_limited, then recovers', async () => {
     const host = await startHost({ args: ['--rate-limit', '5', '--rate-burst', '5'] });
     let c;

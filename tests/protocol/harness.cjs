@@ -441,3 +441,13 @@ function daemonState(proc) {
   return out;
 }
 Object.assign(module.exports, { daemonState });
+
+/**
+ * Set under memcheck (CAREHOST_TEST_SLOW, tests/valgrind/carehost): the reason a test that measures
+ * the daemon against the wall clock (rate limits, expiry, idle timers) is skipped there, or false.
+ * Such a test asserts how fast the daemon is, and memcheck runs it 20 to 50 times slower; the plain
+ * and sanitizer builds run it.
+ */
+const skipUnderMemcheck = SLOW > 1 &&
+  'timed against the wall clock: skipped under memcheck (CAREHOST_TEST_SLOW), run by the plain and sanitizer builds';
+Object.assign(module.exports, { skipUnderMemcheck });

@@ -64,7 +64,10 @@ async function meeting(host, track, names) {
 /** c's room is on the SFU and c is in its Janus room (its transport said so). */
 async function onSfu(c, room = 'main') {
   const hit = (m) => (m.type === 'sfu.state' && m.transport === 'sfu' && m.room === room);
-  if (!c.inbox.some(hit) && !c.inbox.some((m) => m.type === 'admitted' && m.media.transport === 'sfu')) {
+  // Being admitted on the SFU counts for the main room only: a move to a breakout room waits for its
+  // own sfu.state (without this, a move looked done before Janus had made the breakout room).
+  const admittedOnSfu = (m) => room === 'main' && m.type === 'admitted' && m.media.transport === 'sfu';
+  if (!c.inbox.some(hit) && !c.inbox.some(admittedOnSfu)) {
     await c.next(hit, DEFAULT_TIMEOUT, `told the SFU is on in ${room}`);
   }
 }
