@@ -7,19 +7,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "../clinic_time/clinic_time.h"
+
 /* ---- the clock ---------------------------------------------------------------- */
 
 int64_t att_clock(int64_t real_ms)
 {
-    const char *path = getenv("CAREHOST_ATTENDANCE_CLOCK_FILE");
-    FILE *f = path && *path ? fopen(path, "r") : NULL;
-    long long offset = 0;
-    if (f) {
-        if (fscanf(f, "%lld", &offset) != 1)
-            offset = 0;
-        fclose(f);
-    }
-    return real_ms + (int64_t)offset;
+    return real_ms + clinic_time_offset_ms("CAREHOST_ATTENDANCE_CLOCK_FILE");
 }
 
 /* ---- local dates ------------------------------------------------------------ */

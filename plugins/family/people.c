@@ -112,20 +112,28 @@ void family_people_free(void)
     cap = 0;
 }
 
+/* obj[key] is the string want. */
+static int is(const json_t *obj, const char *key, const char *want)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    return v && want && strcmp(v, want) == 0;
+}
+
+/* The entry of `user` (with `role`, unless NULL) in a list of {user, name, role} (borrowed), or NULL. */
+static json_t *person_in(const json_t *list, const char *user, const char *role)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(list, i, p)
+        if (is(p, "user", user) && (!role || is(p, "role", role)))
+            return p;
+    return NULL;
+}
+
 int family_session_has(const char *session, const char *user, const char *role)
 {
     json_t *list = session ? fam.host->session_people(fam.ctx, session) : NULL;
-    int found = 0;
-    size_t i;
-    json_t *p;
-    json_array_foreach(list, i, p) {
-        const char *u = json_string_value(json_object_get(p, "user"));
-        const char *r = json_string_value(json_object_get(p, "role"));
-        if (u && r && strcmp(u, user) == 0 && (!role || strcmp(r, role) == 0)) {
-            found = 1;
-            break;
-        }
-    }
+    int found = person_in(list, user, role) != NULL;
     json_decref(list);
     return found;
 }
@@ -137,11 +145,8 @@ int family_leads_patient(const char *therapist, const char *patient, int family_
     size_t i;
     json_t *s;
     json_array_foreach(sessions, i, s) {
-        const char *kind = json_string_value(json_object_get(s, "kind"));
-        const char *lead = json_string_value(json_object_get(s, "therapist"));
-        const char *id = json_string_value(json_object_get(s, "id"));
-        if (kind && lead && id && (!family_only || strcmp(kind, "family") == 0) && strcmp(lead, therapist) == 0 &&
-            family_session_has(id, patient, "patient")) {
+        if ((!family_only || is(s, "kind", "family")) && is(s, "therapist", therapist) &&
+            family_session_has(json_string_value(json_object_get(s, "id")), patient, "patient")) {
             yes = 1;
             break;
         }
@@ -158,17 +163,8 @@ char *family_person_name(const char *user, const char *role)
     json_t *s;
     json_array_foreach(sessions, i, s) {
         json_t *list = fam.host->session_people(fam.ctx, json_string_value(json_object_get(s, "id")));
-        size_t j;
-        json_t *p;
-        json_array_foreach(list, j, p) {
-            const char *u = json_string_value(json_object_get(p, "user"));
-            const char *r = json_string_value(json_object_get(p, "role"));
-            const char *n = json_string_value(json_object_get(p, "name"));
-            if (u && r && n && strcmp(u, user) == 0 && (!role || strcmp(r, role) == 0)) {
-                name = strdup(n);
-                break;
-            }
-        }
+        const char *n = json_string_value(json_object_get(person_in(list, user, role), "name"));
+        name = n ? strdup(n) : NULL;
         json_decref(list);
         if (name)
             break;
@@ -184,23 +180,15 @@ json_t *family_members_of(const char *patient)
     size_t i;
     json_t *s;
     json_array_foreach(sessions, i, s) {
-        const char *kind = json_string_value(json_object_get(s, "kind"));
         const char *id = json_string_value(json_object_get(s, "id"));
-        if (!kind || !id || strcmp(kind, "family") != 0 || !family_session_has(id, patient, "patient"))
+        if (!is(s, "kind", "family") || !family_session_has(id, patient, "patient"))
             continue;
         json_t *list = fam.host->session_people(fam.ctx, id);
-        size_t j, k;
-        json_t *p, *q;
+        size_t j;
+        json_t *p;
         json_array_foreach(list, j, p) {
             const char *u = json_string_value(json_object_get(p, "user"));
-            const char *r = json_string_value(json_object_get(p, "role"));
-            if (!u || !r || strcmp(r, "family") != 0)
-                continue;
-            int dup = 0;
-            json_array_foreach(out, k, q)
-                if (strcmp(json_string_value(json_object_get(q, "user")), u) == 0)
-                    dup = 1;
-            if (!dup)
+            if (u && is(p, "role", "family") && !person_in(out, u, NULL))
                 json_array_append_new(out, json_pack("{s:s, s:O}", "user", u, "name", json_object_get(p, "name")));
         }
         json_decref(list);
@@ -217,12 +205,9 @@ int family_in_family_session(const carehost_peer *p)
     int yes = 0;
     size_t i;
     json_t *s;
-    json_array_foreach(sessions, i, s) {
-        const char *id = json_string_value(json_object_get(s, "id"));
-        const char *kind = json_string_value(json_object_get(s, "kind"));
-        if (id && kind && strcmp(id, p->session) == 0)
-            yes = strcmp(kind, "family") == 0;
-    }
+    json_array_foreach(sessions, i, s)
+        if (is(s, "id", p->session))
+            yes = is(s, "kind", "family");
     json_decref(sessions);
     return yes;
 }
