@@ -11,6 +11,18 @@ case "$1" in
       exit 77
     fi ;;
 esac
+# CAREHOST_VALGRIND=1 (scripts/valgrind-run; scripts/test-all's distcheck): the protocol and store
+# suites run the daemon under valgrind memcheck (tests/valgrind/carehost), every deadline stretched
+# (CAREHOST_TEST_SLOW); the other suites run it as built.
+if [ -n "${CAREHOST_VALGRIND:-}" ]; then
+  case "$1" in
+    */protocol/*.test.cjs | */store/*.test.cjs)
+      CAREHOST_REAL_BIN=$CAREHOST_BIN
+      CAREHOST_BIN=$CAREHOST_VALGRIND_BIN
+      CAREHOST_TEST_SLOW=${CAREHOST_TEST_SLOW:-20}
+      export CAREHOST_REAL_BIN CAREHOST_BIN CAREHOST_TEST_SLOW ;;
+  esac
+fi
 # A browser test that needs the whole machine (tests/browser/sfu.test.cjs: six Chromium pages with
 # video on two cores) runs with no other browser test beside it: it takes the browser lock alone,
 # the others share it.
