@@ -26,17 +26,9 @@
 
 /* ---- the daemon, faked ---------------------------------------------------------------------- */
 
-/* The host, ch_auth_request_user (the role: fake_api_set_role), ch_store_worker_submit, ch_log,
+/* The host, ch_auth_request_user (the role: fake_api_set_role), ch_store_worker_submit (here the
+ * store fails every job), ch_workpool_submit (never reached while the store fails), ch_log,
  * ch_api_respond and ch_api_respond_error: fake_api.c. */
-
-int ch_workpool_submit(ch_workpool *p, ch_work_fn work, ch_work_done_fn done, void *arg)
-{
-    (void)p;
-    (void)work;
-    (void)done;
-    (void)arg;
-    return -1; /* "stopping": never reached while the store fails */
-}
 
 /* The store and the rest of the sign-in, which the jobs call on the storage thread or after it
  * succeeded: never reached here. */
