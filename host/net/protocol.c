@@ -103,6 +103,8 @@ static void force_utf8(char *s)
 
 int ch_utf8_valid(const char *s, size_t len) { return is_utf8((const unsigned char *)s, len); }
 
+void ch_utf8_force(char *s) { force_utf8(s); }
+
 int ch_proto_is_word(const char *s, size_t len)
 {
     if (!s)

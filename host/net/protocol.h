@@ -56,6 +56,9 @@ int ch_proto_is_word(const char *s, size_t len);
 size_t ch_utf8_length(const char *s, size_t bytes);
 /* Whether s[0..len) is valid UTF-8 (what the protocol accepts as text). */
 int ch_utf8_valid(const char *s, size_t len);
+/* Make the NUL-terminated s valid UTF-8 in place: each byte that does not start a valid
+ * character becomes '?'. */
+void ch_utf8_force(char *s);
 
 /* Build {"type":"error","re":id-or-null,"code":code,"message":message}. */
 json_t *ch_proto_error_json(int has_id, int64_t id, const char *code, const char *message);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "net/protocol.h"
 #include "store/store.h"
 #include "store/store_worker.h"
 #include "lib/clock.h"
@@ -52,6 +53,12 @@ void ch_audit_record(ch_host *h, const char *actor, const char *role, const char
     snprintf(j->target, sizeof j->target, "%s", target ? target : "");
     snprintf(j->outcome, sizeof j->outcome, "%s", outcome);
     snprintf(j->address, sizeof j->address, "%s", address ? address : "");
+    /* The store refuses an entry that is not UTF-8, and the entry would be lost: a target can be
+     * what a client sent (a download's URL-decoded query: "?x=%ff"), and a cut above can split a
+     * character. A byte that starts no character is kept as '?'. */
+    char *const fields[] = {j->actor, j->role, j->action, j->target, j->outcome, j->address};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        ch_utf8_force(fields[i]);
     if (ch_store_worker_submit(h->store, run, done, j)) {
         ch_error("the audit trail could not record %s: the store is stopping", action);
         free(j);
