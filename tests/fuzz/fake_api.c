@@ -31,6 +31,8 @@ void fake_api_set_role(const char *role) { fake_role = role; }
 __attribute__((weak)) int ch_auth_request_user(const ch_api_request *r, ch_auth_token *out)
 {
     (void)r;
+    if (!fake_role)
+        return 0;
     memset(out, 0, sizeof *out);
     snprintf(out->user.id, sizeof out->user.id, "u-1");
     snprintf(out->user.username, sizeof out->user.username, "dr_lee");
@@ -242,6 +244,26 @@ void ch_log(carehost_log_level level, const char *fmt, ...)
     }
 }
 
+/* ---- the audit trail ---- */
+
+void fake_api_audit_check(const ch_audit_entry *e)
+{
+    const char *v[] = {e->actor, e->role, e->action, e->target, e->outcome, e->address};
+    static const char *const names[] = {"actor", "role", "action", "target", "outcome", "address"};
+    for (int i = 0; i < 6; i++) {
+        int required = i == 0 || i == 2 || i == 4;
+        json_t *probe = v[i] ? json_string(v[i]) : NULL; /* jansson's UTF-8 check, as strict */
+        if ((required && (!v[i] || !*v[i])) || (v[i] && (strlen(v[i]) > 1024 || !probe))) {
+            fprintf(stderr, "fake_api: the audit trail refuses an entry (%s %s): its %s\n",
+                    e->action ? e->action : "(no action)", e->outcome ? e->outcome : "", names[i]);
+            abort();
+        }
+        json_decref(probe);
+    }
+    if (e->time_ms < 0)
+        abort();
+}
+
 /* ---- the answer ---- */
 
 static fake_api_answer_fn answer_fn;
@@ -260,6 +282,20 @@ void ch_api_respond(uint64_t id, unsigned status, json_t *body, const char *set_
     if (answer_fn && !is_gone(id))
         answer_fn(id, status, body, set_cookie);
     json_decref(body);
+}
+
+/* A download (plugin_exports.c): what http_api.c can send as headers and body. */
+void ch_api_respond_raw(uint64_t id, unsigned status, const char *content_type, const char *filename,
+                        const char *body, size_t len)
+{
+    if (status < 200 || status > 599 || !content_type || !*content_type || strpbrk(content_type, "\r\n") ||
+        (filename && strpbrk(filename, "\"\r\n")) || (len && !body))
+        abort();
+    if (len)
+        (void)((volatile const char *)body)[len - 1]; /* the whole body is readable */
+    hook_clear(id);
+    if (answer_fn && !is_gone(id))
+        answer_fn(id, status, NULL, NULL);
 }
 
 void ch_api_respond_error(uint64_t id, unsigned status, const char *code, const char *message)

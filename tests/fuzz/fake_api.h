@@ -10,8 +10,9 @@
 
 #include "store/store.h"
 
-/* The signed-in person's role for the next requests ("therapist", "admin", "patient"...); the
- * account is dr_lee, u-1. Default: therapist. The string is kept, not copied. (A harness that
+/* The signed-in person's role for the next requests ("therapist", "admin", "patient"...; NULL:
+ * nobody is signed in); the account is dr_lee, u-1. Default: therapist. The string is kept, not
+ * copied. (A harness that
  * links the real host/auth/signin.c gets its ch_auth_request_user instead: this one is weak.) */
 void fake_api_set_role(const char *role);
 
@@ -31,8 +32,9 @@ void fake_api_settle(void);
 /* The monotonic clock lws_now_usecs answers, in ms. */
 int64_t fake_api_mono_ms(void);
 
-/* Every answer (ch_api_respond, ch_api_respond_error) is checked -- a status, a body that
- * serialises -- then handed to fn (NULL: to nobody), unless its client has gone. */
+/* Every answer (ch_api_respond, ch_api_respond_error, ch_api_respond_raw) is checked -- a status,
+ * a body that serialises, headers that can be sent -- then handed to fn (NULL: to nobody), unless
+ * its client has gone. A download's answer comes with body NULL. */
 typedef void (*fake_api_answer_fn)(uint64_t id, unsigned status, const json_t *body, const char *set_cookie);
 void fake_api_on_answer(fake_api_answer_fn fn);
 
@@ -42,6 +44,11 @@ int fake_api_client_leaves(uint64_t id);
 
 /* A line logged must not contain secret (NULL: no check); a line that does aborts. */
 void fake_api_log_forbid(const char *secret);
+
+/* An entry the harness's ch_audit_append is given must be one the store takes (host/store/audit.c:
+ * actor, action and outcome present, every field UTF-8 of at most 1024 bytes): else aborts. An
+ * entry the store refused is one the trail lacks. */
+void fake_api_audit_check(const ch_audit_entry *e);
 
 /* After an input: aborts if a job is still queued or a timer pending; then forgets the timers,
  * the abort hooks, the clients gone and the clock, for the next input. */
