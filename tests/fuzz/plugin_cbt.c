@@ -1,25 +1,11 @@
-/* plugin_cbt.c -- libFuzzer harness: the CBT plugin (plugins/cbt: worksheets, assignments, co-editing, plans, trends; its exports)
- * driven through dispatch, as the daemon drives it: a sequence of WebSocket messages from the
- * people of one session, each checked by the host first (envelope, verb, role, session, fields)
- * and only then given to handle_message; the host around it is the in-memory fake of
- * plugin_host.h, so records saved are read back. The plugin is compiled from its sources into the
- * harness. Here: a group session, with the shipped templates from the source tree.
- * Input: lines, the format in plugin_dispatch.c. */
+/* plugin_cbt.c -- libFuzzer harness: the CBT plugin (plugins/cbt: worksheets, assignments, co-editing,
+ * plans, trends; its exports), linked in from its sources and driven through dispatch on the fake
+ * host (plugin_dispatch.c: the entry point and the input's format). Here: a group session, with the
+ * shipped templates from the source tree. */
 #include "plugin_dispatch.h"
 
-static const char *const settings[] = {"shipped_templates", FUZZ_SRCDIR "/plugins/cbt/templates", NULL};
-
-static const fuzz_plugin_setup setup = {
-    .settings = settings,
+const fuzz_plugin_setup fuzz_plugin_harness = {
+    .settings = {(const char *const[]){"shipped_templates", FUZZ_SRCDIR "/plugins/cbt/templates", NULL}},
     .kind = CAREHOST_SESSION_GROUP,
-    .people = {{CAREHOST_ROLE_THERAPIST, "u-ther", "Dr Lee"},
-               {CAREHOST_ROLE_PATIENT, "u-pat", "Sam"},
-               {CAREHOST_ROLE_FAMILY, "u-fam", "Alex"},
-               {CAREHOST_ROLE_PATIENT, "u-pat2", "Kim"},
-               {CAREHOST_ROLE_ADMIN, "u-adm", "Pat"}},
+    .people = FUZZ_GROUP_PEOPLE,
 };
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    return fuzz_plugin_run(carehost_plugin_entry(), &setup, data, size);
-}

@@ -1,7 +1,8 @@
-/* plugin_dispatch.c -- the driver of the plugin_* harnesses (plugin_dispatch.h): one input is
- * one meeting of one session, with the plugin loaded fresh (init), everyone connected and let
- * in through the waiting room, then the input's lines in order, then everyone leaving, the
- * session closing and the plugin shut down (so a leak of any state is caught).
+/* plugin_dispatch.c -- the driver of the plugin_* harnesses (plugin_dispatch.h), and their
+ * libFuzzer entry point: one input is one meeting of one session, with the plugin loaded fresh
+ * (init, with the harness's settings), everyone connected and let in through the waiting room,
+ * then the input's lines in order, then every timer firing once (time passes), everyone leaving,
+ * the session closing and the plugin shut down (so a leak of any state is caught).
  *
  * Each line's first byte says what happens (a person is the next byte, a digit 0-4, else that
  * byte mod 5: 0 the therapist leading the session, 1 a patient, 2 a family member, 3 another
@@ -20,6 +21,17 @@
  *   x               the session closes (everyone leaves) and opens again
  *   c<d>            the plugins' clock moves on d days (a digit; 0: one hour)
  *   e<n><p><query>  person asks for the plugin's export number n; query: a JSON object of strings
+ *   r<p><d>         the therapist moves the person to breakout room d (a digit: room-<d>; 0: back to
+ *                   the main room), making the rooms up to d first if fewer were made; the plugin
+ *                   hears participant_moved (host/session/breakout.c). Only someone admitted moves;
+ *                   a room closed in this meeting is not made again
+ *   R<d>            breakout room d closes: everyone in it back to the main room (each moved), then
+ *                   it is gone. Rooms are forgotten when the session empties (as on x). A person's
+ *                   next join lands in the room they were put in while it is open; remove_participant
+ *                   forgets it. send_to_room reaches only the people in that room
+ *   S<d>            as the first line: the clinic's settings d (mod how many the harness offers;
+ *                   plugin_family: minor_consent = patient, guardian, patient_and_guardian),
+ *                   read by the plugin's init; elsewhere nothing
  * Every message goes through what the daemon checks first (host/session/dispatch.c): the
  * envelope (ch_proto_parse), the verb, the sender's role, being admitted to a session
  * (CAREHOST_VERB_IN_SESSION), the verb's fields (ch_schema_check); only then handle_message. */
@@ -90,6 +102,7 @@ static void connect_person(int p)
     fh.conns[p].connected = 1;
     fh.conns[p].participant = ++fh.next_participant;
     fh.conns[p].place = PLACE_OUT;
+    fh.conns[p].room = 0;
 }
 
 /* The refusal an admission_check gives must be one the host can send. */
@@ -136,6 +149,8 @@ static void join(int p)
         fuzz_peer_done(peer);
     }
     c->place = PLACE_IN;
+    /* Back to the room the therapist put them in, if it is still open (waiting_room.c). */
+    c->room = fuzz_room_open(fh.placement[p]) ? fh.placement[p] : 0;
     if (pl->participant_joined) {
         carehost_peer *peer = fuzz_peer(p);
         pl->participant_joined(CTX, peer);
@@ -151,11 +166,63 @@ void fuzz_leave(int p)
     carehost_peer *peer = fuzz_peer(p); /* while it still names the session */
     fuzz_place was = c->place;
     c->place = PLACE_OUT;
+    c->room = 0;
     if (was == PLACE_IN && fh.plugin->participant_left)
         fh.plugin->participant_left(CTX, peer);
     else if (was == PLACE_WAITING && fh.plugin->participant_waiting)
         fh.plugin->participant_waiting(CTX, peer, FUZZ_SESSION, 0);
     fuzz_peer_done(peer);
+    /* Everyone has gone: the next meeting starts in one room (ch_session_rooms_reset). */
+    int anyone = 0;
+    for (int i = 0; i < FUZZ_PEOPLE; i++)
+        anyone |= fh.conns[i].connected && fh.conns[i].place == PLACE_IN;
+    if (!anyone) {
+        fh.rooms_made = fh.rooms_open = 0;
+        memset(fh.placement, 0, sizeof fh.placement);
+    }
+}
+
+/* r<p><d>: as ch_breakout_move, the therapist's room_move. */
+static void move(int p, unsigned room)
+{
+    fuzz_conn *c = &fh.conns[p];
+    if (!fh.session_open || !c->connected || c->place != PLACE_IN || room > FUZZ_ROOMS_MAX)
+        return;
+    for (; fh.rooms_made < room; fh.rooms_made++) /* room_create, as often as it takes */
+        fh.rooms_open |= 1u << (fh.rooms_made + 1);
+    if (!fuzz_room_open(room) || c->room == room)
+        return;
+    unsigned from = c->room;
+    c->room = room;
+    fh.placement[p] = room; /* 0: forgotten */
+    if (fh.plugin->participant_moved) {
+        char from_id[16];
+        fuzz_room_id(from, from_id, sizeof from_id);
+        carehost_peer *peer = fuzz_peer(p);
+        fh.plugin->participant_moved(CTX, peer, from_id);
+        fuzz_peer_done(peer);
+    }
+}
+
+/* R<d>: as ch_breakout_close. */
+static void close_room(unsigned room)
+{
+    if (room == 0 || !fuzz_room_open(room))
+        return;
+    for (int p = 0; p < FUZZ_PEOPLE; p++)
+        if (fh.conns[p].connected && fh.conns[p].place == PLACE_IN && fh.conns[p].room == room)
+            move(p, 0);
+    fh.rooms_open &= ~(1u << room);
+    for (int p = 0; p < FUZZ_PEOPLE; p++)
+        if (fh.placement[p] == room)
+            fh.placement[p] = 0;
+}
+
+/* A digit's value, else the byte's (as person_at). */
+static unsigned digit_at(const char *s, size_t len)
+{
+    unsigned char c = len ? (unsigned char)s[0] : '0';
+    return c >= '0' && c <= '9' ? (unsigned)(c - '0') : c;
 }
 
 static void disconnect(int p)
@@ -290,16 +357,31 @@ static void line(const char *s, size_t len)
         export_line(rest, n);
     } else if (c == 'c') {
         clock_advance(rest, n);
+    } else if (c == 'r') {
+        move(person_at(rest, n), n >= 2 ? digit_at(rest + 1, n - 1) : 0);
+    } else if (c == 'R') {
+        close_room(digit_at(rest, n));
     }
 }
 
-int fuzz_plugin_run(const carehost_plugin *plugin, const fuzz_plugin_setup *setup, const uint8_t *data,
-                    size_t size)
+/* The settings an input's first line S<d> picks, else the first. */
+static const char *const *settings_for(const fuzz_plugin_setup *setup, const uint8_t *data, size_t size)
+{
+    unsigned n = 1;
+    while (n < FUZZ_SETTINGS_MAX && setup->settings[n])
+        n++;
+    if (size < 1 || data[0] != 'S')
+        return setup->settings[0];
+    return setup->settings[size >= 2 && data[1] != '\n' ? digit_at((const char *)data + 1, 1) % n : 0];
+}
+
+static int fuzz_plugin_run(const carehost_plugin *plugin, const fuzz_plugin_setup *setup, const uint8_t *data,
+                           size_t size)
 {
     /* The clinic's zone, with daylight saving; set once, so mktime need not look it up each time. */
     setenv("TZ", "Europe/London", 0);
     clock_start();
-    fuzz_host_begin(plugin, setup);
+    fuzz_host_begin(plugin, setup, settings_for(setup, data, size));
     /* Mondays and Thursdays at 10:00 from Monday 2 November 2026 (London: GMT then), so that
      * the seeds and the dictionary can name its occurrences (dict/plugin_attendance.dict). */
     fh.session_start_ms = 1793613600000;
@@ -323,6 +405,9 @@ int fuzz_plugin_run(const carehost_plugin *plugin, const fuzz_plugin_setup *setu
         }
     }
 
+    /* Time passes before the meeting ends: what waits for a timer (echo's `later`) is answered. */
+    fuzz_store_drain();
+    fuzz_timers_fire();
     fuzz_store_drain();
     fuzz_requests_check_answered();
     fuzz_exports_check_answered();
@@ -331,6 +416,12 @@ int fuzz_plugin_run(const carehost_plugin *plugin, const fuzz_plugin_setup *setu
     plugin->shutdown(CTX);
     fuzz_host_end();
     return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_plugin_run(carehost_plugin_entry(), &fuzz_plugin_harness, data, size);
 }
 
 /* A whole plugin starts and stops on every input: ASan's defaults (fill 4 KiB of every

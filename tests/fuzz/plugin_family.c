@@ -1,16 +1,14 @@
-/* plugin_family.c -- libFuzzer harness: the family plugin (plugins/family: consent, minors, shared goals, turn-taking)
- * driven through dispatch, as the daemon drives it: a sequence of WebSocket messages from the
- * people of one session, each checked by the host first (envelope, verb, role, session, fields)
- * and only then given to handle_message; the host around it is the in-memory fake of
- * plugin_host.h, so records saved are read back. The plugin is compiled from its sources into the
- * harness. Here: a family session: the therapist, the patient and two family members.
- * Input: lines, the format in plugin_dispatch.c. */
+/* plugin_family.c -- libFuzzer harness: the family plugin (plugins/family: consent, minors, shared
+ * goals, turn-taking; its admission_check), linked in from its sources and driven through dispatch
+ * on the fake host (plugin_dispatch.c: the entry point and the input's format). Here: a family
+ * session -- the therapist, the patient and two family members -- and the clinic's three rules for
+ * a minor's consent, [family] minor_consent: patient (the default), or, picked by an input's first
+ * line S1 or S2, guardian or patient_and_guardian (the guardian countersigns). */
 #include "plugin_dispatch.h"
 
-static const char *const settings[] = {NULL}; /* the defaults */
-
-static const fuzz_plugin_setup setup = {
-    .settings = settings,
+const fuzz_plugin_setup fuzz_plugin_harness = {
+    .settings = {NULL, (const char *const[]){"minor_consent", "guardian", NULL},
+                 (const char *const[]){"minor_consent", "patient_and_guardian", NULL}},
     .kind = CAREHOST_SESSION_FAMILY,
     .people = {{CAREHOST_ROLE_THERAPIST, "u-ther", "Dr Lee"},
                {CAREHOST_ROLE_PATIENT, "u-pat", "Sam"},
@@ -18,8 +16,3 @@ static const fuzz_plugin_setup setup = {
                {CAREHOST_ROLE_FAMILY, "u-fam2", "Jo"},
                {CAREHOST_ROLE_ADMIN, "u-adm", "Pat"}},
 };
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    return fuzz_plugin_run(carehost_plugin_entry(), &setup, data, size);
-}

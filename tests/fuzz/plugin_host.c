@@ -1,7 +1,9 @@
 /* plugin_host.c -- the fake host's API table (plugin_host.h) except the record store
  * (plugin_store.c): verbs, answers, events, log, timers, the schedule, exports, settings, rooms,
  * removal and audit. Arguments are checked as host/plugin_api/ checks them; where the real host
- * would drop an answer or an event the client is owed, the run fails instead. */
+ * would drop an answer or an event the client is owed, the run fails instead. Events are
+ * delivered as the host fans them out -- to a participant, to everyone admitted to the session,
+ * to everyone in one of its rooms -- and counted per person (shown with FUZZ_PLUGIN_TRACE). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +63,9 @@ carehost_peer *fuzz_peer(int person)
     p->size = sizeof *p;
     p->participant = fh.conns[person].participant;
     p->session = fh.conns[person].place == PLACE_IN ? dup(FUZZ_SESSION) : NULL;
-    p->room = p->session ? dup("main") : NULL;
+    char room[16];
+    fuzz_room_id(fh.conns[person].room, room, sizeof room);
+    p->room = p->session ? dup(room) : NULL;
     p->name = dup(who->name);
     p->user = dup(who->user);
     p->role = who->role;
@@ -250,7 +254,51 @@ static int api_reply_error(carehost_plugin_ctx *ctx, carehost_request req, const
     return take(req, "reply_error", code);
 }
 
-/* ---- events ---- */
+/* ---- events: each person who gets one ---- */
+
+void fuzz_room_id(unsigned room, char *out, size_t size)
+{
+    if (room == 0)
+        snprintf(out, size, "main");
+    else
+        snprintf(out, size, "room-%u", room);
+}
+
+int fuzz_room_open(unsigned room) { return room == 0 || (room <= FUZZ_ROOMS_MAX && (fh.rooms_open >> room & 1u)); }
+
+/* A room id as host/registry/rooms.c reads it: "main", or "room-" and a number without a leading
+ * zero. 0, or -1 when it names no room at all. */
+static int parse_room(const char *id, unsigned *room)
+{
+    if (strcmp(id, "main") == 0) {
+        *room = 0;
+        return 0;
+    }
+    if (strncmp(id, "room-", 5) != 0 || id[5] < '1' || id[5] > '9' || strspn(id + 5, "0123456789") != strlen(id + 5) ||
+        strlen(id + 5) > 9)
+        return -1;
+    *room = (unsigned)strtoul(id + 5, NULL, 10);
+    return 0;
+}
+
+static void deliver(int person, const char *event)
+{
+    fh.events[person]++;
+    static int on = -1;
+    if (on < 0)
+        on = getenv("FUZZ_PLUGIN_TRACE") != NULL;
+    if (on)
+        fprintf(stderr, "  %s.%s to %d\n", fh.plugin->name, event, person);
+}
+
+/* Everyone admitted to the session whose role is in roles, in one room (or in any: room < 0). */
+static void deliver_in_session(long room, unsigned roles, const char *event)
+{
+    for (int i = 0; i < FUZZ_PEOPLE; i++)
+        if (fh.conns[i].connected && fh.conns[i].place == PLACE_IN && (roles & (unsigned)fh.setup->people[i].role) &&
+            (room < 0 || fh.conns[i].room == (unsigned)room))
+            deliver(i, event);
+}
 
 static int api_send_to(carehost_plugin_ctx *ctx, carehost_participant to, const char *event,
                        const json_t *fields)
@@ -259,35 +307,42 @@ static int api_send_to(carehost_plugin_ctx *ctx, carehost_participant to, const 
     if (!valid_word(event))
         fuzz_plugin_fail("send_to: event '%s' is not a protocol word", event ? event : "(null)");
     check_sendable(fields, "send_to");
-    return person_of(to) < 0 ? CAREHOST_ENOENT : CAREHOST_OK;
+    int p = person_of(to);
+    if (p < 0)
+        return CAREHOST_ENOENT;
+    deliver(p, event);
+    return CAREHOST_OK;
 }
 
 static int api_send_to_session(carehost_plugin_ctx *ctx, const char *session, unsigned roles,
                                const char *event, const json_t *fields)
 {
-    (void)roles;
     check_ctx(ctx, "send_to_session");
     if (!session)
         return CAREHOST_EINVAL;
     if (!valid_word(event))
         fuzz_plugin_fail("send_to_session: event '%s' is not a protocol word", event ? event : "(null)");
     check_sendable(fields, "send_to_session");
-    return fh.session_open && strcmp(session, FUZZ_SESSION) == 0 ? CAREHOST_OK : CAREHOST_ENOENT;
+    if (!fh.session_open || strcmp(session, FUZZ_SESSION) != 0)
+        return CAREHOST_ENOENT;
+    deliver_in_session(-1, roles, event); /* every room */
+    return CAREHOST_OK;
 }
 
 static int api_send_to_room(carehost_plugin_ctx *ctx, const char *session, const char *room,
                             unsigned roles, const char *event, const json_t *fields)
 {
-    (void)roles;
     check_ctx(ctx, "send_to_room");
     if (!session || !room)
         return CAREHOST_EINVAL;
     if (!valid_word(event))
         fuzz_plugin_fail("send_to_room: event '%s' is not a protocol word", event ? event : "(null)");
     check_sendable(fields, "send_to_room");
-    return fh.session_open && strcmp(session, FUZZ_SESSION) == 0 && strcmp(room, "main") == 0
-               ? CAREHOST_OK
-               : CAREHOST_ENOENT;
+    unsigned number;
+    if (!fh.session_open || strcmp(session, FUZZ_SESSION) != 0 || parse_room(room, &number) || !fuzz_room_open(number))
+        return CAREHOST_ENOENT;
+    deliver_in_session(number, roles, event); /* that room only; OK also when nobody is in it */
+    return CAREHOST_OK;
 }
 
 /* ---- log: formatted (so a bad argument is caught), shown nowhere ---- */
@@ -501,9 +556,9 @@ void fuzz_exports_check_answered(void)
 static const char *api_setting(carehost_plugin_ctx *ctx, const char *key)
 {
     check_ctx(ctx, "setting");
-    for (size_t i = 0; fh.setup->settings && fh.setup->settings[i]; i += 2)
-        if (key && strcmp(fh.setup->settings[i], key) == 0)
-            return fh.setup->settings[i + 1];
+    for (size_t i = 0; fh.settings && fh.settings[i]; i += 2)
+        if (key && strcmp(fh.settings[i], key) == 0)
+            return fh.settings[i + 1];
     return NULL;
 }
 
@@ -529,6 +584,7 @@ static int api_remove_participant(carehost_plugin_ctx *ctx, carehost_participant
     if (p < 0 || fh.conns[p].place == PLACE_OUT)
         return CAREHOST_ENOENT;
     fuzz_leave(p);
+    fh.placement[p] = 0; /* as the therapist's remove: no way back into the room they were in */
     return CAREHOST_OK;
 }
 
@@ -537,9 +593,12 @@ static int api_audit(carehost_plugin_ctx *ctx, const carehost_peer *actor, const
 {
     check_ctx(ctx, "audit");
     /* A refused entry is an entry the trail lacks: ids only, in the host's charset. */
-    if (!charset_ok(action, 1, 48, LOWER DIGITS "_.") ||
-        !charset_ok(target ? target : "", 0, 128, LOWER "ABCDEFGHIJKLMNOPQRSTUVWXYZ" DIGITS "_.:@-") ||
-        !charset_ok(outcome, 1, 32, LOWER "_"))
+    int refused = !charset_ok(action, 1, 48, LOWER DIGITS "_.") ||
+                  !charset_ok(target ? target : "", 0, 128, LOWER "ABCDEFGHIJKLMNOPQRSTUVWXYZ" DIGITS "_.:@-") ||
+                  !charset_ok(outcome, 1, 32, LOWER "_");
+    if (refused && fh.setup->audit_probe)
+        return CAREHOST_EINVAL;
+    if (refused)
         fuzz_plugin_fail("audit refused: action '%s', target '%s', outcome '%s'", action ? action : "(null)",
                          target ? target : "(null)", outcome ? outcome : "(null)");
     if (actor && person_of(actor->participant) < 0)
@@ -549,11 +608,12 @@ static int api_audit(carehost_plugin_ctx *ctx, const carehost_peer *actor, const
 
 /* ---- a run ---- */
 
-void fuzz_host_begin(const carehost_plugin *plugin, const fuzz_plugin_setup *setup)
+void fuzz_host_begin(const carehost_plugin *plugin, const fuzz_plugin_setup *setup, const char *const *settings)
 {
     memset(&fh, 0, sizeof fh);
     fh.plugin = plugin;
     fh.setup = setup;
+    fh.settings = settings;
     fh.api = (carehost_host_api){
         .abi_major = CAREHOST_PLUGIN_ABI_MAJOR,
         .abi_minor = CAREHOST_PLUGIN_ABI_MINOR,

@@ -24,12 +24,29 @@ typedef struct fuzz_person {
     const char *name;
 } fuzz_person;
 
-/* What a harness says about its plugin. */
+#define FUZZ_SETTINGS_MAX 4 /* the clinic's settings a harness offers */
+#define FUZZ_ROOMS_MAX 9    /* breakout rooms "room-1" to "room-9" */
+
+/* What a harness says about its plugin (plugin_dispatch.c runs it: fuzz_plugin_harness). */
 typedef struct fuzz_plugin_setup {
-    const char *const *settings;    /* key, value, ..., NULL: the plugin's config section */
+    /* The plugin's config section, key, value, ..., NULL (NULL: nothing set): [0], or the one an
+     * input's first line S<d> picks; the rest NULL. */
+    const char *const *settings[FUZZ_SETTINGS_MAX];
     carehost_session_kind kind;     /* of the one session, "s-fuzz" */
     fuzz_person people[FUZZ_PEOPLE];
+    /* The plugin hands its client's text to audit and reports what the host answers (echo's audit
+     * verb is a probe): a refused entry is CAREHOST_EINVAL, as from the host, not a failed run. */
+    int audit_probe;
 } fuzz_plugin_setup;
+
+/* The people of the group harnesses: the therapist leading the session, a patient, a family
+ * member, another patient, an admin. */
+#define FUZZ_GROUP_PEOPLE                                                                          \
+    {                                                                                              \
+        {CAREHOST_ROLE_THERAPIST, "u-ther", "Dr Lee"}, {CAREHOST_ROLE_PATIENT, "u-pat", "Sam"},     \
+            {CAREHOST_ROLE_FAMILY, "u-fam", "Alex"}, {CAREHOST_ROLE_PATIENT, "u-pat2", "Kim"},      \
+            {CAREHOST_ROLE_ADMIN, "u-adm", "Pat"}                                                   \
+    }
 
 /* Where a person is. */
 typedef enum fuzz_place { PLACE_OUT, PLACE_WAITING, PLACE_IN } fuzz_place;
@@ -38,6 +55,7 @@ typedef struct fuzz_conn {
     int connected;
     carehost_participant participant; /* new on every connection, never reused */
     fuzz_place place;
+    unsigned room;                    /* when PLACE_IN: 0 the main room, n "room-<n>" */
 } fuzz_conn;
 
 /* A verb the plugin registered, with its rules compiled as dispatch compiles them. */
@@ -61,6 +79,7 @@ typedef struct fuzz_export {
 typedef struct fuzz_host {
     const carehost_plugin *plugin;
     const fuzz_plugin_setup *setup;
+    const char *const *settings; /* the ones in force (setup->settings[S<d>]) */
     carehost_host_api api;
     int in_init, session_open;
     char last_id[72];         /* the first "id" string of the latest reply: $ID in a message */
@@ -68,6 +87,13 @@ typedef struct fuzz_host {
     int64_t session_start_ms; /* recent: a few past occurrences, not years of them */
     fuzz_conn conns[FUZZ_PEOPLE];
     uint64_t next_participant;
+    /* Breakout rooms, as host/registry/rooms.c keeps them: numbered in the order made, never
+     * reused until the session empties; where the therapist put each person (their next join
+     * lands there while it is open). */
+    unsigned rooms_made;          /* room-1 .. room-<rooms_made> were made */
+    unsigned rooms_open;          /* bit n: room-n is open */
+    unsigned placement[FUZZ_PEOPLE];
+    unsigned long events[FUZZ_PEOPLE]; /* events delivered to each person */
     fuzz_verb verbs[FUZZ_MAX_VERBS];
     size_t nverbs;
     fuzz_export exports[FUZZ_MAX_EXPORTS];
@@ -79,8 +105,9 @@ extern fuzz_host fh;
 /* Report a broken contract and abort (a crash for libFuzzer). */
 void fuzz_plugin_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
-/* The API table, and the state behind it, for a new run / after one (frees everything). */
-void fuzz_host_begin(const carehost_plugin *plugin, const fuzz_plugin_setup *setup);
+/* The API table, and the state behind it, for a new run with settings (one of setup's) / after one
+ * (frees everything). */
+void fuzz_host_begin(const carehost_plugin *plugin, const fuzz_plugin_setup *setup, const char *const *settings);
 void fuzz_host_end(void);
 
 /* A person's peer as the host builds it for a callback: strings copied (freed by peer_done, so
@@ -113,5 +140,9 @@ void fuzz_store_clear(void);
 
 /* plugin_dispatch.c: person leaves the session (or its waiting room) and the plugin hears it. */
 void fuzz_leave(int person);
+
+/* Rooms: "main" for 0, else "room-<n>" (out: at least 8 bytes). Whether room n is open (0 always). */
+void fuzz_room_id(unsigned room, char *out, size_t size);
+int fuzz_room_open(unsigned room);
 
 #endif
