@@ -134,7 +134,8 @@ void fuzz_timers_fire(void);
 void fuzz_export_ask(size_t i, int person, const json_t *query);
 void fuzz_exports_check_answered(void);
 
-/* plugin_store.c: the record calls into the table; after a run, forget everything. */
+/* plugin_store.c: the host's own record calls (records_api.c) into the table, over the fake store;
+ * after a run, forget everything. */
 void fuzz_store_install(carehost_host_api *api);
 void fuzz_store_clear(void);
 

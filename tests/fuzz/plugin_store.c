@@ -1,137 +1,196 @@
-/* plugin_store.c -- the record store of the fake host (plugin_host.h): records in memory, in the
- * shape the real store answers (host/plugin_api/records_api.c), with its checks -- ids and kinds,
- * an id taken by another owner, session or kind, who may touch whose record (ABI 1.2) -- and its
- * callbacks run later, in order, as the daemon runs them after the commit. "data" goes through
- * text and back, as through the real store's encryption, so what a plugin reads is a copy. */
+/* plugin_store.c -- the record calls of the fake host (plugin_host.h): the host's own
+ * host/plugin_api/records_api.c, with its authorization (record_access.c: who may touch whose
+ * records), compiled in, so the arguments, the access rules and the answers cannot drift from
+ * the daemon's. Faked beneath it, over the one session: the connections (who a peer is), the
+ * session registry (who leads, who is enrolled), the storage thread (a job runs at once, in the
+ * order made; its callback later, when the input says, as the loop runs it after the commit), and
+ * the store: records in memory with host/store/records.c's checks (ids, kinds, owner and session
+ * text, an id taken by another owner, session or kind; newest first, paged), the accounts' roles
+ * (shared records are a patient's), and the audit trail, which must take every entry. "data" goes
+ * through text and back, as through the real store's encryption, so what a plugin reads is a copy. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/auth_tokens.h"
+#include "host.h"
+#include "lib/clock.h"
+#include "log.h"
+#include "net/conn.h"
+#include "plugin_api/record_access.h"
+#include "plugin_api/records_api.h"
 #include "plugin_host.h"
+#include "plugins/plugin_loader.h"
+#include "registry/sessions.h"
+#include "store/accounts.h"
+#include "store/store.h"
+#include "store/store_worker.h"
 
-typedef struct fake_record {
-    char *id, *owner, *session, *kind;
-    int shared;
-    int64_t created, updated;
-    char *data; /* serialised, as stored */
-} fake_record;
+/* ---- the daemon around records_api.c ---- */
 
-typedef struct owed_callback {
-    carehost_record_fn fn;
-    int status;
-    json_t *result;
-    void *data;
-    struct owed_callback *next;
-} owed_callback;
+static int store_here, registry_here, session_here;
+#define FAKE_STORE ((ch_store *)&store_here)
+#define THE_SESSION ((ch_session *)&session_here)
+static ch_host fake_host = {.store = (ch_store_worker *)&store_here, .sessions = (ch_sessions *)&registry_here};
+ch_host *ch_the_host = &fake_host;
 
-static fake_record *records;
-static size_t nrecords, caprecords;
-static owed_callback *owed_head, *owed_tail;
-static int64_t store_clock = 1700000000000; /* ms; every write one ms later: a strict order */
-static unsigned long next_generated;
+static int64_t store_clock = 1700000000000; /* ms; every call one ms later: a strict order */
 
-static int charset_ok(const char *s, size_t min, size_t max, const char *extra, int upper)
+int64_t ch_wall_ms(void) { return ++store_clock; }
+
+const char *ch_plugin_name(const carehost_plugin_ctx *ctx)
 {
-    size_t n = s ? strlen(s) : 0;
-    if (n < min || n > max)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (upper && c >= 'A' && c <= 'Z') ||
-              strchr(extra, c)))
-            return 0;
+    if (ctx != (const carehost_plugin_ctx *)&fh)
+        fuzz_plugin_fail("a record call with a ctx that is not the plugin's");
+    return fh.plugin->name;
+}
+
+/* The host's log: formatted (so a bad argument is caught), shown nowhere. */
+void ch_log(carehost_log_level level, const char *fmt, ...)
+{
+    (void)level;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+}
+
+static long work; /* record calls in flight (the loader's count: a plugin is unloaded at 0) */
+void ch_plugin_work_begin(carehost_plugin_ctx *ctx)
+{
+    (void)ctx;
+    work++;
+}
+void ch_plugin_work_end(carehost_plugin_ctx *ctx)
+{
+    (void)ctx;
+    work--;
+}
+
+const char *ch_role_name(carehost_role role)
+{
+    switch (role) {
+    case CAREHOST_ROLE_PATIENT: return "patient";
+    case CAREHOST_ROLE_FAMILY: return "family";
+    case CAREHOST_ROLE_THERAPIST: return "therapist";
+    case CAREHOST_ROLE_ADMIN: return "admin";
+    case CAREHOST_ROLE_NONE: break;
     }
-    return 1;
+    return "none";
 }
 
-static int valid_id(const char *s) { return charset_ok(s, 1, 64, "_-", 1); }
-static int valid_kind(const char *s) { return charset_ok(s, 1, 64, "_.-", 0); }
-static int valid_text(const char *s, size_t max)
-{
-    size_t n = s ? strlen(s) : 0;
-    return n >= 1 && n <= max && ch_utf8_valid(s, n);
-}
+/* A connected person's connection, as the registry of connections has it. */
+static ch_conn conn_of[FUZZ_PEOPLE];
+static ch_auth_user user_of[FUZZ_PEOPLE];
 
-static fake_record *find(const char *id)
+ch_conn *ch_conns_find(const ch_conns *all, uint64_t participant)
 {
-    for (size_t i = 0; i < nrecords; i++)
-        if (strcmp(records[i].id, id) == 0)
-            return &records[i];
+    (void)all;
+    for (int p = 0; p < FUZZ_PEOPLE; p++) {
+        if (!fh.conns[p].connected || fh.conns[p].participant != participant)
+            continue;
+        const fuzz_person *who = &fh.setup->people[p];
+        memset(&user_of[p], 0, sizeof user_of[p]);
+        snprintf(user_of[p].id, sizeof user_of[p].id, "%s", who->user);
+        snprintf(user_of[p].display_name, sizeof user_of[p].display_name, "%s", who->name);
+        snprintf(user_of[p].role, sizeof user_of[p].role, "%s", ch_role_name(who->role));
+        memset(&conn_of[p], 0, sizeof conn_of[p]);
+        conn_of[p].participant = participant;
+        conn_of[p].name = who->name;
+        conn_of[p].role = who->role;
+        conn_of[p].user = &user_of[p];
+        snprintf(conn_of[p].address, sizeof conn_of[p].address, "192.0.2.%d", p + 1);
+        return &conn_of[p];
+    }
     return NULL;
 }
 
-static json_t *to_json(const fake_record *r)
+/* The session registry: one session, "s-fuzz", led by person 0; enrolled, everyone else but the
+ * admin (as clinic_sync.c fills it from the enrolments). */
+size_t ch_sessions_count(const ch_sessions *all)
 {
-    json_t *data = json_loads(r->data, 0, NULL);
-    if (!data)
-        fuzz_plugin_fail("a stored record does not read back");
-    return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:b, s:I, s:I, s:o}", "id", r->id, "plugin",
-                     fh.plugin->name, "owner", r->owner, "session", r->session, "kind", r->kind,
-                     "shared", r->shared, "created", (json_int_t)r->created, "updated",
-                     (json_int_t)r->updated, "data", data);
+    (void)all;
+    return 1;
 }
 
-/* ---- who may touch what (host/plugin_api/record_access.c, for the one session) ---- */
-
-static int person_of_user(const char *user)
+ch_session *ch_sessions_at(ch_sessions *all, size_t index)
 {
-    for (int i = 0; i < FUZZ_PEOPLE; i++)
-        if (user && strcmp(fh.setup->people[i].user, user) == 0)
-            return i;
-    return -1;
+    (void)all;
+    return index == 0 ? THE_SESSION : NULL;
 }
 
-/* Reads and writes owner's records: their own; a therapist leading the session, everyone's in it. */
-static int full_access(int actor, const char *owner)
+carehost_session_kind ch_session_kind(const ch_session *s)
 {
-    const fuzz_person *a = &fh.setup->people[actor];
-    if (a->role == CAREHOST_ROLE_ADMIN)
-        return 0;
-    if (strcmp(a->user, owner) == 0)
-        return 1;
-    int o = person_of_user(owner);
-    return a->role == CAREHOST_ROLE_THERAPIST && actor == 0 && o > 0 &&
-           fh.setup->people[o].role != CAREHOST_ROLE_ADMIN;
+    (void)s;
+    return fh.setup->kind;
 }
 
-/* A family member reads a patient's shared records in a family session they share. */
-static int shared_access(int actor, const char *owner)
+int ch_session_leads(const ch_session *s, const char *user_id)
 {
-    int o = person_of_user(owner);
-    return fh.setup->kind == CAREHOST_SESSION_FAMILY && o >= 0 &&
-           fh.setup->people[actor].role == CAREHOST_ROLE_FAMILY &&
-           fh.setup->people[o].role == CAREHOST_ROLE_PATIENT;
+    (void)s;
+    return strcmp(user_id, fh.setup->people[0].user) == 0;
 }
 
-/* The actor's person, -1 for none (the plugin's own duties), or -2 when their connection has gone. */
-static int actor_of(const carehost_peer *actor)
+static const char *enrolled_at(size_t i)
 {
-    if (!actor)
-        return -1;
-    for (int i = 0; i < FUZZ_PEOPLE; i++)
-        if (fh.conns[i].connected && fh.conns[i].participant == actor->participant)
-            return i;
-    return -2;
+    for (int p = 1; p < FUZZ_PEOPLE; p++)
+        if (fh.setup->people[p].role != CAREHOST_ROLE_ADMIN && i-- == 0)
+            return fh.setup->people[p].user;
+    return NULL;
 }
 
-/* ---- callbacks owed ---- */
-
-static int owe(carehost_record_fn fn, int status, json_t *result, void *data)
+size_t ch_session_enrolled_count(const ch_session *s)
 {
+    (void)s;
+    size_t n = 0;
+    while (enrolled_at(n))
+        n++;
+    return n;
+}
+
+const char *ch_session_enrolled_at(const ch_session *s, size_t i)
+{
+    (void)s;
+    return enrolled_at(i);
+}
+
+int ch_session_is_enrolled(const ch_session *s, const char *user_id)
+{
+    for (size_t i = 0; enrolled_at(i); i++)
+        if (strcmp(enrolled_at(i), user_id) == 0)
+            return 1;
+    (void)s;
+    return 0;
+}
+
+/* ---- the storage thread: the job at once, its callback when the input says ---- */
+
+typedef struct owed_callback {
+    ch_store_done_fn done;
+    void *arg;
+    int status;
+    struct owed_callback *next;
+} owed_callback;
+
+static owed_callback *owed_head, *owed_tail;
+
+int ch_store_worker_submit(ch_store_worker *w, ch_store_job_fn job, ch_store_done_fn done, void *arg)
+{
+    (void)w;
     owed_callback *o = calloc(1, sizeof *o);
-    if (!o) {
-        json_decref(result);
-        return CAREHOST_ENOMEM;
-    }
-    o->fn = fn;
-    o->status = status;
-    o->result = status == CAREHOST_OK ? result : (json_decref(result), NULL);
-    o->data = data;
+    if (!o)
+        abort();
+    o->done = done;
+    o->arg = arg;
+    o->status = job(FAKE_STORE, arg);
     if (owed_tail)
         owed_tail->next = o;
     else
         owed_head = o;
     owed_tail = o;
-    return CAREHOST_OK;
+    return 0;
 }
 
 int fuzz_store_step(void)
@@ -142,8 +201,7 @@ int fuzz_store_step(void)
     owed_head = o->next;
     if (!owed_head)
         owed_tail = NULL;
-    o->fn((carehost_plugin_ctx *)&fh, o->status, o->result, o->data);
-    json_decref(o->result);
+    o->done(o->arg, o->status);
     free(o);
     return 1;
 }
@@ -155,40 +213,169 @@ void fuzz_store_drain(void)
             fuzz_plugin_fail("record callbacks that never end (each queues another)");
 }
 
-/* ---- the calls ---- */
+/* ---- the store: accounts and the audit trail ---- */
 
-static int opt_string(const json_t *obj, const char *key, const char **out)
+static void check_store(ch_store *st)
 {
-    json_t *v = json_object_get(obj, key);
-    *out = NULL;
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_string(v))
-        return -1;
-    *out = json_string_value(v);
-    return 0;
+    if (st != FAKE_STORE)
+        fuzz_plugin_fail("a store call off the storage thread's store");
 }
 
-static int put(int actor, const char *id, const char *owner, const char *session, const char *kind,
-               json_t *shared, const json_t *data, json_t **result)
+int ch_users_get(ch_store *st, const char *id, ch_user *out)
 {
-    if ((id && !valid_id(id)) || !valid_text(owner, 64) || (session && !valid_text(session, 64)) ||
-        !valid_kind(kind))
-        return CAREHOST_EINVAL;
-    fake_record *r = id ? find(id) : NULL;
-    if (actor >= 0) {
-        if (!full_access(actor, owner) || (r && !full_access(actor, r->owner)))
-            return CAREHOST_EACCES;
-        if (json_is_boolean(shared) && strcmp(owner, fh.setup->people[actor].user) != 0)
-            return CAREHOST_EACCES; /* sharing is the owner's choice alone */
+    check_store(st);
+    memset(out, 0, sizeof *out);
+    for (int p = 0; p < FUZZ_PEOPLE; p++) {
+        const fuzz_person *who = &fh.setup->people[p];
+        if (strcmp(who->user, id) != 0)
+            continue;
+        out->id = strdup(who->user);
+        out->display_name = strdup(who->name);
+        out->role = strdup(ch_role_name(who->role));
+        return out->id && out->display_name && out->role ? CH_STORE_OK : CH_STORE_IO;
     }
+    return CH_STORE_NOTFOUND;
+}
+
+void ch_user_clear(ch_user *u)
+{
+    free(u->id);
+    free(u->username);
+    free(u->display_name);
+    free(u->role);
+    free(u->password_hash);
+    memset(u, 0, sizeof *u);
+}
+
+/* host/store/audit.c's checks: actor, action and outcome present; every field UTF-8, <= 1024. */
+int ch_audit_append(ch_store *st, const ch_audit_entry *e)
+{
+    check_store(st);
+    const char *v[] = {e->actor, e->role, e->action, e->target, e->outcome, e->address};
+    for (int i = 0; i < 6; i++) {
+        size_t n = v[i] ? strlen(v[i]) : 0;
+        if (((i == 0 || i == 2 || i == 4) && n == 0) || n > 1024 || (n && !ch_utf8_valid(v[i], n)))
+            fuzz_plugin_fail("the audit trail refuses the entry of %s (%s)", e->action ? e->action : "(null)",
+                             e->target ? e->target : "");
+    }
+    return CH_STORE_OK;
+}
+
+/* ---- the store: records (host/store/records.c) ---- */
+
+typedef struct fake_record {
+    char *id, *owner, *session, *kind;
+    int shared;
+    int64_t created, updated;
+    char *data; /* serialised, as stored */
+} fake_record;
+
+static fake_record *records;
+static size_t nrecords, caprecords;
+static unsigned long next_generated;
+
+static int charset_ok(const char *s, size_t max, const char *extra, int upper)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 1 || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (upper && c >= 'A' && c <= 'Z') ||
+              (c && strchr(extra, c))))
+            return 0;
+    }
+    return 1;
+}
+
+static int valid_plugin(const char *s) { return charset_ok(s, 32, "_", 0) && s[0] >= 'a' && s[0] <= 'z'; }
+static int valid_id(const char *s) { return charset_ok(s, CH_RECORD_ID_MAX, "_-", 1); }
+static int valid_kind(const char *s) { return charset_ok(s, 64, "_.-", 0); }
+/* Owner and session: UTF-8 text without control characters. */
+static int valid_text(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 1 || n > max || !ch_utf8_valid(s, n))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+static fake_record *find(const char *id)
+{
+    for (size_t i = 0; i < nrecords; i++)
+        if (strcmp(records[i].id, id) == 0)
+            return &records[i];
+    return NULL;
+}
+
+void ch_record_clear(ch_record *r)
+{
+    if (!r)
+        return;
+    free(r->id);
+    free(r->plugin);
+    free(r->owner);
+    free(r->session);
+    free(r->kind);
+    json_decref(r->data);
+    memset(r, 0, sizeof *r);
+}
+
+json_t *ch_record_to_json(const ch_record *r)
+{
+    if (!r || !r->id || !r->plugin || !r->owner || !r->kind)
+        return NULL;
+    return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:b, s:I, s:I, s:O}", "id", r->id, "plugin", r->plugin, "owner",
+                     r->owner, "session", r->session, "kind", r->kind, "shared", r->shared, "created",
+                     (json_int_t)r->created_ms, "updated", (json_int_t)r->updated_ms, "data",
+                     r->data ? r->data : json_null());
+}
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+/* The stored record as the store reads it back: its data from text. */
+static void fill(ch_record *out, const fake_record *r)
+{
+    memset(out, 0, sizeof *out);
+    out->id = strdup(r->id);
+    out->plugin = strdup(fh.plugin->name);
+    out->owner = strdup(r->owner);
+    out->session = dup_or_null(r->session);
+    out->kind = strdup(r->kind);
+    out->created_ms = r->created;
+    out->updated_ms = r->updated;
+    out->shared = r->shared;
+    out->data = json_loads(r->data, 0, NULL);
+    if (!out->data)
+        fuzz_plugin_fail("a stored record does not read back");
+}
+
+int ch_records_put_shared(ch_store *st, const char *plugin, const char *id, const char *owner,
+                          const char *session, const char *kind, int shared, const json_t *data,
+                          int64_t now_ms, ch_record *out)
+{
+    check_store(st);
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!valid_plugin(plugin) || (id && !valid_id(id)) || !valid_text(owner, CH_RECORD_OWNER_MAX) ||
+        (session && !valid_text(session, 64)) || !valid_kind(kind) || !json_is_object(data) || now_ms < 0 ||
+        (shared != 0 && shared != 1 && shared != CH_RECORD_SHARED_KEEP))
+        return CH_STORE_INVALID;
     char *text = json_dumps(data, JSON_COMPACT);
     if (!text)
         fuzz_plugin_fail("record_put: data that does not serialise");
-    if (r && (strcmp(r->owner, owner) != 0 || strcmp(r->kind, kind) != 0 ||
-              (!r->session != !session) || (session && strcmp(r->session, session) != 0))) {
+    if (strlen(text) > 8u * 1024 * 1024) {
         free(text);
-        return CAREHOST_EEXIST;
+        return CH_STORE_INVALID;
+    }
+    fake_record *r = id ? find(id) : NULL;
+    if (r && (strcmp(r->owner, owner) != 0 || strcmp(r->kind, kind) != 0 || !r->session != !session ||
+              (session && strcmp(r->session, session) != 0))) {
+        free(text);
+        return CH_STORE_CONFLICT;
     }
     if (!r) {
         if (nrecords == caprecords) {
@@ -203,181 +390,135 @@ static int put(int actor, const char *id, const char *owner, const char *session
         snprintf(generated, sizeof generated, "rec%lu", ++next_generated);
         r->id = strdup(id ? id : generated);
         r->owner = strdup(owner);
-        r->session = session ? strdup(session) : NULL;
+        r->session = dup_or_null(session);
         r->kind = strdup(kind);
-        r->created = ++store_clock;
+        r->created = now_ms;
     }
     free(r->data);
     r->data = text;
-    r->updated = ++store_clock;
-    if (json_is_boolean(shared))
-        r->shared = json_is_true(shared);
-    *result = to_json(r);
-    return CAREHOST_OK;
+    r->updated = now_ms;
+    if (shared != CH_RECORD_SHARED_KEEP)
+        r->shared = shared;
+    if (out)
+        fill(out, r);
+    return CH_STORE_OK;
 }
 
-static int api_record_put(carehost_plugin_ctx *ctx, const carehost_peer *actor, const json_t *record,
-                          carehost_record_fn done, void *data)
+int ch_records_owner(ch_store *st, const char *plugin, const char *id, char owner[CH_RECORD_OWNER_MAX + 1],
+                     int *shared)
 {
-    const char *id, *owner, *session, *kind;
-    json_t *shared = json_is_object(record) ? json_object_get(record, "shared") : NULL;
-    if (!ctx || !done || !json_is_object(record) || opt_string(record, "id", &id) ||
-        opt_string(record, "owner", &owner) || opt_string(record, "session", &session) ||
-        opt_string(record, "kind", &kind) || !owner || !kind ||
-        !json_is_object(json_object_get(record, "data")) ||
-        (shared && !json_is_null(shared) && !json_is_boolean(shared)))
-        return CAREHOST_EINVAL;
-    int a = actor_of(actor);
-    if (a == -2)
-        return CAREHOST_ENOENT;
-    json_t *result = NULL;
-    int status = put(a, id, owner, session, kind, shared, json_object_get(record, "data"), &result);
-    return owe(done, status, result, data);
-}
-
-/* get and delete: the stored owner against the actor. */
-static int by_id(const carehost_peer *actor, const char *id, int for_write, fake_record **out)
-{
-    int a = actor_of(actor);
-    fake_record *r = valid_id(id) ? find(id) : NULL;
-    *out = r;
-    if (!valid_id(id))
-        return CAREHOST_EINVAL;
+    check_store(st);
+    owner[0] = '\0';
+    *shared = 0;
+    if (!valid_plugin(plugin) || !valid_id(id))
+        return CH_STORE_INVALID;
+    const fake_record *r = find(id);
     if (!r)
-        return CAREHOST_ENOENT;
-    if (a >= 0 && !full_access(a, r->owner) && (for_write || !r->shared || !shared_access(a, r->owner)))
-        return CAREHOST_EACCES;
-    return CAREHOST_OK;
+        return CH_STORE_NOTFOUND;
+    snprintf(owner, CH_RECORD_OWNER_MAX + 1, "%s", r->owner);
+    *shared = r->shared;
+    return CH_STORE_OK;
 }
 
-static int api_record_get(carehost_plugin_ctx *ctx, const carehost_peer *actor, const char *id,
-                          carehost_record_fn done, void *data)
+int ch_records_get(ch_store *st, const char *plugin, const char *id, ch_record *out)
 {
-    if (!ctx || !done || !id)
-        return CAREHOST_EINVAL;
-    if (actor_of(actor) == -2)
-        return CAREHOST_ENOENT;
-    fake_record *r;
-    int status = by_id(actor, id, 0, &r);
-    return owe(done, status, status == CAREHOST_OK ? to_json(r) : NULL, data);
+    check_store(st);
+    memset(out, 0, sizeof *out);
+    if (!valid_plugin(plugin) || !valid_id(id))
+        return CH_STORE_INVALID;
+    const fake_record *r = find(id);
+    if (!r)
+        return CH_STORE_NOTFOUND;
+    fill(out, r);
+    return CH_STORE_OK;
 }
 
-static void record_free(fake_record *r)
+int ch_records_delete(ch_store *st, const char *plugin, const char *id)
 {
+    check_store(st);
+    if (!valid_plugin(plugin) || !valid_id(id))
+        return CH_STORE_INVALID;
+    fake_record *r = find(id);
+    if (!r)
+        return CH_STORE_NOTFOUND;
     free(r->id);
     free(r->owner);
     free(r->session);
     free(r->kind);
     free(r->data);
+    *r = records[--nrecords];
+    return CH_STORE_OK;
 }
 
-static int api_record_delete(carehost_plugin_ctx *ctx, const carehost_peer *actor, const char *id,
-                             carehost_record_fn done, void *data)
+/* Newest first: by updated, then by id (ORDER BY updated_ms DESC, id DESC). */
+static int newer(int64_t a_updated, const char *a_id, const fake_record *b)
 {
-    if (!ctx || !done || !id)
-        return CAREHOST_EINVAL;
-    if (actor_of(actor) == -2)
-        return CAREHOST_ENOENT;
-    fake_record *r;
-    int status = by_id(actor, id, 1, &r);
-    if (status == CAREHOST_OK) {
-        record_free(r);
-        *r = records[--nrecords];
-    }
-    return owe(done, status, NULL, data);
+    return a_updated != b->updated ? a_updated > b->updated : strcmp(a_id, b->id) > 0;
 }
 
-/* Newest first: by "updated", then by id, as the store's index orders them. */
-static int newer(const fake_record *a, const fake_record *b)
+int ch_records_query(ch_store *st, const char *plugin, const ch_record_query *q, json_t **out, int *corrupt)
 {
-    return a->updated != b->updated ? a->updated > b->updated : strcmp(a->id, b->id) > 0;
-}
-
-static int api_record_list(carehost_plugin_ctx *ctx, const carehost_peer *actor, const json_t *query,
-                           carehost_record_fn done, void *data)
-{
-    const char *owner = NULL, *session = NULL, *kind = NULL, *before = NULL;
-    json_int_t limit = 50;
-    if (!ctx || !done || (query && !json_is_object(query)))
-        return CAREHOST_EINVAL;
-    if (query) {
-        json_t *l = json_object_get(query, "limit");
-        if (opt_string(query, "owner", &owner) || opt_string(query, "session", &session) ||
-            opt_string(query, "kind", &kind) || opt_string(query, "before", &before) ||
-            (l && !json_is_integer(l)))
-            return CAREHOST_EINVAL;
-        if (l)
-            limit = json_integer_value(l);
-    }
-    if (limit < 1 || limit > 500)
-        return CAREHOST_EINVAL;
-    fake_record cursor = {0};
-    if (before) {
-        char *colon;
-        cursor.updated = strtoll(before, &colon, 10);
-        if (*colon != ':' || colon == before || !colon[1])
-            return CAREHOST_EINVAL;
-        cursor.id = colon + 1;
-    }
-    int a = actor_of(actor);
-    if (a == -2)
-        return CAREHOST_ENOENT;
-    if (!owner && a >= 0)
-        owner = fh.setup->people[a].user;
-    int shared_only = 0;
-    if (a >= 0 && !full_access(a, owner)) {
-        if (!shared_access(a, owner))
-            return owe(done, CAREHOST_EACCES, NULL, data);
-        shared_only = 1;
-    }
+    check_store(st);
+    *out = NULL;
+    if (corrupt)
+        *corrupt = 0;
+    if (!valid_plugin(plugin) || (q->owner && !valid_text(q->owner, CH_RECORD_OWNER_MAX)) ||
+        (q->session && !valid_text(q->session, 64)) || (q->kind && !valid_kind(q->kind)) ||
+        (q->before_id && !valid_id(q->before_id)) || q->limit < 1 || q->limit > 500)
+        return CH_STORE_INVALID;
     /* Selection by repeated "the newest below the last one taken": few records, simple code. */
     json_t *list = json_array();
-    const fake_record *last = before ? &cursor : NULL;
-    for (json_int_t n = 0; n < limit; n++) {
+    int64_t last_updated = q->before_ms;
+    const char *last_id = q->before_id;
+    for (int n = 0; n < q->limit; n++) {
         const fake_record *best = NULL;
         for (size_t i = 0; i < nrecords; i++) {
             const fake_record *r = &records[i];
-            if ((owner && strcmp(r->owner, owner) != 0) ||
-                (session && (!r->session || strcmp(r->session, session) != 0)) ||
-                (kind && strcmp(r->kind, kind) != 0) || (shared_only && !r->shared) ||
-                (last && !newer(last, r)) || (best && !newer(r, best)))
+            if ((q->owner && strcmp(r->owner, q->owner) != 0) ||
+                (q->session && (!r->session || strcmp(r->session, q->session) != 0)) ||
+                (q->kind && strcmp(r->kind, q->kind) != 0) || (q->shared_only && !r->shared) ||
+                (last_id && !newer(last_updated, last_id, r)) || (best && !newer(r->updated, r->id, best)))
                 continue;
             best = r;
         }
         if (!best)
             break;
-        json_array_append_new(list, to_json(best));
-        last = best;
+        ch_record rec;
+        fill(&rec, best);
+        json_array_append_new(list, ch_record_to_json(&rec));
+        ch_record_clear(&rec);
+        last_updated = best->updated;
+        last_id = best->id;
     }
-    json_t *next = json_null();
-    if (json_array_size(list) == (size_t)limit) {
-        char text[128];
-        snprintf(text, sizeof text, "%lld:%s", (long long)last->updated, last->id);
-        next = json_string(text);
-    }
-    return owe(done, CAREHOST_OK, json_pack("{s:o, s:o}", "records", list, "next", next), data);
+    *out = list;
+    return CH_STORE_OK;
 }
+
+/* ---- the table, and after a run ---- */
 
 void fuzz_store_install(carehost_host_api *api)
 {
-    api->record_put = api_record_put;
-    api->record_get = api_record_get;
-    api->record_list = api_record_list;
-    api->record_delete = api_record_delete;
+    api->record_put = ch_records_api_put;
+    api->record_get = ch_records_api_get;
+    api->record_list = ch_records_api_list;
+    api->record_delete = ch_records_api_delete;
 }
 
-/* After the run: the plugin is shut down, nothing is owed any more. */
+/* After the run: the plugin is shut down. A record call it made while shutting down would be
+ * answered into a plugin that is gone. */
 void fuzz_store_clear(void)
 {
-    while (owed_head) {
-        owed_callback *o = owed_head;
-        owed_head = o->next;
-        json_decref(o->result);
-        free(o);
+    if (owed_head)
+        fuzz_plugin_fail("a record call during shutdown: its callback would reach a plugin that is gone");
+    if (work != 0)
+        fuzz_plugin_fail("record calls in flight out of step (%ld)", work);
+    for (size_t i = 0; i < nrecords; i++) {
+        free(records[i].id);
+        free(records[i].owner);
+        free(records[i].session);
+        free(records[i].kind);
+        free(records[i].data);
     }
-    owed_tail = NULL;
-    for (size_t i = 0; i < nrecords; i++)
-        record_free(&records[i]);
     free(records);
     records = NULL;
     nrecords = caprecords = 0;
