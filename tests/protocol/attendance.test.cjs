@@ -317,6 +317,10 @@ describe('attendance: a group meeting, its report, signing and the export', () =
     assert.equal((await httpRequest(host, 'GET', `/api/attendance.csv?from=${day}`, { cookie: admin.cookie })).status, 400);
     assert.equal((await httpRequest(host, 'GET', '/api/attendance.csv?from=2026-01-01&to=2027-06-01', { cookie: admin.cookie })).status, 400);
 
+    // Issue 19: a query byte that is not UTF-8 once kept the download out of the audit trail.
+    const odd = await httpRequest(host, 'GET', `${path}&x=%ff`, { cookie: admin.cookie });
+    assert.equal(odd.status, 200, 'an extra query field is ignored');
+
     const out = ctl(['--data-dir', dataDir, 'attendance', 'export', '--from', day, '--to', day]);
     assert.equal(out.stdout, a.body, "carehostctl's CSV is the HTTP one, byte for byte");
 
@@ -328,6 +332,8 @@ describe('attendance: a group meeting, its report, signing and the export', () =
       assert.ok(seen.some(([x, o]) => x === actor && o === outcome), `export by ${actor} audited as ${outcome}: ${JSON.stringify(seen)}`);
     }
     assert.ok(audit.some((e) => e.target.includes(`from=${day}`) && e.target.includes(`to=${day}`)), 'the days asked are the target');
+    assert.ok(audit.some((e) => e.actor === admin.user.id && e.target.includes('x=?')),
+      `the download whose query is not UTF-8 is audited, that byte as "?": ${JSON.stringify(audit.map((e) => e.target))}`);
     assert.ok(!host.stderr().includes('fictional'), 'no note or reason in the log');
     passed++;
   });
