@@ -158,31 +158,6 @@ void ch_conn_error(ch_conn *c, int has_id, int64_t id, const char *code, const c
     json_decref(e);
 }
 
-const char *ch_role_name(carehost_role role)
-{
-    switch (role) {
-    case CAREHOST_ROLE_PATIENT: return "patient";
-    case CAREHOST_ROLE_FAMILY: return "family";
-    case CAREHOST_ROLE_THERAPIST: return "therapist";
-    case CAREHOST_ROLE_ADMIN: return "admin";
-    case CAREHOST_ROLE_NONE: break;
-    }
-    return "none";
-}
-
-int ch_role_parse(const char *name, carehost_role *out)
-{
-    static const carehost_role roles[] = {CAREHOST_ROLE_PATIENT, CAREHOST_ROLE_FAMILY,
-                                          CAREHOST_ROLE_THERAPIST, CAREHOST_ROLE_ADMIN};
-    for (size_t i = 0; i < 4; i++) {
-        if (strcmp(name, ch_role_name(roles[i])) == 0) {
-            *out = roles[i];
-            return 0;
-        }
-    }
-    return -1;
-}
-
 json_t *ch_conn_describe(const ch_conn *c)
 {
     return json_pack("{s:I, s:s, s:s}", "participant", (json_int_t)c->participant, "name", c->name,

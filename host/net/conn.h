@@ -11,6 +11,7 @@
 
 #include "carehost/plugin.h"
 #include "host.h"
+#include "lib/roles.h"
 #include "outbox.h"
 #include "ratelimit.h"
 #include "registry/sessions.h"
@@ -86,7 +87,5 @@ json_t *ch_conn_describe(const ch_conn *c);
 /* The same, written as a frame on first use and kept with the connection (who
  * someone is does not change while connected). NULL when out of memory. */
 const ch_frame *ch_conn_description(ch_conn *c);
-const char *ch_role_name(carehost_role role);
-int ch_role_parse(const char *name, carehost_role *out);
 
 #endif

@@ -12,21 +12,6 @@
 
 #define USER_COLUMNS "id, username, display_name, role, password_hash, disabled, created_ms"
 
-void ch_user_clear(ch_user *u)
-{
-    if (!u)
-        return;
-    free(u->id);
-    free(u->username);
-    free(u->display_name);
-    free(u->role);
-    if (u->password_hash) {
-        sodium_memzero(u->password_hash, strlen(u->password_hash));
-        free(u->password_hash);
-    }
-    memset(u, 0, sizeof *u);
-}
-
 json_t *ch_user_to_json(const ch_user *u)
 {
     if (!u || !u->id || !u->username || !u->display_name || !u->role)

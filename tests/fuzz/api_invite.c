@@ -55,7 +55,6 @@ NEVER(int, ch_auth_session_answer, uint64_t req_id, const ch_user *user, const c
       const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES], int64_t now_ms, int secure)
 #pragma GCC diagnostic pop
 
-void ch_user_clear(ch_user *u) { memset(u, 0, sizeof *u); }
 
 /* ---- the harness ---------------------------------------------------------------------------- */
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/roles.h"
 #include "plugin_host.h"
 
 fuzz_host fh;
@@ -111,18 +112,6 @@ void fuzz_session_info_done(carehost_session_info *s)
     free((char *)s->title);
     free((char *)s->therapist);
     free(s);
-}
-
-static const char *role_name(carehost_role role)
-{
-    switch (role) {
-    case CAREHOST_ROLE_PATIENT: return "patient";
-    case CAREHOST_ROLE_FAMILY: return "family";
-    case CAREHOST_ROLE_THERAPIST: return "therapist";
-    case CAREHOST_ROLE_ADMIN: return "admin";
-    case CAREHOST_ROLE_NONE: break;
-    }
-    return "none";
 }
 
 static const char *kind_name(carehost_session_kind kind)
@@ -457,7 +446,7 @@ static json_t *api_session_people(carehost_plugin_ctx *ctx, const char *session)
         const fuzz_person *p = &fh.setup->people[i];
         if (p->role != CAREHOST_ROLE_ADMIN)
             json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "user", p->user, "name", p->name,
-                                                  "role", role_name(p->role)));
+                                                  "role", ch_role_name(p->role)));
     }
     return list;
 }

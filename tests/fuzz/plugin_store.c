@@ -69,18 +69,6 @@ void ch_plugin_work_end(carehost_plugin_ctx *ctx)
     work--;
 }
 
-const char *ch_role_name(carehost_role role)
-{
-    switch (role) {
-    case CAREHOST_ROLE_PATIENT: return "patient";
-    case CAREHOST_ROLE_FAMILY: return "family";
-    case CAREHOST_ROLE_THERAPIST: return "therapist";
-    case CAREHOST_ROLE_ADMIN: return "admin";
-    case CAREHOST_ROLE_NONE: break;
-    }
-    return "none";
-}
-
 /* A connected person's connection, as the registry of connections has it. */
 static ch_conn conn_of[FUZZ_PEOPLE];
 static ch_auth_user user_of[FUZZ_PEOPLE];
@@ -235,16 +223,6 @@ int ch_users_get(ch_store *st, const char *id, ch_user *out)
         return out->id && out->display_name && out->role ? CH_STORE_OK : CH_STORE_IO;
     }
     return CH_STORE_NOTFOUND;
-}
-
-void ch_user_clear(ch_user *u)
-{
-    free(u->id);
-    free(u->username);
-    free(u->display_name);
-    free(u->role);
-    free(u->password_hash);
-    memset(u, 0, sizeof *u);
 }
 
 /* host/store/audit.c's checks: actor, action and outcome present; every field UTF-8, <= 1024. */

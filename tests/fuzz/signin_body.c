@@ -112,16 +112,6 @@ int ch_users_get_by_username(ch_store *st, const char *username, ch_user *out)
     return CH_STORE_OK;
 }
 
-void ch_user_clear(ch_user *u)
-{
-    free(u->id);
-    free(u->username);
-    free(u->display_name);
-    free(u->role);
-    free(u->password_hash);
-    memset(u, 0, sizeof *u);
-}
-
 #define ROWS_MAX 64
 static unsigned char token_rows[ROWS_MAX][CH_TOKEN_HASH_BYTES];
 static size_t ntoken_rows;
