@@ -44,12 +44,10 @@ void ch_sfu_reply(sfu_peer *p, sfu_reply *r, json_t *fields, const char *code, c
 /* Everything Janus-side is gone: forget it, and answer what the client waits for. */
 static void forget(sfu_peer *p)
 {
-    ch_sfu_reply(p, &p->publish_reply, NULL, "sfu_unavailable",
-                 "The video server is not taking this now; the call goes on without it.");
-    ch_sfu_reply(p, &p->answer_reply, NULL, "sfu_unavailable",
-                 "The video server is not taking this now; the call goes on without it.");
-    ch_sfu_reply(p, &p->restart_reply, NULL, "sfu_unavailable",
-                 "The video server is not taking this now; the call goes on without it.");
+    static const char gone[] = "The video server is not taking this now; the call goes on without it.";
+    ch_sfu_reply(p, &p->publish_reply, NULL, "sfu_unavailable", gone);
+    ch_sfu_reply(p, &p->answer_reply, NULL, "sfu_unavailable", gone);
+    ch_sfu_reply(p, &p->restart_reply, NULL, "sfu_unavailable", gone);
     p->jroom = NULL;
     p->pub_handle = p->sub_handle = p->private_id = 0;
     p->joined = p->publishing = p->sub_busy = 0;
