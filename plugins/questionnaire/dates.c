@@ -57,15 +57,14 @@ typedef struct when {
     int offset;    /* minutes east of UTC */
 } when;
 
-/* The time part after a full date: Thh:mm:ss[.f+](Z|+hh:mm|-hh:mm). */
+/* The time part after a full date: Thh:mm:ss[.f+](Z|+hh:mm|-hh:mm). s may end anywhere, so each
+ * character is looked at only once those before it were there: digits() stops at the NUL. */
 static int time_part(const char *s, when *w)
 {
-    if (s[0] != 'T')
+    if (s[0] != 'T' || (w->h = digits(s + 1, 2)) < 0 || s[3] != ':' || (w->mi = digits(s + 4, 2)) < 0 ||
+        s[6] != ':' || (w->sec = digits(s + 7, 2)) < 0)
         return 0;
-    w->h = digits(s + 1, 2);
-    w->mi = s[3] == ':' ? digits(s + 4, 2) : -1;
-    w->sec = s[6] == ':' ? digits(s + 7, 2) : -1;
-    if (w->h < 0 || w->h > 23 || w->mi < 0 || w->mi > 59 || w->sec < 0 || w->sec > 60)
+    if (w->h > 23 || w->mi > 59 || w->sec > 60)
         return 0;
     const char *p = s + 9;
     memset(w->frac, '0', 9);
@@ -82,10 +81,13 @@ static int time_part(const char *s, when *w)
         w->offset = 0;
         return 1;
     }
-    if ((p[0] != '+' && p[0] != '-') || p[3] != ':' || p[6] != '\0')
+    if (p[0] != '+' && p[0] != '-')
         return 0;
-    int oh = digits(p + 1, 2), om = digits(p + 4, 2);
-    if (oh < 0 || om < 0 || om > 59 || oh > 14 || (oh == 14 && om != 0))
+    int oh = digits(p + 1, 2);
+    if (oh < 0 || p[3] != ':')
+        return 0;
+    int om = digits(p + 4, 2);
+    if (om < 0 || p[6] != '\0' || om > 59 || oh > 14 || (oh == 14 && om != 0))
         return 0;
     w->offset = (p[0] == '-' ? -1 : 1) * (oh * 60 + om);
     return 1;

@@ -8,10 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
+#include "cq_internal.h" /* cq_valid_date, cq_valid_datetime */
 #include "questionnaire.h"
 
 #define FIXTURES TEST_SRCDIR "/questionnaires"
@@ -720,6 +723,36 @@ START_TEST(dates_and_times)
 }
 END_TEST
 
+/* A date or dateTime that ends anywhere (a patient's half-typed answer) is read up to its end and no
+ * further. Each prefix is placed so that its final NUL is the last byte before a page that cannot be
+ * read: a look past the end faults here, with or without AddressSanitizer. The fuzzer found
+ * "2026-03-08T0": the time's checks read three bytes past it. */
+START_TEST(dates_cut_anywhere_are_read_to_their_end)
+{
+    static const char *const whole[] = {"2026-03-08T08:30:00Z", "2026-03-08T23:59:60.123456789-14:00",
+                                        "2026-03-08T08:30:00+01:00"};
+    static const char *const valid_prefixes[] = {"2026", "2026-03", "2026-03-08"};
+    long page = sysconf(_SC_PAGESIZE);
+    char *map = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(map, MAP_FAILED);
+    ck_assert_int_eq(mprotect(map + page, (size_t)page, PROT_NONE), 0);
+    for (size_t w = 0; w < sizeof whole / sizeof *whole; w++) {
+        size_t len = strlen(whole[w]);
+        for (size_t n = 0; n <= len; n++) {
+            char *s = map + page - (n + 1);
+            memcpy(s, whole[w], n);
+            s[n] = '\0';
+            int want = n == len;
+            for (size_t v = 0; v < sizeof valid_prefixes / sizeof *valid_prefixes; v++)
+                want |= strcmp(s, valid_prefixes[v]) == 0;
+            ck_assert_msg(cq_valid_datetime(s) == want, "dateTime \"%s\": %d", s, !want);
+            ck_assert_msg(cq_valid_date(s) == (want && n <= 10), "date \"%s\": %d", s, !(want && n <= 10));
+        }
+    }
+    munmap(map, 2 * (size_t)page);
+}
+END_TEST
+
 START_TEST(response_bounds)
 {
     cq_questionnaire *q = check_form();
@@ -1261,6 +1294,7 @@ static Suite *questionnaire_suite(void)
     tcase_add_test(r, bad_responses_are_refused);
     tcase_add_test(r, refusal_quoting_the_response_is_utf8);
     tcase_add_test(r, dates_and_times);
+    tcase_add_test(r, dates_cut_anywhere_are_read_to_their_end);
     tcase_add_test(r, response_bounds);
     tcase_add_test(r, sections_and_empty_rows);
     suite_add_tcase(s, r);
