@@ -248,6 +248,21 @@ int ch_auth_tokens_load_row(ch_auth_tokens *t, const json_t *row, int64_t now_ms
     return insert(t, &k) == 0 ? 1 : -1;
 }
 
+/* Count use at now_ms: last_seen moves forward (never back), and the store is
+ * told at most every min(idle / 4, STORE_TOUCH_MAX_MS). */
+static void use_at(ch_auth_tokens *t, ch_auth_token *k, int64_t now_ms, int *store_touch_due)
+{
+    if (now_ms <= k->last_seen_ms)
+        return;
+    k->last_seen_ms = now_ms;
+    int64_t every = t->idle_ms / 4 < STORE_TOUCH_MAX_MS ? t->idle_ms / 4 : STORE_TOUCH_MAX_MS;
+    if (now_ms - k->stored_seen_ms >= every) {
+        k->stored_seen_ms = now_ms;
+        if (store_touch_due)
+            *store_touch_due = 1;
+    }
+}
+
 ch_auth_lookup ch_auth_tokens_find(ch_auth_tokens *t,
                                    const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
                                    int64_t now_ms, int touch, ch_auth_token *out,
@@ -265,17 +280,29 @@ ch_auth_lookup ch_auth_tokens_find(ch_auth_tokens *t,
         unlink_node(t, pp);
         return CH_AUTH_EXPIRED;
     }
-    if (touch && now_ms > k->last_seen_ms) {
-        k->last_seen_ms = now_ms;
-        int64_t every = t->idle_ms / 4 < STORE_TOUCH_MAX_MS ? t->idle_ms / 4 : STORE_TOUCH_MAX_MS;
-        if (now_ms - k->stored_seen_ms >= every) {
-            k->stored_seen_ms = now_ms;
-            if (store_touch_due)
-                *store_touch_due = 1;
-        }
-    }
+    if (touch)
+        use_at(t, k, now_ms, store_touch_due);
     if (out)
         *out = *k;
+    return CH_AUTH_VALID;
+}
+
+ch_auth_lookup ch_auth_tokens_in_use(ch_auth_tokens *t, const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
+                                     int64_t now_ms, int *store_touch_due)
+{
+    if (store_touch_due)
+        *store_touch_due = 0;
+    if (!t || !hash)
+        return CH_AUTH_UNKNOWN;
+    node **pp = slot_of(t, hash);
+    if (!*pp)
+        return CH_AUTH_UNKNOWN;
+    ch_auth_token *k = &(*pp)->tok;
+    if (now_ms >= k->expires_ms) {
+        unlink_node(t, pp);
+        return CH_AUTH_EXPIRED;
+    }
+    use_at(t, k, now_ms, store_touch_due);
     return CH_AUTH_VALID;
 }
 

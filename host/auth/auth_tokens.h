@@ -83,6 +83,14 @@ ch_auth_lookup ch_auth_tokens_find(ch_auth_tokens *t,
                                    int64_t now_ms, int touch, ch_auth_token *out,
                                    int *store_touch_due);
 
+/* The sign-in is in use at now_ms whatever its idle time: a connection of it
+ * is in a session (waiting or admitted), which is use for as long as it lasts,
+ * however late the look that sees it (a stalled loop, a clock stepped forward).
+ * Within its absolute limit: last_seen = now_ms, *store_touch_due (optional) as
+ * for ch_auth_tokens_find, and CH_AUTH_VALID. Past it: removed, CH_AUTH_EXPIRED. */
+ch_auth_lookup ch_auth_tokens_in_use(ch_auth_tokens *t, const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
+                                     int64_t now_ms, int *store_touch_due);
+
 /* 1 when the token is in the table, within its absolute limit, but past its
  * idle limit at now_ms: use not yet counted (a WebSocket message the sign-in
  * watch has not seen yet) may still keep it, so look there first. Changes nothing. */

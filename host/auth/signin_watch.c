@@ -15,21 +15,30 @@ static int64_t last_look_ms;
 typedef struct look {
     ch_host *h;
     int64_t now_ms, since_ms;
+    int in_sessions; /* this pass: the connections in a session, or the others */
     size_t closed;
 } look;
 
 static void look_at(ch_conn *c, void *arg)
 {
     look *l = arg;
-    if (!c->participant || c->close_code)
+    if (!c->participant || c->close_code || (c->session != NULL) != l->in_sessions)
         return;
     int touch_due = 0, due = 0;
-    /* A message counts as use when it was sent, not when we look: one sent just
-     * before the idle limit keeps the sign-in though this look comes after it. */
-    if (c->last_message_ms > l->since_ms)
-        ch_auth_tokens_find(l->h->tokens, c->token_hash, c->last_message_ms, 1, NULL, &touch_due);
-    if (ch_auth_tokens_find(l->h->tokens, c->token_hash, l->now_ms, c->session != NULL, NULL, &due) ==
-        CH_AUTH_VALID) {
+    ch_auth_lookup found;
+    if (c->session) {
+        /* In a session (waiting or admitted) is use now, however long since the
+         * last look: a stalled loop or a clock stepped forward ends no meeting. */
+        found = ch_auth_tokens_in_use(l->h->tokens, c->token_hash, l->now_ms, &due);
+    } else {
+        /* A message counts as use when it was sent, not when we look: one sent just
+         * before the idle limit keeps the sign-in though this look comes after it.
+         * ">=": one in the last look's millisecond may have come after that look. */
+        if (c->last_message_ms >= l->since_ms)
+            ch_auth_tokens_find(l->h->tokens, c->token_hash, c->last_message_ms, 1, NULL, &touch_due);
+        found = ch_auth_tokens_find(l->h->tokens, c->token_hash, l->now_ms, 0, NULL, &due);
+    }
+    if (found == CH_AUTH_VALID) {
         if (touch_due || due)
             ch_auth_store_touch(l->h, c->token_hash);
         return;
@@ -42,7 +51,11 @@ void ch_signin_watch_now(ch_host *h)
 {
     if (!h->tokens || !h->conns)
         return;
-    look l = {h, ch_wall_ms(), last_look_ms, 0};
+    look l = {h, ch_wall_ms(), last_look_ms, 1, 0};
+    /* Those in a session first: their use now keeps a sign-in that another of its
+     * connections, outside and silent, would otherwise find past its idle limit. */
+    ch_conns_each(h->conns, look_at, &l);
+    l.in_sessions = 0;
     ch_conns_each(h->conns, look_at, &l);
     last_look_ms = l.now_ms;
     if (l.closed)

@@ -5,30 +5,12 @@
 // its clock set to the day under test, in UTC.
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const { startHost, login, httpRequest, leaderIn, assertReply } = require('../protocol/harness.cjs');
+const { faketimeEnv } = require('../protocol/host_clock.cjs');
 
-const FAKETIME_LIB = [
-  '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1',
-  '/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1',
-  '/usr/lib/faketime/libfaketimeMT.so.1',
-].find((p) => fs.existsSync(p));
-
-/** The daemon, with --demo, on a clock that starts at `when` ("YYYY-MM-DD HH:MM:SS", UTC). */
+/** The daemon, with --demo, on a clock that starts at `when` ("YYYY-MM-DD HH:MM:SS", UTC) and runs on. */
 function startAt(when) {
-  if (!FAKETIME_LIB) throw new Error('libfaketime is missing: apt-get install faketime (scripts/install-deps --test)');
-  const asan = process.env.ASAN_OPTIONS ? `${process.env.ASAN_OPTIONS}:` : '';
-  return startHost({
-    args: ['--timezone', 'UTC'],
-    env: {
-      LD_PRELOAD: FAKETIME_LIB,
-      FAKETIME: `@${when}`,
-      FAKETIME_DONT_FAKE_MONOTONIC: '1', // libwebsockets' timers keep the real monotonic clock
-      TZ: 'UTC',
-      // Under AddressSanitizer libfaketime is preloaded ahead of the ASan runtime: allowed here.
-      ASAN_OPTIONS: `${asan}verify_asan_link_order=0`,
-    },
-  });
+  return startHost({ args: ['--timezone', 'UTC'], env: faketimeEnv({ FAKETIME: `@${when}` }) });
 }
 
 /** Each demo session's start (ms), as the admin lists them. */

@@ -9,6 +9,7 @@ const {
   startHost, connect, connectAs, connectWith, joinAdmitted, leaderIn, login, post, httpRequest, ctl,
   closedWithin, waitFor, assertReply, skipUnderMemcheck,
 } = require('./harness.cjs');
+const { steppedClock } = require('./host_clock.cjs');
 
 const ENDED = 'your sign-in has ended; please sign in again';
 
@@ -22,6 +23,16 @@ async function whoIs(host, cookie, { withTimes = false } = {}) {
   const out = { status: r.status, user: r.json && r.json.user ? r.json.user.username : null };
   if (withTimes) out.signin = r.json && r.json.signin;
   return out;
+}
+
+/**
+ * connectAs, then a ping answered: the daemon has taken the connection in (libwebsockets may tell
+ * the client it is open a moment before), so it carries the clock's time before the test moves it.
+ */
+async function settledAs(host, username) {
+  const c = await connectAs(host, username);
+  assertReply(await c.request({ type: 'ping' }), `${username}'s first ping`);
+  return c;
 }
 
 /** Start a host, run fn(host, track), and always stop it and every client tracked. */
@@ -160,131 +171,147 @@ describe('the sign-in ends', () => {
     },
   ));
 
-  it('absolute expiry closes the connection at --session-max-hours though it keeps pinging', { skip: skipUnderMemcheck }, () => withHost(
-    // 0.002 h = 7.2 s; the watch looks every 7.2 s / 4 = 1.8 s.
-    { args: ['--session-max-hours', '0.002'] },
-    async (host, track) => {
-      const max = 7200;
-      const period = 1800;
-      const t0 = Date.now();
-      const j = track(await connectAs(host, 'jordan'));
-      const signedIn = Date.now();
+  // The four tests below run the daemon on a stopped wall clock that only the test moves
+  // (host_clock.cjs): each message and each look carries exactly the time the test chose, so none
+  // depends on how fast a loaded (sanitized) machine answers. The sign-in watch still looks on its
+  // real period (a quarter of the limit, at least every second), so a test that must know a look
+  // has happened at a time waits for a silent "canary" sign-in that this look ends; and a sign-in
+  // outside any session sends at most one message between two such looks, as it would in real time.
+
+  it('absolute expiry closes the connection at --session-max-hours though it keeps pinging', { skip: skipUnderMemcheck }, async () => {
+    // 0.002 h = 7.2 s; the watch looks every 1.8 s (real time).
+    const clock = steppedClock();
+    await withHost({ args: ['--session-max-hours', '0.002'], env: clock.env }, async (host, track) => {
+      const canary = track(await settledAs(host, 'casey')); // signed in at T0
+      clock.advance(1000);
+      const j = track(await settledAs(host, 'jordan')); // signed in at T0 + 1 s: ends at T0 + 8.2 s
       assertReply(await j.request({ type: 'join', session: 'evening-iop' }), 'Jordan waits');
-      const pinger = keepPinging(j, 400);
-      // Someone who signed in later is still within their time when Jordan's ends.
-      await waitFor(() => pinger.replies >= 8, 10000, 'eight pings answered');
-      const later = track(await connectAs(host, 'riley'));
-      const laterAt = Date.now();
-      // Jordan's connection closes at most one period after the limit: Riley's ends later.
-      assert.ok(laterAt - t0 > period + 500, `Riley signed in ${laterAt - t0} ms after Jordan`);
-      const ci = await closedWithin(j, max + period + 5000);
-      const closedAt = Date.now();
-      await pinger.stop();
-      assertEnded(ci, 'Jordan after the limit');
-      assert.ok(closedAt - t0 >= max - 20, `not before the limit: closed ${closedAt - t0} ms after signing in`);
-      assert.ok(closedAt - signedIn <= max + period + 2000,
-        `soon after it: closed ${closedAt - signedIn} ms after signing in (limit ${max}, period ${period})`);
-      assert.ok(pinger.replies >= 12, `pinged all along (${pinger.replies} answers)`);
-      assert.ok(pinger.lastReplyAt - t0 >= max - period - 1000,
-        `a ping was answered ${pinger.lastReplyAt - t0} ms after signing in, shortly before the end`);
-      console.log(`absolute expiry: closed ${closedAt - t0} ms after signing in (limit ${max} ms), ${pinger.replies} pings answered`);
-      assertReply(await later.request({ type: 'ping' }), 'Riley still answered');
+      clock.advance(2000);
+      const later = track(await settledAs(host, 'riley')); // signed in at T0 + 3 s
+      for (let s = 4; s <= 8; s++) {
+        clock.advance(1000);
+        assertReply(await j.request({ type: 'ping' }), `Jordan's ping at T0 + ${s} s`);
+      }
+      // T0 + 8 s: Casey's time is up, Jordan has 0.2 s left. The look that ends Casey's spares Jordan's.
+      assertEnded(await closedWithin(canary, 10000), 'Casey, 8 s after signing in');
+      assert.equal(j.closeInfo(), null, 'Jordan is not closed before the limit');
+      assertReply(await j.request({ type: 'ping' }), 'Jordan still answered 7 s after signing in');
+      const me = await whoIs(host, j.cookie, { withTimes: true });
+      assert.equal(me.user, 'jordan');
+      assert.equal(me.signin.left_ms, 200, `0.2 s left: ${JSON.stringify(me)}`);
+      // One second later Jordan's has ended, though in a session and pinging; Riley's has not.
+      clock.advance(1000);
+      assertEnded(await closedWithin(j, 10000), 'Jordan after the limit');
+      assertReply(await later.request({ type: 'ping' }), 'Riley, 6 s after signing in, still answered');
       assert.equal(later.closeInfo(), null, 'Riley still open');
       assert.deepEqual(await whoIs(host, j.cookie), { status: 200, user: null });
       // Signing in again gives a new sign-in with its own time.
       const again = track(await connectAs(host, 'jordan'));
       assertReply(await again.request({ type: 'ping' }), 'ping after signing in again');
-    },
-  ));
+      assert.equal((await whoIs(host, again.cookie, { withTimes: true })).signin.left_ms, 7200);
+    });
+  });
 
-  it('a message sent shortly before the idle limit counts, though the watch looks only after the limit', { skip: skipUnderMemcheck }, () => withHost(
-    // 0.1 min = 6 s; the watch looks every 1.5 s. A message every 4.8 s: each inside the limit, but
-    // the look that sees it may come up to 1.5 s later, past the limit counted from the last one.
-    // (The 1.2 s to spare is for a loaded machine under the sanitizers: 0.75 s was missed there.)
-    { args: ['--session-idle-minutes', '0.1'] },
-    async (host, track) => {
-      const c = track(await connectAs(host, 'taylor')); // outside any session: only its messages count
-      let sentAt = Date.now();
-      for (let i = 0; i < 6; i++) {
-        const due = sentAt + 4800;
-        await waitFor(() => Date.now() >= due || c.closeInfo(), 8000, 'the time for the next message');
-        assert.equal(c.closeInfo(), null, `still open before message ${i + 1}`);
-        sentAt = Date.now();
-        assertReply(await c.request({ type: 'ping' }), `ping ${i + 1}`);
-      }
-      assert.equal(c.closeInfo(), null, 'six messages, each inside the idle limit, kept it open');
-      const me = await whoIs(host, c.cookie, { withTimes: true });
-      assert.equal(me.user, 'taylor');
-      // Silent from now on: it ends.
-      assertEnded(await closedWithin(c, 6000 + 3000), 'silent after its last message');
-    },
-  ));
-
-  it('an HTTP look just past the idle limit counts a message the watch has not seen yet', { skip: skipUnderMemcheck }, () => withHost(
-    // 0.1 min = 6 s; the watch looks every 1.5 s. A ping 5.5 s after the last use, then GET
-    // /api/me?peek=1 at 6.2 s: often no look has come between the two, so only the daemon's
-    // counting the unseen message keeps the sign-in. Three times. (The half second before the
-    // limit is for a loaded machine: the ping must reach the daemon before the limit passes.)
-    { args: ['--session-idle-minutes', '0.1'] },
-    async (host, track) => {
-      const c = track(await connectAs(host, 'taylor')); // outside any session: only its messages count
-      for (let i = 0; i < 3; i++) {
-        const m0 = Date.now();
-        assertReply(await c.request({ type: 'ping' }), `ping ${i + 1}`);
-        await waitFor(() => Date.now() >= m0 + 5500, 8000, 'before the idle limit');
-        assertReply(await c.request({ type: 'ping' }), `the ping before the limit (${i + 1})`);
-        await waitFor(() => Date.now() >= m0 + 6200, 8000, 'past the limit from the first ping');
+  it('a message sent shortly before the idle limit counts, though the watch looks only after the limit', { skip: skipUnderMemcheck }, async () => {
+    // 0.1 min = 6 s; the watch looks every 1.5 s (real time). Three people in turn: signed in at R,
+    // a message at R + 5 s, then the clock at R + 7 s, past the limit counted from the sign-in. A
+    // silent sign-in made at R is ended by the watch's next look, which must count the message.
+    const clock = steppedClock();
+    await withHost({ args: ['--session-idle-minutes', '0.1'], env: clock.env }, async (host, track) => {
+      const people = [];
+      for (const who of ['taylor', 'avery', 'quinn']) {
+        const c = track(await settledAs(host, who)); // outside any session: only its messages count
+        const canary = track(await settledAs(host, 'casey'));
+        clock.advance(5000);
+        assertReply(await c.request({ type: 'ping' }), `${who}: the ping 5 s after signing in`);
+        clock.advance(2000);
+        assertEnded(await closedWithin(canary, 10000), `${who}: the silent sign-in beside, 7 s on`);
+        assert.equal(c.closeInfo(), null, `${who}: the ping 5 s in kept the sign-in`);
         const me = await whoIs(host, c.cookie, { withTimes: true });
-        assert.equal(me.user, 'taylor', `round ${i + 1}: still signed in: ${JSON.stringify(me)}`);
-        assert.ok(me.signin.idle_left_ms > 2000, `round ${i + 1}: the late ping counted: ${JSON.stringify(me)}`);
+        assert.equal(me.user, who, JSON.stringify(me));
+        assert.equal(me.signin.idle_left_ms, 4000, `${who}: 6 s from the ping 2 s ago: ${JSON.stringify(me)}`);
+        people.push([who, c]);
+      }
+      // Silent from now on: each ends at the first look past its limit.
+      clock.advance(6000);
+      for (const [who, c] of people) {
+        assertEnded(await closedWithin(c, 10000), `${who}, silent after its message`);
+        assert.deepEqual(await whoIs(host, c.cookie), { status: 200, user: null });
+      }
+    });
+  });
+
+  it('an HTTP look just past the idle limit counts a message the watch has not seen yet', { skip: skipUnderMemcheck }, async () => {
+    // A one-minute limit: the watch looks every 15 s (real time), so in the few milliseconds
+    // between a ping and the GET /api/me?peek=1 that follows it, it has almost never looked: the
+    // daemon itself must count the unseen message before answering. Three people in turn.
+    const clock = steppedClock();
+    await withHost({ args: ['--session-idle-minutes', '1'], env: clock.env }, async (host, track) => {
+      let c;
+      for (const who of ['taylor', 'avery', 'quinn']) {
+        c = track(await settledAs(host, who)); // outside any session: only its messages count
+        clock.advance(50000);
+        assertReply(await c.request({ type: 'ping' }), `${who}: the ping 50 s after signing in`);
+        clock.advance(20000); // past the limit from the sign-in, not from the ping
+        const me = await whoIs(host, c.cookie, { withTimes: true });
+        assert.equal(me.user, who, `still signed in: ${JSON.stringify(me)}`);
+        assert.equal(me.signin.idle_left_ms, 40000, `${who}: the late ping counted: ${JSON.stringify(me)}`);
         assert.equal(c.closeInfo(), null);
       }
-    },
-  ));
+      // A minute after the last message, the same kind of look ends the sign-in and its connection.
+      clock.advance(60000);
+      assert.deepEqual(await whoIs(host, c.cookie), { status: 200, user: null }, 'a minute of silence ends it');
+      assertEnded(await closedWithin(c, 10000), 'its connection, by that look');
+    });
+  });
 
-  it('idle expiry spares connections in a session (waiting or admitted) and closes a silent one outside', { skip: skipUnderMemcheck }, () => withHost(
-    // 0.05 min = 3 s; the watch looks every second.
-    { args: ['--session-idle-minutes', '0.05'] },
-    async (host, track) => {
-      const idle = 3000;
+  it('idle expiry spares connections in a session (waiting or admitted) and closes a silent one outside', { skip: skipUnderMemcheck }, async () => {
+    // 0.05 min = 3 s; the watch looks every second (real time).
+    const clock = steppedClock();
+    await withHost({ args: ['--session-idle-minutes', '0.05'], env: clock.env }, async (host, track) => {
       const t = track(await leaderIn(host, 'evening-iop'));
-      const w = track(await connectAs(host, 'jordan'));
+      const w = track(await settledAs(host, 'jordan'));
       assertReply(await w.request({ type: 'join', session: 'evening-iop' }), 'Jordan waits');
-      const p = track(await connectAs(host, 'taylor')); // outside, but talking
-      const pinger = keepPinging(p, 400);
-      try {
-        const s0 = Date.now();
-        const s = track(await connectAs(host, 'riley')); // outside, silent
-        const ci = await closedWithin(s, idle + 6000);
-        const took = Date.now() - s0;
-        assertEnded(ci, 'the silent connection outside any session');
-        assert.ok(took >= idle - 20, `not before the idle limit: ${took} ms`);
-        console.log(`idle expiry: the silent connection closed after ${took} ms (limit ${idle} ms)`);
-        // Another silent one, opened now, closing proves a further idle period passed for everyone.
-        const e = track(await connectAs(host, 'casey'));
-        assertEnded(await closedWithin(e, idle + 6000), 'a second silent connection');
-        assert.ok(Date.now() - s0 >= 2 * idle, 'two idle periods have passed');
-        for (const [who, c] of [['the therapist (admitted, silent)', t], ['Jordan (waiting, silent)', w],
-          ['Taylor (outside, pinging)', p]]) {
-          assert.equal(c.closeInfo(), null, `${who} still open`);
-          assertReply(await c.request({ type: 'ping' }), `${who} still answered`);
-        }
-        assert.ok(pinger.replies > 0);
-        // What the browser is told: a connection in a session (waiting or admitted) and one that
-        // talks keep their sign-in's idle time topped up; a silent one outside got none.
-        for (const [who, c] of [['the therapist', t], ['Jordan waiting', w], ['Taylor pinging', p]]) {
-          const me = await whoIs(host, c.cookie, { withTimes: true });
-          assert.ok(me.user, `${who} is still signed in`);
-          assert.ok(me.signin.idle_left_ms > 0 && me.signin.idle_left_ms <= idle, `${who}: ${JSON.stringify(me)}`);
-        }
-        assert.deepEqual(await whoIs(host, e.cookie), { status: 200, user: null }, 'the silent one is signed out');
-      } finally {
-        await pinger.stop();
+      const p = track(await settledAs(host, 'taylor')); // outside, talking
+      const s = track(await settledAs(host, 'riley')); // outside, silent: all four at T0
+      clock.advance(2000);
+      assertReply(await p.request({ type: 'ping' }), 'Taylor at T0 + 2 s');
+      assert.equal((await whoIs(host, s.cookie, { withTimes: true })).signin.idle_left_ms, 1000,
+        'Riley, silent for 2 s of 3, is still signed in');
+      const e = track(await settledAs(host, 'casey')); // outside, silent, from T0 + 2 s
+      clock.advance(2000);
+      assertEnded(await closedWithin(s, 10000), 'the silent connection outside any session, 4 s on');
+      assertReply(await p.request({ type: 'ping' }), 'Taylor at T0 + 4 s');
+      clock.advance(2000);
+      assertEnded(await closedWithin(e, 10000), 'a second silent connection, 4 s on');
+      for (const [who, c] of [['the therapist (admitted, silent)', t], ['Jordan (waiting, silent)', w],
+        ['Taylor (outside, pinging)', p]]) {
+        assert.equal(c.closeInfo(), null, `${who} still open`);
+        assertReply(await c.request({ type: 'ping' }), `${who} still answered`);
+      }
+      // What the browser is told: a connection in a session has its sign-in's idle time topped up
+      // at every look (the one that ended Casey's, at T0 + 6 s); one that talks, by its messages (the
+      // last counted at T0 + 4 s or, if a look saw the ping just sent, T0 + 6 s).
+      for (const [who, c] of [['the therapist', t], ['Jordan waiting', w]]) {
+        const me = await whoIs(host, c.cookie, { withTimes: true });
+        assert.equal(me.signin.idle_left_ms, 3000, `${who}: ${JSON.stringify(me)}`);
+      }
+      const talker = await whoIs(host, p.cookie, { withTimes: true });
+      assert.ok([1000, 3000].includes(talker.signin.idle_left_ms), `Taylor: ${JSON.stringify(talker)}`);
+      assert.deepEqual(await whoIs(host, e.cookie), { status: 200, user: null }, 'the silent one is signed out');
+      // The clock stepped ten seconds forward at once (a stalled machine, an NTP step): Taylor, now
+      // silent outside, is signed out; a meeting is not ended by it.
+      clock.advance(10000);
+      assertEnded(await closedWithin(p, 10000), 'Taylor, silent for 10 s');
+      for (const [who, c] of [['the therapist', t], ['Jordan waiting', w]]) {
+        assert.equal(c.closeInfo(), null, `${who} still open after the step`);
+        assertReply(await c.request({ type: 'ping' }), `${who} still answered after the step`);
+        assert.equal((await whoIs(host, c.cookie, { withTimes: true })).signin.idle_left_ms, 3000, who);
       }
       const members = (await t.request({ type: 'sessions' })).sessions.find((x) => x.id === 'evening-iop');
       assert.equal(members.participants, 1, 'the therapist is still in the session');
-    },
-  ));
+    });
+  });
 });
 
 describe('one connection per person in a session', () => {

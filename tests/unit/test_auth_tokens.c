@@ -100,6 +100,41 @@ START_TEST(absolute_limit_holds_however_busy)
 }
 END_TEST
 
+/* A connection in a session is use whenever the watch looks, however late (a
+ * stalled loop, a clock stepped forward): only the absolute limit ends it. */
+START_TEST(in_use_keeps_a_sign_in_past_its_idle_limit_until_the_absolute_one)
+{
+    ch_auth_tokens *t = ch_auth_tokens_new(30 * MIN, 2 * HOUR);
+    unsigned char h[32], other[32];
+    char text[44];
+    ch_auth_token_generate(text, h);
+    ch_auth_token_generate(text, other);
+    ch_auth_user u = user_named("u9");
+    ch_auth_tokens_add(t, h, &u, 0, NULL, NULL);
+    int due = 0;
+    /* 50 minutes since the last use: past the idle limit, yet in use now. */
+    ck_assert_int_eq(ch_auth_tokens_in_use(t, h, 50 * MIN, &due), CH_AUTH_VALID);
+    ck_assert_int_eq(due, 1); /* the store is told */
+    ch_auth_token k;
+    ck_assert_int_eq(ch_auth_tokens_find(t, h, 50 * MIN, 0, &k, NULL), CH_AUTH_VALID);
+    ck_assert_int_eq(k.last_seen_ms, 50 * MIN);
+    /* The idle limit now counts from that use. */
+    ck_assert_int_eq(ch_auth_tokens_idle_passed(t, h, 79 * MIN), 0);
+    ck_assert_int_eq(ch_auth_tokens_idle_passed(t, h, 80 * MIN), 1);
+    /* An earlier time never moves last_seen back. */
+    ck_assert_int_eq(ch_auth_tokens_in_use(t, h, 10 * MIN, &due), CH_AUTH_VALID);
+    ck_assert_int_eq(due, 0);
+    ck_assert_int_eq(ch_auth_tokens_find(t, h, 50 * MIN, 0, &k, NULL), CH_AUTH_VALID);
+    ck_assert_int_eq(k.last_seen_ms, 50 * MIN);
+    /* The absolute limit ends it, in use or not, and it is gone. */
+    ck_assert_int_eq(ch_auth_tokens_in_use(t, h, 2 * HOUR, &due), CH_AUTH_EXPIRED);
+    ck_assert_int_eq(ch_auth_tokens_in_use(t, h, MIN, &due), CH_AUTH_UNKNOWN);
+    ck_assert_int_eq(ch_auth_tokens_in_use(t, other, MIN, NULL), CH_AUTH_UNKNOWN);
+    ck_assert_int_eq(ch_auth_tokens_in_use(NULL, h, MIN, NULL), CH_AUTH_UNKNOWN);
+    ch_auth_tokens_free(t);
+}
+END_TEST
+
 START_TEST(store_touches_are_spaced)
 {
     ch_auth_tokens *t = ch_auth_tokens_new(4000, HOUR); /* idle 4 s: touch at most every 1 s */
@@ -355,6 +390,7 @@ static Suite *tokens_suite(void)
     tcase_add_test(tc, malformed_token_text_is_refused);
     tcase_add_test(tc, valid_until_idle_and_use_keeps_it_alive);
     tcase_add_test(tc, absolute_limit_holds_however_busy);
+    tcase_add_test(tc, in_use_keeps_a_sign_in_past_its_idle_limit_until_the_absolute_one);
     tcase_add_test(tc, store_touches_are_spaced);
     tcase_add_test(tc, remove_revokes);
     tcase_add_test(tc, many_tokens_grow_the_table_and_sweep_drops_the_expired);
