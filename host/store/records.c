@@ -8,113 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "record.h"
 #include "store_internal.h"
 
-#define PLUGIN_NAME_MAX 32  /* CAREHOST_PLUGIN_NAME_MAX */
-#define SESSION_MAX 64
-#define KIND_MAX 64
-#define LIST_MAX 500
-/* A record is a worksheet or a note: far below this. The cap keeps one bad
- * client from writing a record that every later list would have to decrypt. */
-#define DATA_MAX (8u * 1024 * 1024)
 
 static int invalid(ch_store *st, const char *what)
 {
     ch_store_seterr(st->errmsg, sizeof st->errmsg, "invalid record argument: %s", what);
     return CH_STORE_INVALID;
-}
-
-/* ---- argument checks ---- */
-
-static int valid_plugin(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > PLUGIN_NAME_MAX || s[0] < 'a' || s[0] > 'z')
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-            return 0;
-    return 1;
-}
-
-static int valid_id(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > CH_RECORD_ID_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-'))
-            return 0;
-    }
-    return 1;
-}
-
-static int valid_kind(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > KIND_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-              c == '-'))
-            return 0;
-    }
-    return 1;
-}
-
-/* Owner and session are ids from elsewhere (user ids, session ids): any UTF-8
- * text without control characters, 1..max bytes. UTF-8 because they come back
- * as JSON strings. */
-static int valid_text(const char *s, size_t max)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > max)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return 0;
-    json_t *probe = json_stringn(s, n); /* jansson's UTF-8 check: NULL when invalid */
-    if (!probe)
-        return 0;
-    json_decref(probe);
-    return 1;
-}
-
-/* ---- records ---- */
-
-void ch_record_clear(ch_record *r)
-{
-    if (!r)
-        return;
-    free(r->id);
-    free(r->plugin);
-    free(r->owner);
-    free(r->session);
-    free(r->kind);
-    json_decref(r->data);
-    memset(r, 0, sizeof *r);
-}
-
-json_t *ch_record_to_json(const ch_record *r)
-{
-    if (!r || !r->id || !r->plugin || !r->owner || !r->kind)
-        return NULL;
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "id", json_string(r->id));
-    json_object_set_new(o, "plugin", json_string(r->plugin));
-    json_object_set_new(o, "owner", json_string(r->owner));
-    json_object_set_new(o, "session", r->session ? json_string(r->session) : json_null());
-    json_object_set_new(o, "kind", json_string(r->kind));
-    json_object_set_new(o, "shared", json_boolean(r->shared));
-    json_object_set_new(o, "created", json_integer(r->created_ms));
-    json_object_set_new(o, "updated", json_integer(r->updated_ms));
-    json_object_set(o, "data", r->data ? r->data : json_null());
-    return o;
 }
 
 static char *dup_or_null(const char *s)
@@ -169,15 +70,15 @@ int ch_records_put_shared(ch_store *st, const char *plugin, const char *id, cons
         memset(out, 0, sizeof *out);
     if (!st)
         return CH_STORE_INVALID;
-    if (!valid_plugin(plugin))
+    if (!ch_record_valid_plugin(plugin))
         return invalid(st, "plugin is not a plugin name");
-    if (id && !valid_id(id))
+    if (id && !ch_record_valid_id(id))
         return invalid(st, "id is not 1 to 64 of [A-Za-z0-9_-]");
-    if (!valid_text(owner, CH_RECORD_OWNER_MAX))
+    if (!ch_record_valid_text(owner, CH_RECORD_OWNER_MAX))
         return invalid(st, "owner is missing, too long or not plain UTF-8 text");
-    if (session && !valid_text(session, SESSION_MAX))
+    if (session && !ch_record_valid_text(session, CH_RECORD_SESSION_MAX))
         return invalid(st, "session is empty, too long or not plain UTF-8 text");
-    if (!valid_kind(kind))
+    if (!ch_record_valid_kind(kind))
         return invalid(st, "kind is not 1 to 64 of [a-z0-9_.-]");
     if (!json_is_object(data))
         return invalid(st, "data is not a JSON object");
@@ -202,7 +103,7 @@ int ch_records_put_shared(ch_store *st, const char *plugin, const char *id, cons
         return CH_STORE_INVALID;
     }
     size_t plain_len = strlen(plain);
-    if (plain_len > DATA_MAX) {
+    if (plain_len > CH_RECORD_DATA_MAX) {
         free_plain(plain, plain_len);
         return invalid(st, "data is larger than 8 MiB");
     }
@@ -304,8 +205,8 @@ static int read_row(ch_store *st, sqlite3_stmt *s, const char *plugin, ch_record
     int sealed_len = sqlite3_column_bytes(s, 8);
     /* session and kind are not in the associated data, so check them here: a
      * row edited by hand must not turn into a record that cannot be sent. */
-    if (!id || !owner || !valid_kind(kind) || (session && !valid_text(session, SESSION_MAX)) ||
-        !nonce || nonce_len != 24 || !sealed || key_id < 0 || key_id > (int64_t)UINT32_MAX) {
+    if (!id || !owner || !ch_record_valid_kind(kind) ||
+        (session && !ch_record_valid_text(session, CH_RECORD_SESSION_MAX)) || !nonce || nonce_len != 24 || !sealed || key_id < 0 || key_id > (int64_t)UINT32_MAX) {
         ch_store_seterr(st->errmsg, sizeof st->errmsg, "record %s/%s has malformed columns",
                         plugin, id ? id : "?");
         return CH_STORE_CORRUPT;
@@ -357,9 +258,9 @@ int ch_records_get(ch_store *st, const char *plugin, const char *id, ch_record *
         return CH_STORE_INVALID;
     if (!out)
         return invalid(st, "no record to fill");
-    if (!valid_plugin(plugin))
+    if (!ch_record_valid_plugin(plugin))
         return invalid(st, "plugin is not a plugin name");
-    if (!valid_id(id))
+    if (!ch_record_valid_id(id))
         return invalid(st, "id is not 1 to 64 of [A-Za-z0-9_-]");
     sqlite3_stmt *s = NULL;
     int rc = ch_store_prepare(st, "SELECT " ROW_COLUMNS " FROM records WHERE plugin = ? AND"
@@ -393,9 +294,9 @@ int ch_records_owner(ch_store *st, const char *plugin, const char *id,
         return CH_STORE_INVALID;
     if (!owner)
         return invalid(st, "no owner to fill");
-    if (!valid_plugin(plugin))
+    if (!ch_record_valid_plugin(plugin))
         return invalid(st, "plugin is not a plugin name");
-    if (!valid_id(id))
+    if (!ch_record_valid_id(id))
         return invalid(st, "id is not 1 to 64 of [A-Za-z0-9_-]");
     sqlite3_stmt *s = NULL;
     int rc = ch_store_prepare(st, "SELECT owner, shared FROM records WHERE plugin = ? AND id = ?",
@@ -454,17 +355,17 @@ int ch_records_query(ch_store *st, const char *plugin, const ch_record_query *q,
     const char *owner = q->owner, *session = q->session, *kind = q->kind, *before_id = q->before_id;
     int64_t before_ms = q->before_ms;
     int limit = q->limit;
-    if (!valid_plugin(plugin))
+    if (!ch_record_valid_plugin(plugin))
         return invalid(st, "plugin is not a plugin name");
-    if (owner && !valid_text(owner, CH_RECORD_OWNER_MAX))
+    if (owner && !ch_record_valid_text(owner, CH_RECORD_OWNER_MAX))
         return invalid(st, "owner filter is empty, too long or not plain UTF-8 text");
-    if (session && !valid_text(session, SESSION_MAX))
+    if (session && !ch_record_valid_text(session, CH_RECORD_SESSION_MAX))
         return invalid(st, "session filter is empty, too long or not plain UTF-8 text");
-    if (kind && !valid_kind(kind))
+    if (kind && !ch_record_valid_kind(kind))
         return invalid(st, "kind filter is not 1 to 64 of [a-z0-9_.-]");
-    if (before_id && !valid_id(before_id))
+    if (before_id && !ch_record_valid_id(before_id))
         return invalid(st, "before_id is not a record id");
-    if (limit < 1 || limit > LIST_MAX)
+    if (limit < 1 || limit > CH_RECORD_LIST_MAX)
         return invalid(st, "limit is not 1 to 500");
 
     /* Only the filters given go into the statement, so the planner can pick
@@ -535,9 +436,9 @@ int ch_records_delete(ch_store *st, const char *plugin, const char *id)
 {
     if (!st)
         return CH_STORE_INVALID;
-    if (!valid_plugin(plugin))
+    if (!ch_record_valid_plugin(plugin))
         return invalid(st, "plugin is not a plugin name");
-    if (!valid_id(id))
+    if (!ch_record_valid_id(id))
         return invalid(st, "id is not 1 to 64 of [A-Za-z0-9_-]");
     sqlite3_stmt *s = NULL;
     int rc = ch_store_prepare(st, "DELETE FROM records WHERE plugin = ? AND id = ?", &s);

@@ -77,6 +77,12 @@ const char *ch_store_errmsg(const ch_store *st);
  * name; owner up to 128 bytes; session up to 64; kind [a-z0-9_.-]{1,64}. */
 #define CH_RECORD_ID_MAX 64
 #define CH_RECORD_OWNER_MAX 128
+#define CH_RECORD_SESSION_MAX 64
+#define CH_RECORD_KIND_MAX 64
+#define CH_RECORD_LIST_MAX 500 /* the most records one list or query returns */
+/* A record's data as JSON text, at most: a worksheet or a note is far below it. The cap keeps one
+ * bad client from writing a record that every later list would have to decrypt. */
+#define CH_RECORD_DATA_MAX (8u * 1024 * 1024)
 
 /* A record as stored. Strings are owned by the struct: ch_record_clear frees. */
 typedef struct ch_record {
@@ -91,6 +97,7 @@ typedef struct ch_record {
     int shared;        /* 1: the owner (a patient) shares it with their consented family */
 } ch_record;
 
+/* record.c, with no SQLite: the fuzzing harnesses' fake store frees and answers as the host does. */
 void ch_record_clear(ch_record *r);
 /* {"id","plugin","owner","session"(or null),"kind","shared"(bool),"created","updated","data"}
  * (new reference). */

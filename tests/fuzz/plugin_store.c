@@ -4,10 +4,11 @@
  * the daemon's. Faked beneath it, over the one session: the connections (who a peer is), the
  * session registry (who leads, who is enrolled), the storage thread (a job runs at once, in the
  * order made; its callback later, when the input says, as the loop runs it after the commit), and
- * the store: records in memory with host/store/records.c's checks (ids, kinds, owner and session
- * text, an id taken by another owner, session or kind; newest first, paged), the accounts' roles
- * (shared records are a patient's), and the audit trail, which must take every entry. "data" goes
- * through text and back, as through the real store's encryption, so what a plugin reads is a copy. */
+ * the store: records in memory with the store's own argument checks (host/store/record.c: ids,
+ * kinds, owner and session text) and records.c's rules (an id taken by another owner, session or
+ * kind; newest first, paged), the accounts' roles (shared records are a patient's), and the audit
+ * trail, which must take every entry. "data" goes through text and back, as through the real
+ * store's encryption, so what a plugin reads is a copy. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "plugins/plugin_loader.h"
 #include "registry/sessions.h"
 #include "store/accounts.h"
+#include "store/record.h"
 #include "store/store.h"
 #include "store/store_worker.h"
 
@@ -252,64 +254,12 @@ static fake_record *records;
 static size_t nrecords, caprecords;
 static unsigned long next_generated;
 
-static int charset_ok(const char *s, size_t max, const char *extra, int upper)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n < 1 || n > max)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (upper && c >= 'A' && c <= 'Z') ||
-              (c && strchr(extra, c))))
-            return 0;
-    }
-    return 1;
-}
-
-static int valid_plugin(const char *s) { return charset_ok(s, 32, "_", 0) && s[0] >= 'a' && s[0] <= 'z'; }
-static int valid_id(const char *s) { return charset_ok(s, CH_RECORD_ID_MAX, "_-", 1); }
-static int valid_kind(const char *s) { return charset_ok(s, 64, "_.-", 0); }
-/* Owner and session: UTF-8 text without control characters. */
-static int valid_text(const char *s, size_t max)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n < 1 || n > max || !ch_utf8_valid(s, n))
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return 0;
-    return 1;
-}
-
 static fake_record *find(const char *id)
 {
     for (size_t i = 0; i < nrecords; i++)
         if (strcmp(records[i].id, id) == 0)
             return &records[i];
     return NULL;
-}
-
-void ch_record_clear(ch_record *r)
-{
-    if (!r)
-        return;
-    free(r->id);
-    free(r->plugin);
-    free(r->owner);
-    free(r->session);
-    free(r->kind);
-    json_decref(r->data);
-    memset(r, 0, sizeof *r);
-}
-
-json_t *ch_record_to_json(const ch_record *r)
-{
-    if (!r || !r->id || !r->plugin || !r->owner || !r->kind)
-        return NULL;
-    return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:b, s:I, s:I, s:O}", "id", r->id, "plugin", r->plugin, "owner",
-                     r->owner, "session", r->session, "kind", r->kind, "shared", r->shared, "created",
-                     (json_int_t)r->created_ms, "updated", (json_int_t)r->updated_ms, "data",
-                     r->data ? r->data : json_null());
 }
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
@@ -338,14 +288,16 @@ int ch_records_put_shared(ch_store *st, const char *plugin, const char *id, cons
     check_store(st);
     if (out)
         memset(out, 0, sizeof *out);
-    if (!valid_plugin(plugin) || (id && !valid_id(id)) || !valid_text(owner, CH_RECORD_OWNER_MAX) ||
-        (session && !valid_text(session, 64)) || !valid_kind(kind) || !json_is_object(data) || now_ms < 0 ||
+    if (!ch_record_valid_plugin(plugin) || (id && !ch_record_valid_id(id)) ||
+        !ch_record_valid_text(owner, CH_RECORD_OWNER_MAX) ||
+        (session && !ch_record_valid_text(session, CH_RECORD_SESSION_MAX)) ||
+        !ch_record_valid_kind(kind) || !json_is_object(data) || now_ms < 0 ||
         (shared != 0 && shared != 1 && shared != CH_RECORD_SHARED_KEEP))
         return CH_STORE_INVALID;
     char *text = json_dumps(data, JSON_COMPACT);
     if (!text)
         fuzz_plugin_fail("record_put: data that does not serialise");
-    if (strlen(text) > 8u * 1024 * 1024) {
+    if (strlen(text) > CH_RECORD_DATA_MAX) {
         free(text);
         return CH_STORE_INVALID;
     }
@@ -388,7 +340,7 @@ int ch_records_owner(ch_store *st, const char *plugin, const char *id, char owne
     check_store(st);
     owner[0] = '\0';
     *shared = 0;
-    if (!valid_plugin(plugin) || !valid_id(id))
+    if (!ch_record_valid_plugin(plugin) || !ch_record_valid_id(id))
         return CH_STORE_INVALID;
     const fake_record *r = find(id);
     if (!r)
@@ -402,7 +354,7 @@ int ch_records_get(ch_store *st, const char *plugin, const char *id, ch_record *
 {
     check_store(st);
     memset(out, 0, sizeof *out);
-    if (!valid_plugin(plugin) || !valid_id(id))
+    if (!ch_record_valid_plugin(plugin) || !ch_record_valid_id(id))
         return CH_STORE_INVALID;
     const fake_record *r = find(id);
     if (!r)
@@ -414,7 +366,7 @@ int ch_records_get(ch_store *st, const char *plugin, const char *id, ch_record *
 int ch_records_delete(ch_store *st, const char *plugin, const char *id)
 {
     check_store(st);
-    if (!valid_plugin(plugin) || !valid_id(id))
+    if (!ch_record_valid_plugin(plugin) || !ch_record_valid_id(id))
         return CH_STORE_INVALID;
     fake_record *r = find(id);
     if (!r)
@@ -440,9 +392,11 @@ int ch_records_query(ch_store *st, const char *plugin, const ch_record_query *q,
     *out = NULL;
     if (corrupt)
         *corrupt = 0;
-    if (!valid_plugin(plugin) || (q->owner && !valid_text(q->owner, CH_RECORD_OWNER_MAX)) ||
-        (q->session && !valid_text(q->session, 64)) || (q->kind && !valid_kind(q->kind)) ||
-        (q->before_id && !valid_id(q->before_id)) || q->limit < 1 || q->limit > 500)
+    if (!ch_record_valid_plugin(plugin) ||
+        (q->owner && !ch_record_valid_text(q->owner, CH_RECORD_OWNER_MAX)) ||
+        (q->session && !ch_record_valid_text(q->session, CH_RECORD_SESSION_MAX)) ||
+        (q->kind && !ch_record_valid_kind(q->kind)) || (q->before_id && !ch_record_valid_id(q->before_id)) ||
+        q->limit < 1 || q->limit > CH_RECORD_LIST_MAX)
         return CH_STORE_INVALID;
     /* Selection by repeated "the newest below the last one taken": few records, simple code. */
     json_t *list = json_array();
