@@ -58,9 +58,14 @@ typedef struct sfu_peer {
     uint64_t drop[SFU_FEEDS_MAX];   /* feeds gone, to unsubscribe at the next update */
     size_t nwant, nhave, ndrop;
     json_t *pub_candidates, *sub_candidates; /* before their handle exists */
-    json_t *video_mids;         /* the video m-lines of the last offer (sfu.layer) */
     json_t *streams;            /* the last offer's streams, as sent to the client */
+    /* What they asked to receive (sfu.layer), applied to every video of each offer they answer. */
     int layer;                  /* simulcast layer asked for: 0 .. 2 (default 2) */
+    uint64_t video_off[SFU_FEEDS_MAX]; /* participants whose video they do not want at all */
+    size_t noff;
+    /* The video m-lines Janus was told not to send, {mid: participant}. Janus is told "send" only
+     * when that changes: each "send": true makes it ask the publisher for a key frame. */
+    json_t *held;
 } sfu_peer;
 
 struct ch_sfu {
@@ -103,7 +108,9 @@ void ch_sfu_want_feeds(ch_sfu *sfu, sfu_peer *p, json_t *publishers);
 void ch_sfu_publish(ch_sfu *sfu, sfu_peer *p, const char *sdp, int has_id, int64_t id);
 void ch_sfu_answer(ch_sfu *sfu, sfu_peer *p, const char *sdp, int has_id, int64_t id);
 void ch_sfu_candidate(ch_sfu *sfu, sfu_peer *p, int subscriber, json_t *candidate);
-void ch_sfu_layer(ch_sfu *sfu, sfu_peer *p, int layer);
+/* sfu.layer: the simulcast layer of every video p receives, and the participants (off, noff of
+ * them) whose video p does not receive at all: Janus stops forwarding it (audio goes on). */
+void ch_sfu_layer(ch_sfu *sfu, sfu_peer *p, int layer, const uint64_t *off, size_t noff);
 void ch_sfu_restart(ch_sfu *sfu, sfu_peer *p, int has_id, int64_t id);
 sfu_peer *ch_sfu_peer_by_handle(ch_sfu *sfu, ch_janus *j, uint64_t handle);
 /* The link index of j, and its control handle. */

@@ -57,9 +57,10 @@ static void forget(sfu_peer *p)
     p->offer = NULL;
     json_decref(p->pub_candidates);
     json_decref(p->sub_candidates);
-    json_decref(p->video_mids);
     json_decref(p->streams);
-    p->pub_candidates = p->sub_candidates = p->video_mids = p->streams = NULL;
+    json_decref(p->held);
+    /* A new subscriber starts with every stream sent; layer and video_off, the client's wish, stay. */
+    p->pub_candidates = p->sub_candidates = p->streams = p->held = NULL;
 }
 
 void ch_sfu_peer_clear(sfu_peer *p) { forget(p); }

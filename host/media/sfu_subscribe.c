@@ -31,6 +31,7 @@ static void drop_feed(uint64_t *list, size_t *n, uint64_t feed)
 }
 
 static void sync_subscription(ch_sfu *sfu, sfu_peer *p);
+static void apply_receiving(sfu_peer *p);
 
 /* {"type": "sfu.offer", "session", "sdp", "streams": [{mid, participant, kind, active}]}. An offer
  * that does not list the streams (an ICE restart's) carries the same ones as the last. */
@@ -39,19 +40,18 @@ static void offer_to_client(sfu_peer *p, json_t *data, const char *sdp)
     json_t *from_janus = json_object_get(data, "streams");
     if (json_is_array(from_janus)) {
         json_t *streams = json_array();
-        json_decref(p->video_mids);
-        p->video_mids = NULL;
         size_t i;
         json_t *st;
         json_array_foreach(from_janus, i, st) {
             json_t *feed = json_object_get(st, "feed_id");
             const char *mid = json_string_value(json_object_get(st, "mid"));
             const char *kind = json_string_value(json_object_get(st, "type"));
+            json_t *active = json_object_get(st, "active");
+            /* Janus says which lines it holds back; one freed or reused for a newcomer it sends again. */
+            if (mid && p->held && !(json_is_false(json_object_get(st, "send")) && json_is_integer(feed)))
+                json_object_del(p->held, mid);
             if (!mid || !kind || !json_is_integer(feed))
                 continue;
-            json_t *active = json_object_get(st, "active");
-            if (strcmp(kind, "video") == 0 && !json_is_false(active))
-                json_array_append_new(p->video_mids ? p->video_mids : (p->video_mids = json_array()), json_string(mid));
             json_array_append_new(streams, json_pack("{s:s, s:O, s:s, s:b}", "mid", mid, "participant", feed,
                                                      "kind", kind, "active", !json_is_false(active)));
         }
@@ -202,8 +202,8 @@ static void started(void *arg, ch_janus *j, json_t *answer)
     p->sub_busy = 0;
     if (ok) {
         ch_sfu_reply(p, &p->answer_reply, NULL, NULL, NULL);
-        if (p->layer != 2)
-            ch_sfu_layer(ch_the_host->sfu, p, p->layer);
+        if (p->layer != 2 || p->noff)
+            apply_receiving(p);
     }
     else
         ch_sfu_reply(p, &p->answer_reply, NULL, answer ? "sfu_refused" : "sfu_unavailable",
@@ -276,20 +276,53 @@ void ch_sfu_candidate(ch_sfu *sfu, sfu_peer *p, int subscriber, json_t *candidat
         json_decref(c);
 }
 
-/* sfu.layer: which simulcast layer of every video p receives (0 the smallest). */
-void ch_sfu_layer(ch_sfu *sfu, sfu_peer *p, int layer)
+/* What p asked to receive, to every live video m-line of the last offer: the simulcast layer, and
+ * "send": false for the people whose video p does not want (Janus stops forwarding it), "send":
+ * true for those held before and wanted again. Every line gets the layer: Janus resets it on a
+ * line it reuses for a newcomer, and asks for no key frame when it is unchanged. */
+static void apply_receiving(sfu_peer *p)
+{
+    if (!p->sub_handle || !p->jroom || !p->streams)
+        return; /* applied when the next offer is answered (started) */
+    if (!p->held)
+        p->held = json_object();
+    json_t *streams = json_array();
+    size_t i;
+    json_t *st;
+    json_array_foreach(p->streams, i, st) {
+        const char *kind = json_string_value(json_object_get(st, "kind"));
+        const char *mid = json_string_value(json_object_get(st, "mid"));
+        json_t *who = json_object_get(st, "participant");
+        if (!kind || !mid || strcmp(kind, "video") != 0 || !json_is_true(json_object_get(st, "active")))
+            continue;
+        json_t *line = json_pack("{s:s, s:i}", "mid", mid, "substream", p->layer);
+        int send = !has_feed(p->video_off, p->noff, (uint64_t)json_integer_value(who));
+        int held = json_object_get(p->held, mid) != NULL;
+        if (send == held) { /* a change */
+            json_object_set_new(line, "send", json_boolean(send));
+            if (send)
+                json_object_del(p->held, mid);
+            else
+                json_object_set(p->held, mid, who);
+        }
+        json_array_append_new(streams, line);
+    }
+    if (!json_array_size(streams)) {
+        json_decref(streams);
+        return;
+    }
+    ch_janus_message(p->jroom->link, p->sub_handle, json_pack("{s:s, s:o}", "request", "configure", "streams", streams),
+                     NULL, NULL, NULL);
+}
+
+void ch_sfu_layer(ch_sfu *sfu, sfu_peer *p, int layer, const uint64_t *off, size_t noff)
 {
     (void)sfu;
     p->layer = layer;
-    if (!p->sub_handle || !p->jroom || !p->video_mids)
-        return; /* applied with the next offer's streams */
-    json_t *streams = json_array();
-    size_t i;
-    json_t *mid;
-    json_array_foreach(p->video_mids, i, mid)
-        json_array_append_new(streams, json_pack("{s:O, s:i}", "mid", mid, "substream", layer));
-    ch_janus_message(p->jroom->link, p->sub_handle, json_pack("{s:s, s:o}", "request", "configure", "streams", streams),
-                     NULL, NULL, NULL);
+    p->noff = noff < SFU_FEEDS_MAX ? noff : SFU_FEEDS_MAX;
+    if (p->noff)
+        memcpy(p->video_off, off, p->noff * sizeof *off);
+    apply_receiving(p);
 }
 
 static void restarted(void *arg, ch_janus *j, json_t *answer)

@@ -57,12 +57,26 @@ void ch_sfu_verb_candidate(ch_host *h, ch_conn *c, const ch_envelope *env)
     ch_conn_reply(c, env->has_id, env->id, NULL);
 }
 
+/* sfu.layer {layer, off?}: off lists the participants whose video the sender does not want at
+ * all ("Speaker only", "Off (audio only)"); dispatch checked it is an array of at most 64. */
 void ch_sfu_verb_layer(ch_host *h, ch_conn *c, const ch_envelope *env)
 {
+    uint64_t off[SFU_FEEDS_MAX];
+    size_t noff = 0, i;
+    json_t *id;
+    json_array_foreach(json_object_get(env->msg, "off"), i, id) {
+        if (noff == SFU_FEEDS_MAX)
+            break; /* dispatch allows no more; kept so that this loop cannot overrun */
+        if (!json_is_integer(id) || json_integer_value(id) < 1) {
+            ch_conn_error(c, env->has_id, env->id, "invalid_field", "The field 'off' must list participant ids.");
+            return;
+        }
+        off[noff++] = (uint64_t)json_integer_value(id);
+    }
     sfu_peer *p = on_sfu(h, c, env);
     if (!p)
         return;
-    ch_sfu_layer(h->sfu, p, (int)json_integer_value(json_object_get(env->msg, "layer")));
+    ch_sfu_layer(h->sfu, p, (int)json_integer_value(json_object_get(env->msg, "layer")), off, noff);
     ch_conn_reply(c, env->has_id, env->id, NULL);
 }
 

@@ -111,7 +111,10 @@ static host_verb host_verbs[] = {
     {"sfu.candidate", PEOPLE, ADMITTED,
      "{\"pc\": {\"type\": \"string\", \"min\": 9, \"max\": 10}, \"candidate\": {\"type\": \"object\", \"required\": false}}",
      ch_sfu_verb_candidate, NULL, "candidate"},
-    {"sfu.layer", PEOPLE, ADMITTED, "{\"layer\": {\"type\": \"integer\", \"min\": 0, \"max\": 2}}",
+    /* off: the participants whose video the sender does not receive (up to SFU_FEEDS_MAX). */
+    {"sfu.layer", PEOPLE, ADMITTED,
+     "{\"layer\": {\"type\": \"integer\", \"min\": 0, \"max\": 2}, "
+     "\"off\": {\"type\": \"array\", \"max\": 64, \"required\": false}}",
      ch_sfu_verb_layer, NULL, NULL},
     {"sfu.restart", PEOPLE, ADMITTED, NULL, ch_sfu_verb_restart, NULL, NULL},
 };

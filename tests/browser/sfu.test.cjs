@@ -49,11 +49,17 @@ describe('video through Janus', { skip, timeout: 420000 }, () => {
       const real = md.getUserMedia.bind(md);
       md.getUserMedia = (c) => real(c && c.video ? { ...c, video: { ...(typeof c.video === 'object' ? c.video : {}), width: 320, height: 180, frameRate: 10 } } : c);
     });
-    // The page's own WebSocket, kept so the test can send what a client sends on a network change.
+    // The page's own WebSocket, kept so the test can send what a client sends on a network change;
+    // its peer connections, so the test can count the bytes that reach it.
     await p.page.addInitScript(() => {
       const Real = window.WebSocket;
       window.WebSocket = class extends Real {
         constructor(...args) { super(...args); window.testSocket = this; }
+      };
+      const RealPc = window.RTCPeerConnection;
+      window.testPcs = [];
+      window.RTCPeerConnection = class extends RealPc {
+        constructor(...args) { super(...args); window.testPcs.push(this); }
       };
     });
     p.received = [];
@@ -78,6 +84,30 @@ describe('video through Janus', { skip, timeout: 420000 }, () => {
     await p.page.waitForFunction(() => ['prejoin', 'waiting', 'session'].includes(document.body.dataset.view), null, POLL);
     if (await p.page.evaluate(() => document.body.dataset.view === 'prejoin')) await p.page.getByTestId('prejoin-join-video').click();
     return p;
+  }
+
+  /** The audio and video bytes the page has received so far, over its open connections. */
+  const bytesIn = (page) => page.evaluate(async () => {
+    const sum = { audio: 0, video: 0 };
+    for (const pc of window.testPcs) {
+      if (pc.connectionState === 'closed') continue;
+      for (const s of (await pc.getStats()).values()) if (s.type === 'inbound-rtp') sum[s.kind] += s.bytesReceived || 0;
+    }
+    return sum;
+  });
+
+  /** No more video reaches the page while its audio goes on: no video byte for a second in which
+   * audio bytes came. */
+  async function videoStops(page, timeout = 30000) {
+    const deadline = Date.now() + timeout;
+    let since = { at: Date.now(), ...(await bytesIn(page)) }; // the last change of the video count
+    for (;;) {
+      const now = await bytesIn(page);
+      if (now.video !== since.video) since = { at: Date.now(), ...now };
+      else if (Date.now() - since.at >= 1000 && now.audio > since.audio) return;
+      assert.ok(Date.now() < deadline, `video stops reaching the page, audio does not (${JSON.stringify([since, now])})`);
+      await new Promise((r) => { setTimeout(r, 100); });
+    }
   }
 
   /** How many frames each other person's tile has shown so far, by name. */
@@ -146,6 +176,20 @@ describe('video through Janus', { skip, timeout: 420000 }, () => {
     assert.equal(restartReply.type, 'reply', JSON.stringify(restartReply));
     const offer = casey.received.find((m) => m.type === 'sfu.offer');
     assert.ok(offer && /a=ice-ufrag/.test(offer.sdp), 'a new offer came first');
+    await seesVideoFrom(casey.page, everyone.filter((o) => o !== casey).map((o) => o.name));
+
+    // "Off (audio only)" on Casey's phone saves Casey's data: Janus is told to stop sending the five
+    // videos, none reaches the phone, the voices go on. Everyone again: the pictures come back.
+    const mark = proxy.sent.length;
+    await casey.page.getByTestId('ctl-bandwidth').selectOption('audio');
+    const allOff = () => proxy.sent.slice(mark).some((m) => m.body && m.body.request === 'configure' && Array.isArray(m.body.streams)
+      && m.body.streams.length === 5 && m.body.streams.every((s) => s.send === false));
+    for (let i = 0; !allOff(); i++) {
+      assert.ok(i < 600, 'carehost asks Janus to stop the five videos to Casey');
+      await new Promise((r) => { setTimeout(r, 50); });
+    }
+    await videoStops(casey.page);
+    await casey.page.getByTestId('ctl-bandwidth').selectOption('all');
     await seesVideoFrom(casey.page, everyone.filter((o) => o !== casey).map((o) => o.name));
 
     // Sent to the waiting room: out of the Janus room within 1 s of the click, gone from every

@@ -9,7 +9,7 @@
 //   t.addPeer(id);                     // someone else in the room: their tile waits for their tracks
 //   t.signal(message);                 // an sfu.offer event from the host
 //   t.setVideoSending(bool);           // send the camera or not
-//   t.setVideoReceiving(id, bool);     // anyone's video wanted at all: the simulcast layer asked for
+//   t.setVideoReceiving(id, bool);     // someone's video wanted or not (Janus stops sending it)
 //   t.setWeakLink(bool);               // a poor connection: the lowest layer of every video
 //   t.setVideoEncoding();              // nothing: the simulcast layers are fixed
 //   t.removePeer(id); t.close();
@@ -56,7 +56,8 @@ export class SfuTransport {
     this.sub = null;          // { pc, answered }
     this.offers = Promise.resolve(); // sfu.offers, answered one after another
     this.weak = false;
-    this.layer = null;        // the layer last asked for
+    this.asked = null;        // the last sfu.layer sent, as text: sent again only when it changes
+    this.layerQueued = false; // an applyLayer() waits for the current task to finish
     this.closed = false;
   }
 
@@ -80,7 +81,10 @@ export class SfuTransport {
     const peer = this.peers.get(id);
     if (!peer || peer.wantVideo === on) return;
     peer.wantVideo = on;
-    this.applyLayer();
+    // call.js changes everyone's at once ("Off (audio only)"): one sfu.layer for all of them.
+    if (this.layerQueued) return;
+    this.layerQueued = true;
+    queueMicrotask(() => { this.layerQueued = false; this.applyLayer(); });
   }
 
   setWeakLink(weak) {
@@ -296,14 +300,19 @@ export class SfuTransport {
     });
   }
 
-  /** One layer for every video: the lowest when nobody's video is wanted or the link is poor. */
+  /**
+   * What to receive: one layer for every video (the lowest on a poor link), and no video at all
+   * from the people whose video is not wanted ("Speaker only", "Off (audio only)"), so that a
+   * phone on a weak link is not sent what it would not show. The host keeps it for later offers.
+   */
   applyLayer() {
     if (!this.sub || !this.sub.answered) return; // asked once the subscription exists
-    const anyVideo = [...this.peers.values()].some((p) => p.wantVideo);
-    const layer = anyVideo && !this.weak ? HIGHEST : LOWEST;
-    if (layer === this.layer) return;
-    this.layer = layer;
-    this.request({ type: 'sfu.layer', layer }).catch(() => { if (this.layer === layer) this.layer = null; });
+    const off = [...this.peers.values()].filter((p) => !p.wantVideo).map((p) => p.id).sort((a, b) => a - b);
+    const layer = off.length < this.peers.size && !this.weak ? HIGHEST : LOWEST;
+    const asked = JSON.stringify([layer, off]);
+    if (asked === this.asked) return;
+    this.asked = asked;
+    this.request({ type: 'sfu.layer', layer, off }).catch(() => { if (this.asked === asked) this.asked = null; });
   }
 
   // ---- inside: both ----------------------------------------------------------------------------
