@@ -32,7 +32,6 @@ const HIGHEST = 2;
 // after this long their tile stops saying "Connecting…" and shows their name.
 const NOTHING_TO_RECEIVE_MS = 8000;
 
-const followed = new WeakSet(); // remote tracks whose unmute already draws their tile again
 
 export class SfuTransport {
   /**
@@ -51,7 +50,6 @@ export class SfuTransport {
     this.peers = new Map();   // participant id -> { id, wantVideo, state, waited, timer }
     this.remote = new Map();  // participant id -> MediaStream of what the subscriber gets from them
     this.mids = new Map();    // mid -> participant id, from the latest sfu.offer
-    this.owner = new WeakMap(); // remote track -> participant id (Janus reuses transceivers for others)
     this.pub = null;          // { pc, audio, video (transceivers), restartTimer, busy }
     this.sub = null;          // { pc, answered }
     this.offers = Promise.resolve(); // sfu.offers, answered one after another
@@ -266,8 +264,6 @@ export class SfuTransport {
       if (who === undefined || t.currentDirection === 'inactive' || t.currentDirection === 'stopped') continue;
       if (!wanted.has(who)) wanted.set(who, []);
       wanted.get(who).push(t.receiver.track);
-      this.owner.set(t.receiver.track, who);
-      this.followTrack(t.receiver.track);
     }
     for (const who of new Set([...this.remote.keys(), ...wanted.keys()])) {
       const tracks = wanted.get(who) || [];
@@ -283,21 +279,6 @@ export class SfuTransport {
       if (this.peers.has(who)) this.onRemoteStream(who, stream);
       this.updatePeer(who);
     }
-  }
-
-  /**
-   * When media starts on a track, its tile draws again. The tiles watch each track once, for
-   * whoever had it first; a transceiver Janus reused for someone else would leave the new
-   * person's tile showing only their name.
-   */
-  followTrack(track) {
-    if (followed.has(track)) return;
-    followed.add(track);
-    track.addEventListener('unmute', () => {
-      const who = this.owner.get(track);
-      const stream = this.remote.get(who);
-      if (!this.closed && this.peers.has(who) && stream && stream.getTracks().includes(track)) this.onRemoteStream(who, stream);
-    });
   }
 
   /**

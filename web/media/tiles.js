@@ -11,8 +11,6 @@
 //   tiles.remove(id); tiles.clear();
 import { el } from '../ui.js';
 
-const watched = new WeakSet(); // video tracks whose mute and unmute already redraw their tile
-
 const STATE_TEXT = {
   connecting: 'Connecting…',
   reconnecting: 'Reconnecting…',
@@ -22,7 +20,25 @@ const STATE_TEXT = {
 
 export function createTiles(list) {
   const tiles = new Map(); // id -> { li, video, caption, note, info, stream }
+  const watched = new WeakSet(); // video tracks whose mute and unmute already redraw their tiles
   let speaker = null;
+
+  // A track's mute, unmute or end redraws whichever tile shows it now: the SFU hands a receiver's
+  // track to someone else when Janus reuses its line for a newcomer. Unmuted, the picture plays.
+  function watch(track) {
+    if (watched.has(track)) return;
+    watched.add(track);
+    const redraw = () => {
+      for (const tile of tiles.values()) {
+        if (!tile.stream || !tile.stream.getVideoTracks().includes(track)) continue;
+        draw(tile);
+        if (!track.muted && tile.video.paused) tile.video.play().catch(() => {});
+      }
+    };
+    track.addEventListener('mute', redraw);
+    track.addEventListener('unmute', redraw);
+    track.addEventListener('ended', redraw);
+  }
 
   function make(id, info) {
     const video = el('video', { autoplay: true, playsinline: true, 'data-testid': 'tile-video' });
@@ -84,14 +100,7 @@ export function createTiles(list) {
       const tile = tiles.get(id);
       if (!tile) return;
       tile.stream = stream;
-      for (const track of stream ? stream.getVideoTracks() : []) {
-        if (watched.has(track)) continue;
-        watched.add(track);
-        const redraw = () => { if (tiles.get(id) === tile) draw(tile); };
-        track.addEventListener('mute', redraw);
-        track.addEventListener('unmute', redraw);
-        track.addEventListener('ended', redraw);
-      }
+      for (const track of stream ? stream.getVideoTracks() : []) watch(track);
       if (tile.video.srcObject !== stream) tile.video.srcObject = stream;
       // A new track on the same stream (video after audio) needs the element to look again.
       if (stream) tile.video.play().catch(() => {});
