@@ -45,11 +45,6 @@ void ch_sfu_verb_candidate(ch_host *h, ch_conn *c, const ch_envelope *env)
         ch_conn_error(c, env->has_id, env->id, "invalid_field", "The field 'pc' must be \"publisher\" or \"subscriber\".");
         return;
     }
-    if (!json_object_get(env->msg, "candidate")) {
-        ch_conn_error(c, env->has_id, env->id, "missing_field",
-                      "The field 'candidate' is required: an object, or null after the last one.");
-        return;
-    }
     sfu_peer *p = on_sfu(h, c, env);
     if (!p)
         return;

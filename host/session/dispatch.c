@@ -47,7 +47,9 @@ typedef struct host_verb {
     const char *rules; /* JSON field rules, as plugins declare theirs */
     verb_fn fn;
     ch_schema *schema;
-    const char *nullable; /* a field that may also be JSON null (checked as if absent) */
+    /* A field that must be there but may be JSON null (its rule then checks it as if absent):
+     * a candidate, or null for the end of candidates. */
+    const char *nullable;
 } host_verb;
 
 static host_verb host_verbs[] = {
@@ -101,7 +103,7 @@ static host_verb host_verbs[] = {
     /* WebRTC signalling (verb_rtc.c): to one other admitted participant of the session. */
     {"rtc.offer", PEOPLE, ADMITTED, "{" TO_RULE ", " SDP_RULE "}", ch_verb_rtc_offer, NULL, NULL},
     {"rtc.answer", PEOPLE, ADMITTED, "{" TO_RULE ", " SDP_RULE "}", ch_verb_rtc_answer, NULL, NULL},
-    /* candidate: RTCIceCandidateInit, or null for end-of-candidates (required: verb_rtc.c). */
+    /* candidate: RTCIceCandidateInit, or null for end-of-candidates (required: the nullable column). */
     {"rtc.candidate", PEOPLE, ADMITTED,
      "{" TO_RULE ", \"candidate\": {\"type\": \"object\", \"required\": false}}",
      ch_verb_rtc_candidate, NULL, "candidate"},
@@ -194,6 +196,12 @@ static int admit(ch_host *h, ch_conn *c, const ch_envelope *env, unsigned roles,
     }
     ch_proto_error err;
     json_t *msg = env->msg;
+    if (nullable && !json_object_get(msg, nullable)) {
+        char text[128];
+        snprintf(text, sizeof text, "The field '%s' is required: an object, or null after the last one.", nullable);
+        ch_conn_error(c, env->has_id, env->id, "missing_field", text);
+        return -1;
+    }
     if (nullable && json_is_null(json_object_get(msg, nullable))) {
         msg = json_copy(env->msg); /* shallow: the null field checked as if absent */
         if (!msg) {

@@ -54,12 +54,7 @@ static ch_conn *recipient(ch_host *h, ch_conn *c, const ch_envelope *env)
  * the recipient, then the sender's ok. */
 static void relay(ch_host *h, ch_conn *c, const ch_envelope *env, const char *field)
 {
-    json_t *value = json_object_get(env->msg, field);
-    if (!value) {
-        ch_conn_error(c, env->has_id, env->id, "missing_field",
-                      "The field 'candidate' is required: an object, or null after the last one.");
-        return;
-    }
+    json_t *value = json_object_get(env->msg, field); /* there: dispatch checked */
     ch_conn *t = recipient(h, c, env);
     if (!t)
         return;

@@ -182,13 +182,14 @@ describe('the SFU: only admitted people reach Janus', { skip }, () => {
     });
   });
 
-  it('refusals: on the mesh, a wrong pc, a layer out of range, a bad list of videos off', async () => {
+  it('refusals: on the mesh, a wrong pc, no candidate, a layer out of range, a bad list of videos off', async () => {
     await withJanus(async (janus, proxy, jc) => {
       await withTrackedHost({ args: janus.hostArgs('auto', proxy.url) }, async (host, track) => {
         const { jordan } = await meeting(host, track, ['jordan']);
         // Two people, --mesh-video-max 6: the mesh.
         assertError(await jordan.request({ type: 'sfu.publish', sdp: fakeOffer() }), 'not_on_sfu');
         assertError(await jordan.request({ type: 'sfu.candidate', pc: 'elsewhere', candidate: null }), 'invalid_field');
+        assertError(await jordan.request({ type: 'sfu.candidate', pc: 'publisher' }), 'missing_field');
         assertError(await jordan.request({ type: 'sfu.layer', layer: 3 }), 'invalid_field');
         assertError(await jordan.request({ type: 'sfu.layer', layer: 0, off: 'everyone' }), 'invalid_field');
         assertError(await jordan.request({ type: 'sfu.layer', layer: 0, off: ['jordan'] }), 'invalid_field');
