@@ -276,10 +276,11 @@ void ch_sfu_candidate(ch_sfu *sfu, sfu_peer *p, int subscriber, json_t *candidat
         json_decref(c);
 }
 
-/* What p asked to receive, to every live video m-line of the last offer: the simulcast layer, and
- * "send": false for the people whose video p does not want (Janus stops forwarding it), "send":
- * true for those held before and wanted again. Every line gets the layer: Janus resets it on a
- * line it reuses for a newcomer, and asks for no key frame when it is unchanged. */
+/* What p asked to receive, to every live video m-line of the last offer: "send": false for the
+ * people whose video p does not want (Janus stops forwarding it), "send": true for those held
+ * before and wanted again, and the simulcast layer for every line sent. Each line sent gets the
+ * layer, changed or not: Janus resets it on a line it reuses for a newcomer, and asks for no key
+ * frame when it is unchanged. A line held gets nothing more (a new layer would ask for one). */
 static void apply_receiving(sfu_peer *p)
 {
     if (!p->sub_handle || !p->jroom || !p->streams)
@@ -295,9 +296,13 @@ static void apply_receiving(sfu_peer *p)
         json_t *who = json_object_get(st, "participant");
         if (!kind || !mid || strcmp(kind, "video") != 0 || !json_is_true(json_object_get(st, "active")))
             continue;
-        json_t *line = json_pack("{s:s, s:i}", "mid", mid, "substream", p->layer);
         int send = !has_feed(p->video_off, p->noff, (uint64_t)json_integer_value(who));
         int held = json_object_get(p->held, mid) != NULL;
+        if (!send && held)
+            continue;
+        json_t *line = json_pack("{s:s}", "mid", mid);
+        if (send)
+            json_object_set_new(line, "substream", json_integer(p->layer));
         if (send == held) { /* a change */
             json_object_set_new(line, "send", json_boolean(send));
             if (send)
