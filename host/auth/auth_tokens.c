@@ -263,10 +263,10 @@ static void use_at(ch_auth_tokens *t, ch_auth_token *k, int64_t now_ms, int *sto
     }
 }
 
-ch_auth_lookup ch_auth_tokens_find(ch_auth_tokens *t,
-                                   const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
-                                   int64_t now_ms, int touch, ch_auth_token *out,
-                                   int *store_touch_due)
+/* Look a token up at now_ms: the absolute limit always counts, the idle one when
+ * idle_counts; when valid, use at now_ms is counted if touch, and it is copied to out. */
+static ch_auth_lookup look_up(ch_auth_tokens *t, const unsigned char *hash, int64_t now_ms,
+                              int idle_counts, int touch, ch_auth_token *out, int *store_touch_due)
 {
     if (store_touch_due)
         *store_touch_due = 0;
@@ -276,7 +276,7 @@ ch_auth_lookup ch_auth_tokens_find(ch_auth_tokens *t,
     if (!*pp)
         return CH_AUTH_UNKNOWN;
     ch_auth_token *k = &(*pp)->tok;
-    if (!valid_at(t, k, now_ms)) {
+    if (idle_counts ? !valid_at(t, k, now_ms) : now_ms >= k->expires_ms) {
         unlink_node(t, pp);
         return CH_AUTH_EXPIRED;
     }
@@ -287,23 +287,18 @@ ch_auth_lookup ch_auth_tokens_find(ch_auth_tokens *t,
     return CH_AUTH_VALID;
 }
 
+ch_auth_lookup ch_auth_tokens_find(ch_auth_tokens *t,
+                                   const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
+                                   int64_t now_ms, int touch, ch_auth_token *out,
+                                   int *store_touch_due)
+{
+    return look_up(t, hash, now_ms, 1, touch, out, store_touch_due);
+}
+
 ch_auth_lookup ch_auth_tokens_in_use(ch_auth_tokens *t, const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
                                      int64_t now_ms, int *store_touch_due)
 {
-    if (store_touch_due)
-        *store_touch_due = 0;
-    if (!t || !hash)
-        return CH_AUTH_UNKNOWN;
-    node **pp = slot_of(t, hash);
-    if (!*pp)
-        return CH_AUTH_UNKNOWN;
-    ch_auth_token *k = &(*pp)->tok;
-    if (now_ms >= k->expires_ms) {
-        unlink_node(t, pp);
-        return CH_AUTH_EXPIRED;
-    }
-    use_at(t, k, now_ms, store_touch_due);
-    return CH_AUTH_VALID;
+    return look_up(t, hash, now_ms, 0, 1, NULL, store_touch_due);
 }
 
 int ch_auth_tokens_idle_passed(ch_auth_tokens *t, const unsigned char hash[CH_AUTH_TOKEN_HASH_BYTES],
